@@ -1,0 +1,209 @@
+"""Items (text and/or image) and image decoding with validation.
+
+Every image that enters the library passes through :func:`load_image`, which applies EXIF orientation, converts every
+mode to RGB (transparency composited onto white, 16-bit scaled down, CMYK converted) and refuses corrupt, truncated,
+missing or absurdly large inputs with a ``ValueError`` naming the input.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeAlias, TypedDict, Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# A 16K x 8K image (131 MP) is more than any screen shows; anything larger is treated as a decompression bomb.
+MAX_IMAGE_PIXELS = 16_384 * 8_192
+# Qwen's smart_resize refuses aspect ratios above this; images beyond it are padded (see pad_to_aspect_ratio).
+MAX_ASPECT_RATIO = 200
+
+ImageInput: TypeAlias = Union[Image.Image, str, os.PathLike, bytes, bytearray]
+
+
+class ItemDict(TypedDict, total=False):
+    text: str | None
+    image: ImageInput | None
+
+
+ItemLike: TypeAlias = Union["Item", str, ItemDict, Image.Image]
+
+
+def load_image(source: ImageInput, *, what: str = "image") -> Image.Image:
+    """Decode ``source`` into an upright RGB PIL image.
+
+    Args:
+        source: a PIL image, a file path, or the encoded bytes of an image file.
+        what: how to name the input in error messages, e.g. ``"document 3 image"``.
+
+    Returns:
+        A fully loaded ``RGB`` image with EXIF orientation applied.
+
+    Raises:
+        ValueError: the path does not exist, the bytes are not an image, the file is truncated, or the image has more
+            than ``MAX_IMAGE_PIXELS`` pixels.
+        TypeError: ``source`` is of an unsupported type.
+    """
+    if isinstance(source, Image.Image):
+        img = source
+        label = f"{what} (PIL image {img.width}x{img.height}, mode {img.mode})"
+    elif isinstance(source, (bytes, bytearray)):
+        if len(source) == 0:
+            raise ValueError(f"{what}: got 0 bytes; expected the bytes of a PNG/JPEG/WebP/... image file.")
+        label = f"{what} ({len(source)} bytes)"
+        img = _open(io.BytesIO(bytes(source)), label)
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source).expanduser()
+        label = f"{what} '{path}'"
+        if not path.exists():
+            raise ValueError(f"{label}: file not found. Expected a path to an existing image file.")
+        if not path.is_file():
+            raise ValueError(f"{label}: is not a file. Expected a path to an image file.")
+        img = _open(path, label)
+    else:
+        raise TypeError(
+            f"{what}: got {type(source).__name__}; expected a PIL image, a file path or the bytes of an image file."
+        )
+    _check_size(img, label)
+    try:
+        img.load()
+        img = ImageOps.exif_transpose(img)
+    except (OSError, SyntaxError, ValueError) as exc:  # PIL reports truncation/corruption as OSError
+        raise ValueError(f"{label}: the image data is corrupt or truncated ({exc}). Re-export or re-download it.") from exc
+    return to_rgb(img)
+
+
+def _open(fp: Any, label: str) -> Image.Image:
+    try:
+        return Image.open(fp)
+    except Image.DecompressionBombError as exc:
+        raise ValueError(
+            f"{label}: refused as a decompression bomb ({exc}). Expected at most {MAX_IMAGE_PIXELS:,} pixels; "
+            "downscale the image first."
+        ) from exc
+    except UnidentifiedImageError as exc:
+        raise ValueError(f"{label}: not a readable image (unknown or corrupt format). Expected PNG, JPEG, WebP, GIF, BMP or TIFF.") from exc
+    except OSError as exc:
+        raise ValueError(f"{label}: cannot be read ({exc}).") from exc
+
+
+def _check_size(img: Image.Image, label: str) -> None:
+    w, h = img.size
+    if w <= 0 or h <= 0:
+        raise ValueError(f"{label}: has size {w}x{h}; expected a non-empty image.")
+    if w * h > MAX_IMAGE_PIXELS:
+        raise ValueError(
+            f"{label}: {w}x{h} = {w * h:,} pixels is far more than any screen shows (limit {MAX_IMAGE_PIXELS:,}); "
+            "refused as a possible decompression bomb. Downscale the image first."
+        )
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """Convert any PIL mode to RGB: transparency onto white, 16/32-bit scaled to 8-bit, CMYK/YCbCr/LAB converted."""
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        lo, hi = (0.0, 65535.0) if img.mode.startswith("I;16") else (float(arr.min()), float(arr.max()))
+        scaled = np.clip((arr - lo) / max(hi - lo, 1e-12) * 255.0, 0, 255).round().astype(np.uint8)
+        return Image.fromarray(scaled, mode="L").convert("RGB")
+    if img.mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def pad_to_aspect_ratio(img: Image.Image, max_ratio: float = MAX_ASPECT_RATIO) -> tuple[Image.Image, bool]:
+    """Pad the short side with white so that long/short <= ``max_ratio``; returns (image, padded?)."""
+    w, h = img.size
+    if max(w, h) / min(w, h) <= max_ratio:
+        return img, False
+    if w >= h:
+        new_w, new_h = w, int(np.ceil(w / max_ratio))
+    else:
+        new_w, new_h = int(np.ceil(h / max_ratio)), h
+    canvas = Image.new("RGB", (new_w, new_h), (255, 255, 255))
+    canvas.paste(img, ((new_w - w) // 2, (new_h - h) // 2))
+    return canvas, True
+
+
+@dataclass(frozen=True, eq=False)
+class Item:
+    """A query or a document: text and/or an image.
+
+    Args:
+        text: the text, or ``None``.
+        image: a PIL image, a file path or encoded image bytes, or ``None``. It is decoded and validated on
+            construction (see :func:`load_image`) and stored as an RGB PIL image.
+        name: how to call this item in error messages (e.g. ``"query"``, ``"document 3"``).
+
+    Example:
+        >>> Item("red running shoes")
+        Item(text='red running shoes')
+    """
+
+    text: str | None = None
+    image: Image.Image | None = None
+    name: str = field(default="item", repr=False)
+
+    def __post_init__(self) -> None:
+        if self.text is not None and not isinstance(self.text, str):
+            raise TypeError(f"{self.name} text: got {type(self.text).__name__}; expected a string or None.")
+        if self.image is not None:
+            object.__setattr__(self, "image", load_image(self.image, what=f"{self.name} image"))
+
+    @property
+    def has_text(self) -> bool:
+        return self.text is not None and self.text.strip() != ""
+
+    @property
+    def has_image(self) -> bool:
+        return self.image is not None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.has_text and not self.has_image
+
+    def with_text(self, text: str | None) -> Item:
+        """A copy with other text (same image); used by occlusion and truncation."""
+        return Item(text=text, image=self.image, name=self.name)
+
+    def with_image(self, image: Image.Image | None) -> Item:
+        return Item(text=self.text, image=image, name=self.name)
+
+    def __repr__(self) -> str:
+        parts = []
+        if self.text is not None:
+            shown = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+            parts.append(f"text={shown!r}")
+        if self.image is not None:
+            parts.append(f"image=<{self.image.width}x{self.image.height}>")
+        return f"Item({', '.join(parts)})"
+
+    @classmethod
+    def coerce(cls, value: ItemLike, *, name: str = "item") -> Item:
+        """Turn a ``str``, ``{"text":..., "image":...}`` dict, PIL image or ``Item`` into an ``Item``."""
+        if isinstance(value, Item):
+            if value.name == name:
+                return value
+            return cls(text=value.text, image=value.image, name=name)
+        if isinstance(value, str):
+            return cls(text=value, name=name)
+        if isinstance(value, Image.Image):
+            return cls(image=value, name=name)
+        if isinstance(value, dict):
+            unknown = set(value) - {"text", "image"}
+            if unknown:
+                raise ValueError(f"{name}: unknown keys {sorted(unknown)}; expected only 'text' and/or 'image'.")
+            return cls(text=value.get("text"), image=value.get("image"), name=name)
+        if value is None:
+            raise ValueError(f"{name}: got None; expected text, an image, or both.")
+        raise TypeError(
+            f"{name}: got {type(value).__name__}; expected a string, an Item, a PIL image or a dict with 'text'/'image'."
+        )

