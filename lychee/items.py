@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias, TypedDict, Union
@@ -78,7 +79,10 @@ def load_image(source: ImageInput, *, what: str = "image") -> Image.Image:
 
 def _open(fp: Any, label: str) -> Image.Image:
     try:
-        return Image.open(fp)
+        with warnings.catch_warnings():
+            # We apply our own, clearer pixel limit in _check_size right after opening.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(fp)
     except Image.DecompressionBombError as exc:
         raise ValueError(
             f"{label}: refused as a decompression bomb ({exc}). Expected at most {MAX_IMAGE_PIXELS:,} pixels; "
@@ -109,7 +113,7 @@ def to_rgb(img: Image.Image) -> Image.Image:
         arr = np.asarray(img, dtype=np.float64)
         lo, hi = (0.0, 65535.0) if img.mode.startswith("I;16") else (float(arr.min()), float(arr.max()))
         scaled = np.clip((arr - lo) / max(hi - lo, 1e-12) * 255.0, 0, 255).round().astype(np.uint8)
-        return Image.fromarray(scaled, mode="L").convert("RGB")
+        return Image.fromarray(scaled).convert("RGB")
     if img.mode == "P" and "transparency" in img.info:
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):

@@ -113,8 +113,10 @@ def remove_span(text: str, start: int, end: int) -> str:
 def grid_shape(image: Image.Image, cells: int) -> tuple[int, int]:
     """A (rows, cols) grid of about ``cells`` cells whose cells are close to square for this image's aspect ratio."""
     w, h = image.size
-    cols = max(1, min(w, int(round(np.sqrt(cells * w / h)))))
-    rows = max(1, min(h, int(round(cells / cols))))
+    if cells < 1:
+        raise ValueError(f"image_cells must be a positive integer, got {cells}.")
+    cols = max(1, min(w, cells, int(round(np.sqrt(cells * w / h)))))
+    rows = max(1, min(h, cells, int(round(cells / cols))))
     return rows, cols
 
 

@@ -53,6 +53,14 @@ def bundled_model_path() -> str:
     return str(path)
 
 
+def _attention_of(model: Any) -> str:
+    """The attention implementation the underlying transformers model actually uses (e.g. "sdpa")."""
+    try:
+        return str(model[0].auto_model.config._attn_implementation)
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return "unknown"
+
+
 class EmbeddingCache:
     """A thread-safe LRU of ``text -> unit-norm embedding`` holding at most ``max_entries`` vectors."""
 
@@ -135,7 +143,7 @@ class EmbeddingScorer(BaseScorer):
             "family": "embedding (bi-encoder, cosine)",
             "device": str(model.device),
             "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
-            "attention": "sdpa/eager (BERT, sentence-transformers)",
+            "attention": _attention_of(model),
             "parameters": n_params,
             "max_length": int(model.max_seq_length),
             "modalities": "text",
