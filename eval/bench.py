@@ -1,0 +1,226 @@
+"""Benchmark: ``python -m eval.bench [--json]`` prints a table of median timings (and one JSON line with --json).
+
+Default model (embedded all-MiniLM-L6-v2):
+  default_encode51_s        bare ``SentenceTransformer.encode`` of the query + 50 titles (the floor)
+  default_rerank50_s        ``scorer.rank(query, 50 titles)`` with an empty document cache (model warm)
+  default_rerank50_cached_s the same with the 50 titles already cached
+  default_eval_nocache_s    an evaluation over queries whose candidates repeat, cache disabled
+  default_eval_cached_s     the same with the content cache (each distinct document encoded once)
+
+VLM (synthetic, randomly initialised Qwen2.5-VL of ``--vlm-size``): an image query with 50 titles,
+  vlm_image_query_plain_s / vlm_image_query_prefix_s and prefix_max_abs_diff (plain vs shared-prefix KV path).
+
+Timings are medians over ``--repeats`` runs after one warm-up; repetitions of the variants being compared are
+interleaved so that machine noise hits both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+COLORS = ["red", "blue", "black", "white", "green", "grey", "pink", "navy", "beige", "orange"]
+PRODUCTS = ["running shoes", "trail sneakers", "rain jacket", "wool socks", "yoga mat", "water bottle",
+            "backpack", "sports watch", "cycling gloves", "tennis racket"]
+BRANDS = ["Nike", "Adidas", "Puma", "Asics", "Salomon", "Garmin", "Osprey", "Decathlon", "Brooks", "Hoka"]
+
+
+def titles(n: int, offset: int = 0) -> list[str]:
+    """``n`` distinct, realistic product titles (deterministic)."""
+    out = []
+    for i in range(offset, offset + n):
+        out.append(f"{BRANDS[i % 10]} {COLORS[(i // 10) % 10]} {PRODUCTS[(i * 7) % 10]} - model {i}")
+    return out
+
+
+def median_time(fn: Callable[[], Any], repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median time of each function, runs interleaved (a, b, a, b, ...) after one warm-up each."""
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def bench_default(repeats: int) -> dict[str, float]:
+    from lychee import load_scorer
+    from lychee.scorers.embedding import EmbeddingCache
+
+    scorer = load_scorer("default", device="cpu")
+    query, docs = "red running shoes", titles(50)
+    model = scorer.model
+
+    def floor() -> None:
+        model.encode([query] + docs, batch_size=scorer.batch_size, normalize_embeddings=True,
+                     convert_to_numpy=True, show_progress_bar=False)
+
+    def rerank_cold() -> None:
+        scorer.cache.clear()
+        scorer.rank(query, docs)
+
+    def rerank_warm() -> None:
+        scorer.rank(query, docs)
+
+    res = interleaved({"default_encode51_s": floor, "default_rerank50_s": rerank_cold}, repeats)
+    scorer.cache.clear()
+    scorer.rank(query, docs)
+    res["default_rerank50_cached_s"] = median_time(rerank_warm, repeats)
+
+    # An evaluation where documents repeat across queries: 20 queries x 50 candidates from a pool of 100 titles.
+    pool = titles(100, offset=1000)
+    queries = [f"{COLORS[i % 10]} {PRODUCTS[i % 10]}" for i in range(20)]
+    sets = [[pool[(q * 13 + j * 7) % 100] for j in range(50)] for q in range(20)]
+
+    def evaluation(cache_size: int) -> Callable[[], None]:
+        def run() -> None:
+            scorer.cache = EmbeddingCache(cache_size)
+            for q, cands in zip(queries, sets):
+                scorer.predict(q, cands)
+        return run
+
+    ev = interleaved({"default_eval_nocache_s": evaluation(0), "default_eval_cached_s": evaluation(20_000)},
+                     max(1, repeats // 2))
+    res.update(ev)
+    res["default_rerank_over_floor"] = res["default_rerank50_s"] / res["default_encode51_s"]
+    res["default_eval_cache_speedup"] = res["default_eval_nocache_s"] / res["default_eval_cached_s"]
+    return res
+
+
+def bench_vlm(size: str, repeats: int, device: str | None, dtype: str | None, n_titles: int = 50) -> dict[str, Any]:
+    """Plain batching vs shared-prefix KV reuse on a synthetic Qwen2.5-VL (random weights)."""
+    import tempfile
+
+    import numpy as np
+    from PIL import Image
+
+    from lychee import Item, load_scorer
+    from lychee.synthetic import build_synthetic_checkpoint
+
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        path = build_synthetic_checkpoint(tmp, family="lychee", size=size, seed=0)
+        build_s = time.perf_counter() - t0
+        scorer = load_scorer(str(path), device=device, dtype=dtype)
+        rng = np.random.default_rng(0)
+        image = Image.fromarray(rng.integers(0, 255, (448, 448, 3), dtype=np.uint8))
+        query = Item(text="red running shoes like this one", image=image, name="query")
+        docs = titles(n_titles)
+        if not hasattr(scorer, "use_prefix_cache"):
+            logging.warning("this scorer has no shared-prefix path; timing the plain path only")
+            plain = median_time(lambda: scorer.predict(query, docs), repeats)
+            return {"vlm_image_query_plain_s": plain, "vlm_build_s": build_s}
+        cuda = str(scorer.info.get("device", "")).startswith("cuda")
+
+        def run(prefix: bool) -> Callable[[], list]:
+            def f() -> list:
+                scorer.use_prefix_cache = prefix
+                return scorer.predict(query, docs)
+            return f
+
+        peaks: dict[str, float] = {}
+        scores: dict[str, list[float]] = {}
+        for name, prefix in (("plain", False), ("prefix", True)):
+            if cuda:
+                torch.cuda.synchronize()
+                torch.cuda.reset_peak_memory_stats()
+            scores[name] = [p.score for p in run(prefix)()]
+            if cuda:
+                torch.cuda.synchronize()
+                peaks[name] = torch.cuda.max_memory_allocated() / 2**30
+        times = interleaved({"vlm_image_query_plain_s": run(False), "vlm_image_query_prefix_s": run(True)}, repeats)
+        out: dict[str, Any] = dict(times)
+        out["prefix_max_abs_diff"] = float(max(abs(a - b) for a, b in zip(scores["plain"], scores["prefix"])))
+        out["vlm_prefix_speedup"] = times["vlm_image_query_plain_s"] / times["vlm_image_query_prefix_s"]
+        out["vlm_size"] = size
+        out["vlm_dtype"] = scorer.info.get("dtype")
+        out["vlm_device"] = scorer.info.get("device")
+        out["vlm_parameters"] = scorer.info.get("parameters")
+        out["vlm_build_s"] = build_s
+        if peaks:
+            out["vlm_plain_peak_gib"] = peaks["plain"]
+            out["vlm_prefix_peak_gib"] = peaks["prefix"]
+        return out
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return f"{torch.cuda.get_device_name(0)}; {os.cpu_count()} CPU cores"
+    except ImportError:  # pragma: no cover
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as fh:
+            kb = int(fh.readline().split()[1])
+        mem = f", {kb / 2**20:.0f} GiB RAM"
+    except OSError:  # pragma: no cover
+        pass
+    return f"CPU only ({cpu}), {os.cpu_count()} cores{mem}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON holding every figure")
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs per measurement (median); default 7")
+    parser.add_argument("--vlm-size", choices=["none", "tiny", "cpu", "7b"], default="cpu",
+                        help="synthetic Qwen2.5-VL size: 'cpu' runs in minutes on 2 cores; '7b' is the real "
+                             "dimensions (GPU only); 'none' skips the VLM part")
+    parser.add_argument("--vlm-repeats", type=int, default=3, help="timed runs for the VLM part; default 3")
+    parser.add_argument("--device", default=None, help="VLM device (default: cuda when available, else cpu)")
+    parser.add_argument("--dtype", default=None, help="VLM dtype (default: bfloat16 on CUDA, float32 on CPU)")
+    parser.add_argument("--skip-default", action="store_true", help="skip the embedded-default part")
+    args = parser.parse_args(argv)
+    if args.repeats < 1 or args.vlm_repeats < 1:
+        parser.error(f"--repeats and --vlm-repeats must be >= 1, got {args.repeats} and {args.vlm_repeats}")
+    logging.basicConfig(level=logging.WARNING)
+    results: dict[str, Any] = {"machine": machine()}
+    if not args.skip_default:
+        results.update(bench_default(args.repeats))
+    if args.vlm_size != "none":
+        results.update(bench_vlm(args.vlm_size, args.vlm_repeats, args.device, args.dtype))
+    width = max(len(k) for k in results)
+    print(f"{'measure'.ljust(width)}  value")
+    print(f"{'-' * width}  {'-' * 12}")
+    for k, v in results.items():
+        shown = f"{v:.4f}" if isinstance(v, float) else str(v)
+        print(f"{k.ljust(width)}  {shown}")
+    if args.json:
+        print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
