@@ -1,0 +1,221 @@
+"""Cached model loading for the dashboard: one scorer per (model, device, dtype), shared by all sessions.
+
+The scorer is held by ``st.cache_resource`` so every browser session uses the same weights. Scorers are stateless per
+call (the embedding cache is thread-safe), so two sessions scoring at once both get correct results; the cached object
+is never mutated. When a session switches model, the entry it used before is cleared and memory is given back
+(``gc.collect()``, and ``torch.cuda.empty_cache()`` when torch is already imported and CUDA is up) — pages never import
+torch themselves.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import resource
+import sys
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+import lychee
+
+if TYPE_CHECKING:
+    from lychee.scorers.base import BaseScorer
+    from lychee.ui.sidebar import Settings
+
+logger = logging.getLogger(__name__)
+
+ModelKey = tuple[str, str | None, str | None]
+
+# Session key holding the (model, device, dtype) this session loaded last; switching away from it releases it.
+LOADED_KEY = "_loaded_model_key"
+
+
+@dataclass(eq=False)
+class LoadedModel:
+    """A cached scorer with what the home page reports about its loading."""
+
+    scorer: BaseScorer
+    key: ModelKey
+    seconds: float
+    loaded_at: float
+
+
+# Which keys are loaded right now, without triggering a load: weak references, so an entry vanishes as soon as
+# st.cache_resource drops the model (clear(), eviction) and nothing else holds it.
+_LOADED: weakref.WeakValueDictionary[ModelKey, LoadedModel] = weakref.WeakValueDictionary()
+_LOADED_LOCK = threading.Lock()
+
+
+def model_key(settings: Settings) -> ModelKey:
+    """The cache key of the model ``settings`` asks for."""
+    return (settings.model, settings.device, settings.dtype)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _load(model: str, device: str | None, dtype: str | None) -> LoadedModel:
+    start = time.perf_counter()
+    scorer = lychee.load_scorer(model, device=device, dtype=dtype)
+    loaded = LoadedModel(scorer=scorer, key=(model, device, dtype), seconds=time.perf_counter() - start, loaded_at=time.time())
+    with _LOADED_LOCK:
+        _LOADED[loaded.key] = loaded
+    logger.info("loaded model %r (device=%s, dtype=%s) in %.1f s", model, device, dtype, loaded.seconds)
+    return loaded
+
+
+def loaded_model(settings: Settings) -> LoadedModel | None:
+    """The model ``settings`` asks for if it is already loaded (by any session), else ``None``; never loads."""
+    with _LOADED_LOCK:
+        return _LOADED.get(model_key(settings))
+
+
+def get_scorer(settings: Settings, *, spinner: bool = True) -> BaseScorer | None:
+    """The cached scorer for ``settings``, loading it on first use.
+
+    Args:
+        settings: from :func:`lychee.ui.sidebar`.
+        spinner: show a spinner while a model loads.
+
+    Returns:
+        The scorer, or ``None`` after showing the library's error message with ``st.error`` (missing folder,
+        unsupported checkpoint, missing package...). Never raises for a bad model choice.
+    """
+    loaded = load_model(settings, spinner=spinner)
+    return None if loaded is None else loaded.scorer
+
+
+def load_model(settings: Settings, *, spinner: bool = True) -> LoadedModel | None:
+    """Like :func:`get_scorer`, but returns the :class:`LoadedModel` (scorer plus load time)."""
+    key = model_key(settings)
+    release_previous(key)
+    try:
+        if spinner and loaded_model(settings) is None:
+            with st.spinner(f"Loading model `{settings.model}` — a VLM takes a minute or more..."):
+                loaded = _load(*key)
+        else:
+            loaded = _load(*key)
+    except (ValueError, TypeError, ImportError, OSError) as exc:
+        # The library's messages say what is wrong and how to fix it; show them as they are.
+        st.error(str(exc))
+        return None
+    except Exception as exc:  # a model load can fail in many ways (CUDA OOM, corrupt weights); never a traceback
+        logger.exception("loading model %r failed", settings.model)
+        st.error(f"Loading model '{settings.model}' failed: {type(exc).__name__}: {exc}")
+        return None
+    st.session_state[LOADED_KEY] = key
+    return loaded
+
+
+def release_previous(key: ModelKey) -> bool:
+    """If this session used another model before, drop it from the cache and free its memory.
+
+    Returns:
+        True when a previous model was released.
+    """
+    previous = st.session_state.get(LOADED_KEY)
+    if previous is None or tuple(previous) == tuple(key):
+        return False
+    _load.clear(*previous)
+    st.session_state.pop(LOADED_KEY, None)
+    free_memory()
+    logger.info("released model %r", previous[0])
+    return True
+
+
+def free_memory() -> None:
+    """Collect garbage and, if torch is already imported and CUDA is up, return cached CUDA blocks to the driver."""
+    gc.collect()
+    torch = sys.modules.get("torch")  # never import torch here: the default model may not need it loaded for this
+    if torch is not None:
+        try:
+            if torch.cuda.is_available() and torch.cuda.is_initialized():
+                torch.cuda.empty_cache()
+        except RuntimeError:  # a broken CUDA driver must not break the page
+            logger.warning("torch.cuda.empty_cache() failed", exc_info=True)
+
+
+def process_rss_bytes() -> int:
+    """Resident memory of this process in bytes (``/proc/self/statm``; peak RSS from getrusage elsewhere)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def cuda_allocated_bytes() -> int | None:
+    """CUDA memory allocated by torch tensors, or ``None`` when torch is not imported or CUDA is not in use."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    try:
+        if not (torch.cuda.is_available() and torch.cuda.is_initialized()):
+            return None
+        return int(torch.cuda.memory_allocated())
+    except RuntimeError:
+        return None
+
+
+def format_bytes(n: int | None) -> str:
+    """``1536`` -> ``'1.5 KiB'``; ``None`` -> ``'—'``."""
+    if n is None:
+        return "—"
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def format_count(n: Any) -> str:
+    """Parameter counts: ``22713216`` -> ``'22.7 M'``, ``8.3e9`` -> ``'8.29 B'``."""
+    if not isinstance(n, (int, float)) or isinstance(n, bool):
+        return "—"
+    if n >= 1e9:
+        return f"{n / 1e9:.2f} B"
+    if n >= 1e6:
+        return f"{n / 1e6:.1f} M"
+    if n >= 1e3:
+        return f"{n / 1e3:.1f} K"
+    return str(int(n))
+
+
+def model_status(loaded: LoadedModel) -> dict[str, str]:
+    """What the home page shows about a loaded model: name, family, device, dtype, attention, parameters, memory."""
+    scorer = loaded.scorer
+    info = dict(scorer.info or {})
+    cuda = cuda_allocated_bytes()
+    return {
+        "Model": str(info.get("model", scorer.name)),
+        "Family": str(info.get("family", scorer.family)),
+        "Device": str(info.get("device", "—")),
+        "Dtype": str(info.get("dtype", "—")),
+        "Attention": str(info.get("attention", info.get("attn_implementation", "—"))),
+        "Parameters": format_count(info.get("parameters")),
+        "Process memory (RSS)": format_bytes(process_rss_bytes()),
+        "CUDA allocated": format_bytes(cuda) if cuda is not None else "— (not on GPU)",
+        "Load time": f"{loaded.seconds:.1f} s",
+        "Modalities": str(info.get("modalities", "text + image" if scorer.supports_images else "text")),
+    }
+
+
+def uses_instruction(settings: Settings) -> bool | None:
+    """Whether the model of ``settings`` reads the instruction: True/False, or ``None`` if unknown (not loaded)."""
+    loaded = loaded_model(settings)
+    if loaded is not None:
+        scorer = loaded.scorer
+        flag = getattr(scorer, "uses_instruction", None)
+        if flag is not None:
+            return bool(flag)
+        note = str((scorer.info or {}).get("instruction", ""))
+        return not note.lower().startswith("ignored")
+    if settings.model == lychee.DEFAULT_MODEL:
+        return False  # the embedded bi-encoder was trained without instructions
+    return None

@@ -1,0 +1,323 @@
+"""The shared sidebar: model picker, instruction editor (presets, reset) and band thresholds.
+
+Every page calls :func:`sidebar` first. It initialises the shared session keys (``model``, ``instruction``,
+``band_strong``, ``band_medium``, plus ``device``/``dtype``) with ``setdefault``, draws the widgets, releases the
+previous model if the user switched, and returns a :class:`Settings`. The shared keys are plain session keys, never
+widget keys, so choices survive page switches (see :mod:`lychee.ui.state`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+import streamlit as st
+
+import lychee
+from lychee.bands import MEDIUM, STRONG, Band, band
+from lychee.ui import models
+from lychee.ui.state import widget_key
+
+logger = logging.getLogger(__name__)
+
+# Instruction presets: what relevance means for common tasks. The web-search one is the Lychee / library default.
+PRESETS: dict[str, str] = {
+    "Web search": lychee.DEFAULT_INSTRUCTION,
+    "E-commerce product search": (
+        "Given a shopper's product search query, retrieve product titles and images that match what the shopper wants "
+        "to buy."
+    ),
+    "Image search": "Given a search query, retrieve images that show what the query describes.",
+}
+MODEL_DEFAULT_CHOICE = "Model default"
+CUSTOM_CHOICE = "Custom (edited)"
+
+DEVICES = ("auto", "cpu", "cuda")
+DTYPES = ("auto", "bfloat16", "float16", "float32")
+
+MODEL_SOURCES = {"default": "Embedded default (all-MiniLM-L6-v2, text only)", "checkpoint": "Checkpoint folder or hub id"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the sidebar chose; pages pass it to :func:`lychee.ui.get_scorer` and read instruction/thresholds.
+
+    Attributes:
+        model: ``"default"`` (embedded all-MiniLM-L6-v2) or a checkpoint folder / hub id.
+        instruction: the instruction to send, or ``None`` for the model's own default.
+        strong: P(yes) at or above which a result is "strong".
+        medium: P(yes) at or above which a result is "medium" (below: "weak").
+        device: ``None`` (auto), ``"cpu"`` or ``"cuda"``.
+        dtype: ``None`` (auto) or ``"bfloat16"``/``"float16"``/``"float32"``.
+    """
+
+    model: str = lychee.DEFAULT_MODEL
+    instruction: str | None = None
+    strong: float = STRONG
+    medium: float = MEDIUM
+    device: str | None = None
+    dtype: str | None = None
+
+    def band(self, score: float) -> Band:
+        """The band of ``score`` under these thresholds."""
+        return band(score, strong=self.strong, medium=self.medium)
+
+
+def default_model() -> str:
+    """The model a new session starts on: env ``LYCHEE_MODEL``, else ``"default"``."""
+    return os.environ.get("LYCHEE_MODEL", "").strip() or lychee.DEFAULT_MODEL
+
+
+def init_state() -> list[str]:
+    """``setdefault`` every shared key and repair values of the wrong type; returns messages about repairs."""
+    ss = st.session_state
+    problems: list[str] = []
+    ss.setdefault("model", default_model())
+    ss.setdefault("instruction", None)
+    ss.setdefault("band_strong", STRONG)
+    ss.setdefault("band_medium", MEDIUM)
+    env_device = os.environ.get("LYCHEE_DEVICE", "").strip() or "auto"
+    env_dtype = os.environ.get("LYCHEE_DTYPE", "").strip() or "auto"
+    ss.setdefault("device", env_device if env_device in DEVICES else "auto")
+    ss.setdefault("dtype", env_dtype if env_dtype in DTYPES else "auto")
+
+    if not isinstance(ss["model"], str) or not ss["model"].strip():
+        problems.append(
+            f"Model {ss['model']!r} is not usable: expected 'default' or a checkpoint folder / hub id. "
+            "Switched to the embedded default."
+        )
+        ss["model"] = lychee.DEFAULT_MODEL
+    if ss["instruction"] is not None and not isinstance(ss["instruction"], str):
+        problems.append(f"Instruction {ss['instruction']!r} is not text; reset to the model default.")
+        ss["instruction"] = None
+    try:
+        strong, medium = float(ss["band_strong"]), float(ss["band_medium"])
+        band(0.5, strong=strong, medium=medium)  # validates 0 <= medium <= strong <= 1
+    except (TypeError, ValueError):
+        problems.append(
+            f"Band thresholds strong={ss['band_strong']!r}, medium={ss['band_medium']!r} are invalid: expected "
+            f"0 <= medium <= strong <= 1. Reset to {MEDIUM} / {STRONG}."
+        )
+        strong, medium = STRONG, MEDIUM
+    ss["band_strong"], ss["band_medium"] = strong, medium
+    if ss["device"] not in DEVICES:
+        problems.append(f"Device {ss['device']!r} is not one of {list(DEVICES)}; using auto.")
+        ss["device"] = "auto"
+    if ss["dtype"] not in DTYPES:
+        problems.append(f"Dtype {ss['dtype']!r} is not one of {list(DTYPES)}; using auto.")
+        ss["dtype"] = "auto"
+    ss.setdefault("model_source", "default" if ss["model"] == lychee.DEFAULT_MODEL else "checkpoint")
+    ss.setdefault("model_path", "" if ss["model"] == lychee.DEFAULT_MODEL else ss["model"])
+    return problems
+
+
+def current_settings() -> Settings:
+    """Settings from session state (call :func:`init_state` first); no widgets drawn."""
+    ss = st.session_state
+    instruction = ss["instruction"]
+    if instruction is not None and not instruction.strip():
+        instruction = None  # an emptied editor means "model default"; the sidebar says so
+    return Settings(
+        model=ss["model"].strip(),
+        instruction=instruction,
+        strong=float(ss["band_strong"]),
+        medium=float(ss["band_medium"]),
+        device=None if ss["device"] == "auto" else ss["device"],
+        dtype=None if ss["dtype"] == "auto" else ss["dtype"],
+    )
+
+
+def default_instruction(settings: Settings) -> str:
+    """The instruction the model uses when none is given: the loaded scorer's, else the library default."""
+    loaded = models.loaded_model(settings)
+    return loaded.scorer.default_instruction if loaded is not None else lychee.DEFAULT_INSTRUCTION
+
+
+def preset_of(instruction: str | None) -> str:
+    """The preset-picker entry matching ``instruction``."""
+    if instruction is None:
+        return MODEL_DEFAULT_CHOICE
+    for name, text in PRESETS.items():
+        if instruction == text:
+            return name
+    return CUSTOM_CHOICE
+
+
+# --- callbacks (run before the script body, so the rerun already sees the new values) --------------------------
+def _on_model_source() -> None:
+    ss = st.session_state
+    ss["model_source"] = ss[widget_key("model_source")]
+    if ss["model_source"] == "default":
+        ss["model"] = lychee.DEFAULT_MODEL
+    else:
+        ss["model"] = ss["model_path"].strip() or lychee.DEFAULT_MODEL
+
+
+def _on_model_path() -> None:
+    ss = st.session_state
+    ss["model_path"] = ss[widget_key("model_path")]
+    ss["model"] = ss["model_path"].strip() or lychee.DEFAULT_MODEL
+
+
+def _on_instruction() -> None:
+    st.session_state["instruction"] = st.session_state[widget_key("instruction")]
+
+
+def _on_preset() -> None:
+    choice = st.session_state[widget_key("instruction_preset")]
+    if choice == MODEL_DEFAULT_CHOICE:
+        st.session_state["instruction"] = None
+    elif choice in PRESETS:
+        st.session_state["instruction"] = PRESETS[choice]
+    # CUSTOM_CHOICE: keep the text as it is
+
+
+def _on_reset_instruction() -> None:
+    st.session_state["instruction"] = None
+
+
+def _on_bands() -> None:
+    medium, strong = st.session_state[widget_key("bands")]
+    st.session_state["band_medium"], st.session_state["band_strong"] = float(medium), float(strong)
+
+
+def _on_reset_bands() -> None:
+    st.session_state["band_medium"], st.session_state["band_strong"] = MEDIUM, STRONG
+
+
+def sidebar() -> Settings:
+    """Draw the shared sidebar and return the current :class:`Settings`.
+
+    Call it first on every page: it also initialises session state, so a page works when opened directly.
+
+    Returns:
+        The settings the user chose (model, instruction, band thresholds, device, dtype).
+    """
+    problems = init_state()
+    ss = st.session_state
+    # Keep the picker consistent with `model` when something else (a test, another page) set it directly.
+    if ss["model"] != lychee.DEFAULT_MODEL:
+        ss["model_source"], ss["model_path"] = "checkpoint", ss["model"]
+
+    with st.sidebar:
+        for msg in problems:
+            st.warning(msg)
+        _model_section()
+        settings = current_settings()
+        models.release_previous(models.model_key(settings))
+        _instruction_section(settings)
+        _band_section()
+    return current_settings()
+
+
+def _model_section() -> None:
+    ss = st.session_state
+    st.subheader("Model")
+    ss[widget_key("model_source")] = ss["model_source"]
+    st.radio(
+        "Model",
+        options=list(MODEL_SOURCES),
+        format_func=MODEL_SOURCES.__getitem__,
+        key=widget_key("model_source"),
+        on_change=_on_model_source,
+        label_visibility="collapsed",
+        help="The embedded default needs no download and reads text only. Lychee-rerank-mm (Qwen2.5-VL) and "
+        "Qwen3-VL-Reranker checkpoints read text and images.",
+    )
+    if ss["model_source"] == "checkpoint":
+        ss[widget_key("model_path")] = ss["model_path"]
+        st.text_input(
+            "Checkpoint folder or hub id",
+            key=widget_key("model_path"),
+            on_change=_on_model_path,
+            placeholder="/models/lychee-rerank-mm  or  vec-ai/lychee-rerank-mm",
+            help="A local folder with config.json and weights, or a hub id already in the local cache "
+            "(downloads only with LYCHEE_ALLOW_DOWNLOAD=1). Press Enter to apply.",
+        )
+        if not ss["model_path"].strip():
+            st.info("Enter a checkpoint folder or hub id. Until then the embedded default model is used.")
+        with st.expander("Device and precision"):
+            ss[widget_key("device")] = ss["device"]
+            st.selectbox(
+                "Device",
+                DEVICES,
+                key=widget_key("device"),
+                on_change=lambda: ss.__setitem__("device", ss[widget_key("device")]),
+                help="auto = CUDA when available, else CPU.",
+            )
+            ss[widget_key("dtype")] = ss["dtype"]
+            st.selectbox(
+                "Dtype",
+                DTYPES,
+                key=widget_key("dtype"),
+                on_change=lambda: ss.__setitem__("dtype", ss[widget_key("dtype")]),
+                help="auto = bfloat16 on CUDA, float32 on CPU.",
+            )
+    settings = current_settings()
+    loaded = models.loaded_model(settings)
+    if loaded is not None:
+        st.caption(f"✅ `{settings.model}` loaded ({loaded.seconds:.1f} s).")
+    else:
+        st.caption(f"`{settings.model}` is not loaded yet: it loads on first use, or with **Load model** on Home.")
+
+
+def _instruction_section(settings: Settings) -> None:
+    ss = st.session_state
+    st.subheader("Instruction", help="Tells a reranker what relevance means. Sent with every query.")
+    ss[widget_key("instruction_preset")] = preset_of(ss["instruction"])
+    st.selectbox(
+        "Preset",
+        [MODEL_DEFAULT_CHOICE, *PRESETS, CUSTOM_CHOICE],
+        key=widget_key("instruction_preset"),
+        on_change=_on_preset,
+        help="Pick a preset, then edit the text freely below.",
+    )
+    shown = ss["instruction"] if ss["instruction"] is not None else default_instruction(settings)
+    ss[widget_key("instruction")] = shown
+    st.text_area(
+        "Instruction text",
+        key=widget_key("instruction"),
+        on_change=_on_instruction,
+        height=110,
+        label_visibility="collapsed",
+        help="Free text. Applied when the box loses focus (or Ctrl+Enter).",
+    )
+    if ss["instruction"] is not None and not ss["instruction"].strip():
+        st.warning("The instruction is empty, so the model's default instruction is used. Type one or pick a preset.")
+    left, right = st.columns([1, 1])
+    left.caption("Model default" if ss["instruction"] is None else "Edited")
+    right.button(
+        "Reset to default",
+        key="sidebar_reset_instruction",
+        on_click=_on_reset_instruction,
+        disabled=ss["instruction"] is None,
+        width="stretch",
+    )
+    reads = models.uses_instruction(settings)
+    if reads is False:
+        st.info(
+            "This model ignores the instruction (a bi-encoder trained without instructions): editing it does not "
+            "change scores. Load a Lychee / Qwen3-VL reranker to use it."
+        )
+
+
+def _band_section() -> None:
+    ss = st.session_state
+    st.subheader("Score bands", help="P(yes) ≥ strong → strong; ≥ medium → medium; otherwise weak.")
+    ss[widget_key("bands")] = (float(ss["band_medium"]), float(ss["band_strong"]))
+    st.slider(
+        "Medium and strong thresholds",
+        min_value=0.0,
+        max_value=1.0,
+        step=0.01,
+        key=widget_key("bands"),
+        on_change=_on_bands,
+        help="Left handle: medium threshold. Right handle: strong threshold.",
+    )
+    st.caption(
+        f"🟢 strong ≥ {ss['band_strong']:.2f} · 🟡 medium {ss['band_medium']:.2f}–{ss['band_strong']:.2f} · "
+        f"🔴 weak < {ss['band_medium']:.2f}"
+    )
+    if (ss["band_medium"], ss["band_strong"]) != (MEDIUM, STRONG):
+        st.button("Reset thresholds", key="sidebar_reset_bands", on_click=_on_reset_bands)
