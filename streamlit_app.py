@@ -1,14 +1,98 @@
-"""Home page (minimal until the dashboard issue lands): loads the scorer and shows its status."""
+"""Entry point and home page: navigation, model status and the Load model button.
+
+``./start.sh`` serves this file. Each page in ``pages/`` is self-sufficient (it calls ``ui.sidebar()`` itself), so the
+entry script only sets the page config, builds the navigation and runs the chosen page.
+"""
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
 import streamlit as st
 
 import lychee
+from lychee import ui
 
-st.set_page_config(page_title="Lychee Rerank MM", layout="wide")
-st.title("Lychee Rerank MM — analyst dashboard")
-model = os.environ.get("LYCHEE_MODEL", lychee.DEFAULT_MODEL)
-st.write(f"Model: `{model}`")
+ROOT = Path(__file__).parent
+PAGES = ROOT / "pages"
+
+
+def home() -> None:
+    """Home: what the dashboard does, the model's status, and lazy loading of the model."""
+    settings = ui.sidebar()
+    st.title("Lychee rerank — analyst dashboard")
+    st.caption(
+        "Score how relevant a document (text and/or image) is to a query with multimodal rerankers "
+        "(Lychee-rerank-mm, Qwen3-VL-Reranker) or the embedded all-MiniLM-L6-v2, and see why."
+    )
+
+    st.subheader("Model")
+    loaded = ui.loaded_model(settings)
+    # The embedded default loads in seconds, so show its status at once; a VLM waits for the button.
+    if loaded is None and settings.model == lychee.DEFAULT_MODEL:
+        loaded = ui.load_model(settings)
+    if loaded is None:
+        st.info(
+            f"Model `{settings.model}` is not loaded. It loads on first use, or now with **Load model** "
+            "(a 7B VLM takes a minute or more and needs ~16 GiB of GPU memory in bfloat16)."
+        )
+        if st.button("Load model", type="primary", key="home_load", help="Load the model chosen in the sidebar."):
+            loaded = ui.load_model(settings)
+            if loaded is not None:
+                st.success(f"Loaded `{settings.model}` in {loaded.seconds:.1f} s.")
+    if loaded is not None:
+        _model_status(loaded)
+
+    st.subheader("Pages")
+    cols = st.columns(len(_task_pages()))
+    for col, (page, blurb) in zip(cols, _task_pages()):
+        with col.container(border=True):
+            st.page_link(page, label=page.title, icon=page.icon)
+            st.caption(blurb)
+
+    st.subheader("Reading a score")
+    st.markdown(
+        f"The score is **P(yes)**: the probability the model answers *yes, relevant*. Next to it is the "
+        f"**log-odds** `log(P / (1 - P))`, which explanations use because P saturates near 0 and 1. Bands use the "
+        f"sidebar thresholds: 🟢 **strong** ≥ {settings.strong:.2f}, 🟡 **medium** ≥ {settings.medium:.2f}, "
+        f"🔴 **weak** below."
+    )
+
+
+def _model_status(loaded: ui.LoadedModel) -> None:
+    status = ui.model_status(loaded)
+    st.success(f"`{status['Model']}` is loaded (took {status['Load time']}).")
+    row1 = st.columns(4)
+    for col, name in zip(row1, ("Family", "Device", "Dtype", "Attention")):
+        col.metric(name, status[name])
+    row2 = st.columns(4)
+    for col, name in zip(row2, ("Parameters", "Process memory (RSS)", "CUDA allocated", "Modalities")):
+        col.metric(name, status[name])
+    score = (loaded.scorer.info or {}).get("score")
+    if score:
+        st.caption(f"Score formula: `{score}`")
+
+
+SINGLE = st.Page(PAGES / "1_Single_pair.py", title="Single pair", icon="🔎", url_path="single-pair")
+BATCH = st.Page(PAGES / "2_Batch_rerank.py", title="Batch rerank", icon="📊", url_path="batch-rerank")
+EVALUATION_FILE = PAGES / "3_Evaluation.py"
+
+
+def _task_pages() -> list[tuple[st.Page, str]]:
+    pages = [
+        (SINGLE, "One query, one document: P(yes), its band, and word / image-region highlights of what drove it."),
+        (BATCH, "One query, up to 50 titles: reranked table, rank changes, score chart, CSV / JSON download."),
+    ]
+    if EVALUATION is not None:
+        pages.append((EVALUATION, "Labelled query sets: NDCG / MRR / recall against baselines."))
+    return pages
+
+
+# The evaluation page is written separately; list it only once its file exists.
+EVALUATION = (
+    st.Page(EVALUATION_FILE, title="Evaluation", icon="📈", url_path="evaluation") if EVALUATION_FILE.exists() else None
+)
+
+st.set_page_config(page_title="Lychee rerank dashboard", page_icon="🍈", layout="wide")
+navigation = st.navigation([st.Page(home, title="Home", icon="🏠", default=True), *(p for p, _ in _task_pages())])
+navigation.run()

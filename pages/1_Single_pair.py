@@ -1,0 +1,85 @@
+"""Single-pair analysis: one query, one document, P(yes) with its band and what drove it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lychee import ui
+from lychee.ui import single
+
+settings = ui.sidebar()
+
+st.title("🔎 Single-pair analysis")
+st.caption(
+    "Score one query against one document (text and/or image). Occlusion salience shows which words and image "
+    "regions pushed the score up (green) or down (red)."
+)
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Query")
+    query_text = st.text_area(
+        "Query text",
+        height=100,
+        help="What the user searched for. Leave empty to query with the image only.",
+        **ui.bind("single_query_text", single.EXAMPLE_QUERY),
+    )
+    query_file = st.file_uploader(
+        "Query image (optional)",
+        type=single.IMAGE_TYPES,
+        key="single_query_image",
+        help="Needs a vision-language reranker (Lychee-rerank-mm / Qwen3-VL); the embedded default reads text only.",
+    )
+    single.image_preview(query_file)
+with right:
+    st.subheader("Document")
+    document_text = st.text_area(
+        "Document text",
+        height=100,
+        help="The candidate: a title, passage or caption.",
+        **ui.bind("single_document_text", single.EXAMPLE_DOCUMENT),
+    )
+    document_file = st.file_uploader(
+        "Document image (optional)",
+        type=single.IMAGE_TYPES,
+        key="single_document_image",
+        help="A product photo, screenshot or figure; needs a vision-language reranker.",
+    )
+    single.image_preview(document_file)
+
+with st.expander("Explanation options"):
+    o1, o2 = st.columns(2)
+    max_units = o1.slider(
+        "Max word units per text",
+        8,
+        128,
+        step=8,
+        help="Longer texts are split into at most this many spans; each costs one scored variant.",
+        **ui.bind("single_max_units", 64),
+    )
+    image_cells = o2.slider(
+        "Image grid cells",
+        4,
+        64,
+        step=4,
+        help="About this many cells per image; each is greyed in turn (one scored variant each).",
+        **ui.bind("single_image_cells", 16),
+    )
+
+if st.button("Score and explain", type="primary", key="single_score"):
+    single.score_and_explain(
+        settings,
+        query_text=query_text,
+        query_file=query_file,
+        document_text=document_text,
+        document_file=document_file,
+        max_units=max_units,
+        image_cells=image_cells,
+    )
+
+result = st.session_state.get(single.RESULT_KEY)
+if result is not None:
+    st.divider()
+    single.render_result(result, settings)
+else:
+    st.info("Edit the example or type your own, then click **Score and explain**.")
