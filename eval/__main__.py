@@ -1,0 +1,206 @@
+"""Command line: evaluate a reranker on a labelled set.
+
+Usage::
+
+    python -m eval --data eval/data/ecommerce.jsonl --model default --out runs/ecommerce
+    python -m eval --data eval/data/ecommerce.jsonl --model /ckpt/lychee-rerank-mm \\
+        --instruction "Find products matching the query" --instruction-b "Given a product search query, ..." --out runs/ab
+
+Writes ``OUT/run.trec`` (and ``run_b.trec``, ``run_bm25.trec``, ``run_input_order.trec``), ``OUT/qrels.txt``,
+``OUT/metrics.json`` and ``OUT/per_query.csv``, and prints a summary table. Finished queries are kept in
+``OUT/partial.jsonl``: if the run is interrupted, the same command continues where it stopped and ends with the same
+metrics.json. Exit status: 0 success, 2 bad input (the message names the file and line), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval.data import load_labelled_set
+from eval.metrics import default_metrics
+from eval.runner import PARTIAL_NAME, EvalResult, evaluate_set, write_outputs
+
+logger = logging.getLogger("eval")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _unit_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from lychee import MEDIUM, STRONG
+
+    parser = argparse.ArgumentParser(
+        prog="python -m eval",
+        description="Evaluate a reranker on a labelled query set (JSONL/CSV/zip) with trec_eval-identical metrics.",
+    )
+    parser.add_argument("--data", required=True, help="labelled set: .jsonl, .csv, or .zip with one of them and images")
+    parser.add_argument("--model", default="default", help="'default' (embedded all-MiniLM-L6-v2), a checkpoint folder or hub id")
+    parser.add_argument("--instruction", default=None, help="instruction for the model (default: the model's own)")
+    parser.add_argument("--model-b", default=None, help="a second model to compare against (A/B)")
+    parser.add_argument("--instruction-b", default=None, help="a second instruction to compare against (A/B)")
+    parser.add_argument("--k", type=_positive_int, default=10, help="cutoff for ndcg@k, ndcg_exp@k, recall@k (default 10)")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--fresh", action="store_true", help=f"ignore OUT/{PARTIAL_NAME} and score every query again")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when available)")
+    parser.add_argument("--batch-size", type=_positive_int, default=None, help="pairs per forward pass")
+    parser.add_argument("--medium", type=_unit_float, default=MEDIUM, help=f"medium band threshold (default {MEDIUM})")
+    parser.add_argument("--strong", type=_unit_float, default=STRONG, help=f"strong band threshold (default {STRONG})")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _load(model: str, args: argparse.Namespace) -> Any:
+    from lychee import load_scorer
+
+    return load_scorer(model, device=args.device, batch_size=args.batch_size)
+
+
+def _model_id(model: str) -> str:
+    """The model's name for metrics.json and the fingerprint: an existing folder becomes its absolute path."""
+    path = Path(model).expanduser()
+    return str(path.resolve()) if model != "default" and path.exists() else model
+
+
+def summary_table(result: EvalResult) -> str:
+    """The printed summary: one row per system, ``mean [95% CI]`` per metric, then the A/B comparison and calibration."""
+    names = default_metrics(result.k)
+    m = result.metrics
+    rows = [["system", *names]]
+    for system, report in m["systems"].items():
+        rows.append(
+            [system]
+            + [f"{report['means'][n]:.4f} [{report['ci95'][n][0]:.3f}, {report['ci95'][n][1]:.3f}]" for n in names]
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    n_none = m["n_queries_without_relevant"]
+    head = (
+        f"{m['n_queries']} queries, {m['n_pairs']} pairs ({n_none} quer{'y' if n_none == 1 else 'ies'} without a relevant "
+        "candidate; they score 0 and count in the means)"
+    )
+    out = [head, *lines]
+    if "comparison" in m:
+        c = m["comparison"]
+        out.append("")
+        out.append(f"A/B ({c['b']} vs {c['a']}; paired randomization test, 10,000 permutations, two-sided):")
+        for n, v in c["metrics"].items():
+            out.append(
+                f"  {n}: {v['mean_a']:.4f} -> {v['mean_b']:.4f} (delta {v['delta']:+.4f}, p = {v['p_value']:.4g}; "
+                f"B wins {v['wins']}, ties {v['ties']}, losses {v['losses']})"
+            )
+    for system, cal in m["calibration"].items():
+        best = cal["best_f1"]
+        bands = cal["bands"]
+        out.append("")
+        if best["threshold"] is None:
+            out.append(f"calibration ({system}): no relevant pair, F1 undefined")
+            continue
+        out.append(
+            f"calibration ({system}): best F1 {best['f1']:.3f} at score >= {best['threshold']:.2f} "
+            f"(P {best['precision']:.3f}, R {best['recall']:.3f}); at the bands: "
+            f"medium {bands['medium']['threshold']:.2f} F1 {bands['medium']['f1']:.3f}, "
+            f"strong {bands['strong']['threshold']:.2f} F1 {bands['strong']['f1']:.3f}"
+        )
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Our own messages at INFO; other libraries' INFO chatter (model loading, index building) stays hidden.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("eval").setLevel(logging.INFO)
+    started = time.perf_counter()
+    try:
+        labelled = load_labelled_set(args.data)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    compare = args.model_b is not None or args.instruction_b is not None
+    try:
+        scorer = _load(args.model, args)
+        scorer_b = _load(args.model_b, args) if args.model_b is not None and args.model_b != args.model else None
+    except (ValueError, ImportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.instruction_b is not None and args.model_b is None and not getattr(scorer, "uses_instruction", True):
+        logger.warning(
+            "warning: the model %r ignores instructions, so an instruction A/B gives identical runs (p = 1). "
+            "Use a VLM reranker checkpoint to compare instructions.",
+            args.model,
+        )
+    out = Path(args.out)
+    partial = out / PARTIAL_NAME
+    if args.fresh and partial.exists():
+        partial.unlink()
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=labelled.n_pairs * (2 if compare else 1), unit="pair", desc="scoring", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+    try:
+        result = evaluate_set(
+            labelled,
+            scorer,
+            instruction=args.instruction,
+            model_id=_model_id(args.model),
+            scorer_b=scorer_b,
+            instruction_b=args.instruction_b if args.instruction_b is not None else args.instruction,
+            model_id_b=_model_id(args.model_b) if args.model_b is not None else "",
+            compare=compare,
+            k=args.k,
+            partial_path=partial,
+            progress=progress,
+            strong=args.strong,
+            medium=args.medium,
+        )
+    except ValueError as exc:
+        if bar is not None:
+            bar.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        print(f"\ninterrupted; finished queries are kept in {partial}. Re-run the same command to continue.", file=sys.stderr)
+        return 130
+    if bar is not None:
+        bar.close()
+    written = write_outputs(result, out)
+    print(summary_table(result))
+    print(f"\nwrote {', '.join(str(p) for p in written.values())} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
