@@ -149,6 +149,22 @@ class LabelledSet:
         return None
 
 
+DATA_DIR = Path(__file__).resolve().parent / "data"
+# The sets shipped in eval/data (see eval/data/README.md): file name -> one-line description.
+SHIPPED_SETS: dict[str, str] = {
+    "passages.csv": "Web-search passages: 8 questions x 6 passages, labels 0-2, text (CSV)",
+    "ecommerce.jsonl": "Product search: 22 queries x 10 products, labels 0-3, hard negatives, text (JSONL)",
+    "shapes/shapes.jsonl": "Shapes: 6 queries x 6 PIL-drawn images, labels 0-2 — needs a VLM reranker (JSONL + PNG)",
+}
+
+
+def shipped_set_path(name: str) -> Path:
+    """Path of a shipped set by its name in :data:`SHIPPED_SETS`."""
+    if name not in SHIPPED_SETS:
+        raise ValueError(f"unknown shipped set {name!r}; expected one of {sorted(SHIPPED_SETS)}.")
+    return DATA_DIR / name
+
+
 # --- public entry point ---------------------------------------------------------------------------------------------
 def load_labelled_set(
     source: str | os.PathLike | bytes,
@@ -286,10 +302,19 @@ def _load_zip(data: bytes, display: str) -> LabelledSet:
 @dataclass
 class _Collector:
     name: str
-    errors: list[str] = field(default_factory=list)
+    entries: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, line: int, message: str) -> None:
-        self.errors.append(f"{self.name}, line {line}: {message}")
+        self.entries.append((line, f"{self.name}, line {line}: {message}"))
+
+    def add_raw(self, line: int, message: str) -> None:
+        """A message that already names the file and line (from :func:`lychee.load_image`)."""
+        self.entries.append((line, message))
+
+    @property
+    def errors(self) -> list[str]:
+        # Rows are checked in two passes (CSV rows, then whole queries); report in file order.
+        return [message for _, message in sorted(self.entries, key=lambda e: e[0])]
 
 
 def _decode(data: bytes, display: str) -> str:
@@ -322,12 +347,13 @@ def _parse(data: bytes, display: str, suffix: str, resolver: _Resolver) -> Label
             continue
         seen_qids[query.qid] = query.line
         queries.append(query)
-    if not errors.errors and not queries:
-        errors.errors.append(
+    if not errors.entries and not queries:
+        errors.add_raw(
+            0,
             f"{display}: no queries found; expected one JSON object per line like {_EXAMPLE_LINE}, or a CSV with the "
-            f"header {','.join(CSV_REQUIRED)}."
+            f"header {','.join(CSV_REQUIRED)}.",
         )
-    if errors.errors:
+    if errors.entries:
         raise LabelledSetError(errors.errors, display)
     return LabelledSet(name=display, queries=tuple(queries), content_hash=hasher.hexdigest())
 
@@ -516,7 +542,7 @@ def _check_label(value: Any, where: str) -> tuple[int | None, str | None]:
 
 
 def _build_query(raw: _RawQuery, errors: _Collector, resolver: _Resolver, hasher: Any) -> LabelledQuery | None:
-    n_before = len(errors.errors)
+    n_before = len(errors.entries)
     qid, problem = _check_id(raw.qid, "qid")
     if problem:
         errors.add(raw.line, problem)
@@ -563,7 +589,7 @@ def _build_query(raw: _RawQuery, errors: _Collector, resolver: _Resolver, hasher
             errors.add(rc.line, f"{where} has neither text nor image; give it text, an image, or both (or remove it).")
         if label is not None:
             candidates.append(Candidate(docid, label, text, image, image_name, rc.line))
-    if len(errors.errors) != n_before:
+    if len(errors.entries) != n_before:
         return None
     return LabelledQuery(qid, q_text, tuple(candidates), q_image, q_image_name, raw.line)
 
@@ -575,13 +601,16 @@ def _image(
         ref, digest = resolver.resolve(written, f"{resolver.display}, line {line}: {what}")
     except ValueError as exc:
         # The resolver's message already names the file, line and image; keep it whole.
-        errors.errors.append(str(exc))
+        errors.add_raw(line, str(exc))
         return None, None
     hasher.update(digest.encode())
     return ref, written
 
 
 __all__ = [
+    "DATA_DIR",
+    "SHIPPED_SETS",
+    "shipped_set_path",
     "CSV_OPTIONAL",
     "CSV_REQUIRED",
     "Candidate",

@@ -7,8 +7,10 @@ Conventions (each one is trec_eval's, checked against ``pytrec_eval`` in ``tests
 
 * **Ranking and ties.** A query's documents are sorted by score descending, then by docid in *descending*
   lexicographic order (trec_eval's ``form_res_rels``: equal scores are ordered by ``strcmp`` of the docnos, reversed).
-  So with equal scores, ``"d9"`` ranks above ``"d10"`` above ``"d1"``. The run's own rank column is ignored, as
-  trec_eval ignores it; :func:`trec_order` gives the order and ``run.trec`` is written in it.
+  So with equal scores, ``"d9"`` ranks above ``"d10"`` above ``"d1"``. trec_eval holds scores as C ``float``
+  (32-bit, ``TEXT_RESULTS.sim`` in ``trec_format.h``), so two doubles that round to the same float32 (closer than
+  about 6e-8 relative) are a tie there; :func:`trec_order` compares the float32-rounded scores for the same reason.
+  The run's own rank column is ignored, as trec_eval ignores it; ``run.trec`` is written in :func:`trec_order`.
 * **NDCG@k** (Järvelin & Kekäläinen, linear gain): ``DCG@k = sum_{r=1..k} gain(label_r) / log2(r + 1)`` and the ideal
   DCG is computed from *all* of the query's qrels with label > 0 (not only the retrieved ones), cut at k.
   ``ndcg_exp@k`` uses the exponential gain ``2**label - 1`` (Burges et al.); it equals ir_measures'
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -59,8 +62,16 @@ def parse_metric(name: str) -> tuple[str, int]:
     return match.group(1), int(match.group(2))
 
 
+def as_float32(score: float) -> float:
+    """``score`` rounded to the nearest C float, as trec_eval stores it (beyond float range: +-inf)."""
+    try:
+        return struct.unpack("f", struct.pack("f", score))[0]
+    except OverflowError:
+        return math.copysign(math.inf, score)
+
+
 def trec_order(scores: Mapping[str, float]) -> list[str]:
-    """Docids in trec_eval's ranking order: score descending, ties by docid descending.
+    """Docids in trec_eval's ranking order: float32 score descending, ties by docid descending.
 
     Example:
         >>> trec_order({"a": 1.0, "b": 1.0, "c": 2.0})
@@ -69,7 +80,7 @@ def trec_order(scores: Mapping[str, float]) -> list[str]:
     for docid, score in scores.items():
         if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
             raise ValueError(f"run score of document {docid!r} must be a finite number, got {score!r}.")
-    return [d for d, _ in sorted(scores.items(), key=lambda kv: (float(kv[1]), kv[0]), reverse=True)]
+    return [d for d, _ in sorted(scores.items(), key=lambda kv: (as_float32(float(kv[1])), kv[0]), reverse=True)]
 
 
 def _gain(label: int, kind: Literal["linear", "exp"]) -> float:
@@ -201,6 +212,7 @@ def mean(values: Sequence[float]) -> float:
 __all__ = [
     "METRIC_FAMILIES",
     "Qrels",
+    "as_float32",
     "Run",
     "dcg",
     "default_metrics",

@@ -1,0 +1,235 @@
+"""Tables and Altair charts of an :class:`~eval.runner.EvalResult`, for the Evaluation page (no Streamlit here).
+
+Every number shown comes from ``result.metrics`` (the metrics.json object) or ``result.pairs``, so the page shows
+exactly what the CLI writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from eval.metrics import default_metrics
+from eval.runner import EvalResult
+
+SYSTEM_NAMES = {"model": "model (A)", "model_b": "model (B)", "input_order": "input order", "bm25": "BM25"}
+METRIC_HELP = {
+    "ndcg": "NDCG@k, linear gain (label), trec_eval conventions; ideal DCG over all the query's positive labels.",
+    "ndcg_exp": "NDCG@k with exponential gain 2^label - 1.",
+    "mrr": "Mean reciprocal rank of the first candidate with label >= 1 within the top 10.",
+    "hit": "Share of queries whose top result has label >= 1.",
+    "recall": "Share of each query's label >= 1 candidates found in the top k.",
+}
+
+
+def system_name(key: str) -> str:
+    return SYSTEM_NAMES.get(key, key)
+
+
+@dataclass(frozen=True)
+class MetricCard:
+    """One ``st.metric``: the A system's mean with its 95% bootstrap interval, and the delta against a reference."""
+
+    metric: str
+    label: str
+    value: str
+    delta: str | None
+    help: str
+
+
+def metric_cards(result: EvalResult) -> list[MetricCard]:
+    """Cards for system A; the delta is B - A when there is a B, else A - BM25."""
+    m = result.metrics
+    a = m["systems"]["model"]
+    ref_key, sign = ("model_b", -1) if "model_b" in m["systems"] else ("bm25", 1)
+    ref = m["systems"][ref_key]
+    cards = []
+    for name in result.metric_names:
+        low, high = a["ci95"][name]
+        diff = ref["means"][name] - a["means"][name] if sign < 0 else a["means"][name] - ref["means"][name]
+        delta = f"{diff:+.4f} {'B vs A' if sign < 0 else 'vs BM25'}"
+        family = name.split("@")[0]
+        cards.append(
+            MetricCard(
+                metric=name,
+                label=f"{name} · 95% CI [{low:.3f}, {high:.3f}]",
+                value=f"{a['means'][name]:.4f}",
+                delta=delta,
+                help=f"{METRIC_HELP[family]} Mean over {m['n_queries']} queries; interval: bootstrap over queries, "
+                "1000 resamples, seed 0.",
+            )
+        )
+    return cards
+
+
+def systems_table(result: EvalResult) -> pd.DataFrame:
+    """One row per system; ``<metric>`` (mean) and ``<metric> 95% CI`` columns."""
+    rows = []
+    for key, report in result.metrics["systems"].items():
+        row: dict[str, Any] = {"system": system_name(key)}
+        for name in result.metric_names:
+            row[name] = report["means"][name]
+            low, high = report["ci95"][name]
+            row[f"{name} 95% CI"] = f"[{low:.3f}, {high:.3f}]"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def comparison_table(result: EvalResult) -> pd.DataFrame | None:
+    """The A/B comparison per metric (``None`` without a B system)."""
+    comparison = result.metrics.get("comparison")
+    if comparison is None:
+        return None
+    rows = []
+    for name, c in comparison["metrics"].items():
+        rows.append(
+            {
+                "metric": name,
+                "A": c["mean_a"],
+                "B": c["mean_b"],
+                "B - A": c["delta"],
+                "p-value": c["p_value"],
+                "B wins": c["wins"],
+                "ties": c["ties"],
+                "B losses": c["losses"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def per_query_table(result: EvalResult) -> pd.DataFrame:
+    return pd.DataFrame(result.per_query)
+
+
+def per_query_chart(result: EvalResult, metric: str | None = None) -> alt.Chart:
+    """Per-query values of ``metric`` (default ``ndcg@k``) for every system: one row per query, a dot per system."""
+    metric = metric or default_metrics(result.k)[0]
+    rows = []
+    for key, report in result.metrics["systems"].items():
+        for qid, value in report["per_query"][metric].items():
+            rows.append({"qid": qid, "system": system_name(key), metric: value})
+    df = pd.DataFrame(rows)
+    order = [q.qid for q in result.labelled.queries]
+    return (
+        alt.Chart(df)
+        .mark_circle(size=90, opacity=0.85)
+        .encode(
+            x=alt.X(f"{metric}:Q", scale=alt.Scale(domain=[0, 1]), title=metric),
+            y=alt.Y("qid:N", sort=order, title="query"),
+            color=alt.Color("system:N", title="system"),
+            tooltip=["qid", "system", alt.Tooltip(f"{metric}:Q", format=".4f")],
+        )
+        .properties(height=max(160, 22 * len(order)))
+    )
+
+
+def pairs_frame(result: EvalResult) -> pd.DataFrame:
+    df = pd.DataFrame(result.pairs)
+    if not df.empty:
+        df["system"] = df["system"].map(system_name)
+    return df
+
+
+def score_distribution_chart(result: EvalResult) -> alt.Chart:
+    """Scores by label (box plot per label, one panel per model system)."""
+    df = pairs_frame(result)
+    return (
+        alt.Chart(df)
+        .mark_boxplot(extent="min-max")
+        .encode(
+            x=alt.X("label:O", title="label"),
+            y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 1]), title="score P(yes)"),
+            color=alt.Color("label:O", legend=None),
+            column=alt.Column("system:N", title=None),
+            tooltip=["label", "score"],
+        )
+        .properties(width=220, height=260)
+    )
+
+
+def calibration_frame(result: EvalResult) -> pd.DataFrame:
+    """The reliability bins of every model system as one table."""
+    rows = []
+    for key, cal in result.metrics["calibration"].items():
+        for b in cal["bins"]:
+            rows.append(
+                {
+                    "system": system_name(key),
+                    "bin": f"[{b['low']:.1f}, {b['high']:.1f})",
+                    "bin center": (b["low"] + b["high"]) / 2,
+                    "pairs": b["n"],
+                    "fraction relevant": b["fraction_relevant"],
+                    "mean label": b["mean_label"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> alt.LayerChart:
+    """Fraction relevant (label >= 1) per score bin against the diagonal, with the band thresholds and best-F1 rule."""
+    df = calibration_frame(result).dropna(subset=["fraction relevant"])
+    diagonal = alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})).mark_line(strokeDash=[4, 4], color="gray").encode(
+        x="x:Q", y="y:Q"
+    )
+    points = (
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("bin center:Q", scale=alt.Scale(domain=[0, 1]), title="score bin (P(yes))"),
+            y=alt.Y("fraction relevant:Q", scale=alt.Scale(domain=[0, 1]), title="fraction relevant (label >= 1)"),
+            color=alt.Color("system:N"),
+            size=alt.Size("pairs:Q", legend=None),
+            tooltip=["system", "bin", "pairs", alt.Tooltip("fraction relevant:Q", format=".2f"), alt.Tooltip("mean label:Q", format=".2f")],
+        )
+    )
+    rules = [{"threshold": medium, "rule": f"medium band {medium:.2f}"}, {"threshold": strong, "rule": f"strong band {strong:.2f}"}]
+    for key, cal in result.metrics["calibration"].items():
+        t = cal["best_f1"]["threshold"]
+        if t is not None:
+            rules.append({"threshold": t, "rule": f"best F1 {system_name(key)} {t:.2f}"})
+    rule_chart = (
+        alt.Chart(pd.DataFrame(rules))
+        .mark_rule(strokeWidth=2)
+        .encode(x="threshold:Q", color=alt.Color("rule:N", title="thresholds"), tooltip=["rule"])
+    )
+    return alt.layer(diagonal, points, rule_chart).resolve_scale(color="independent").properties(height=320)
+
+
+def threshold_table(result: EvalResult) -> pd.DataFrame:
+    """Precision/recall/F1 of "score >= t is relevant" at the bands and at the best-F1 threshold, per model system."""
+    rows = []
+    for key, cal in result.metrics["calibration"].items():
+        best = cal["best_f1"]
+        entries = [("medium band", cal["bands"]["medium"]), ("strong band", cal["bands"]["strong"]), ("best F1", best)]
+        for what, r in entries:
+            rows.append(
+                {
+                    "system": system_name(key),
+                    "rule": what,
+                    "threshold": r["threshold"],
+                    "precision": r["precision"],
+                    "recall": r["recall"],
+                    "F1": r["f1"],
+                    "pairs predicted relevant": r["n_predicted"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+__all__ = [
+    "MetricCard",
+    "calibration_chart",
+    "calibration_frame",
+    "comparison_table",
+    "metric_cards",
+    "pairs_frame",
+    "per_query_chart",
+    "per_query_table",
+    "score_distribution_chart",
+    "system_name",
+    "systems_table",
+    "threshold_table",
+]

@@ -1,0 +1,281 @@
+"""Labelled-set loading: the shipped sets load, and every bad input is refused with the file and line named."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from eval.data import SHIPPED_SETS, LabelledSetError, load_labelled_set, shipped_set_path
+
+
+def _line(qid="q1", query=None, candidates=None):
+    return json.dumps(
+        {
+            "qid": qid,
+            "query": query if query is not None else {"text": "red shoes"},
+            "candidates": candidates if candidates is not None else [{"docid": "d1", "text": "red shoe", "label": 1}],
+        }
+    )
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _png(color=(200, 20, 20)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _refused(path_or_bytes, expected: str, *, name: str | None = None) -> LabelledSetError:
+    with pytest.raises(LabelledSetError, match=re.escape(expected)) as info:
+        load_labelled_set(path_or_bytes, name=name)
+    return info.value
+
+
+# --- good input -------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(SHIPPED_SETS))
+def test_shipped_sets_load(name):
+    labelled = load_labelled_set(shipped_set_path(name))
+    assert labelled.queries and labelled.n_pairs == sum(len(q.candidates) for q in labelled.queries)
+    assert all(c.label >= 0 for q in labelled.queries for c in q.candidates)
+
+
+def test_shipped_ecommerce_set_meets_the_brief():
+    labelled = load_labelled_set(shipped_set_path("ecommerce.jsonl"))
+    assert len(labelled.queries) >= 20
+    assert all(len(q.candidates) == 10 for q in labelled.queries)
+    assert {c.label for q in labelled.queries for c in q.candidates} == {0, 1, 2, 3}
+    docids = [c.docid for q in labelled.queries for c in q.candidates]
+    assert len(set(docids)) < len(docids)  # documents repeat across queries
+    assert not labelled.has_images
+
+
+def test_shipped_shapes_set_has_images_and_passages_a_query_without_positives():
+    assert load_labelled_set(shipped_set_path("shapes/shapes.jsonl")).has_images
+    passages = load_labelled_set(shipped_set_path("passages.csv"))
+    assert any(all(c.label == 0 for c in q.candidates) for q in passages.queries)
+
+
+def test_jsonl_with_images_relative_to_the_file(tmp_path):
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "a.png").write_bytes(_png())
+    path = _write(
+        tmp_path,
+        "set.jsonl",
+        _line(query={"text": "red", "image": "img/a.png"}, candidates=[{"docid": 7, "image": "img/a.png", "label": 2}])
+        + "\n\n",
+    )
+    labelled = load_labelled_set(path)
+    q = labelled.queries[0]
+    assert q.candidates[0].docid == "7"  # integer ids become strings
+    assert q.item().image.size == (8, 8)
+    assert labelled.qrels == {"q1": {"7": 2}}
+
+
+def test_query_may_be_a_plain_string(tmp_path):
+    labelled = load_labelled_set(_write(tmp_path, "s.jsonl", _line(query="red shoes")))
+    assert labelled.queries[0].text == "red shoes"
+
+
+def test_csv_groups_rows_by_qid_in_first_seen_order(tmp_path):
+    text = "qid,query,docid,document,label\nq2,blue,d1,blue thing,1\nq1,red,d1,red thing,0\nq2,blue,d2,\"x, y\",3\n"
+    labelled = load_labelled_set(_write(tmp_path, "s.csv", text))
+    assert [q.qid for q in labelled.queries] == ["q2", "q1"]
+    assert labelled.qrels == {"q2": {"d1": 1, "d2": 3}, "q1": {"d1": 0}}
+
+
+def test_zip_upload_resolves_images_inside_the_archive():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("set/data.jsonl", _line(candidates=[{"docid": "d1", "image": "img/a.png", "label": 1}]))
+        zf.writestr("set/img/a.png", _png())
+    labelled = load_labelled_set(buf.getvalue(), name="upload.zip")
+    assert labelled.has_images
+    assert isinstance(labelled.queries[0].candidates[0].image, bytes)
+
+
+def test_content_hash_changes_with_an_image(tmp_path):
+    (tmp_path / "a.png").write_bytes(_png())
+    path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "image": "a.png", "label": 1}]))
+    before = load_labelled_set(path).content_hash
+    (tmp_path / "a.png").write_bytes(_png((0, 0, 200)))
+    assert load_labelled_set(path).content_hash != before
+
+
+# --- bad input: each names the file and the line ----------------------------------------------------------------------
+def test_malformed_json(tmp_path):
+    path = _write(tmp_path, "s.jsonl", _line() + "\n{\"qid\": \"q2\", \n")
+    _refused(path, f"{path}, line 2: malformed JSON (Expecting property name enclosed in double quotes at column 15).")
+
+
+def test_missing_fields(tmp_path):
+    path = _write(tmp_path, "s.jsonl", json.dumps({"qid": "q1", "query": "x"}))
+    _refused(path, f"{path}, line 1: missing field(s) ['candidates']")
+
+
+def test_unknown_field_is_refused_to_catch_typos(tmp_path):
+    path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "lable": 1}]))
+    _refused(path, f"{path}, line 1: candidate 1 has unknown field(s) ['lable']; expected ['docid', 'text', 'image', 'label'].")
+
+
+@pytest.mark.parametrize(
+    ("label", "shown"),
+    [(1.5, "1.5 (float)"), (2.0, "2.0 (float)"), ("2", "'2' (str)"), (True, "True (bool)"), (None, None)],
+)
+def test_non_integer_labels(tmp_path, label, shown):
+    path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "label": label}]))
+    if shown is None:
+        _refused(path, f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': missing label; expected a non-negative integer")
+    else:
+        _refused(path, f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': label must be a non-negative integer, got {shown}.")
+
+
+def test_negative_label(tmp_path):
+    path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "label": -1}]))
+    _refused(path, f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': label must be a non-negative integer, got -1. Use 0 for not relevant.")
+
+
+def test_duplicate_docids_in_a_query(tmp_path):
+    cands = [{"docid": "d1", "text": "x", "label": 1}, {"docid": "d2", "text": "y", "label": 0}, {"docid": "d1", "text": "z", "label": 0}]
+    path = _write(tmp_path, "s.jsonl", _line() + "\n" + _line(qid="q2", candidates=cands))
+    _refused(
+        path,
+        f"{path}, line 2: candidate 'd1' (candidate 3) of query 'q2': duplicate docid, already used by candidate 1; "
+        "docids must be unique within a query.",
+    )
+
+
+def test_same_docid_in_two_queries_is_fine(tmp_path):
+    path = _write(tmp_path, "s.jsonl", _line() + "\n" + _line(qid="q2"))
+    assert len(load_labelled_set(path).queries) == 2
+
+
+def test_duplicate_qid(tmp_path):
+    path = _write(tmp_path, "s.jsonl", _line() + "\n" + _line())
+    _refused(path, f"{path}, line 2: qid 'q1' already used on line 1; each query must appear once")
+
+
+def test_query_without_candidates(tmp_path):
+    path = _write(tmp_path, "s.jsonl", _line(candidates=[]))
+    _refused(path, f"{path}, line 1: query 'q1' has no candidates; expected a non-empty list of labelled documents.")
+
+
+def test_empty_query_and_empty_document(tmp_path):
+    path = _write(tmp_path, "s.jsonl", _line(query={"text": "  "}) + "\n" + _line(qid="q2", candidates=[{"docid": "d", "label": 0}]))
+    err = _refused(path, f"{path}: 2 problems; nothing was evaluated.")
+    assert err.errors == [
+        f"{path}, line 1: query 'q1' has neither text nor image; give it text, an image, or both.",
+        f"{path}, line 2: candidate 'd' (candidate 1) of query 'q2' has neither text nor image; give it text, an image, or both (or remove it).",
+    ]
+
+
+def test_ids_with_whitespace_would_break_trec_files(tmp_path):
+    path = _write(tmp_path, "s.jsonl", _line(qid="query 1"))
+    _refused(path, f"{path}, line 1: qid 'query 1' contains whitespace; TREC run and qrels files are whitespace-separated")
+
+
+def test_missing_image(tmp_path):
+    path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "image": "nope.png", "label": 1}]))
+    _refused(
+        path,
+        f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1' image '{(tmp_path / 'nope.png').resolve()}': file not found.",
+    )
+
+
+def test_unreadable_image(tmp_path):
+    (tmp_path / "bad.png").write_bytes(b"this is not a png")
+    path = _write(tmp_path, "s.jsonl", _line(query={"image": "bad.png"}))
+    _refused(path, f"{path}, line 1: query 'q1' image '{(tmp_path / 'bad.png').resolve()}': not a readable image")
+
+
+def test_all_problems_are_listed_and_nothing_is_returned(tmp_path):
+    lines = [_line(qid=f"q{i}", candidates=[{"docid": "d", "text": "x", "label": -i - 1}]) for i in range(3)]
+    path = _write(tmp_path, "s.jsonl", "\n".join([_line(qid="ok")] + lines))
+    err = _refused(path, f"{path}: 3 problems; nothing was evaluated.")
+    assert [e.split(":")[0] for e in err.errors] == [f"{path}, line {n}" for n in (2, 3, 4)]
+
+
+def test_csv_header_problems(tmp_path):
+    path = _write(tmp_path, "s.csv", "qid,query,doc,label\nq1,x,y,1\n")
+    _refused(path, f"{path}, line 1: missing column(s) ['docid', 'document']; unknown column(s) ['doc'] in the header")
+
+
+def test_csv_bad_label_and_wrong_field_count_name_their_lines(tmp_path):
+    text = "qid,query,docid,document,label\nq1,red,d1,red shoe,1\nq1,red,d2,blue shoe,high\nq1,red,d3,oops\n"
+    path = _write(tmp_path, "s.csv", text)
+    err = _refused(path, f"{path}: 2 problems")
+    assert err.errors == [
+        f"{path}, line 3: candidate 'd2' of query 'q1': label must be a non-negative integer, got 'high'. Use graded integers such as 0, 1, 2, 3.",
+        f"{path}, line 4: has 4 fields, expected 5 (qid,query,docid,document,label). Quote fields that contain commas.",
+    ]
+
+
+def test_csv_duplicate_docid_and_inconsistent_query(tmp_path):
+    text = "qid,query,docid,document,label\nq1,red,d1,a,1\nq1,red,d1,b,0\nq1,blue,d3,c,0\n"
+    path = _write(tmp_path, "s.csv", text)
+    err = _refused(path, f"{path}: 2 problems")
+    assert err.errors[0] == (
+        f"{path}, line 3: candidate 'd1' of query 'q1': duplicate docid, already used by the row on line 2; "
+        "docids must be unique within a query."
+    )
+    assert err.errors[1].startswith(f"{path}, line 4: query text/image for qid 'q1' differs from line 2 ('red')")
+
+
+def test_csv_multiline_field_keeps_line_numbers(tmp_path):
+    text = 'qid,query,docid,document,label\nq1,red,d1,"two\nlines",1\nq1,red,d2,x,-3\n'
+    path = _write(tmp_path, "s.csv", text)
+    _refused(path, f"{path}, line 4: candidate 'd2' of query 'q1': label must be a non-negative integer, got -3.")
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(_line().encode() + b"\n" + b'{"qid": "caf\xe9"}\n')
+    _refused(path, f"{path}, line 2: not valid UTF-8 (byte 0xe9); save the file as UTF-8.")
+
+
+def test_empty_file(tmp_path):
+    path = _write(tmp_path, "s.jsonl", "\n\n")
+    _refused(path, f"{path}: no queries found")
+
+
+def test_missing_file_and_unknown_format(tmp_path):
+    _refused(tmp_path / "nope.jsonl", f"{tmp_path / 'nope.jsonl'}: file not found.")
+    _refused(_write(tmp_path, "s.txt", _line()), f"{tmp_path / 's.txt'}: unknown format '.txt'; expected a file ending in .jsonl, .csv, .zip.")
+
+
+def test_upload_with_image_paths_asks_for_a_zip():
+    data = _line(candidates=[{"docid": "d1", "image": "img/a.png", "label": 1}]).encode()
+    _refused(
+        data,
+        "upload.jsonl, line 1: candidate 'd1' (candidate 1) of query 'q1' image 'img/a.png': image paths cannot be "
+        "resolved relative to an uploaded file. Upload a .zip",
+        name="upload.jsonl",
+    )
+
+
+def test_zip_problems():
+    _refused(b"not a zip", "upload.zip: not a readable zip archive", name="upload.zip")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.jsonl", _line(candidates=[{"docid": "d1", "image": "../secret.png", "label": 1}]))
+    _refused(buf.getvalue(), "upload.zip:a.jsonl, line 1: candidate 'd1' (candidate 1) of query 'q1' image '../secret.png': points outside the archive", name="upload.zip")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.jsonl", _line())
+        zf.writestr("b.csv", "qid,query,docid,document,label\n")
+    _refused(buf.getvalue(), "upload.zip: expected exactly one .jsonl or .csv data file in the archive, found a.jsonl, b.csv.", name="upload.zip")
+
+
+def test_bytes_need_a_name():
+    with pytest.raises(ValueError, match=re.escape("load_labelled_set: bytes need a file name")):
+        load_labelled_set(b"{}")
