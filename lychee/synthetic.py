@@ -26,6 +26,8 @@ Sizes:
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import math
 from pathlib import Path
@@ -187,10 +189,10 @@ no
 """
 
 
-def _train_tokenizer(vocab_size: int = 600) -> Any:
-    """A Qwen2-style byte-level BPE tokenizer trained on :data:`_CORPUS`, with Qwen's special tokens."""
+@functools.lru_cache(maxsize=1)
+def _bpe_model(vocab_size: int = 600) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, str], ...]]:
+    """Vocabulary and merges of a Qwen2-style byte-level BPE trained on :data:`_CORPUS` (deterministic; cached)."""
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
-    from transformers import Qwen2Tokenizer
     from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX
 
     tok = Tokenizer(models.BPE())
@@ -212,10 +214,18 @@ def _train_tokenizer(vocab_size: int = 600) -> Any:
     # "yes" / "no" on lines of their own repeatedly, so BPE merges them into single tokens as in Qwen's vocabulary.
     lines = _CORPUS.splitlines() * 3 + ["yes", "no"] * 40
     tok.train_from_iterator(lines, trainer=trainer)
-    vocab = tok.get_vocab()
-    merges = _merges_of(tok)
+    merges = json.loads(tok.to_str())["model"]["merges"]
+    merges = [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m) for m in merges]
+    return tuple(sorted(tok.get_vocab().items(), key=lambda kv: kv[1])), tuple(merges)
+
+
+def _train_tokenizer() -> Any:
+    """A Qwen2Tokenizer over :func:`_bpe_model`, with Qwen's special tokens; ``yes`` and ``no`` are single tokens."""
+    from transformers import Qwen2Tokenizer
+
+    vocab, merges = _bpe_model()
     qwen = Qwen2Tokenizer(
-        vocab=vocab, merges=merges, unk_token=None, bos_token=None, eos_token=None, pad_token=None,
+        vocab=dict(vocab), merges=list(merges), unk_token=None, bos_token=None, eos_token=None, pad_token=None,
         errors="replace", model_max_length=131072,
     )
     # Special tokens after the learned vocabulary, in Qwen's order (<|endoftext|>, <|im_start|>, <|im_end|>, ...).
@@ -226,14 +236,6 @@ def _train_tokenizer(vocab_size: int = 600) -> Any:
         if len(ids) != 1:
             raise RuntimeError(f"synthetic tokenizer: {word!r} encodes to {ids}, expected a single token.")
     return qwen
-
-
-def _merges_of(tok: Any) -> list[tuple[str, str]]:
-    import json
-
-    model = json.loads(tok.to_str())["model"]
-    merges = model["merges"]
-    return [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m) for m in merges]
 
 
 def _dims(family: str, size: str) -> dict[str, Any]:
@@ -491,13 +493,9 @@ def build_synthetic_checkpoint(
         from transformers import Qwen3VLForConditionalGeneration as model_cls
 
     torch.manual_seed(seed)
-    previous = torch.get_default_dtype()
-    try:
-        torch.set_default_dtype(dtype)
-        with torch.device(device):
-            model = model_cls(config)
-    finally:
-        torch.set_default_dtype(previous)
+    # Built directly on `device` in `dtype`: the real size never passes through CPU memory in float32.
+    with torch.device(device):
+        model = model_cls._from_config(config, dtype=dtype)
     model.eval()
     processor = _processor(family, tokenizer)
     _spread_answer_rows(model, processor, family, seed)

@@ -319,9 +319,8 @@ class QwenVLScorer(BaseScorer):
         yes_id, no_id = _answer_token_ids(processor.tokenizer, path)
 
         attention = choose_attention(device, model_kwargs.pop("attn_implementation", None))
+        # No device_map: in transformers 5 it needs the accelerate package; load, then move to the device.
         load_kwargs = dict(dtype=dtype, attn_implementation=attention, **model_kwargs)
-        if device.startswith("cuda"):
-            load_kwargs.setdefault("device_map", device)
         try:
             model = model_cls.from_pretrained(str(path), **load_kwargs)
         except (ValueError, ImportError) as exc:

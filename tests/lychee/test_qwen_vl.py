@@ -262,6 +262,13 @@ def test_progress_called_after_each_batch(checkpoint):
     assert calls == [(2, 5), (4, 5), (5, 5)]
 
 
+def test_scoring_leaves_no_state_on_the_shared_model(vlm_scorer):
+    """A cached scorer serves every session: scoring must not write state into the model (transformers' own 3-D
+    position path caches ``rope_deltas`` on it; the scorer passes padding-aware positions instead)."""
+    vlm_scorer.score({"text": "red shoes", "image": Q_IMG}, DOCS[:4])
+    assert vlm_scorer.model.model.rope_deltas is None
+
+
 def test_process_matches_score(vlm_scorer):
     docs = [{"text": "Nike red running shoe"}, {"image": D_IMG}]
     got = vlm_scorer.process({"query": {"text": "red shoes"}, "documents": docs, "fps": 1.0})
@@ -497,6 +504,21 @@ def test_explicit_dtype_wins_over_memory_estimate(checkpoint, monkeypatch):
     assert scorer.info["dtype"] == "float32" and "dtype_note" not in scorer.info
 
 
+def test_unavailable_attention_falls_back_to_eager_and_is_reported(checkpoint, monkeypatch, caplog):
+    import lychee.scorers.qwen_vl as qv
+
+    monkeypatch.setattr(qv, "choose_attention", lambda device, requested=None: "flash_attention_2")
+    with caplog.at_level("WARNING"):
+        scorer = lychee.load_scorer(str(checkpoint))
+    assert "attention flash_attention_2 unavailable" in caplog.text
+    assert scorer.info["attention"] == scorer.model.config._attn_implementation == "eager"
+
+
+def test_requested_attention_that_fails_is_an_error(checkpoint):
+    with pytest.raises(ValueError, match="cannot load the model .*attn_implementation=\"bogus\""):
+        lychee.load_scorer(str(checkpoint), model_kwargs={"attn_implementation": "bogus"})
+
+
 def test_choose_dtype_rules():
     from lychee.scorers.qwen_vl import choose_dtype
 
@@ -528,6 +550,25 @@ def test_synthetic_checkpoint_shape(checkpoint, family):
     assert config["vision_config"]["spatial_merge_size"] == 2
     assert config["vision_config"]["patch_size"] == RECIPES[family]["patch"]
     assert lychee.scorers.family_of(checkpoint) == family
+
+
+@pytest.mark.parametrize(
+    ("fam", "model_class", "n_params"),
+    [
+        ("lychee", "Qwen2_5_VLForConditionalGeneration", 8_292_166_656),  # Qwen/Qwen2.5-VL-7B-Instruct
+        ("qwen3-vl-reranker", "Qwen3VLForConditionalGeneration", 8_767_123_696),  # Qwen/Qwen3-VL-8B-Instruct
+    ],
+)
+def test_synthetic_7b_has_the_real_dimensions(fam, model_class, n_params):
+    """Counted on the meta device (no memory): the "7b" size must be the real architecture, parameter for parameter."""
+    import transformers
+
+    from lychee.synthetic import _config, _train_tokenizer
+
+    config = _config(fam, "7b", _train_tokenizer())
+    with torch.device("meta"):
+        model = getattr(transformers, model_class)._from_config(config)
+    assert sum(p.numel() for p in model.parameters()) == n_params
 
 
 def test_synthetic_builder_rejects_bad_arguments(tmp_path):
