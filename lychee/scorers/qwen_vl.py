@@ -210,6 +210,9 @@ def _stand_in(item: Item) -> Item:
     return Item(text=item.text, image=_stand_in_image(), name=item.name)
 
 
+_ImageEntry = tuple[Any, int, tuple[int, int]]  # (resized image, merged tokens, (width, height) after padding)
+
+
 @dataclass
 class EncodedPair:
     """One pair ready for the processor.
@@ -298,12 +301,14 @@ class QwenVLScorer(BaseScorer):
 
         # The pixel bounds go to the image processor as size={"shortest_edge": min_pixels, "longest_edge":
         # max_pixels}: transformers 5 deprecates min_pixels/max_pixels keywords for the same thing.
-        min_pixels = int(processor_kwargs.pop("min_pixels", spec.min_pixels))
-        max_pixels = int(processor_kwargs.pop("max_pixels", spec.max_pixels))
-        if not 0 < min_pixels <= max_pixels:
+        min_pixels = processor_kwargs.pop("min_pixels", spec.min_pixels)
+        max_pixels = processor_kwargs.pop("max_pixels", spec.max_pixels)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (min_pixels, max_pixels)) or not (
+            0 < min_pixels <= max_pixels
+        ):
             raise ValueError(
-                f"processor_kwargs: expected 0 < min_pixels <= max_pixels, got min_pixels={min_pixels}, "
-                f"max_pixels={max_pixels}."
+                f"processor_kwargs: expected integers 0 < min_pixels <= max_pixels, got min_pixels={min_pixels!r}, "
+                f"max_pixels={max_pixels!r}. The family default is {spec.min_pixels}..{spec.max_pixels}."
             )
         processor_kwargs.setdefault("padding_side", "left")
         processor_kwargs.setdefault("size", {"shortest_edge": min_pixels, "longest_edge": max_pixels})
@@ -384,8 +389,11 @@ class QwenVLScorer(BaseScorer):
     def _n_text_tokens(self, text: str) -> int:
         return len(self.processor.tokenizer(text)["input_ids"])
 
-    def _image(self, item: Item, cache: dict[int, tuple[Any, int]]) -> tuple[Any, int]:
+    def _image(self, item: Item, cache: dict[int, _ImageEntry]) -> _ImageEntry:
         """Pad an extreme aspect ratio, resize within the family's pixel bounds (qwen_vl_utils), count its tokens.
+
+        Returns:
+            ``(resized image, merged image tokens, (width, height) after padding)``.
 
         Cached per image object for the duration of one call (a query image shared by 50 documents is done once).
         """
@@ -577,7 +585,7 @@ class QwenVLScorer(BaseScorer):
                         f"{longest.n_tokens} tokens). Lower max_length or max_pixels, use dtype='bfloat16', or free "
                         "GPU memory."
                     ) from exc
-                batch_size = max(1, batch_size // 2)
+                batch_size = max(1, len(chunk) // 2)
                 if torch.cuda.is_available():
                     torch.cuda.empty_cache()
                 with self._lock:

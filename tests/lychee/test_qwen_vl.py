@@ -269,6 +269,21 @@ def test_scoring_leaves_no_state_on_the_shared_model(vlm_scorer):
     assert vlm_scorer.model.model.rope_deltas is None
 
 
+def test_batches_are_length_sorted(checkpoint):
+    scorer = lychee.load_scorer(str(checkpoint), batch_size=2)
+    real_forward, batches = scorer._forward, []
+
+    def forward(inputs):
+        batches.append(inputs["attention_mask"].sum(1).tolist())
+        return real_forward(inputs)
+
+    scorer._forward = forward
+    docs = ["a", "b " * 40, "c " * 5, "d " * 80, "e " * 20]
+    preds = scorer.predict("q", docs)
+    lengths = [p.n_tokens for p in preds]
+    assert [sorted(b, reverse=True) for b in batches] == [sorted(lengths, reverse=True)[i : i + 2] for i in (0, 2, 4)]
+
+
 def test_process_matches_score(vlm_scorer):
     docs = [{"text": "Nike red running shoe"}, {"image": D_IMG}]
     got = vlm_scorer.process({"query": {"text": "red shoes"}, "documents": docs, "fps": 1.0})
@@ -328,6 +343,21 @@ def test_images_too_long_for_max_length_raise(checkpoint):
     msg = "needs {} tokens even with all its text removed"
     with pytest.raises(ValueError, match=re.escape(msg.split("{}")[1]) + ".*Use a smaller image"):
         scorer.score("q", [{"text": "d", "image": noise_image(400, 400, seed=5)}])
+
+
+def test_custom_pixel_bounds_change_image_tokens(checkpoint, vlm_scorer, family):
+    patch = RECIPES[family]["patch"] * 2
+    small = lychee.load_scorer(str(checkpoint), processor_kwargs={"max_pixels": 4 * patch * patch})
+    assert small.info["max_pixels"] == 4 * patch * patch
+    image = noise_image(400, 400, seed=8)
+    assert small.encode([(Item("q"), Item(image=image))], "I.")[0].image_tokens == [4]
+    assert vlm_scorer.encode([(Item("q"), Item(image=image))], "I.")[0].image_tokens[0] > 4
+
+
+@pytest.mark.parametrize("bounds", [{"min_pixels": 0}, {"max_pixels": "big"}, {"min_pixels": 10**8}])
+def test_bad_pixel_bounds_rejected(checkpoint, bounds):
+    with pytest.raises(ValueError, match="expected integers 0 < min_pixels <= max_pixels"):
+        lychee.load_scorer(str(checkpoint), processor_kwargs=bounds)
 
 
 def test_bad_max_length_rejected(checkpoint):
@@ -434,10 +464,10 @@ def test_fake_cuda_oom_halves_batch(checkpoint, vlm_scorer, caplog):
     scorer._forward = forward
     with caplog.at_level("WARNING"):
         got = scorer.score("red shoes", DOCS)
-    assert sizes[:3] == [7, 4, 2] and all(n <= 2 for n in sizes[2:])
-    assert sum(sizes[2:]) == len(DOCS)
+    # 7 pairs fail, 3 fail, then single pairs go through
+    assert sizes == [7, 3] + [1] * len(DOCS)
     assert scorer.info["oom_retries"] == 2
-    assert "CUDA out of memory with 4 pairs per batch; retrying with 2" in caplog.text
+    assert "CUDA out of memory with 3 pairs per batch; retrying with 1" in caplog.text
     np.testing.assert_allclose(got, vlm_scorer.score("red shoes", DOCS), atol=1e-5, rtol=0)
 
 
