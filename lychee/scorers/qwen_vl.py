@@ -27,7 +27,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from lychee.items import MAX_ASPECT_RATIO, Item, ItemLike, pad_to_aspect_ratio
 from lychee.prompt import FamilySpec, build_messages, family_spec
@@ -260,6 +260,8 @@ class QwenVLScorer(BaseScorer):
     yes_token_id: int = -1
     no_token_id: int = -1
     _lock: Any = field(default_factory=threading.Lock, repr=False)
+    #: ``explain(method=...)`` values this scorer supports (the base scorer has occlusion only).
+    explain_methods: ClassVar[tuple[str, ...]] = ("occlusion", "gradient")
 
     # --- construction ------------------------------------------------------------------------------------------
     @classmethod
@@ -614,8 +616,9 @@ class QwenVLScorer(BaseScorer):
 
         Gradient mode: each input position's attribution is ``sum_d grad(log_odds)[d] * embedding[d]``; text tokens
         are summed per word unit of :func:`lychee.salience.segment` (``max_units`` as for occlusion) and image tokens
-        are laid out on the merged patch grid ``image_grid_thw[1:] // merge_size``. Words cut away by truncation get
-        weight 0 (the model never saw them).
+        are laid out on the merged patch grid ``image_grid_thw[1:] // merge_size`` (so ``image_cells`` is accepted
+        and has no effect there). Words cut away by truncation get weight 0 (the model never saw them).
+        ``progress(1, 1)`` is called when done, so callers can pass the same options to both methods.
 
         Raises:
             ValueError: unknown ``method`` or bad input (as for :meth:`score`).
@@ -624,10 +627,16 @@ class QwenVLScorer(BaseScorer):
             return super().explain(query, document, instruction, **kwargs)
         if method != "gradient":
             raise ValueError(f"method must be 'occlusion' or 'gradient', got {method!r}.")
-        unknown = set(kwargs) - {"max_units"}
+        unknown = set(kwargs) - {"max_units", "image_cells", "progress"}
         if unknown:
-            raise ValueError(f"gradient explain: unknown options {sorted(unknown)}; expected only 'max_units'.")
-        return self._explain_gradient(query, document, instruction, max_units=kwargs.get("max_units", 64))
+            raise ValueError(
+                f"gradient explain: unknown options {sorted(unknown)}; expected 'max_units', 'image_cells' or "
+                "'progress'."
+            )
+        explanation = self._explain_gradient(query, document, instruction, max_units=kwargs.get("max_units", 64))
+        if kwargs.get("progress") is not None:
+            kwargs["progress"](1, 1)
+        return explanation
 
     def _explain_gradient(
         self, query: ItemLike, document: ItemLike, instruction: str | None, *, max_units: int | None

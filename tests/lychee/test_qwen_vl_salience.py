@@ -220,9 +220,14 @@ def test_gradient_groups_long_text(vlm_scorer):
     assert exp.document_tokens[0].start == 0 and exp.document_tokens[-1].end == len(doc)
 
 
-def test_gradient_rejects_unknown_options(vlm_scorer):
-    with pytest.raises(ValueError, match=re.escape("gradient explain: unknown options ['image_cells']")):
-        vlm_scorer.explain("q", "d", method="gradient", image_cells=4)
+def test_gradient_accepts_the_occlusion_options_and_rejects_others(vlm_scorer):
+    calls = []
+    options = {"max_units": 8, "image_cells": 4, "progress": lambda *a: calls.append(a)}
+    exp = vlm_scorer.explain("q", "d", method="gradient", **options)
+    assert exp.method == "gradient" and calls == [(1, 1)]
+    assert vlm_scorer.explain_methods == ("occlusion", "gradient")
+    with pytest.raises(ValueError, match=re.escape("gradient explain: unknown options ['steps']")):
+        vlm_scorer.explain("q", "d", method="gradient", steps=4)
 
 
 def test_gradient_leaves_scoring_unchanged(vlm_scorer):
