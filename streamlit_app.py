@@ -32,14 +32,17 @@ def home() -> None:
     if loaded is None and settings.model == lychee.DEFAULT_MODEL:
         loaded = ui.load_model(settings)
     if loaded is None:
-        st.info(
-            f"Model `{settings.model}` is not loaded. It loads on first use, or now with **Load model** "
-            "(a 7B VLM takes a minute or more and needs ~16 GiB of GPU memory in bfloat16)."
-        )
-        if st.button("Load model", type="primary", key="home_load", help="Load the model chosen in the sidebar."):
+        prompt = st.empty()
+        with prompt.container():
+            st.info(
+                f"Model `{settings.model}` is not loaded. It loads on first use, or now with **Load model** "
+                "(a 7B VLM takes a minute or more and needs ~16 GiB of GPU memory in bfloat16)."
+            )
+            clicked = st.button("Load model", type="primary", key="home_load", help="Load the model chosen in the sidebar.")
+        if clicked:
             loaded = ui.load_model(settings)
             if loaded is not None:
-                st.success(f"Loaded `{settings.model}` in {loaded.seconds:.1f} s.")
+                prompt.empty()
     if loaded is not None:
         _model_status(loaded)
 
@@ -61,20 +64,25 @@ def home() -> None:
 
 def _model_status(loaded: ui.LoadedModel) -> None:
     status = ui.model_status(loaded)
-    st.success(f"`{status['Model']}` is loaded (took {status['Load time']}).")
-    row1 = st.columns(4)
-    for col, name in zip(row1, ("Family", "Device", "Dtype", "Attention")):
-        col.metric(name, status[name])
-    row2 = st.columns(4)
-    for col, name in zip(row2, ("Parameters", "Process memory (RSS)", "CUDA allocated", "Modalities")):
-        col.metric(name, status[name])
+    st.success(f"`{status['Model']}` is loaded ({status['Family']}), in {status['Load time']}.")
+    helps = {
+        "Process memory (RSS)": "Resident memory of the dashboard process (all loaded models and caches).",
+        "CUDA allocated": "GPU memory held by torch tensors; — when the model runs on CPU.",
+        "Attention": "The attention implementation the model runs with.",
+    }
+    names = ["Device", "Dtype", "Attention", "Parameters", "Process memory (RSS)", "CUDA allocated", "Modalities"]
+    for row in (names[:4], names[4:]):
+        for col, name in zip(st.columns(4), row):
+            col.metric(name, status[name], help=helps.get(name))
     score = (loaded.scorer.info or {}).get("score")
     if score:
         st.caption(f"Score formula: `{score}`")
 
 
-SINGLE = st.Page(PAGES / "1_Single_pair.py", title="Single pair", icon="🔎", url_path="single-pair")
-BATCH = st.Page(PAGES / "2_Batch_rerank.py", title="Batch rerank", icon="📊", url_path="batch-rerank")
+# No custom url_path: with a pages/ folder present, Streamlit first resolves a URL against the file-derived names
+# (Single_pair, Batch_rerank), and a custom path opened directly pops a "Page not found" dialog (measured on 1.67).
+SINGLE = st.Page(PAGES / "1_Single_pair.py", title="Single pair", icon=":material/compare_arrows:")
+BATCH = st.Page(PAGES / "2_Batch_rerank.py", title="Batch rerank", icon=":material/format_list_numbered:")
 EVALUATION_FILE = PAGES / "3_Evaluation.py"
 
 
@@ -84,15 +92,15 @@ def _task_pages() -> list[tuple[st.Page, str]]:
         (BATCH, "One query, up to 50 titles: reranked table, rank changes, score chart, CSV / JSON download."),
     ]
     if EVALUATION is not None:
-        pages.append((EVALUATION, "Labelled query sets: NDCG / MRR / recall against baselines."))
+        pages.append((EVALUATION, "Labelled query sets: ranking metrics of the model against baselines."))
     return pages
 
 
 # The evaluation page is written separately; list it only once its file exists.
 EVALUATION = (
-    st.Page(EVALUATION_FILE, title="Evaluation", icon="📈", url_path="evaluation") if EVALUATION_FILE.exists() else None
+    st.Page(EVALUATION_FILE, title="Evaluation", icon=":material/query_stats:") if EVALUATION_FILE.exists() else None
 )
 
 st.set_page_config(page_title="Lychee rerank dashboard", page_icon="🍈", layout="wide")
-navigation = st.navigation([st.Page(home, title="Home", icon="🏠", default=True), *(p for p, _ in _task_pages())])
+navigation = st.navigation([st.Page(home, title="Home", icon=":material/home:", default=True), *(p for p, _ in _task_pages())])
 navigation.run()

@@ -9,7 +9,7 @@ from lychee.ui import single
 
 settings = ui.sidebar()
 
-st.title("🔎 Single-pair analysis")
+st.title(":material/compare_arrows: Single-pair analysis")
 st.caption(
     "Score one query against one document (text and/or image). Occlusion salience shows which words and image "
     "regions pushed the score up (green) or down (red)."

@@ -9,7 +9,7 @@ from lychee.ui import batch, batch_view
 
 settings = ui.sidebar()
 
-st.title("📊 Batch rerank")
+st.title(":material/format_list_numbered: Batch rerank")
 st.caption(
     f"Rerank up to {batch.MAX_TITLES} titles for one query. Blank lines are skipped, duplicates are kept and marked, "
     "and every title keeps its original position so you can see what moved."
@@ -49,7 +49,7 @@ with st.form("batch_form", border=True):
             **ui.bind("batch_titles", batch.EXAMPLE_TITLES, in_form=True),
         )
     submitted = st.form_submit_button(
-        "Rerank", type="primary", icon="🚀", on_click=ui.store_many, args=(FORM_KEYS,), key="batch_submit"
+        "Rerank", type="primary", icon=":material/sort:", on_click=ui.store_many, args=(FORM_KEYS,), key="batch_submit"
     )
 
 if submitted:

@@ -292,4 +292,6 @@ def score_chart(df: pd.DataFrame, *, strong: float, medium: float) -> alt.LayerC
         .mark_rule(strokeDash=[4, 4], color="#555")
         .encode(x="threshold:Q", tooltip=["name:N", alt.Tooltip("threshold:Q", format=".2f")])
     )
-    return (bars + rules).properties(height=max(120, 22 * len(data)))
+    # A step height (px per bar) rather than a fixed height: Streamlit's stretch mode squeezes a fixed-height layered
+    # chart until Vega hides most title labels.
+    return (bars + rules).properties(height=alt.Step(22))

@@ -225,9 +225,11 @@ def render_result(result: BatchResult, settings: Settings) -> None:
         "original_rank": st.column_config.NumberColumn("Original", format="%d", width="small",
                                                        help="Position in your list."),
         "change": st.column_config.TextColumn("Change", width="small", help="↑ moved up, ↓ moved down, = same place."),
-        "score": st.column_config.ProgressColumn("P(yes)", min_value=0.0, max_value=1.0, format="%.3f", width="medium"),
+        "score": st.column_config.ProgressColumn(
+            "P(yes)", min_value=0.0, max_value=1.0, format="%.3f", width="medium", color="blue"
+        ),
         "band": st.column_config.TextColumn("Band", width="small"),
-        "title": st.column_config.TextColumn("Title", width="large"),
+        "title": st.column_config.TextColumn("Title"),
         "log_odds": st.column_config.NumberColumn("Log-odds", format="%+.2f", width="small"),
         "duplicate_of": st.column_config.TextColumn("Duplicate", width="small"),
         "truncated": st.column_config.CheckboxColumn("Truncated", width="small"),
@@ -246,9 +248,9 @@ def render_result(result: BatchResult, settings: Settings) -> None:
     d1, d2, _ = st.columns([1, 1, 3])
     meta = result.meta(settings)
     d1.download_button("Download CSV", batch.to_csv_bytes(df), file_name="rerank.csv", mime="text/csv",
-                       key="batch_download_csv", icon="⬇️")
+                       key="batch_download_csv", icon=":material/download:", on_click="ignore")
     d2.download_button("Download JSON", batch.to_json_bytes(df, meta), file_name="rerank.json",
-                       mime="application/json", key="batch_download_json", icon="⬇️")
+                       mime="application/json", key="batch_download_json", icon=":material/download:", on_click="ignore")
 
     st.subheader("Scores by band")
     st.altair_chart(batch.score_chart(df, strong=settings.strong, medium=settings.medium), width="stretch")

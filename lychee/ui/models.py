@@ -52,6 +52,25 @@ _LOADED: weakref.WeakValueDictionary[ModelKey, LoadedModel] = weakref.WeakValueD
 _LOADED_LOCK = threading.Lock()
 
 
+# The sidebar's "loaded / not loaded" line, kept per script-run thread so that a load later in the same run can update
+# it (the sidebar is drawn before the page loads anything).
+_STATUS_SLOT = threading.local()
+
+
+def status_line(settings: Settings, slot: Any | None = None) -> None:
+    """Write the sidebar's model status into ``slot`` (an ``st.empty()``); with no slot, update the last one drawn."""
+    if slot is not None:
+        _STATUS_SLOT.slot = slot
+    slot = getattr(_STATUS_SLOT, "slot", None)
+    if slot is None:
+        return
+    loaded = loaded_model(settings)
+    if loaded is not None:
+        slot.caption(f":material/check_circle: `{settings.model}` loaded ({loaded.seconds:.1f} s).")
+    else:
+        slot.caption(f"`{settings.model}` is not loaded yet: it loads on first use, or with **Load model** on Home.")
+
+
 def model_key(settings: Settings) -> ModelKey:
     """The cache key of the model ``settings`` asks for."""
     return (settings.model, settings.device, settings.dtype)
@@ -108,6 +127,7 @@ def load_model(settings: Settings, *, spinner: bool = True) -> LoadedModel | Non
         st.error(f"Loading model '{settings.model}' failed: {type(exc).__name__}: {exc}")
         return None
     st.session_state[LOADED_KEY] = key
+    status_line(settings)
     return loaded
 
 
@@ -200,7 +220,7 @@ def model_status(loaded: LoadedModel) -> dict[str, str]:
         "Attention": str(info.get("attention", info.get("attn_implementation", "—"))),
         "Parameters": format_count(info.get("parameters")),
         "Process memory (RSS)": format_bytes(process_rss_bytes()),
-        "CUDA allocated": format_bytes(cuda) if cuda is not None else "— (not on GPU)",
+        "CUDA allocated": format_bytes(cuda),
         "Load time": f"{loaded.seconds:.1f} s",
         "Modalities": str(info.get("modalities", "text + image" if scorer.supports_images else "text")),
     }

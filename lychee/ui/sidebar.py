@@ -186,6 +186,24 @@ def _on_reset_bands() -> None:
     st.session_state["band_medium"], st.session_state["band_strong"] = MEDIUM, STRONG
 
 
+def _leave_pages_directory_mode() -> None:
+    """Hand a deep-linked page over to the entry script's ``st.navigation``.
+
+    Streamlit 1.67 decides per process whether a ``pages/`` folder means the old directory-based navigation: until a
+    session runs ``st.navigation``, a URL like ``/Batch_rerank`` runs the page file alone, with an auto-generated menu
+    ("streamlit app", no icons, no wide layout). Measured: the first deep link after a server start gets that menu.
+    Clearing the flag and rerunning makes the same page run inside ``streamlit_app.py``'s navigation (page names match
+    because no page sets a custom url_path). The flag is private API, so anything unexpected leaves things as they are.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # pragma: no cover - a future Streamlit without it has no such mode either
+        return
+    if getattr(PagesManager, "uses_pages_directory", None) is True:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def sidebar() -> Settings:
     """Draw the shared sidebar and return the current :class:`Settings`.
 
@@ -194,6 +212,7 @@ def sidebar() -> Settings:
     Returns:
         The settings the user chose (model, instruction, band thresholds, device, dtype).
     """
+    _leave_pages_directory_mode()
     problems = init_state()
     ss = st.session_state
     # Keep the picker consistent with `model` when something else (a test, another page) set it directly.
@@ -254,12 +273,7 @@ def _model_section() -> None:
                 on_change=lambda: ss.__setitem__("dtype", ss[widget_key("dtype")]),
                 help="auto = bfloat16 on CUDA, float32 on CPU.",
             )
-    settings = current_settings()
-    loaded = models.loaded_model(settings)
-    if loaded is not None:
-        st.caption(f"✅ `{settings.model}` loaded ({loaded.seconds:.1f} s).")
-    else:
-        st.caption(f"`{settings.model}` is not loaded yet: it loads on first use, or with **Load model** on Home.")
+    models.status_line(current_settings(), st.empty())
 
 
 def _instruction_section(settings: Settings) -> None:
@@ -285,21 +299,23 @@ def _instruction_section(settings: Settings) -> None:
     )
     if ss["instruction"] is not None and not ss["instruction"].strip():
         st.warning("The instruction is empty, so the model's default instruction is used. Type one or pick a preset.")
-    left, right = st.columns([1, 1])
-    left.caption("Model default" if ss["instruction"] is None else "Edited")
-    right.button(
+    state = "the model's default" if ss["instruction"] is None else "edited"
+    st.caption(f"Instruction in use: {state}.")
+    st.button(
         "Reset to default",
         key="sidebar_reset_instruction",
+        icon=":material/restart_alt:",
         on_click=_on_reset_instruction,
         disabled=ss["instruction"] is None,
-        width="stretch",
     )
     reads = models.uses_instruction(settings)
     if reads is False:
-        st.info(
-            "This model ignores the instruction (a bi-encoder trained without instructions): editing it does not "
-            "change scores. Load a Lychee / Qwen3-VL reranker to use it."
+        st.caption(
+            ":material/info: **This model ignores the instruction** (a bi-encoder trained without instructions): "
+            "editing it does not change scores. Load a Lychee / Qwen3-VL reranker to use it."
         )
+    elif reads is None:
+        st.caption(":material/info: Whether the model reads the instruction is known once it is loaded.")
 
 
 def _band_section() -> None:

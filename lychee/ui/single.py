@@ -261,7 +261,7 @@ def render_result(result: SingleResult, settings: Settings) -> None:
             file_name="explanation.json",
             mime="application/json",
             key="single_download_json",
-            icon="⬇️",
+            icon=":material/download:", on_click="ignore",
         )
         d2.download_button(
             "Download token weights (CSV)",
@@ -269,7 +269,7 @@ def render_result(result: SingleResult, settings: Settings) -> None:
             file_name="token_weights.csv",
             mime="text/csv",
             key="single_download_csv",
-            icon="⬇️",
+            icon=":material/download:", on_click="ignore",
         )
 
 

@@ -1,0 +1,34 @@
+"""Shared helpers for the dashboard's AppTest tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+HOME = ROOT / "streamlit_app.py"
+SINGLE = ROOT / "pages" / "1_Single_pair.py"
+BATCH = ROOT / "pages" / "2_Batch_rerank.py"
+
+
+def make_app(script: Path, **state) -> AppTest:
+    """An AppTest for ``script`` on the embedded default model, with extra session ``state`` set before the first run."""
+    at = AppTest.from_file(str(script), default_timeout=90)
+    at.session_state["model"] = "default"
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def exceptions(at: AppTest) -> list[str]:
+    return [e.message for e in at.exception]
+
+
+def html_blocks(at: AppTest) -> list[str]:
+    """The bodies of every st.markdown(..., unsafe_allow_html=True) element, sidebar included."""
+    return [m.value for m in at.markdown if m.proto.allow_html]

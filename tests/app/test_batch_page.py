@@ -1,0 +1,193 @@
+"""pages/2_Batch_rerank.py on the embedded default model (AppTest, CPU, offline)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+import lychee
+from lychee.scorers.embedding import EmbeddingScorer
+from lychee.ui import batch, batch_view
+from apphelpers import BATCH, SINGLE, errors, exceptions, html_blocks, make_app
+
+QUERY = "waterproof hiking boots"
+
+
+def _rerank(at, titles: str, query: str = QUERY):
+    at.text_area(key="_w_batch_query_text").set_value(query)
+    at.text_area(key="_w_batch_titles").set_value(titles)
+    return at.button(key="batch_submit").click().run()
+
+
+def _table(at) -> pd.DataFrame:
+    """The results table (the CSV preview, when shown, is another dataframe without a rank column)."""
+    tables = [df.value for df in at.dataframe if "rank" in df.value.columns]
+    assert len(tables) == 1, f"expected one results table, got {len(tables)}"
+    return tables[0]
+
+
+def test_example_input_reranks_with_one_click():
+    at = make_app(BATCH)
+    at.run()
+    assert not at.exception, exceptions(at)
+    at.button(key="batch_submit").click().run()
+    assert not at.exception, exceptions(at)
+    assert len(_table(at)) == len(batch.EXAMPLE_TITLES.splitlines())
+
+
+def test_fifty_titles_give_a_fifty_row_table_in_score_order(default_scorer):
+    titles = [f"hiking boot model {i}" if i % 3 else f"kitchen item number {i}" for i in range(50)]
+    at = make_app(BATCH)
+    at.run()
+    _rerank(at, "\n".join(titles))
+    assert not at.exception, exceptions(at)
+    assert not errors(at)
+    table = _table(at)
+    assert len(table) == 50
+    assert table["rank"].tolist() == list(range(1, 51))
+    assert sorted(table["original_rank"].tolist()) == list(range(1, 51))
+
+    expected = default_scorer.rank(QUERY, titles)
+    assert table["title"].tolist() == [r.document.text for r in expected]
+    assert table["score"].tolist() == pytest.approx([r.score for r in expected])
+    assert table["original_rank"].tolist() == [r.index + 1 for r in expected]
+    # the band column follows the sidebar thresholds
+    assert [b.split()[-1] for b in table["band"]] == [lychee.band(r.score) for r in expected]
+
+
+def test_fifty_one_titles_are_refused_with_the_count_and_the_limit():
+    at = make_app(BATCH)
+    at.run()
+    _rerank(at, "\n".join(f"title {i}" for i in range(51)))
+    assert not at.exception, exceptions(at)
+    assert errors(at) == [
+        "titles: got 51 titles, but at most 50 can be reranked at once. Remove 1 title or split the list into "
+        "batches of 50."
+    ]
+    assert not [df for df in at.dataframe if "rank" in df.value.columns]
+    assert batch_view.RESULT_KEY not in at.session_state
+
+
+def test_blank_lines_are_reported_and_duplicates_flagged():
+    at = make_app(BATCH)
+    at.run()
+    _rerank(at, "Leather hiking boots\n\nRubber rain boots\n   \nleather  HIKING boots\n")
+    assert not at.exception, exceptions(at)
+    assert "Skipped 2 blank lines." in [c.value for c in at.caption]
+    assert any("1 duplicate title is kept" in w.value for w in at.warning)
+    table = _table(at)
+    assert len(table) == 3
+    dup_row = table[table["original_rank"] == 3].iloc[0]
+    assert dup_row["duplicate_of"] == "duplicate of #1"
+    assert set(table[table["original_rank"] != 3]["duplicate_of"]) == {""}
+
+
+def test_csv_upload_with_a_column_picker(default_scorer):
+    csv = "sku,name,price\n1,Trail running shoes,80\n2,Waterproof hiking boots for women,120\n3,,5\n4,Coffee mug,9\n"
+    at = make_app(BATCH)
+    at.run()
+    at.radio(key="_w_batch_source").set_value("csv").run()
+    assert not at.exception, exceptions(at)
+    at.file_uploader(key=batch_view.CSV_UPLOAD_KEY).set_value(("items.csv", csv.encode(), "text/csv")).run()
+    assert not at.exception, exceptions(at)
+    picker = at.selectbox(key="_w_batch_csv_column")
+    assert picker.options == ["sku", "name", "price"]
+    assert picker.value == "name"  # guessed from the header
+    at.text_area(key="_w_batch_query_text").set_value(QUERY)
+    at.button(key="batch_submit").click().run()
+    assert not at.exception, exceptions(at)
+    table = _table(at)
+    titles = ["Trail running shoes", "Waterproof hiking boots for women", "Coffee mug"]
+    assert table["title"].tolist() == [r.document.text for r in default_scorer.rank(QUERY, titles)]
+    assert "Skipped 1 blank row." in [c.value for c in at.caption]
+
+    at.selectbox(key="_w_batch_csv_column").set_value("price").run()
+    at.button(key="batch_submit").click().run()
+    assert sorted(_table(at)["title"]) == ["120", "5", "80", "9"]
+
+
+def test_a_non_utf8_csv_shows_what_is_wrong():
+    at = make_app(BATCH)
+    at.run()
+    at.radio(key="_w_batch_source").set_value("csv").run()
+    at.file_uploader(key=batch_view.CSV_UPLOAD_KEY).set_value(("latin.csv", b"title\ncaf\xe9\n", "text/csv")).run()
+    assert not at.exception, exceptions(at)
+    assert errors(at) == [
+        "CSV file 'latin.csv': not UTF-8 text (byte 9 is 0xe9). Expected a UTF-8 CSV; re-save it as 'CSV UTF-8' or "
+        "paste the titles instead."
+    ]
+
+
+@pytest.mark.parametrize("payload", ["<script>alert(1)</script>", "<b>x</b>"])
+def test_html_in_titles_is_shown_escaped(payload):
+    at = make_app(BATCH)
+    at.run()
+    # The payload title matches the query best, so it is the "Top result" card rendered as HTML.
+    _rerank(at, f"{payload} waterproof hiking boots\ncoffee mug\nstock market news", query=f"{payload} waterproof hiking boots")
+    assert not at.exception, exceptions(at)
+    table = _table(at)
+    assert table["title"].iloc[0] == f"{payload} waterproof hiking boots"  # data stays verbatim (not HTML)
+    blocks = html_blocks(at)
+    card = [b for b in blocks if "Top result" in b]
+    assert len(card) == 1
+    for block in blocks:
+        assert payload not in block and "<script" not in block and "<b>x" not in block
+    assert ("&lt;script&gt;" if "script" in payload else "&lt;b&gt;x&lt;/b&gt;") in card[0]
+
+
+def test_editing_the_instruction_changes_what_the_scorer_receives(monkeypatch):
+    seen: list[str] = []
+    original = EmbeddingScorer._predict_pairs
+
+    def spy(self, pairs, instruction, *, progress=None):
+        seen.append(instruction)
+        return original(self, pairs, instruction, progress=progress)
+
+    monkeypatch.setattr(EmbeddingScorer, "_predict_pairs", spy)
+    at = make_app(BATCH)
+    at.run()
+    at.button(key="batch_submit").click().run()
+    assert seen == [lychee.DEFAULT_INSTRUCTION]
+    seen.clear()
+    at.sidebar.text_area(key="_w_instruction").set_value("Rank products a hiker would buy.").run()
+    at.button(key="batch_submit").click().run()
+    assert not at.exception, exceptions(at)
+    assert seen == ["Rank products a hiker would buy."]
+    assert at.session_state[batch_view.RESULT_KEY].instruction_used == "Rank products a hiker would buy."
+    seen.clear()
+    at.sidebar.button(key="sidebar_reset_instruction").click().run()
+    at.button(key="batch_submit").click().run()
+    assert seen == [lychee.DEFAULT_INSTRUCTION]
+
+
+def test_query_image_with_the_default_model_shows_the_library_message(default_scorer):
+    buf = io.BytesIO()
+    Image.new("RGB", (20, 20), "red").save(buf, "PNG")
+    with pytest.raises(ValueError) as library:
+        default_scorer.predict({"text": QUERY, "image": buf.getvalue()}, ["a"])
+    at = make_app(BATCH)
+    at.run()
+    at.file_uploader(key="batch_query_image").set_value(("q.png", buf.getvalue(), "image/png"))
+    at.button(key="batch_submit").click().run()
+    assert not at.exception, exceptions(at)
+    assert errors(at) == [str(library.value)]
+
+
+def test_results_survive_a_page_switch_and_bands_follow_new_thresholds():
+    at = make_app(BATCH)
+    at.run()
+    _rerank(at, "waterproof hiking boots\nhiking boots\ncoffee mug")
+    before = _table(at)
+    at.switch_page(str(SINGLE)).run()
+    assert not at.exception, exceptions(at)
+    at.switch_page(str(BATCH)).run()
+    assert not at.exception, exceptions(at)
+    after = _table(at)
+    pd.testing.assert_frame_equal(before, after)
+    assert at.text_area(key="_w_batch_query_text").value == QUERY
+
+    at.sidebar.slider(key="_w_bands").set_value((0.0, 0.01)).run()  # everything is now "strong"
+    assert set(_table(at)["band"]) == {"🟢 strong"}

@@ -1,0 +1,171 @@
+"""pages/1_Single_pair.py on the embedded default model (AppTest, CPU, offline)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from PIL import Image
+
+import lychee
+from lychee.items import load_image
+from lychee.scorers.embedding import EmbeddingScorer
+from lychee.ui import single
+from apphelpers import BATCH, SINGLE, errors, exceptions, html_blocks, make_app
+
+
+def _png(size=(32, 24), colour=(10, 120, 200)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _score(at, query: str, document: str):
+    at.text_area(key="_w_single_query_text").set_value(query)
+    at.text_area(key="_w_single_document_text").set_value(document)
+    return at.button(key="single_score").click().run()
+
+
+def test_scores_and_shows_highlights(default_scorer):
+    at = make_app(SINGLE)
+    at.run()
+    assert not at.exception, exceptions(at)
+    _score(at, "red running shoes", "Nike red running shoe for road races")
+    assert not at.exception, exceptions(at)
+    assert not errors(at)
+
+    expected = default_scorer.predict("red running shoes", ["Nike red running shoe for road races"])[0]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["P(yes)"] == f"{expected.score:.3f}"
+    assert metrics["Log-odds"] == f"{expected.log_odds:+.2f}"
+    band = lychee.band(expected.score)
+    assert any(f">{band.upper()}</span>" in block for block in html_blocks(at))
+
+    # One highlighted span per word of query and document, each with its weight in the tooltip.
+    blocks = [b for b in html_blocks(at) if "log-odds" in b and "<span title=" in b]
+    assert len(blocks) == 2
+    query_block, doc_block = blocks
+    assert re.findall(r'<span title="([^:"]+):', query_block) == ["red", "running", "shoes"]
+    assert re.findall(r'<span title="([^:"]+):', doc_block) == ["Nike", "red", "running", "shoe", "for", "road", "races"]
+    assert any("log-odds change" in b for b in html_blocks(at))  # the colour legend
+    assert at.session_state[single.RESULT_KEY].explanation.score == pytest.approx(expected.score)
+
+
+def test_result_table_and_downloads_are_offered():
+    at = make_app(SINGLE)
+    at.run()
+    _score(at, "blue teapot", "ceramic teapot, blue glaze")
+    table = at.dataframe[0].value
+    assert table["token"].tolist() == ["blue", "teapot", "ceramic", "teapot,", "blue", "glaze"]
+    assert table["side"].tolist() == ["query"] * 2 + ["document"] * 4
+    assert {b.label for b in at.get("download_button")} == {"Download explanation (JSON)", "Download token weights (CSV)"}
+
+
+def test_explanation_exports_carry_every_token_weight(default_scorer):
+    expl = default_scorer.explain("red shoes", "a red shoe")
+    result = single.SingleResult(explanation=expl, model="default", instruction=None, seconds=0.1)
+    doc = json.loads(single.explanation_json(result))
+    assert doc["score"] == pytest.approx(expl.score) and doc["log_odds"] == pytest.approx(expl.log_odds)
+    assert [t["text"] for t in doc["query"]["tokens"]] == ["red", "shoes"]
+    assert [t["weight"] for t in doc["document"]["tokens"]] == pytest.approx([t.weight for t in expl.document_tokens])
+    assert doc["query"]["image_grid"] is None
+    lines = single.explanation_csv(expl).decode().splitlines()
+    assert lines[0] == "side,position,token,start,end,weight"
+    assert lines[1].startswith("query,1,red,0,3,")
+    assert len(lines) == 1 + 2 + 3
+
+
+@pytest.mark.parametrize("payload", ["<script>alert(1)</script>", "<b>x</b>"])
+def test_user_text_is_escaped_in_html(payload):
+    at = make_app(SINGLE)
+    at.run()
+    _score(at, f"shoes {payload}", f"running shoes {payload} sale")
+    assert not at.exception, exceptions(at)
+    blocks = html_blocks(at)
+    assert blocks, "no HTML output to check"
+    for block in blocks:
+        assert payload not in block
+        assert "<script" not in block and "<b>x" not in block
+    assert any("&lt;script&gt;" in b or "&lt;b&gt;" in b for b in blocks)
+
+
+def test_editing_the_instruction_changes_what_the_scorer_receives(monkeypatch):
+    seen: list[str] = []
+    original = EmbeddingScorer._predict_pairs
+
+    def spy(self, pairs, instruction, *, progress=None):
+        seen.append(instruction)
+        return original(self, pairs, instruction, progress=progress)
+
+    monkeypatch.setattr(EmbeddingScorer, "_predict_pairs", spy)
+    at = make_app(SINGLE)
+    at.run()
+    at.button(key="single_score").click().run()
+    assert seen and set(seen) == {lychee.DEFAULT_INSTRUCTION}
+
+    seen.clear()
+    at.sidebar.text_area(key="_w_instruction").set_value("Find shoes a runner would buy.").run()
+    at.button(key="single_score").click().run()
+    assert not at.exception, exceptions(at)
+    assert seen and set(seen) == {"Find shoes a runner would buy."}
+
+    seen.clear()
+    at.sidebar.selectbox(key="_w_instruction_preset").set_value("E-commerce product search").run()
+    at.button(key="single_score").click().run()
+    assert set(seen) == {ui_presets()["E-commerce product search"]}
+
+
+def ui_presets() -> dict[str, str]:
+    from lychee import ui
+
+    return ui.PRESETS
+
+
+def test_image_with_the_text_only_default_model_shows_the_library_message(default_scorer):
+    with pytest.raises(ValueError) as library:
+        default_scorer.explain(single.EXAMPLE_QUERY, {"text": single.EXAMPLE_DOCUMENT, "image": _png()})
+    at = make_app(SINGLE)
+    at.run()
+    at.file_uploader(key="single_document_image").set_value(("shoe.png", _png(), "image/png"))
+    at.button(key="single_score").click().run()
+    assert not at.exception, exceptions(at)
+    assert errors(at) == [str(library.value)]
+    assert "reads text only" in str(library.value)
+    assert single.RESULT_KEY not in at.session_state
+
+
+def test_a_corrupt_image_shows_the_decoding_message():
+    data = b"\x89PNG\r\n\x1a\nnot really"
+    with pytest.raises(ValueError) as library:
+        load_image(data, what="query 'broken.png' image")
+    at = make_app(SINGLE)
+    at.run()
+    at.file_uploader(key="single_query_image").set_value(("broken.png", data, "image/png"))
+    at.button(key="single_score").click().run()
+    assert not at.exception, exceptions(at)
+    assert str(library.value) in errors(at)  # on Score; the upload preview reports it too
+    assert str(library.value).startswith("query 'broken.png' image (18 bytes): ")
+    assert single.RESULT_KEY not in at.session_state
+
+
+def test_empty_query_shows_the_library_message():
+    at = make_app(SINGLE)
+    at.run()
+    _score(at, "   ", "some document")
+    assert not at.exception, exceptions(at)
+    assert errors(at) == ["query is empty: got no text and no image. Give the query text, an image, or both."]
+
+
+def test_result_and_inputs_survive_a_page_switch():
+    at = make_app(SINGLE)
+    at.run()
+    _score(at, "wool socks", "merino wool hiking socks")
+    p_yes = {m.label: m.value for m in at.metric}["P(yes)"]
+    at.switch_page(str(BATCH)).run()
+    assert not at.exception, exceptions(at)
+    at.switch_page(str(SINGLE)).run()
+    assert not at.exception, exceptions(at)
+    assert at.text_area(key="_w_single_query_text").value == "wool socks"
+    assert {m.label: m.value for m in at.metric}["P(yes)"] == p_yes
