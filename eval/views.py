@@ -14,7 +14,9 @@ import pandas as pd
 
 from eval.metrics import default_metrics
 from eval.runner import EvalResult
+from lychee import BAND_COLORS
 
+BEST_F1_COLOR = "#6a1b9a"
 SYSTEM_NAMES = {"model": "model (A)", "model_b": "model (B)", "input_order": "input order", "bm25": "BM25"}
 METRIC_HELP = {
     "ndcg": "NDCG@k, linear gain (label), trec_eval conventions; ideal DCG over all the query's positive labels.",
@@ -31,13 +33,14 @@ def system_name(key: str) -> str:
 
 @dataclass(frozen=True)
 class MetricCard:
-    """One ``st.metric``: the A system's mean with its 95% bootstrap interval, and the delta against a reference."""
+    """One ``st.metric``: the A system's mean, the delta against a reference, and its 95% bootstrap interval."""
 
     metric: str
     label: str
     value: str
     delta: str | None
     help: str
+    interval: str
 
 
 def metric_cards(result: EvalResult) -> list[MetricCard]:
@@ -55,11 +58,12 @@ def metric_cards(result: EvalResult) -> list[MetricCard]:
         cards.append(
             MetricCard(
                 metric=name,
-                label=f"{name} · 95% CI [{low:.3f}, {high:.3f}]",
+                label=name,
                 value=f"{a['means'][name]:.4f}",
                 delta=delta,
                 help=f"{METRIC_HELP[family]} Mean over {m['n_queries']} queries; interval: bootstrap over queries, "
                 "1000 resamples, seed 0.",
+                interval=f"95% CI [{low:.3f}, {high:.3f}]",
             )
         )
     return cards
@@ -118,11 +122,11 @@ def per_query_chart(result: EvalResult, metric: str | None = None) -> alt.Chart:
         .mark_circle(size=90, opacity=0.85)
         .encode(
             x=alt.X(f"{metric}:Q", scale=alt.Scale(domain=[0, 1]), title=metric),
-            y=alt.Y("qid:N", sort=order, title="query"),
+            y=alt.Y("qid:N", sort=order, title="query", axis=alt.Axis(labelOverlap=False)),
             color=alt.Color("system:N", title="system"),
             tooltip=["qid", "system", alt.Tooltip(f"{metric}:Q", format=".4f")],
         )
-        .properties(height=max(160, 22 * len(order)))
+        .properties(height=max(200, 28 * len(order)))
     )
 
 
@@ -174,28 +178,36 @@ def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> al
     diagonal = alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})).mark_line(strokeDash=[4, 4], color="gray").encode(
         x="x:Q", y="y:Q"
     )
-    points = (
-        alt.Chart(df)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("bin center:Q", scale=alt.Scale(domain=[0, 1]), title="score bin (P(yes))"),
-            y=alt.Y("fraction relevant:Q", scale=alt.Scale(domain=[0, 1]), title="fraction relevant (label >= 1)"),
-            color=alt.Color("system:N"),
-            size=alt.Size("pairs:Q", legend=None),
-            tooltip=["system", "bin", "pairs", alt.Tooltip("fraction relevant:Q", format=".2f"), alt.Tooltip("mean label:Q", format=".2f")],
-        )
+    base = alt.Chart(df).encode(
+        x=alt.X("bin center:Q", scale=alt.Scale(domain=[0, 1]), title="score bin (P(yes))"),
+        y=alt.Y("fraction relevant:Q", scale=alt.Scale(domain=[0, 1]), title="fraction relevant (label >= 1)"),
+        color=alt.Color("system:N"),
+        order=alt.Order("bin center:Q"),
     )
-    rules = [{"threshold": medium, "rule": f"medium band {medium:.2f}"}, {"threshold": strong, "rule": f"strong band {strong:.2f}"}]
+    line = base.mark_line()
+    # Dot area grows with the number of pairs in the bin: a bin of 2 pairs says little.
+    dots = base.mark_circle(opacity=0.9).encode(
+        size=alt.Size("pairs:Q", title="pairs in bin", scale=alt.Scale(range=[30, 400])),
+        tooltip=["system", "bin", "pairs", alt.Tooltip("fraction relevant:Q", format=".2f"), alt.Tooltip("mean label:Q", format=".2f")],
+    )
+    rules = [
+        {"threshold": medium, "rule": f"medium band {medium:.2f}", "color": BAND_COLORS["medium"]},
+        {"threshold": strong, "rule": f"strong band {strong:.2f}", "color": BAND_COLORS["strong"]},
+    ]
     for key, cal in result.metrics["calibration"].items():
         t = cal["best_f1"]["threshold"]
         if t is not None:
-            rules.append({"threshold": t, "rule": f"best F1 {system_name(key)} {t:.2f}"})
-    rule_chart = (
-        alt.Chart(pd.DataFrame(rules))
-        .mark_rule(strokeWidth=2)
-        .encode(x="threshold:Q", color=alt.Color("rule:N", title="thresholds"), tooltip=["rule"])
+            rules.append({"threshold": t, "rule": f"best F1 {system_name(key)} {t:.2f}", "color": BEST_F1_COLOR})
+    rule_df = pd.DataFrame(rules)
+    # Fixed colours (the dashboard's band colours) and a label along each rule: no second colour legend to confuse
+    # with the systems'.
+    rule_chart = alt.Chart(rule_df).mark_rule(strokeWidth=2, strokeDash=[6, 3]).encode(
+        x="threshold:Q", color=alt.Color("color:N", scale=None, title=None), tooltip=["rule"]
     )
-    return alt.layer(diagonal, points, rule_chart).resolve_scale(color="independent").properties(height=320)
+    labels = alt.Chart(rule_df).mark_text(angle=270, align="right", baseline="bottom", dx=-4, fontSize=11).encode(
+        x="threshold:Q", y=alt.value(0), text="rule:N", color=alt.Color("color:N", scale=None, title=None)
+    )
+    return alt.layer(diagonal, line, dots, rule_chart, labels).properties(height=320)
 
 
 def threshold_table(result: EvalResult) -> pd.DataFrame:

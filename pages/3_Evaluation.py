@@ -137,6 +137,7 @@ if m["n_queries_without_relevant"]:
 cards = views.metric_cards(result)
 for column, card in zip(st.columns(len(cards)), cards):
     column.metric(card.label, card.value, delta=card.delta, help=card.help, delta_color="normal")
+    column.caption(card.interval)
 
 st.markdown("**All systems** (mean and 95% bootstrap interval over queries)")
 st.dataframe(views.systems_table(result), hide_index=True, width="stretch")

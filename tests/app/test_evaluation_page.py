@@ -41,12 +41,17 @@ def test_page_metrics_equal_the_library_on_the_small_shipped_set(default_scorer)
         assert shown["systems"][system]["means"] == expected["systems"][system]["means"], system
         assert shown["systems"][system]["per_query"] == expected["systems"][system]["per_query"], system
         assert shown["systems"][system]["ci95"] == expected["systems"][system]["ci95"], system
-    cards = {m.label.split(" ·")[0]: m for m in at.metric}
+    cards = {m.label: m for m in at.metric}
     assert list(cards) == ["ndcg@10", "ndcg_exp@10", "mrr@10", "hit@1", "recall@10"]
+    captions = [c.value for c in at.caption]
     for name, card in cards.items():
         low, high = expected["ci95"][name]
         assert card.value == f"{expected[name]:.4f}"
-        assert card.label == f"{name} · 95% CI [{low:.3f}, {high:.3f}]"
+        bm25 = expected["systems"]["bm25"]["means"][name]
+        assert card.delta == f"{expected[name] - bm25:+.4f} vs BM25"
+        assert f"95% CI [{low:.3f}, {high:.3f}]" in captions
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 3  # per-query, scores by label, calibration
     # The downloads carry the same metrics.json as the CLI would write.
     downloads = {b.label: b for b in at.get("download_button")}
     assert set(downloads) == {"run.trec", "metrics.json", "per_query.csv", "qrels.txt"}
