@@ -79,3 +79,18 @@ def test_zip_upload_with_images_is_scored_by_a_vlm(tiny_vlm):
     a = evaluate_set(from_zip, scorer, chunk_pairs=1)
     b = evaluate_set(from_dir, scorer, chunk_pairs=1)
     assert a.runs["model"] == b.runs["model"]  # same images, same scores, whether from the zip or the folder
+
+
+def test_model_b_compares_two_models(tiny_vlm, tmp_path, capsys):
+    from eval.__main__ import main
+
+    out = tmp_path / "ab"
+    code = main(["--data", str(ROOT / "eval/data/passages.csv"), "--model", "default", "--model-b", str(tiny_vlm), "--out", str(out), "--quiet", "--device", "cpu"])
+    assert code == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["settings"]["systems"]["model"]["model"] == "default"
+    assert metrics["settings"]["systems"]["model_b"]["model"] == str(tiny_vlm.resolve())
+    assert metrics["settings"]["systems"]["model_b"]["scorer"] != metrics["settings"]["systems"]["model"]["scorer"]
+    assert set(metrics["comparison"]["metrics"]) == {"ndcg@10", "ndcg_exp@10", "mrr@10", "hit@1", "recall@10"}
+    printed = capsys.readouterr().out
+    assert "A/B (model_b vs model; paired randomization test, 10,000 permutations, two-sided):" in printed
