@@ -32,9 +32,9 @@ from typing import Any
 
 from eval import calibration, stats
 from eval.baselines import bm25_run, input_order_run
-from eval.data import LabelledSet
+from eval.data import LabelledQuery, LabelledSet
 from eval.metrics import default_metrics, evaluate, mean, trec_order
-from lychee import MEDIUM, STRONG
+from lychee import MEDIUM, STRONG, Item
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ def check_modalities(labelled: LabelledSet, systems: Sequence[System]) -> None:
             )
 
 
-def _chunks(queries: list, chunk_pairs: int) -> list[list]:
+def _chunks(queries: list[LabelledQuery], chunk_pairs: int) -> list[list[LabelledQuery]]:
     """Consecutive queries grouped until a group holds at least ``chunk_pairs`` pairs."""
     chunks, current, n = [], [], 0
     for q in queries:
@@ -243,7 +243,15 @@ def _chunks(queries: list, chunk_pairs: int) -> list[list]:
     return chunks
 
 
-def _score_chunk(labelled, chunk, items, system: System, offset: int, total: int, progress) -> list[list[float]]:
+def _score_chunk(
+    labelled: LabelledSet,
+    chunk: list[LabelledQuery],
+    items: list[tuple[Item, list[Item]]],
+    system: System,
+    offset: int,
+    total: int,
+    progress: ProgressCallback | None,
+) -> list[list[float]]:
     """Scores of each query of ``chunk`` (one batched ``predict_pairs`` call when the scorer has it)."""
     n_pairs = sum(len(docs) for _, docs in items)
 
@@ -259,6 +267,11 @@ def _score_chunk(labelled, chunk, items, system: System, offset: int, total: int
             preds = predict_pairs(pairs, system.instruction, progress=step)
         except ValueError:
             preds = None  # score query by query below, so the message names the query at fault
+        if preds is not None and len(preds) != len(pairs):
+            raise ValueError(
+                f"scorer {getattr(system.scorer, 'name', '?')!r} returned {len(preds)} predictions for {len(pairs)} "
+                "pairs; expected one per pair."
+            )
         if preds is not None:
             flat = [float(p.score) for p in preds]
             out, at = [], 0

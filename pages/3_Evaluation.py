@@ -5,13 +5,16 @@ Thin: reading, scoring and every number come from ``eval`` (the same code as ``p
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from eval import views
-from eval.data import SHIPPED_SETS, LabelledSetError, load_labelled_set, shipped_set_path
+from eval.data import SHIPPED_SETS, load_labelled_set, shipped_set_path
 from eval.runner import evaluate_set, output_files
 from lychee import ui
 
+logger = logging.getLogger(__name__)
 RESULT_KEY = "eval_result"
 UPLOAD_KEY = "eval_upload_data"  # {"name": str, "data": bytes}: the uploaded set, kept across page switches
 UPLOADER_KEY = "eval_upload"
@@ -89,7 +92,7 @@ if st.button("Run evaluation", type="primary", icon=":material/play_arrow:", key
         else:
             upload = st.session_state[UPLOAD_KEY]
             labelled = load_labelled_set(upload["data"], name=upload["name"])
-    except (LabelledSetError, ValueError) as exc:
+    except ValueError as exc:  # LabelledSetError included: the message names the file and line
         st.error(str(exc))
     if labelled is not None and compare and not (instruction_b or "").strip():
         st.error("Instruction B is empty: type the instruction to compare against the sidebar's, or switch A/B off.")
@@ -118,6 +121,9 @@ if st.button("Run evaluation", type="primary", icon=":material/play_arrow:", key
                 )
             except ValueError as exc:
                 st.error(str(exc))
+            except Exception as exc:  # a model can fail in many ways (CUDA OOM, a broken checkpoint): never a traceback
+                logger.exception("evaluation of %s with %r failed", labelled.name, settings.model)
+                st.error(f"Scoring failed: {type(exc).__name__}: {exc}. Nothing was reported; fix the cause and run again.")
             finally:
                 finish()
 
