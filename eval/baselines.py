@@ -25,8 +25,7 @@ BM25_B = 0.75
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # A short English stop list: enough that "for", "the", "with" do not decide a ranking.
 _STOPWORDS = frozenset(
-    """a an and are as at be but by for from has have how i in is it its of on or that the this to was what when where
-    which who why will with you your""".split()
+    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "how", "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your"]
 )
 
 

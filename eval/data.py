@@ -34,11 +34,11 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 from lychee import Item, load_image
 
-ImageRef = Union[Path, bytes]
+ImageRef: TypeAlias = Path | bytes
 """An image as held by a set: a file path, or the bytes of an image read from a zip archive."""
 
 FORMATS = (".jsonl", ".csv", ".zip")
@@ -608,15 +608,15 @@ def _image(
 
 
 __all__ = [
-    "DATA_DIR",
-    "SHIPPED_SETS",
-    "shipped_set_path",
     "CSV_OPTIONAL",
     "CSV_REQUIRED",
+    "DATA_DIR",
+    "SHIPPED_SETS",
     "Candidate",
     "ImageRef",
     "LabelledQuery",
     "LabelledSet",
     "LabelledSetError",
     "load_labelled_set",
+    "shipped_set_path",
 ]

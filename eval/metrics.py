@@ -212,8 +212,8 @@ def mean(values: Sequence[float]) -> float:
 __all__ = [
     "METRIC_FAMILIES",
     "Qrels",
-    "as_float32",
     "Run",
+    "as_float32",
     "dcg",
     "default_metrics",
     "evaluate",

@@ -593,9 +593,9 @@ def write_outputs(result: EvalResult, out_dir: str | os.PathLike) -> dict[str, P
 
 
 __all__ = [
-    "EvalResult",
     "KILL_AFTER_ENV",
     "PARTIAL_NAME",
+    "EvalResult",
     "PartialFile",
     "System",
     "build_metrics",

@@ -33,7 +33,7 @@ def _cli(*args: str, kill_after: int | None = None) -> subprocess.CompletedProce
     if kill_after is not None:
         env["LYCHEE_EVAL_KILL_AFTER"] = str(kill_after)
     return subprocess.run(
-        [sys.executable, "-m", "eval", *args, "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "eval", *args, "--quiet"], cwd=ROOT, env=env, check=False, capture_output=True, text=True, timeout=300
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from eval.data import load_labelled_set, shipped_set_path
 from eval.metrics import evaluate, mean
-from eval.runner import PartialFile, evaluate_set, fingerprint, output_files, System, write_outputs
+from eval.runner import System, evaluate_set, fingerprint, output_files, write_outputs
 
 
 @pytest.fixture

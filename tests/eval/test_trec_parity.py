@@ -13,10 +13,10 @@ import pytest
 
 pytest.importorskip("pytrec_eval", reason="trec_eval parity needs pytrec-eval-terrier (requirements-test.txt)")
 ir_measures = pytest.importorskip("ir_measures")
-from ir_measures import R, RR, Success, nDCG  # noqa: E402
+from ir_measures import RR, R, Success, nDCG
 
-from eval.metrics import evaluate  # noqa: E402
-from eval.runner import run_trec_text  # noqa: E402
+from eval.metrics import evaluate
+from eval.runner import run_trec_text
 
 
 def _make(seed: int) -> tuple[dict, dict]:
