@@ -48,6 +48,7 @@ with right:
     single.image_preview(document_file)
 
 with st.expander("Explanation options"):
+    method = single.method_picker(settings)
     o1, o2 = st.columns(2)
     max_units = o1.slider(
         "Max word units per text",
@@ -75,6 +76,7 @@ if st.button("Score and explain", type="primary", key="single_score"):
         document_file=document_file,
         max_units=max_units,
         image_cells=image_cells,
+        method=method,
     )
 
 result = st.session_state.get(single.RESULT_KEY)

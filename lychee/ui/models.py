@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -52,18 +53,43 @@ _LOADED: weakref.WeakValueDictionary[ModelKey, LoadedModel] = weakref.WeakValueD
 _LOADED_LOCK = threading.Lock()
 
 
-# The sidebar's "loaded / not loaded" line, kept per script-run thread so that a load later in the same run can update
-# it (the sidebar is drawn before the page loads anything).
-_STATUS_SLOT = threading.local()
+# Sidebar parts that depend on whether the model is loaded, kept per script-run thread: the sidebar is drawn before a
+# page loads anything, so a load later in the same run redraws them (see `on_load`).
+_REDRAW = threading.local()
 
 
-def status_line(settings: Settings, slot: Any | None = None) -> None:
-    """Write the sidebar's model status into ``slot`` (an ``st.empty()``); with no slot, update the last one drawn."""
-    if slot is not None:
-        _STATUS_SLOT.slot = slot
-    slot = getattr(_STATUS_SLOT, "slot", None)
-    if slot is None:
+def _this_run() -> object | None:
+    # ScriptRunContext.reset() gives every script run a fresh `cursors` dict; holding it identifies the run.
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return None if ctx is None else ctx.cursors
+
+
+def reset_redraws() -> None:
+    """Forget the previous run's redraw callbacks (the sidebar calls this first in every run)."""
+    _REDRAW.run = _this_run()
+    _REDRAW.callbacks = []
+
+
+def on_load(callback: Callable[[], None]) -> None:
+    """Draw ``callback()`` now and again after a model loads later in this run (it should write into an st.empty)."""
+    callback()
+    if getattr(_REDRAW, "run", None) is not _this_run():
+        reset_redraws()
+    _REDRAW.callbacks.append(callback)
+
+
+def _redraw() -> None:
+    # Only this run's slots: a page that loads without having drawn the sidebar must not write into an old run's.
+    if getattr(_REDRAW, "run", None) is not _this_run():
         return
+    for callback in getattr(_REDRAW, "callbacks", []):
+        callback()
+
+
+def status_line(settings: Settings, slot: Any) -> None:
+    """Write the sidebar's model status ("loaded (2.1 s)" / "not loaded yet") into ``slot`` (an ``st.empty()``)."""
     loaded = loaded_model(settings)
     if loaded is not None:
         slot.caption(f":material/check_circle: `{settings.model}` loaded ({loaded.seconds:.1f} s).")
@@ -127,7 +153,7 @@ def load_model(settings: Settings, *, spinner: bool = True) -> LoadedModel | Non
         st.error(f"Loading model '{settings.model}' failed: {type(exc).__name__}: {exc}")
         return None
     st.session_state[LOADED_KEY] = key
-    status_line(settings)
+    _redraw()
     return loaded
 
 

@@ -213,6 +213,7 @@ def sidebar() -> Settings:
         The settings the user chose (model, instruction, band thresholds, device, dtype).
     """
     _leave_pages_directory_mode()
+    models.reset_redraws()
     problems = init_state()
     ss = st.session_state
     # Keep the picker consistent with `model` when something else (a test, another page) set it directly.
@@ -273,7 +274,8 @@ def _model_section() -> None:
                 on_change=lambda: ss.__setitem__("dtype", ss[widget_key("dtype")]),
                 help="auto = bfloat16 on CUDA, float32 on CPU.",
             )
-    models.status_line(current_settings(), st.empty())
+    slot = st.empty()
+    models.on_load(lambda: models.status_line(current_settings(), slot))
 
 
 def _instruction_section(settings: Settings) -> None:
@@ -308,14 +310,21 @@ def _instruction_section(settings: Settings) -> None:
         on_click=_on_reset_instruction,
         disabled=ss["instruction"] is None,
     )
+    note = st.empty()
+    models.on_load(lambda: _instruction_note(settings, note))
+
+
+def _instruction_note(settings: Settings, slot) -> None:
     reads = models.uses_instruction(settings)
     if reads is False:
-        st.caption(
+        slot.caption(
             ":material/info: **This model ignores the instruction** (a bi-encoder trained without instructions): "
             "editing it does not change scores. Load a Lychee / Qwen3-VL reranker to use it."
         )
     elif reads is None:
-        st.caption(":material/info: Whether the model reads the instruction is known once it is loaded.")
+        slot.caption(":material/info: Whether the model reads the instruction is known once it is loaded.")
+    else:
+        slot.empty()
 
 
 def _band_section() -> None:

@@ -20,9 +20,10 @@ from PIL import Image
 from lychee.items import Item, load_image
 from lychee.salience import Explanation, ImageSalience
 from lychee.ui import render
-from lychee.ui.models import get_scorer
+from lychee.ui.models import get_scorer, loaded_model
 from lychee.ui.progress import progress_bar
 from lychee.ui.sidebar import Settings
+from lychee.ui.state import bind
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,29 @@ def explanation_csv(explanation: Explanation) -> bytes:
     return token_table(explanation).to_csv(index=False).encode("utf-8")
 
 
+def explain_methods(settings: Settings) -> tuple[str, ...]:
+    """The salience methods the model of ``settings`` offers: ``("occlusion",)`` until a VLM that has more is loaded."""
+    loaded = loaded_model(settings)
+    methods = tuple(getattr(loaded.scorer, "explain_methods", ("occlusion",))) if loaded is not None else ("occlusion",)
+    return methods or ("occlusion",)
+
+
+def method_picker(settings: Settings) -> str:
+    """A radio for the salience method, persisted in ``single_method``; falls back to occlusion when unavailable."""
+    methods = explain_methods(settings)
+    if st.session_state.get("single_method") not in methods:
+        st.session_state["single_method"] = methods[0]
+    return st.radio(
+        "Salience method",
+        methods,
+        horizontal=True,
+        format_func={"occlusion": "Occlusion", "gradient": "Gradient × input"}.get,
+        help="Occlusion removes each word / greys each image cell and re-scores (any model; 1 + units + cells "
+        "passes). Gradient × input needs one forward and backward pass (VLM checkpoints, once loaded).",
+        **bind("single_method", methods[0]),
+    )
+
+
 def _upload(file: Any) -> tuple[bytes | None, str | None]:
     if file is None:
         return None, None
@@ -123,6 +147,7 @@ def score_and_explain(
     document_file: Any = None,
     max_units: int = 64,
     image_cells: int = 16,
+    method: str = "occlusion",
 ) -> SingleResult | None:
     """Validate inputs, load the scorer, explain the pair and store the result; errors are shown, never raised.
 
@@ -131,7 +156,8 @@ def score_and_explain(
         query_text, document_text: the texts (blank = none).
         query_file, document_file: Streamlit ``UploadedFile`` objects (or anything with ``getvalue()``/``name``).
         max_units: the most word units per text for occlusion.
-        image_cells: about how many grid cells per image.
+        image_cells: about how many grid cells per image (occlusion).
+        method: ``"occlusion"`` or, for scorers that list it in ``explain_methods``, ``"gradient"``.
 
     Returns:
         The stored :class:`SingleResult`, or ``None`` after ``st.error``.
@@ -147,11 +173,20 @@ def score_and_explain(
     scorer = get_scorer(settings)
     if scorer is None:
         return None
-    callback, finish = progress_bar("Scoring the pair and its occlusion variants")
+    # Only VLM scorers take `method`; the base explain() passes its options straight to occlusion.
+    extra = {} if method == "occlusion" else {"method": method}
+    label = "Scoring the pair and its occlusion variants" if method == "occlusion" else f"Explaining ({method})"
+    callback, finish = progress_bar(label)
     start = time.perf_counter()
     try:
         explanation = scorer.explain(
-            query, document, settings.instruction, max_units=max_units, image_cells=image_cells, progress=callback
+            query,
+            document,
+            settings.instruction,
+            max_units=max_units,
+            image_cells=image_cells,
+            progress=callback,
+            **extra,
         )
     except (ValueError, TypeError) as exc:  # the library's input messages (empty query, image on a text model...)
         st.error(str(exc))
@@ -189,10 +224,13 @@ def render_result(result: SingleResult, settings: Settings) -> None:
         st.markdown('<div style="font-size:0.875rem;margin-bottom:0.35rem">Band</div>', unsafe_allow_html=True)
         st.markdown(render.band_badge_html(band_name, size="1.2rem"), unsafe_allow_html=True)
     c3.metric("Log-odds", f"{e.log_odds:+.2f}", help="log(P / (1 − P)); explanations are changes in this.")
-    c4.metric("Explained with", f"{e.n_evaluations} variants", help=f"Occlusion: each word removed / each image cell greyed, "
-              f"scored in one batch ({result.seconds:.1f} s).")
+    if e.method == "occlusion":
+        how = f"each word removed / each image cell greyed: {e.n_evaluations} scored variants in one batch"
+    else:
+        how = "gradient × input on the input embeddings: one forward and one backward pass"
+    c4.metric("Salience", "Occlusion" if e.method == "occlusion" else "Gradient × input", help=how.capitalize() + ".")
     instr = e.instruction if len(e.instruction) <= 140 else e.instruction[:137] + "…"
-    st.caption(f"Model `{result.model}` · instruction: “{instr}” · {result.seconds:.1f} s")
+    st.caption(f"Model `{result.model}` · instruction: “{instr}” · {how} · {result.seconds:.1f} s")
 
     scale = e.max_abs_weight()
     has_images = e.query_image is not None or e.document_image is not None
@@ -233,7 +271,8 @@ def render_result(result: SingleResult, settings: Settings) -> None:
                         st.caption("No image.")
                         continue
                     overlay = render.heatmap_overlay(image, grid, scale=scale or None)
-                    st.image(overlay, caption=f"{grid.rows}×{grid.cols} cells greyed one at a time")
+                    what = "cells greyed one at a time" if e.method == "occlusion" else "merged image patches"
+                    st.image(overlay, caption=f"{grid.rows}×{grid.cols} {what}")
                     with st.expander("Original"):
                         st.image(image)
 

@@ -7,6 +7,10 @@ Usage (from the repository root)::
 
 Each page is opened fresh, its example input is run (Score / Rerank), and a full-page PNG is saved. PNGs are reduced to
 a 256-colour palette (and downscaled if still needed) so each stays under 500 KB.
+
+``--synthetic-vlm`` adds ``single_pair_image_synthetic.png``: the single-pair page on a randomly initialised tiny
+Lychee checkpoint (lychee.synthetic) with an uploaded image, to show the image heatmap. Its scores and heatmap are
+random and mean nothing; say so wherever it is shown.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ import argparse
 import io
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[2]))  # the repository root, for lychee
 import browser  # noqa: E402  (a sibling helper module, not a package)
 
 MAX_BYTES = 500 * 1024
@@ -53,10 +59,43 @@ def shoot(page, path: Path, *, width: int = 1400) -> None:
     logger.info("saved %s (%d KB)", path, size // 1024)
 
 
+def demo_image(path: Path) -> Path:
+    """A simple product-style picture (a red sneaker shape on white) for the image-upload screenshot."""
+    img = Image.new("RGB", (480, 320), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rounded_rectangle([60, 150, 420, 250], radius=40, fill=(200, 30, 40))
+    draw.polygon([(60, 200), (180, 90), (300, 150), (300, 200)], fill=(220, 50, 60))
+    draw.rectangle([50, 240, 430, 265], fill=(240, 240, 240), outline=(120, 120, 120))
+    for x in range(150, 290, 30):
+        draw.line([(x, 120), (x + 25, 160)], fill="white", width=4)
+    img.save(path)
+    return path
+
+
+def synthetic_vlm_shot(args: argparse.Namespace) -> None:
+    from lychee.synthetic import build_synthetic_checkpoint
+
+    with tempfile.TemporaryDirectory(prefix="lychee-shots-") as tmp:
+        folder = build_synthetic_checkpoint(Path(tmp) / "synthetic-lychee-tiny", family="lychee", size="tiny")
+        image = demo_image(Path(tmp) / "red-sneaker.png")
+        env = {"LYCHEE_MODEL": str(folder)}
+        with browser.serve(python=args.python, env=env) as url, browser.chromium(width=1400, height=900) as page:
+            page.goto(f"{url}/Single_pair")
+            page.get_by_role("button", name="Score and explain").wait_for()
+            browser.wait_idle(page)
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(1).set_input_files(str(image))
+            browser.wait_idle(page)
+            page.get_by_role("button", name="Score and explain").click()
+            page.get_by_text("Biggest effects").wait_for()
+            page.get_by_role("tab", name="Image heatmaps").click()
+            shoot(page, args.out / "single_pair_image_synthetic.png")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--python", help="serve with `<python> -m streamlit` instead of ./start.sh")
     parser.add_argument("--out", type=Path, default=browser.ROOT / "docs" / "screenshots")
+    parser.add_argument("--synthetic-vlm", action="store_true", help="also shoot the image heatmap on a random VLM")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -80,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             page.goto(f"{url}/Evaluation")
             page.get_by_role("heading").first.wait_for()
             shoot(page, args.out / "evaluation.png")
+    if args.synthetic_vlm:
+        synthetic_vlm_shot(args)
     return 0
 
 

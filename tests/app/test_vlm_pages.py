@@ -1,0 +1,112 @@
+"""The pages on a VLM scorer (a random tiny Lychee checkpoint, CPU): image uploads, heatmaps, instruction use.
+
+Random weights: these tests check what is shown and sent, never score quality.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lychee.scorers.base import BaseScorer
+from lychee.ui import batch_view, single
+from apphelpers import BATCH, HOME, SINGLE, errors, exceptions, make_app
+
+
+def _png(size=(96, 64)) -> bytes:
+    rng = np.random.default_rng(0)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_home_loads_a_vlm_checkpoint_on_demand_and_reports_it(tiny_vlm):
+    at = make_app(HOME, model=tiny_vlm)
+    at.run()
+    assert not at.metric
+    assert any("known once it is loaded" in c.value for c in at.sidebar.caption)
+    at.button(key="home_load").click().run()
+    assert not at.exception, exceptions(at)
+    status = {m.label: m.value for m in at.metric}
+    assert status["Device"] == "cpu" and status["Dtype"] == "float32"
+    assert status["Modalities"] == "text+image"
+    assert status["Attention"] not in ("", "—")
+    # the sidebar, drawn before the load, was updated in the same run: loaded, and the instruction note is gone
+    captions = [c.value for c in at.sidebar.caption]
+    assert any("loaded (" in c for c in captions), captions
+    assert not any("ignores the instruction" in c or "known once it is loaded" in c for c in captions), captions
+
+
+def test_single_pair_with_a_document_image_shows_a_heatmap_and_exports_the_grid(tiny_vlm):
+    at = make_app(SINGLE, model=tiny_vlm)
+    at.run()
+    at.text_area(key="_w_single_query_text").set_value("red running shoes")
+    at.text_area(key="_w_single_document_text").set_value("a red shoe")
+    at.file_uploader(key="single_document_image").set_value(("shoe.png", _png(), "image/png"))
+    at.button(key="single_score").click().run()
+    assert not at.exception, exceptions(at)
+    assert not errors(at)
+    result = at.session_state[single.RESULT_KEY]
+    grid = result.explanation.document_image
+    assert grid is not None and grid.weights.shape == (grid.rows, grid.cols)
+    assert result.explanation.query_image is None
+    # the heatmap overlay (and the original, in its expander) are on the page
+    captions = [c for img in at.get("image") for c in img.captions]
+    assert any(f"{grid.rows}×{grid.cols} cells greyed one at a time" in c for c in captions), captions
+    doc = json.loads(single.explanation_json(result))
+    assert doc["document"]["image"] == "shoe.png"
+    assert np.allclose(doc["document"]["image_grid"]["weights"], grid.weights)
+
+
+def test_gradient_salience_is_offered_once_the_vlm_is_loaded(tiny_vlm):
+    at = make_app(SINGLE, model=tiny_vlm)
+    at.run()
+    assert at.radio(key="_w_single_method").options == ["Occlusion"]  # not loaded yet: occlusion only
+    at.button(key="single_score").click().run()
+    at.run()  # the picker was drawn before this click loaded the model; the next rerun lists what it offers
+    assert at.radio(key="_w_single_method").options == ["Occlusion", "Gradient × input"]
+    at.radio(key="_w_single_method").set_value("gradient").run()
+    at.button(key="single_score").click().run()
+    assert not at.exception, exceptions(at)
+    assert not errors(at)
+    expl = at.session_state[single.RESULT_KEY].explanation
+    assert expl.method == "gradient" and expl.n_evaluations == 1
+    assert {m.label: m.value for m in at.metric}["Salience"] == "Gradient × input"
+
+
+def test_the_instruction_reaches_the_vlm_and_changes_its_score(tiny_vlm, monkeypatch):
+    seen: list[str] = []
+    real = BaseScorer.predict
+
+    def spy(self, query, documents, instruction=None, *, progress=None):
+        seen.append(instruction)
+        return real(self, query, documents, instruction, progress=progress)
+
+    monkeypatch.setattr(BaseScorer, "predict", spy)
+    at = make_app(BATCH, model=tiny_vlm, batch_titles="red shoe\nblue teapot")
+    at.run()
+    at.button(key="batch_submit").click().run()
+    first = list(at.session_state[batch_view.RESULT_KEY].scores)
+    at.sidebar.selectbox(key="_w_instruction_preset").set_value("Image search").run()
+    at.button(key="batch_submit").click().run()
+    assert not at.exception, exceptions(at)
+    second = list(at.session_state[batch_view.RESULT_KEY].scores)
+    assert seen[0] is None and seen[-1] == "Given a search query, retrieve images that show what the query describes."
+    assert first != pytest.approx(second, abs=1e-6)  # the prompt changed, so the random model's logits did
+
+
+def test_batch_with_a_query_image(tiny_vlm):
+    at = make_app(BATCH, model=tiny_vlm, batch_query_text="", batch_titles="red shoe\nblue teapot\ngreen hat")
+    at.run()
+    at.file_uploader(key="batch_query_image").set_value(("q.png", _png(), "image/png"))
+    at.button(key="batch_submit").click().run()
+    assert not at.exception, exceptions(at)
+    assert not errors(at)
+    result = at.session_state[batch_view.RESULT_KEY]
+    assert result.query_text is None and result.query_image_name == "q.png"
+    assert len(result.scores) == 3
+    assert any("(image only) + image `q.png`" in c.value for c in at.caption)
