@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from lychee.items import Item, ItemLike
 
@@ -102,6 +102,8 @@ class BaseScorer:
     default_instruction: str = DEFAULT_INSTRUCTION
     supports_images: bool = False
     info: dict[str, Any] = field(default_factory=dict)
+    # Salience methods ``explain(method=...)`` accepts; VLM scorers add "gradient".
+    explain_methods: ClassVar[tuple[str, ...]] = ("occlusion",)
 
     # --- the one method an implementation provides -------------------------------------------------------------
     def _predict_pairs(
