@@ -38,7 +38,9 @@ def home() -> None:
                 f"Model `{settings.model}` is not loaded. It loads on first use, or now with **Load model** "
                 "(a 7B VLM takes a minute or more and needs ~16 GiB of GPU memory in bfloat16)."
             )
-            clicked = st.button("Load model", type="primary", key="home_load", help="Load the model chosen in the sidebar.")
+            clicked = st.button(
+                "Load model", type="primary", key="home_load", help="Load the model chosen in the sidebar."
+            )
         if clicked:
             loaded = ui.load_model(settings)
             if loaded is not None:
@@ -102,5 +104,7 @@ EVALUATION = (
 )
 
 st.set_page_config(page_title="Lychee rerank dashboard", page_icon="🍈", layout="wide")
-navigation = st.navigation([st.Page(home, title="Home", icon=":material/home:", default=True), *(p for p, _ in _task_pages())])
+navigation = st.navigation(
+    [st.Page(home, title="Home", icon=":material/home:", default=True), *(p for p, _ in _task_pages())]
+)
 navigation.run()

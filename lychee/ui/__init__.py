@@ -19,8 +19,8 @@ from lychee.ui.sidebar import PRESETS, Settings, sidebar
 from lychee.ui.state import bind, store, store_many
 
 __all__ = [
-    "LoadedModel",
     "PRESETS",
+    "LoadedModel",
     "Settings",
     "bind",
     "free_memory",

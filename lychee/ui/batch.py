@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,7 +121,9 @@ def read_csv(data: bytes, *, name: str = "CSV file") -> pd.DataFrame:
         ValueError: empty, too large, not UTF-8, or not parseable as a table; the message names the file.
     """
     if len(data) == 0:
-        raise ValueError(f"{name}: the file is empty (0 bytes). Expected a CSV with a header row and one title per row.")
+        raise ValueError(
+            f"{name}: the file is empty (0 bytes). Expected a CSV with a header row and one title per row."
+        )
     if len(data) > MAX_CSV_BYTES:
         raise ValueError(
             f"{name}: {len(data) / 1024 / 1024:.1f} MiB is more than the {MAX_CSV_BYTES // 1024 // 1024} MiB accepted "
@@ -141,7 +144,9 @@ def read_csv(data: bytes, *, name: str = "CSV file") -> pd.DataFrame:
     try:
         df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise ValueError(f"{name}: cannot be read as CSV ({exc}). Expected a header row, then one title per row.") from exc
+        raise ValueError(
+            f"{name}: cannot be read as CSV ({exc}). Expected a header row, then one title per row."
+        ) from exc
     if df.shape[1] == 0:
         raise ValueError(f"{name}: has no columns. Expected a header row, then one title per row.")
     df.columns = [str(c) for c in df.columns]
@@ -212,14 +217,19 @@ def results_table(
     log_odds = list(log_odds) if log_odds is not None else [float("nan")] * n
     truncated = list(truncated) if truncated is not None else [False] * n
     duplicate_of = list(duplicate_of) if duplicate_of is not None else [None] * n
-    lengths = {"scores": len(scores), "log_odds": len(log_odds), "truncated": len(truncated), "duplicate_of": len(duplicate_of)}
+    lengths = {
+        "scores": len(scores),
+        "log_odds": len(log_odds),
+        "truncated": len(truncated),
+        "duplicate_of": len(duplicate_of),
+    }
     bad = {k: v for k, v in lengths.items() if v != n}
     if bad:
         raise ValueError(f"results_table: got {n} titles but {bad}; expected one value per title.")
 
     def tie_key(i: int) -> tuple[float, float, int]:
         lo = log_odds[i]
-        return (-float(scores[i]), -(lo if lo == lo else float("-inf")), i)  # NaN log-odds sort last among ties
+        return (-float(scores[i]), -(float("-inf") if math.isnan(lo) else lo), i)  # NaN log-odds last among ties
 
     order = sorted(range(n), key=tie_key)
     rows = []

@@ -109,8 +109,12 @@ def csv_picker() -> tuple[pd.DataFrame | None, str | None, str]:
     if st.session_state.get("batch_csv_column") not in columns:
         st.session_state["batch_csv_column"] = batch.guess_title_column(df)
     c1, c2 = st.columns([1, 2])
-    column = c1.selectbox("Title column", columns, help="The column whose cells are the titles to rerank.",
-                          **bind("batch_csv_column", columns[0]))
+    column = c1.selectbox(
+        "Title column",
+        columns,
+        help="The column whose cells are the titles to rerank.",
+        **bind("batch_csv_column", columns[0]),
+    )
     c2.caption(f"`{stored['name']}`: {len(df)} rows × {len(columns)} columns.")
     with c2.expander("Preview (first 5 rows)"):
         st.dataframe(df.head(5), hide_index=True, width="stretch")
@@ -200,7 +204,9 @@ def render_result(result: BatchResult, settings: Settings) -> None:
     left, right = st.columns([3, 2])
     with left:
         st.markdown(
-            render.top_result_html(str(top["title"]), float(top["score"]), str(top["band"]), rank_change=str(top["change"])),
+            render.top_result_html(
+                str(top["title"]), float(top["score"]), str(top["band"]), rank_change=str(top["change"])
+            ),
             unsafe_allow_html=True,
         )
     with right:
@@ -222,8 +228,9 @@ def render_result(result: BatchResult, settings: Settings) -> None:
     shown = batch.display_table(df)
     column_config: dict[str, Any] = {
         "rank": st.column_config.NumberColumn("Rank", format="%d", width="small", help="New rank, by P(yes)."),
-        "original_rank": st.column_config.NumberColumn("Original", format="%d", width="small",
-                                                       help="Position in your list."),
+        "original_rank": st.column_config.NumberColumn(
+            "Original", format="%d", width="small", help="Position in your list."
+        ),
         "change": st.column_config.TextColumn("Change", width="small", help="↑ moved up, ↓ moved down, = same place."),
         "score": st.column_config.ProgressColumn(
             "P(yes)", min_value=0.0, max_value=1.0, format="%.3f", width="medium", color="blue"
@@ -247,10 +254,24 @@ def render_result(result: BatchResult, settings: Settings) -> None:
     )
     d1, d2, _ = st.columns([1, 1, 3])
     meta = result.meta(settings)
-    d1.download_button("Download CSV", batch.to_csv_bytes(df), file_name="rerank.csv", mime="text/csv",
-                       key="batch_download_csv", icon=":material/download:", on_click="ignore")
-    d2.download_button("Download JSON", batch.to_json_bytes(df, meta), file_name="rerank.json",
-                       mime="application/json", key="batch_download_json", icon=":material/download:", on_click="ignore")
+    d1.download_button(
+        "Download CSV",
+        batch.to_csv_bytes(df),
+        file_name="rerank.csv",
+        mime="text/csv",
+        key="batch_download_csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    d2.download_button(
+        "Download JSON",
+        batch.to_json_bytes(df, meta),
+        file_name="rerank.json",
+        mime="application/json",
+        key="batch_download_json",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
     st.subheader("Scores by band")
     st.altair_chart(batch.score_chart(df, strong=settings.strong, medium=settings.medium), width="stretch")

@@ -106,7 +106,9 @@ def model_key(settings: Settings) -> ModelKey:
 def _load(model: str, device: str | None, dtype: str | None) -> LoadedModel:
     start = time.perf_counter()
     scorer = lychee.load_scorer(model, device=device, dtype=dtype)
-    loaded = LoadedModel(scorer=scorer, key=(model, device, dtype), seconds=time.perf_counter() - start, loaded_at=time.time())
+    loaded = LoadedModel(
+        scorer=scorer, key=(model, device, dtype), seconds=time.perf_counter() - start, loaded_at=time.time()
+    )
     with _LOADED_LOCK:
         _LOADED[loaded.key] = loaded
     logger.info("loaded model %r (device=%s, dtype=%s) in %.1f s", model, device, dtype, loaded.seconds)

@@ -36,7 +36,10 @@ CUSTOM_CHOICE = "Custom (edited)"
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 
-MODEL_SOURCES = {"default": "Embedded default (all-MiniLM-L6-v2, text only)", "checkpoint": "Checkpoint folder or hub id"}
+MODEL_SOURCES = {
+    "default": "Embedded default (all-MiniLM-L6-v2, text only)",
+    "checkpoint": "Checkpoint folder or hub id",
+}
 
 
 @dataclass(frozen=True)

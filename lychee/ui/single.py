@@ -67,7 +67,16 @@ def token_table(explanation: Explanation) -> pd.DataFrame:
     rows = []
     for side, tokens in (("query", explanation.query_tokens), ("document", explanation.document_tokens)):
         for i, tok in enumerate(tokens, start=1):
-            rows.append({"side": side, "position": i, "token": tok.text, "start": tok.start, "end": tok.end, "weight": tok.weight})
+            rows.append(
+                {
+                    "side": side,
+                    "position": i,
+                    "token": tok.text,
+                    "start": tok.start,
+                    "end": tok.end,
+                    "weight": tok.weight,
+                }
+            )
     return pd.DataFrame(rows, columns=["side", "position", "token", "start", "end", "weight"])
 
 
@@ -216,7 +225,9 @@ def render_result(result: SingleResult, settings: Settings) -> None:
     e = result.explanation
     band_name = settings.band(e.score)
     if result.model != settings.model or result.instruction != settings.instruction:
-        st.info("The model or instruction changed since this result was computed. Click **Score and explain** to update it.")
+        st.info(
+            "The model or instruction changed since this result was computed. Click **Score and explain** to update it."
+        )
 
     c1, c2, c3, c4 = st.columns([1.1, 1.1, 1, 1.4])
     c1.metric("P(yes)", f"{e.score:.3f}", help="Probability the model answers 'yes, relevant'.")
@@ -300,7 +311,8 @@ def render_result(result: SingleResult, settings: Settings) -> None:
             file_name="explanation.json",
             mime="application/json",
             key="single_download_json",
-            icon=":material/download:", on_click="ignore",
+            icon=":material/download:",
+            on_click="ignore",
         )
         d2.download_button(
             "Download token weights (CSV)",
@@ -308,7 +320,8 @@ def render_result(result: SingleResult, settings: Settings) -> None:
             file_name="token_weights.csv",
             mime="text/csv",
             key="single_download_csv",
-            icon=":material/download:", on_click="ignore",
+            icon=":material/download:",
+            on_click="ignore",
         )
 
 

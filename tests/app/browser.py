@@ -77,8 +77,19 @@ def serve(
     if python is None:
         cmd = ["./start.sh"]
     else:
-        cmd = [python, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+        cmd = [
+            python,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ]
     full_env = {**os.environ, "PORT": str(port), "HF_HUB_OFFLINE": "1", **(env or {})}
     log_path = log_path or Path(tempfile.mkstemp(prefix="lychee-server-", suffix=".log")[1])
     with open(log_path, "wb") as log:
@@ -96,7 +107,9 @@ def serve(
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited with {proc.returncode}; log tail:\n{_tail(log_path)}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"server not healthy on port {port} after {timeout:.0f} s; log tail:\n{_tail(log_path)}")
+                raise RuntimeError(
+                    f"server not healthy on port {port} after {timeout:.0f} s; log tail:\n{_tail(log_path)}"
+                )
             time.sleep(0.5)
         yield f"http://127.0.0.1:{port}"
     finally:

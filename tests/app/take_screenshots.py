@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[2]))  # the repository root, for lychee
-import browser  # noqa: E402  (a sibling helper module, not a package)
+import browser
 
 MAX_BYTES = 500 * 1024
 logger = logging.getLogger("take_screenshots")
@@ -37,7 +37,9 @@ def save_small_png(png: bytes, path: Path, *, max_bytes: int = MAX_BYTES) -> int
     img = Image.open(io.BytesIO(png)).convert("RGB")
     while True:
         buf = io.BytesIO()
-        img.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(buf, "PNG", optimize=True)
+        img.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            buf, "PNG", optimize=True
+        )
         if buf.tell() <= max_bytes or img.width < 400:
             break
         img = img.resize((int(img.width * 0.85), int(img.height * 0.85)), Image.LANCZOS)

@@ -47,7 +47,9 @@ def test_blank_lines_do_not_count_towards_the_limit():
 
 
 def test_no_titles_is_an_error_that_says_what_was_expected():
-    with pytest.raises(ValueError, match=re.escape("titles: no titles found (3 blank lines). Expected one title per line, at most 50.")):
+    with pytest.raises(
+        ValueError, match=re.escape("titles: no titles found (3 blank lines). Expected one title per line, at most 50.")
+    ):
         batch.parse_titles("\n \n\t")
 
 
@@ -76,7 +78,10 @@ def test_read_csv_errors_name_the_file():
 
 def test_guess_title_column_prefers_a_title_like_name_then_the_longest_text():
     assert batch.guess_title_column(pd.DataFrame({"id": ["1"], "Title": ["x"]})) == "Title"
-    assert batch.guess_title_column(pd.DataFrame({"id": ["1", "2"], "desc": ["a long text", "another long one"]})) == "desc"
+    assert (
+        batch.guess_title_column(pd.DataFrame({"id": ["1", "2"], "desc": ["a long text", "another long one"]}))
+        == "desc"
+    )
 
 
 def test_titles_from_column_skips_empty_cells_and_checks_the_column():
@@ -126,7 +131,9 @@ def test_bands_follow_the_given_thresholds():
 
 
 def test_results_table_refuses_mismatched_lengths():
-    with pytest.raises(ValueError, match=re.escape("results_table: got 2 titles but {'scores': 1}; expected one value per title.")):
+    with pytest.raises(
+        ValueError, match=re.escape("results_table: got 2 titles but {'scores': 1}; expected one value per title.")
+    ):
         batch.results_table(["a", "b"], [0.5], strong=0.75, medium=0.55)
 
 
@@ -138,13 +145,15 @@ def test_display_table_marks_bands_and_duplicates():
 
 
 def test_csv_and_json_exports_round_trip():
-    df = batch.results_table(["<b>x</b>", "café, \"quoted\""], [0.3, 0.8], log_odds=[float("nan"), 1.0], strong=0.75, medium=0.55)
+    df = batch.results_table(
+        ["<b>x</b>", 'café, "quoted"'], [0.3, 0.8], log_odds=[float("nan"), 1.0], strong=0.75, medium=0.55
+    )
     back = pd.read_csv(io.BytesIO(batch.to_csv_bytes(df)))
-    assert back["title"].tolist() == ["café, \"quoted\"", "<b>x</b>"]
+    assert back["title"].tolist() == ['café, "quoted"', "<b>x</b>"]
     assert back["rank"].tolist() == [1, 2]
     doc = json.loads(batch.to_json_bytes(df, {"query": "q"}))
     assert doc["meta"] == {"query": "q"}
-    assert [r["title"] for r in doc["results"]] == ["café, \"quoted\"", "<b>x</b>"]
+    assert [r["title"] for r in doc["results"]] == ['café, "quoted"', "<b>x</b>"]
     assert doc["results"][1]["log_odds"] is None  # NaN -> null, so the file is valid JSON
     assert math.isclose(doc["results"][0]["score"], 0.8)
 
@@ -153,6 +162,7 @@ def test_score_chart_colours_bars_by_band_and_draws_both_thresholds():
     df = batch.results_table(["a", "b"], [0.9, 0.1], strong=0.8, medium=0.3)
     spec = batch.score_chart(df, strong=0.8, medium=0.3).to_dict()
     bars, rules = spec["layer"]
+    assert rules["mark"]["type"] == "rule"
     colour = bars["encoding"]["color"]
     assert colour["field"] == "band"
     assert colour["scale"] == {"domain": ["strong", "medium", "weak"], "range": ["#2e7d32", "#f9a825", "#c62828"]}

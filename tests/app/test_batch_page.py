@@ -6,12 +6,12 @@ import io
 
 import pandas as pd
 import pytest
+from apphelpers import BATCH, SINGLE, errors, exceptions, html_blocks, make_app
 from PIL import Image
 
 import lychee
 from lychee.scorers.embedding import EmbeddingScorer
 from lychee.ui import batch, batch_view
-from apphelpers import BATCH, SINGLE, errors, exceptions, html_blocks, make_app
 
 QUERY = "waterproof hiking boots"
 
@@ -64,8 +64,10 @@ def test_fifty_one_titles_are_refused_with_the_count_and_the_limit():
     _rerank(at, "\n".join(f"title {i}" for i in range(51)))
     assert not at.exception, exceptions(at)
     assert errors(at) == [
-        "titles: got 51 titles, but at most 50 can be reranked at once. Remove 1 title or split the list into "
-        "batches of 50."
+        (
+            "titles: got 51 titles, but at most 50 can be reranked at once. Remove 1 title or split the list into "
+            "batches of 50."
+        )
     ]
     assert not [df for df in at.dataframe if "rank" in df.value.columns]
     assert batch_view.RESULT_KEY not in at.session_state
@@ -116,8 +118,10 @@ def test_a_non_utf8_csv_shows_what_is_wrong():
     at.file_uploader(key=batch_view.CSV_UPLOAD_KEY).set_value(("latin.csv", b"title\ncaf\xe9\n", "text/csv")).run()
     assert not at.exception, exceptions(at)
     assert errors(at) == [
-        "CSV file 'latin.csv': not UTF-8 text (byte 9 is 0xe9). Expected a UTF-8 CSV; re-save it as 'CSV UTF-8' or "
-        "paste the titles instead."
+        (
+            "CSV file 'latin.csv': not UTF-8 text (byte 9 is 0xe9). Expected a UTF-8 CSV; re-save it as 'CSV UTF-8' "
+            "or paste the titles instead."
+        )
     ]
 
 
@@ -126,7 +130,11 @@ def test_html_in_titles_is_shown_escaped(payload):
     at = make_app(BATCH)
     at.run()
     # The payload title matches the query best, so it is the "Top result" card rendered as HTML.
-    _rerank(at, f"{payload} waterproof hiking boots\ncoffee mug\nstock market news", query=f"{payload} waterproof hiking boots")
+    _rerank(
+        at,
+        f"{payload} waterproof hiking boots\ncoffee mug\nstock market news",
+        query=f"{payload} waterproof hiking boots",
+    )
     assert not at.exception, exceptions(at)
     table = _table(at)
     assert table["title"].iloc[0] == f"{payload} waterproof hiking boots"  # data stays verbatim (not HTML)

@@ -12,9 +12,8 @@ import io
 import os
 from pathlib import Path
 
-import pytest
-
 import browser
+import pytest
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +67,7 @@ def test_batch_rerank_end_to_end_in_chromium():
         with page.expect_download() as download:
             page.get_by_role("button", name="Download CSV").click()
         rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
-        assert [r["title"] for r in rows][0] == TOP
+        assert rows[0]["title"] == TOP
         assert sorted(r["title"] for r in rows) == sorted(TITLES)
         assert [int(r["rank"]) for r in rows] == [1, 2, 3, 4, 5]
         assert rows[0]["original_rank"] == "3" and rows[0]["change"] == "↑ 2"
@@ -76,6 +75,8 @@ def test_batch_rerank_end_to_end_in_chromium():
         assert scores == sorted(scores, reverse=True)
 
         # The top-result card shows the same title.
-        assert page.locator('[data-testid="stMarkdownContainer"]', has_text="Top result").first.inner_text().find(TOP) >= 0
+        assert (
+            page.locator('[data-testid="stMarkdownContainer"]', has_text="Top result").first.inner_text().find(TOP) >= 0
+        )
         browser.wait_idle(page)
         page.screenshot(path=str(artifacts / "browser_batch_rerank.png"))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from apphelpers import HOME, errors, exceptions, make_app
 
 import lychee
 from lychee.scorers.embedding import bundled_model_path
 from lychee.ui import models
-from apphelpers import HOME, errors, exceptions, make_app
 
 
 def _metrics(at) -> dict[str, str]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from apphelpers import BATCH, HOME, SINGLE, errors, exceptions, make_app
+
 import lychee
 from lychee import ui
 from lychee.scorers.embedding import EmbeddingScorer, bundled_model_path
 from lychee.ui import models
-from apphelpers import BATCH, HOME, SINGLE, errors, exceptions, make_app
 
 
 def test_every_page_runs_on_its_own_and_initialises_the_shared_state():
@@ -69,7 +70,9 @@ def test_an_emptied_instruction_falls_back_to_the_default_and_says_so(monkeypatc
     monkeypatch.setattr(
         EmbeddingScorer,
         "_predict_pairs",
-        lambda self, pairs, instruction, *, progress=None: seen.append(instruction) or original(self, pairs, instruction, progress=progress),
+        lambda self, pairs, instruction, *, progress=None: (
+            seen.append(instruction) or original(self, pairs, instruction, progress=progress)
+        ),
     )
     at = make_app(BATCH)
     at.run()

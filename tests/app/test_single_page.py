@@ -7,13 +7,13 @@ import json
 import re
 
 import pytest
+from apphelpers import BATCH, SINGLE, errors, exceptions, html_blocks, make_app
 from PIL import Image
 
 import lychee
 from lychee.items import load_image
 from lychee.scorers.embedding import EmbeddingScorer
 from lychee.ui import single
-from apphelpers import BATCH, SINGLE, errors, exceptions, html_blocks, make_app
 
 
 def _png(size=(32, 24), colour=(10, 120, 200)) -> bytes:
@@ -48,7 +48,15 @@ def test_scores_and_shows_highlights(default_scorer):
     assert len(blocks) == 2
     query_block, doc_block = blocks
     assert re.findall(r'<span title="([^:"]+):', query_block) == ["red", "running", "shoes"]
-    assert re.findall(r'<span title="([^:"]+):', doc_block) == ["Nike", "red", "running", "shoe", "for", "road", "races"]
+    assert re.findall(r'<span title="([^:"]+):', doc_block) == [
+        "Nike",
+        "red",
+        "running",
+        "shoe",
+        "for",
+        "road",
+        "races",
+    ]
     assert any("log-odds change" in b for b in html_blocks(at))  # the colour legend
     assert at.session_state[single.RESULT_KEY].explanation.score == pytest.approx(expected.score)
 
@@ -60,7 +68,10 @@ def test_result_table_and_downloads_are_offered():
     table = at.dataframe[0].value
     assert table["token"].tolist() == ["blue", "teapot", "ceramic", "teapot,", "blue", "glaze"]
     assert table["side"].tolist() == ["query"] * 2 + ["document"] * 4
-    assert {b.label for b in at.get("download_button")} == {"Download explanation (JSON)", "Download token weights (CSV)"}
+    assert {b.label for b in at.get("download_button")} == {
+        "Download explanation (JSON)",
+        "Download token weights (CSV)",
+    }
 
 
 def test_explanation_exports_carry_every_token_weight(default_scorer):

@@ -10,11 +10,11 @@ import json
 
 import numpy as np
 import pytest
+from apphelpers import BATCH, HOME, SINGLE, errors, exceptions, make_app
 from PIL import Image
 
 from lychee.scorers.base import BaseScorer
 from lychee.ui import batch_view, single
-from apphelpers import BATCH, HOME, SINGLE, errors, exceptions, make_app
 
 
 def _png(size=(96, 64)) -> bytes:
