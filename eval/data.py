@@ -480,7 +480,7 @@ def _csv_queries(text: str, errors: _Collector) -> Iterator[_RawQuery]:
             continue
         cell = {c: row[i] for c, i in col.items()}
         qid = cell["qid"].strip()
-        q_text = cell["query"]
+        q_text = cell["query"] if cell["query"].strip() else None  # an image-only query leaves the text cell empty
         q_image = cell.get("query_image", "").strip() or None
         cand = _RawCandidate(
             start,
@@ -501,7 +501,7 @@ def _csv_queries(text: str, errors: _Collector) -> Iterator[_RawQuery]:
                 continue
             first.candidates.append(cand)
         else:
-            by_qid[qid] = _RawQuery(start, qid, q_text if q_text.strip() else None, q_image, [cand])
+            by_qid[qid] = _RawQuery(start, qid, q_text, q_image, [cand])
     yield from by_qid.values()
 
 

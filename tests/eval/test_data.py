@@ -279,3 +279,13 @@ def test_zip_problems():
 def test_bytes_need_a_name():
     with pytest.raises(ValueError, match=re.escape("load_labelled_set: bytes need a file name")):
         load_labelled_set(b"{}")
+
+
+def test_csv_optional_image_columns(tmp_path):
+    (tmp_path / "a.png").write_bytes(_png())
+    text = "qid,query,query_image,docid,document,document_image,label\nq1,,a.png,d1,,a.png,2\nq1,,a.png,d2,caption,,0\n"
+    labelled = load_labelled_set(_write(tmp_path, "s.csv", text))
+    q = labelled.queries[0]
+    assert q.text is None and q.image_name == "a.png"
+    assert [c.image_name for c in q.candidates] == ["a.png", None]
+    assert labelled.has_images
