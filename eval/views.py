@@ -108,15 +108,28 @@ def per_query_table(result: EvalResult) -> pd.DataFrame:
     return pd.DataFrame(result.per_query)
 
 
-def per_query_chart(result: EvalResult, metric: str | None = None) -> alt.Chart:
-    """Per-query values of ``metric`` (default ``ndcg@k``) for every system: one row per query, a dot per system."""
+MAX_CHART_QUERIES = 60
+
+
+def per_query_chart(result: EvalResult, metric: str | None = None, *, max_queries: int = MAX_CHART_QUERIES) -> alt.Chart:
+    """Per-query values of ``metric`` (default ``ndcg@k``) for every system: one row per query, a dot per system.
+
+    With more than ``max_queries`` queries, only the ``max_queries`` where model A does worst are drawn (the full
+    list is in the per-query table), so the chart stays readable.
+    """
     metric = metric or default_metrics(result.k)[0]
+    order = [q.qid for q in result.labelled.queries]
+    if len(order) > max_queries:
+        a_values = result.metrics["systems"]["model"]["per_query"][metric]
+        worst = set(sorted(order, key=lambda q: (a_values[q], q))[:max_queries])
+        order = [q for q in order if q in worst]
+    keep = set(order)
     rows = []
     for key, report in result.metrics["systems"].items():
         for qid, value in report["per_query"][metric].items():
-            rows.append({"qid": qid, "system": system_name(key), metric: value})
+            if qid in keep:
+                rows.append({"qid": qid, "system": system_name(key), metric: value})
     df = pd.DataFrame(rows)
-    order = [q.qid for q in result.labelled.queries]
     return (
         alt.Chart(df)
         .mark_circle(size=90, opacity=0.85)
@@ -232,6 +245,7 @@ def threshold_table(result: EvalResult) -> pd.DataFrame:
 
 
 __all__ = [
+    "MAX_CHART_QUERIES",
     "MetricCard",
     "calibration_chart",
     "calibration_frame",

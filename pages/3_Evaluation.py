@@ -153,7 +153,10 @@ if comparison is not None:
     st.markdown("**A/B** — paired randomization test, 10,000 sign flips, two-sided; wins/ties/losses count queries")
     st.dataframe(comparison, hide_index=True, width="stretch")
 
-st.markdown(f"**Per query** — {result.metric_names[0]}")
+per_query_title = f"**Per query** — {result.metric_names[0]}"
+if m["n_queries"] > views.MAX_CHART_QUERIES:
+    per_query_title += f" (the {views.MAX_CHART_QUERIES} queries where model A does worst; all are in the table)"
+st.markdown(per_query_title)
 st.altair_chart(views.per_query_chart(result), width="stretch")
 with st.expander("Per-query table"):
     st.dataframe(views.per_query_table(result), hide_index=True, width="stretch")
