@@ -313,6 +313,8 @@ def score_set(
     if len(set(keys)) != len(keys):
         raise ValueError(f"system keys must be unique, got {keys}.")
     check_modalities(labelled, systems)
+    for s in systems:
+        s.resolved_instruction  # noqa: B018 -- raises the scorer's ValueError for a bad instruction before any scoring
     partial = None
     if partial_path is not None:
         partial = PartialFile(partial_path, fingerprint(labelled, systems, k), labelled, keys)

@@ -127,9 +127,30 @@ def test_text_only_model_refuses_an_image_set_before_scoring(overlap_scorer):
     assert overlap_scorer.calls == []
 
 
-def test_scorer_errors_name_the_query(passages, overlap_scorer):
-    with pytest.raises(ValueError, match=re.escape("eval/data/passages.csv, line 2: query 'web-01' (model): instruction is empty")):
+def test_bad_instruction_is_refused_before_scoring(passages, overlap_scorer):
+    with pytest.raises(ValueError, match=re.escape("instruction is empty: expected a sentence telling the model")):
         evaluate_set(passages, overlap_scorer, instruction="   ")
+    assert overlap_scorer.calls == []
+
+
+def test_scorer_errors_name_the_query(tmp_path, make_overlap_scorer):
+    class Picky(make_overlap_scorer):
+        def _predict_pairs(self, pairs, instruction, *, progress=None):
+            self.attempts = [*getattr(self, "attempts", []), len(pairs)]
+            if any("teapot" in (q.text or "") for q, _ in pairs):
+                raise ValueError("cannot score teapots")
+            return super()._predict_pairs(pairs, instruction, progress=progress)
+
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "qid,query,docid,document,label\nq1,shoes,d1,red shoe,1\nq2,teapot,d1,blue teapot,1\nq3,mug,d2,a mug,1\n"
+    )
+    labelled = load_labelled_set(path)
+    scorer = Picky()
+    with pytest.raises(ValueError, match=re.escape(f"{path}, line 3: query 'q2' (model): cannot score teapots")):
+        evaluate_set(labelled, scorer, partial_path=tmp_path / "partial.jsonl")
+    # The chunk (3 pairs) failed as a whole, then was re-scored query by query up to the culprit.
+    assert scorer.attempts == [3, 1, 1]
 
 
 def test_bad_k(passages, overlap_scorer):
