@@ -58,6 +58,7 @@ def shoot(page, path: Path, *, width: int = 1400) -> None:
     page.set_viewport_size({"width": width, "height": max(900, min(int(height) + 40, 4000))})
     page.wait_for_timeout(800)
     size = save_small_png(page.screenshot(full_page=True), path)
+    page.set_viewport_size({"width": width, "height": 900})  # so the next page is measured from scratch
     logger.info("saved %s (%d KB)", path, size // 1024)
 
 
@@ -119,7 +120,11 @@ def main(argv: list[str] | None = None) -> int:
 
         if (browser.ROOT / "pages" / "3_Evaluation.py").exists():
             page.goto(f"{url}/Evaluation")
-            page.get_by_role("heading").first.wait_for()
+            run = page.get_by_role("button", name="Run evaluation")
+            run.wait_for()
+            browser.wait_idle(page)
+            run.click()
+            browser.wait_idle(page, timeout=600)
             shoot(page, args.out / "evaluation.png")
     if args.synthetic_vlm:
         synthetic_vlm_shot(args)
