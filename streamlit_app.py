@@ -36,7 +36,7 @@ def home() -> None:
         with prompt.container():
             st.info(
                 f"Model `{settings.model}` is not loaded. It loads on first use, or now with **Load model** "
-                "(a 7B VLM takes a minute or more and needs ~16 GiB of GPU memory in bfloat16)."
+                "(a VLM reads all its weights: 2 bytes per parameter in bfloat16, about 16 GB for a 7-8 B model)."
             )
             clicked = st.button(
                 "Load model", type="primary", key="home_load", help="Load the model chosen in the sidebar."

@@ -142,7 +142,7 @@ def load_model(settings: Settings, *, spinner: bool = True) -> LoadedModel | Non
     release_previous(key)
     try:
         if spinner and loaded_model(settings) is None:
-            with st.spinner(f"Loading model `{settings.model}` — a VLM takes a minute or more..."):
+            with st.spinner(f"Loading model `{settings.model}`...", show_time=True):
                 loaded = _load(*key)
         else:
             loaded = _load(*key)
