@@ -14,19 +14,23 @@ mode="${1:-run}"
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
 ensure_venv() {
-  local stamp="$VENV/.requirements.sha256" want have=""
-  want="$(hash_of "$@")"
-  [ -f "$stamp" ] && have="$(cat "$stamp")"
+  # One stamp per requirements file (hash of its content, and of requirements.txt which it may include), so that
+  # switching between ./start.sh and ./start.sh test does not reinstall anything.
   if [ ! -x "$VENV/bin/python" ]; then
     echo "start.sh: creating $VENV (first run installs torch etc.; a few minutes)" >&2
     "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
   fi
-  if [ "$have" != "$want" ]; then
-    echo "start.sh: installing $* into $VENV" >&2
-    for f in "$@"; do "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$f"; done
-    echo "$want" > "$stamp"
-  fi
+  local f stamp want
+  for f in "$@"; do
+    stamp="$VENV/.installed-$f.sha256"
+    want="$(hash_of requirements.txt "$f")"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+      echo "start.sh: installing $f into $VENV" >&2
+      "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$f"
+      echo "$want" > "$stamp"
+    fi
+  done
 }
 
 ensure_chromium() {
