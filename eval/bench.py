@@ -7,8 +7,13 @@ Default model (embedded all-MiniLM-L6-v2):
   default_eval_nocache_s    an evaluation over queries whose candidates repeat, cache disabled
   default_eval_cached_s     the same with the content cache (each distinct document encoded once)
 
-VLM (synthetic, randomly initialised Qwen2.5-VL of ``--vlm-size``): an image query with 50 titles,
-  vlm_image_query_plain_s / vlm_image_query_prefix_s and prefix_max_abs_diff (plain vs shared-prefix KV path).
+VLM (synthetic, randomly initialised Qwen2.5-VL — or Qwen3-VL with ``--vlm-family`` — of ``--vlm-size``): an image
+query (448x448) with 50 titles,
+  vlm_image_query_plain_s   every pair's whole prompt (``use_prefix_cache=False``)
+  vlm_image_query_prefix_s  the query's prompt prefix run once, its KV cache reused for the 50 title suffixes
+  prefix_max_abs_diff       max |score_plain - score_prefix| (and prefix_max_abs_log_odds_diff for log-odds)
+  vlm_prefix_path_pairs     how many of the 50 pairs the prefix path really scored (Prediction.path)
+  vlm_plain_peak_gib / vlm_prefix_peak_gib  peak CUDA memory of one call of each path (CUDA only)
 
 Timings are medians over ``--repeats`` runs after one warm-up; repetitions of the variants being compared are
 interleaved so that machine noise hits both alike.
@@ -111,8 +116,19 @@ def bench_default(repeats: int) -> dict[str, float]:
     return res
 
 
-def bench_vlm(size: str, repeats: int, device: str | None, dtype: str | None, n_titles: int = 50) -> dict[str, Any]:
-    """Plain batching vs shared-prefix KV reuse on a synthetic Qwen2.5-VL (random weights)."""
+def bench_vlm(
+    size: str,
+    repeats: int,
+    device: str | None,
+    dtype: str | None,
+    n_titles: int = 50,
+    family: str = "lychee",
+) -> dict[str, Any]:
+    """Plain batching vs shared-prefix KV reuse on a synthetic reranker checkpoint (random weights).
+
+    The workload is an image query (448x448) with ``n_titles`` product titles. ``size="7b"`` builds the real
+    dimensions directly on the GPU in bfloat16 (``device`` defaults to ``"cuda"`` there).
+    """
     import tempfile
 
     import numpy as np
@@ -125,17 +141,21 @@ def bench_vlm(size: str, repeats: int, device: str | None, dtype: str | None, n_
         import torch
     except ImportError:  # pragma: no cover
         return {}
+    real = size in ("7b", "8b")
+    build_device = (device or "cuda") if real else "cpu"
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        path = build_synthetic_checkpoint(tmp, family="lychee", size=size, seed=0)
+        path = build_synthetic_checkpoint(tmp, family=family, size=size, seed=0, device=build_device)
         build_s = time.perf_counter() - t0
+        if build_device.startswith("cuda"):
+            torch.cuda.empty_cache()  # the builder's copy is gone; do not count its blocks as the scorer's
         scorer = load_scorer(str(path), device=device, dtype=dtype)
         rng = np.random.default_rng(0)
         image = Image.fromarray(rng.integers(0, 255, (448, 448, 3), dtype=np.uint8))
         query = Item(text="red running shoes like this one", image=image, name="query")
         docs = titles(n_titles)
         if not hasattr(scorer, "use_prefix_cache"):
-            logging.warning("this scorer has no shared-prefix path; timing the plain path only")
+            logging.getLogger(__name__).warning("this scorer has no shared-prefix path; timing the plain path only")
             plain = median_time(lambda: scorer.predict(query, docs), repeats)
             return {"vlm_image_query_plain_s": plain, "vlm_build_s": build_s}
         cuda = str(scorer.info.get("device", "")).startswith("cuda")
@@ -143,27 +163,39 @@ def bench_vlm(size: str, repeats: int, device: str | None, dtype: str | None, n_
         def run(prefix: bool) -> Callable[[], list]:
             def f() -> list:
                 scorer.use_prefix_cache = prefix
-                return scorer.predict(query, docs)
+                preds = scorer.predict(query, docs)
+                if cuda:
+                    torch.cuda.synchronize()
+                return preds
             return f
 
         peaks: dict[str, float] = {}
-        scores: dict[str, list[float]] = {}
+        preds: dict[str, list] = {}
         for name, prefix in (("plain", False), ("prefix", True)):
             if cuda:
                 torch.cuda.synchronize()
                 torch.cuda.reset_peak_memory_stats()
-            scores[name] = [p.score for p in run(prefix)()]
+            preds[name] = run(prefix)()
             if cuda:
                 torch.cuda.synchronize()
                 peaks[name] = torch.cuda.max_memory_allocated() / 2**30
         times = interleaved({"vlm_image_query_plain_s": run(False), "vlm_image_query_prefix_s": run(True)}, repeats)
         out: dict[str, Any] = dict(times)
-        out["prefix_max_abs_diff"] = float(max(abs(a - b) for a, b in zip(scores["plain"], scores["prefix"])))
+        pairs = list(zip(preds["plain"], preds["prefix"]))
+        out["prefix_max_abs_diff"] = float(max(abs(a.score - b.score) for a, b in pairs))
+        out["prefix_max_abs_log_odds_diff"] = float(max(abs(a.log_odds - b.log_odds) for a, b in pairs))
+        # Which path really ran: a speedup means nothing if the pairs fell back to the plain path.
+        out["vlm_prefix_path_pairs"] = sum(p.path == "prefix" for p in preds["prefix"])
+        out["vlm_plain_path_pairs"] = sum(p.path == "plain" for p in preds["plain"])
         out["vlm_prefix_speedup"] = times["vlm_image_query_plain_s"] / times["vlm_image_query_prefix_s"]
+        out["vlm_family"] = family
         out["vlm_size"] = size
         out["vlm_dtype"] = scorer.info.get("dtype")
         out["vlm_device"] = scorer.info.get("device")
+        out["vlm_attention"] = scorer.info.get("attention")
+        out["vlm_batch_size"] = scorer.batch_size
         out["vlm_parameters"] = scorer.info.get("parameters")
+        out["vlm_pair_tokens"] = preds["plain"][0].n_tokens
         out["vlm_build_s"] = build_s
         if peaks:
             out["vlm_plain_peak_gib"] = peaks["plain"]
@@ -198,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vlm-size", choices=["none", "tiny", "cpu", "7b"], default="cpu",
                         help="synthetic Qwen2.5-VL size: 'cpu' runs in minutes on 2 cores; '7b' is the real "
                              "dimensions (GPU only); 'none' skips the VLM part")
+    parser.add_argument("--vlm-family", choices=["lychee", "qwen3-vl-reranker"], default="lychee",
+                        help="synthetic architecture: 'lychee' (Qwen2.5-VL, default) or 'qwen3-vl-reranker' (Qwen3-VL)")
     parser.add_argument("--vlm-repeats", type=int, default=3, help="timed runs for the VLM part; default 3")
     parser.add_argument("--device", default=None, help="VLM device (default: cuda when available, else cpu)")
     parser.add_argument("--dtype", default=None, help="VLM dtype (default: bfloat16 on CUDA, float32 on CPU)")
@@ -205,12 +239,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.vlm_repeats < 1:
         parser.error(f"--repeats and --vlm-repeats must be >= 1, got {args.repeats} and {args.vlm_repeats}")
+    if args.vlm_size == "7b" and (args.device or "cuda").startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            parser.error(
+                "--vlm-size 7b builds the real Qwen2.5-VL-7B / Qwen3-VL-8B dimensions (about 16 GB in bfloat16) on "
+                "the GPU, but CUDA is not available here. Use --vlm-size cpu (or tiny) on this machine."
+            )
     logging.basicConfig(level=logging.WARNING)
     results: dict[str, Any] = {"machine": machine()}
     if not args.skip_default:
         results.update(bench_default(args.repeats))
     if args.vlm_size != "none":
-        results.update(bench_vlm(args.vlm_size, args.vlm_repeats, args.device, args.dtype))
+        results.update(bench_vlm(args.vlm_size, args.vlm_repeats, args.device, args.dtype, family=args.vlm_family))
     width = max(len(k) for k in results)
     print(f"{'measure'.ljust(width)}  value")
     print(f"{'-' * width}  {'-' * 12}")

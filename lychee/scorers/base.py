@@ -33,12 +33,15 @@ class Prediction:
             calibration work on log-odds because P saturates near 0 and 1.
         truncated: the pair was longer than the scorer's max length and lost text (document first, then query).
         n_tokens: the pair's length in tokens as scored, when the scorer knows it.
+        path: how the VLM scorer computed it: ``"prefix"`` (the query's shared prompt prefix run once, its KV cache
+            reused for the document suffixes) or ``"plain"`` (the whole prompt); ``None`` for single-path scorers.
     """
 
     score: float
     log_odds: float
     truncated: bool = False
     n_tokens: int | None = None
+    path: str | None = None
 
 
 @dataclass(frozen=True)

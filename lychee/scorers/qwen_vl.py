@@ -12,6 +12,11 @@ Logits are upcast to float32 before the softmax/sigmoid. Pairs are scored in len
 input order; a pair longer than ``max_length`` tokens loses document text first, then query text (cut at token
 boundaries found by binary search on the measured prompt length) — never the end of the template, where the answer
 position is. torch and transformers are imported only when a scorer is built.
+
+Documents that share a query (two or more in one call) are scored on the shared-prefix path by default: the prompt up
+to ``"\n<Document>:"`` (system, instruction, query image and text) runs once and its KV cache serves every document
+suffix (:mod:`lychee.scorers.prefix`). It gives the plain path's scores (float32: within 1e-4 in log-odds, tested);
+``Prediction.path`` says which path scored a pair, and ``use_prefix_cache=False`` scores every whole prompt.
 """
 
 from __future__ import annotations
@@ -32,6 +37,18 @@ from typing import Any, ClassVar, Literal
 from lychee.items import MAX_ASPECT_RATIO, Item, ItemLike, pad_to_aspect_ratio
 from lychee.prompt import FamilySpec, build_messages, family_spec
 from lychee.scorers.base import BaseScorer, Prediction, ProgressCallback, coerce_query
+from lychee.scorers.prefix import (
+    MIN_GROUP,
+    PATH_PLAIN,
+    PATH_PREFIX,
+    PathRecord,
+    PrefixState,
+    SuffixBatch,
+    expand_image_pads,
+    image_digest,
+    shared_length,
+    shared_prefix_cache,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -259,6 +276,9 @@ class QwenVLScorer(BaseScorer):
     max_length: int = 8192
     yes_token_id: int = -1
     no_token_id: int = -1
+    #: Run the prompt prefix a query shares with its documents once and reuse its KV cache (see
+    #: :mod:`lychee.scorers.prefix`); ``False`` scores every pair's whole prompt (the reference path).
+    use_prefix_cache: bool = True
     _lock: Any = field(default_factory=threading.Lock, repr=False)
     #: ``explain(method=...)`` values this scorer supports (the base scorer has occlusion only).
     explain_methods: ClassVar[tuple[str, ...]] = ("occlusion", "gradient")
@@ -535,15 +555,26 @@ class QwenVLScorer(BaseScorer):
         return feed
 
     def _forward(self, inputs: Any) -> Any:
-        """``(B, 2)`` float32 logits ``[z_no, z_yes]`` at the last position of each row."""
+        """``(B, 2)`` float32 logits ``[z_no, z_yes]`` at the last position of each row.
+
+        ``inputs`` is either a processor batch of whole prompts (plain path) or a
+        :class:`~lychee.scorers.prefix.SuffixBatch` of document suffixes that attend to a shared prefix's keys/values.
+        """
         torch = _import_torch()
-        feed = self._model_inputs(inputs)
+        if isinstance(inputs, SuffixBatch):
+            feed = dict(inputs)
+            # A fresh read-only cache object per forward: the prefix tensors are shared, never written to.
+            feed["past_key_values"] = shared_prefix_cache(inputs.prefix.kv)
+            use_cache = True
+        else:
+            feed = self._model_inputs(inputs)
+            use_cache = False
         with self._lock, torch.inference_mode():
-            out = self.model(**feed, use_cache=False, logits_to_keep=1)
+            out = self.model(**feed, use_cache=use_cache, logits_to_keep=1)
         last = out.logits[:, -1, :]
         return last[:, [self.no_token_id, self.yes_token_id]].float()
 
-    def _to_predictions(self, z: Any, batch: Sequence[EncodedPair]) -> list[Prediction]:
+    def _to_predictions(self, z: Any, batch: Sequence[EncodedPair], path: str = PATH_PLAIN) -> list[Prediction]:
         torch = _import_torch()
         log_odds = z[:, 1] - z[:, 0]
         if self.spec.null_for_empty:  # Qwen3-VL-Reranker
@@ -551,7 +582,9 @@ class QwenVLScorer(BaseScorer):
         else:  # Lychee: softmax over [no, yes]
             probs = torch.softmax(z, dim=-1)[:, 1]
         return [
-            Prediction(score=float(p), log_odds=float(lo), truncated=pair.truncated, n_tokens=pair.n_tokens)
+            Prediction(
+                score=float(p), log_odds=float(lo), truncated=pair.truncated, n_tokens=pair.n_tokens, path=path
+            )
             for p, lo, pair in zip(probs.tolist(), log_odds.tolist(), batch)
         ]
 
@@ -562,21 +595,65 @@ class QwenVLScorer(BaseScorer):
         *,
         progress: ProgressCallback | None = None,
     ) -> list[Prediction]:
-        encoded = self.encode(pairs, instruction)
-        return self._run(encoded, progress)
+        """Score pairs; documents that share a query (>= 2 of them) go through the shared-prefix path.
 
-    def _run(self, encoded: Sequence[EncodedPair], progress: ProgressCallback | None) -> list[Prediction]:
-        """Score encoded pairs longest first (an out-of-memory shows on the first batch), halving the batch size on
-        CUDA out-of-memory; results in input order."""
-        torch = _import_torch()
+        Each :class:`Prediction` says which path computed it (``path="prefix"`` or ``"plain"``); a summary is logged
+        at INFO. Nothing about the call is stored on the scorer (it is shared across sessions).
+        """
+        encoded = self.encode(pairs, instruction)
         total = len(encoded)
-        order = sorted(range(total), key=lambda i: -encoded[i].n_tokens)
         results: list[Prediction | None] = [None] * total
+        done = 0
+
+        def sink(chunk: Sequence[EncodedPair], preds: Sequence[Prediction]) -> None:
+            nonlocal done
+            for pair, pred in zip(chunk, preds):
+                results[pair.index] = pred
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+
+        record = PathRecord()
+        plain: list[EncodedPair] = list(encoded)
+        if self.use_prefix_cache and total >= MIN_GROUP:
+            unsupported = self._prefix_unsupported()
+            if unsupported:
+                record.fallbacks.append(unsupported)
+            else:
+                plain = []
+                for query, group in self._query_groups(pairs, encoded):
+                    plain += self._score_with_prefix(query, group, instruction, sink, record)
+        record.plain_pairs = len(plain)
+        self._run_batches(plain, self._batch_inputs, PATH_PLAIN, sink)
+        logger.info(
+            "scored %d pairs: %d on the shared-prefix path (prefix lengths %s), %d plain%s",
+            total,
+            record.prefix_pairs,
+            record.prefix_lengths,
+            record.plain_pairs,
+            f" ({'; '.join(record.fallbacks)})" if record.fallbacks else "",
+        )
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing:  # pragma: no cover - would be a bookkeeping bug
+            raise RuntimeError(f"internal error: pairs {missing} were not scored.")
+        return results  # type: ignore[return-value]
+
+    def _run_batches(
+        self,
+        rows: Sequence[EncodedPair],
+        make_inputs: Callable[[list[EncodedPair]], Any],
+        path: str,
+        sink: Callable[[Sequence[EncodedPair], Sequence[Prediction]], None],
+    ) -> None:
+        """Score ``rows`` longest first (an out-of-memory shows on the first batch) in batches of ``batch_size``,
+        halving the batch on CUDA out-of-memory; each scored batch goes to ``sink``."""
+        torch = _import_torch()
+        order = sorted(rows, key=lambda p: -p.n_tokens)
         batch_size, pos = self.batch_size, 0
-        while pos < total:
-            chunk = [encoded[i] for i in order[pos : pos + batch_size]]
+        while pos < len(order):
+            chunk = order[pos : pos + batch_size]
             try:
-                z = self._forward(self._batch_inputs(chunk))
+                z = self._forward(make_inputs(chunk))
             except Exception as exc:  # only CUDA out-of-memory is handled; everything else propagates
                 if not _is_oom(exc):
                     raise
@@ -594,12 +671,158 @@ class QwenVLScorer(BaseScorer):
                     self.info["oom_retries"] = int(self.info.get("oom_retries", 0)) + 1
                 logger.warning("CUDA out of memory with %d pairs per batch; retrying with %d", len(chunk), batch_size)
                 continue
-            for pair, pred in zip(chunk, self._to_predictions(z, chunk)):
-                results[pair.index] = pred
+            sink(chunk, self._to_predictions(z, chunk, path))
             pos += len(chunk)
-            if progress is not None:
-                progress(pos, total)
-        return [r for r in results if r is not None]
+
+    # --- shared-prefix path (see lychee.scorers.prefix) ------------------------------------------------------------
+    def _prefix_unsupported(self) -> str | None:
+        """Why this model cannot take the shared-prefix path, or ``None`` when it can."""
+        text_config = self.model.config.get_text_config()
+        layer_types = getattr(text_config, "layer_types", None) or ["full_attention"]
+        if any(t != "full_attention" for t in layer_types):
+            return "sliding-window layers: plain path"
+        attention = getattr(self.model.config, "_attn_implementation", None) or "sdpa"
+        if attention not in ("sdpa", "eager", "flash_attention_2"):
+            return f"attention {attention!r} is not checked for cached prefixes: plain path"
+        if attention == "flash_attention_2":
+            from transformers.modeling_flash_attention_utils import flash_attn_supports_top_left_mask
+
+            # Old flash-attn aligns the causal mask top-left, which is wrong for suffix queries after a cached prefix.
+            if flash_attn_supports_top_left_mask():
+                return "flash-attn with a top-left causal mask: plain path"
+        return None
+
+    def _query_groups(
+        self, pairs: Sequence[tuple[Item, Item]], encoded: Sequence[EncodedPair]
+    ) -> list[tuple[Item, list[EncodedPair]]]:
+        """Pairs grouped by query content (text, and image pixels), in order of first appearance."""
+        groups: dict[Any, tuple[Item, list[EncodedPair]]] = {}
+        memo: dict[int, Any] = {}
+        for (query, _), enc in zip(pairs, encoded):
+            key = (query.text, image_digest(query.image, memo) if query.has_image else None)
+            groups.setdefault(key, (query, []))[1].append(enc)
+        return list(groups.values())
+
+    def _score_with_prefix(
+        self,
+        query: Item,
+        group: list[EncodedPair],
+        instruction: str,
+        sink: Callable[[Sequence[EncodedPair], Sequence[Prediction]], None],
+        record: PathRecord,
+    ) -> list[EncodedPair]:
+        """Score the pairs of ``group`` that can share the query's prefix; returns the rest (for the plain path)."""
+        if len(group) < MIN_GROUP:
+            return group
+        tok = self.processor.tokenizer
+        image_pad = self.processor.image_token_id
+        n_query_images = 1 if query.has_image else 0
+        # The prefix text: the prompt rendered with a sentinel document, cut where the document text would start.
+        marked = self.render(_stand_in(query), Item(text=_SENTINEL_D, name="document"), instruction)
+        cut = marked.find(_SENTINEL_D)
+        if cut < 0:  # pragma: no cover - the chat template dropped the document text
+            record.fallbacks.append("prefix not found in the rendered prompt")
+            return group
+        tokenized = tok([marked[:cut]] + [p.text for p in group])["input_ids"]
+        prefix_ids = expand_image_pads(tokenized[0], image_pad, group[0].image_tokens[:n_query_images])
+        rows = [expand_image_pads(ids, image_pad, p.image_tokens) for ids, p in zip(tokenized[1:], group)]
+        length, eligible = shared_length(prefix_ids, rows, image_pad)
+        # The ids must be what the processor would build (their count is checked against the measured length).
+        eligible = [i for i in eligible if len(rows[i]) == group[i].n_tokens]
+        if len(eligible) < MIN_GROUP:
+            record.fallbacks.append(f"{len(group) - len(eligible)} of {len(group)} pairs do not share the prefix")
+            return group
+        chosen = [group[i] for i in eligible]
+        row_ids = {group[i].index: rows[i] for i in eligible}
+        query_image = chosen[0].images[0] if n_query_images else None
+        try:
+            state = self._prefix_state(prefix_ids[:length], query_image)
+        except Exception as exc:  # only CUDA out-of-memory falls back; everything else propagates
+            if not _is_oom(exc):
+                raise
+            logger.warning("CUDA out of memory computing a %d-token shared prefix; scoring its pairs plain", length)
+            record.fallbacks.append("out of memory on the prefix")
+            return group
+        self._run_batches(chosen, lambda chunk: self._suffix_inputs(state, chunk, row_ids), PATH_PREFIX, sink)
+        record.prefix_pairs += len(chosen)
+        record.prefix_lengths.append(length)
+        if len(chosen) < len(group):
+            record.fallbacks.append(f"{len(group) - len(chosen)} of {len(group)} pairs do not share the prefix")
+        taken = {p.index for p in chosen}
+        return [p for p in group if p.index not in taken]
+
+    def _prefix_state(self, prefix_ids: Sequence[int], query_image: Any | None) -> PrefixState:
+        """Run the shared prefix once (batch 1) and keep every layer's keys and values."""
+        torch = _import_torch()
+        ids = torch.tensor([list(prefix_ids)], dtype=torch.long)
+        mask = torch.ones_like(ids)
+        mm_types = (ids == self.processor.image_token_id).int()
+        feed: dict[str, Any] = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
+        grid = None
+        if query_image is not None:
+            vision = self.processor.image_processor(images=[query_image], return_tensors="pt")
+            grid = vision["image_grid_thw"]
+            feed["pixel_values"] = vision["pixel_values"].to(self.device, self.model.dtype)
+            feed["image_grid_thw"] = grid.to(self.device)
+        with torch.no_grad():
+            position_ids, _ = self.model.model.get_rope_index(
+                ids, mm_token_type_ids=mm_types, image_grid_thw=grid, attention_mask=mask
+            )
+        feed["position_ids"] = position_ids.to(self.device)
+        with self._lock, torch.inference_mode():
+            out = self.model.model(**feed, use_cache=True)
+        kv = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
+        return PrefixState(ids=ids, kv=kv, image_grid_thw=grid, n_images=1 if query_image is not None else 0)
+
+    def _suffix_inputs(
+        self, state: PrefixState, chunk: Sequence[EncodedPair], row_ids: dict[int, list[int]]
+    ) -> SuffixBatch:
+        """Model inputs for the document suffixes of ``chunk`` on top of ``state``.
+
+        Suffixes are left-padded, so the answer position is the last column; the attention mask spans prefix +
+        suffix with 0 at the padding (a hole between prefix and suffix). Positions are the full sequences' 3-D rope
+        index sliced to the suffix; only the document images are encoded.
+        """
+        torch = _import_torch()
+        length = state.length
+        suffixes = [row_ids[p.index][length:] for p in chunk]
+        width = max(len(s) for s in suffixes)
+        pad_id = self.processor.tokenizer.pad_token_id
+        ids = torch.full((len(chunk), width), 0 if pad_id is None else pad_id, dtype=torch.long)
+        mask = torch.zeros((len(chunk), length + width), dtype=torch.long)
+        mask[:, :length] = 1
+        for b, suffix in enumerate(suffixes):
+            ids[b, width - len(suffix) :] = torch.tensor(suffix, dtype=torch.long)
+            mask[b, length + width - len(suffix) :] = 1
+        feed: dict[str, Any] = {}
+        doc_images = [img for p in chunk for img in p.images[state.n_images :]]
+        doc_grid = None
+        if doc_images:
+            vision = self.processor.image_processor(images=doc_images, return_tensors="pt")
+            doc_grid = vision["image_grid_thw"]
+            feed["pixel_values"] = vision["pixel_values"].to(self.device, self.model.dtype)
+            feed["image_grid_thw"] = doc_grid.to(self.device)
+        # Image grids in prompt order, row by row: the prefix's (query) images, then the row's document images.
+        grids, k = [], 0
+        for p in chunk:
+            if state.image_grid_thw is not None:
+                grids.append(state.image_grid_thw)
+            n_doc = len(p.images) - state.n_images
+            if n_doc:
+                grids.append(doc_grid[k : k + n_doc])
+                k += n_doc
+        full_ids = torch.cat([state.ids.expand(len(chunk), -1), ids], dim=1)
+        with torch.no_grad():
+            position_ids, _ = self.model.model.get_rope_index(
+                full_ids,
+                mm_token_type_ids=(full_ids == self.processor.image_token_id).int(),
+                image_grid_thw=torch.cat(grids) if grids else None,
+                attention_mask=mask,
+            )
+        feed["input_ids"] = ids.to(self.device)
+        feed["attention_mask"] = mask.to(self.device)
+        feed["position_ids"] = position_ids[:, :, length:].to(self.device)
+        return SuffixBatch(feed, state)
 
     # --- salience ----------------------------------------------------------------------------------------------
     def explain(
