@@ -456,13 +456,22 @@ class QwenVLScorer(BaseScorer):
 
         Raises:
             ValueError: a pair does not fit in ``max_length`` even with all its text removed (its images alone are
-                too long).
+                too long), or a text contains an image/video placeholder token.
         """
         cache: dict[int, Any] = {}
         out = []
+        reserved = [getattr(self.processor, name, None) for name in ("image_token", "video_token")]
+        reserved = [t for t in reserved if t]
         for i, (q, d) in enumerate(pairs):
             images, image_tokens, sizes = [], [], {}
             for side, item in (("query", q), ("document", d)):
+                for token in reserved:
+                    if item.has_text and token in item.text:
+                        raise ValueError(
+                            f"{item.name} text contains {token!r}, the model's placeholder for image/video features; "
+                            "a text cannot carry it (the model would look for a matching image). Remove it from the "
+                            "text, or give the image as the item's image."
+                        )
                 if item.has_image:
                     resized, n, size = self._image(item, cache)
                     images.append(resized)

@@ -1,4 +1,4 @@
-"""Shared-prefix KV reuse (lychee.scorers.prefix + QwenVLScorer): the prefix path must score exactly like the plain path.
+"""Shared-prefix KV reuse (lychee.scorers.prefix + QwenVLScorer): the prefix path must score like the plain path.
 
 The plain path (every pair's whole prompt) is checked against an independent run of the published recipe in
 test_qwen_vl.py; here each case is scored both ways on the same float32 tiny checkpoint (Qwen2.5-VL and Qwen3-VL, the
@@ -364,3 +364,16 @@ def test_prefix_path_leaves_no_state_and_is_thread_safe(checkpoint):
         np.testing.assert_allclose(results[i], expected[i], atol=TOL, rtol=0)
     assert scorer.model.model.rope_deltas is None
     assert all(torch.equal(v, params[k]) for k, v in scorer.model.state_dict().items())
+
+
+@pytest.mark.parametrize("use_prefix_cache", [True, False])
+def test_placeholder_tokens_in_text_are_rejected_on_both_paths(scorer, use_prefix_cache):
+    old = scorer.use_prefix_cache
+    scorer.use_prefix_cache = use_prefix_cache
+    try:
+        with pytest.raises(ValueError, match=re.escape("query text contains '<|image_pad|>', the model's placeholder")):
+            scorer.score("<|image_pad|> shoes", ["a", "b"])
+        with pytest.raises(ValueError, match=re.escape("document 2 text contains '<|video_pad|>'")):
+            scorer.score("shoes", ["a", "b <|video_pad|>"])
+    finally:
+        scorer.use_prefix_cache = old

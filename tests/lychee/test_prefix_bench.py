@@ -20,7 +20,8 @@ def test_bench_vlm_reports_both_paths(family):
         assert isinstance(out[key], float) and out[key] >= 0, key
     assert out["vlm_prefix_path_pairs"] == 6 and out["vlm_plain_path_pairs"] == 6
     assert out["prefix_max_abs_diff"] <= 1e-4 and out["prefix_max_abs_log_odds_diff"] <= 1e-4
-    assert (out["vlm_family"], out["vlm_size"], out["vlm_dtype"], out["vlm_device"]) == (family, "tiny", "float32", "cpu")
+    described = (out["vlm_family"], out["vlm_size"], out["vlm_dtype"], out["vlm_device"])
+    assert described == (family, "tiny", "float32", "cpu")
     assert "vlm_plain_peak_gib" not in out  # peak memory is a CUDA figure
 
 
