@@ -6,7 +6,6 @@ Pure logic (parsing, limit, duplicates, table building) lives in :mod:`lychee.ui
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,12 +16,10 @@ from PIL import Image
 
 from lychee.ui import batch, render
 from lychee.ui.models import get_scorer
-from lychee.ui.progress import progress_bar
+from lychee.ui.progress import run_with_progress
 from lychee.ui.sidebar import Settings
 from lychee.ui.single import make_item
 from lychee.ui.state import bind
-
-logger = logging.getLogger(__name__)
 
 RESULT_KEY = "batch_result"
 CSV_KEY = "batch_csv"  # {"name": str, "data": bytes}: the uploaded CSV, kept across page switches
@@ -140,20 +137,17 @@ def run_batch(
     scorer = get_scorer(settings)
     if scorer is None:
         return None
-    callback, finish = progress_bar(f"Scoring {len(titles.titles)} titles")
     start = time.perf_counter()
-    try:
-        preds = scorer.predict(query, titles.titles, settings.instruction, progress=callback)
-        instruction_used = scorer.resolve_instruction(settings.instruction)
-    except (ValueError, TypeError) as exc:
-        st.error(str(exc))
+    ok, scored = run_with_progress(
+        f"Scoring {len(titles.titles)} titles",
+        lambda callback: (
+            scorer.predict(query, titles.titles, settings.instruction, progress=callback),
+            scorer.resolve_instruction(settings.instruction),
+        ),
+    )
+    if not ok:
         return None
-    except Exception as exc:  # never a traceback on the page
-        logger.exception("batch scoring failed")
-        st.error(f"Scoring failed: {type(exc).__name__}: {exc}")
-        return None
-    finally:
-        finish()
+    preds, instruction_used = scored
     thumb = None
     if query.image is not None:
         thumb = query.image.copy()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
@@ -32,3 +37,25 @@ def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], N
         bar.empty()
 
     return callback, finish
+
+
+def run_with_progress(label: str, call: Callable[[Callable[[int, int], None]], T]) -> tuple[bool, T | None]:
+    """Run ``call(progress_callback)`` under a progress bar; show errors on the page instead of raising.
+
+    The library's input errors (``ValueError``/``TypeError``) are shown as they are; anything else is logged with its
+    traceback and shown as one line, so the page never shows a traceback.
+
+    Returns:
+        ``(True, result)`` on success, ``(False, None)`` after an error was shown.
+    """
+    callback, finish = progress_bar(label)
+    try:
+        return True, call(callback)
+    except (ValueError, TypeError) as exc:  # the library's input messages (empty query, image on a text model...)
+        st.error(str(exc))
+    except Exception as exc:  # never a traceback on the page
+        logger.exception("%s failed", label)
+        st.error(f"Scoring failed: {type(exc).__name__}: {exc}")
+    finally:
+        finish()
+    return False, None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,11 +20,9 @@ from lychee.items import Item, load_image
 from lychee.salience import Explanation, ImageSalience
 from lychee.ui import render
 from lychee.ui.models import get_scorer, loaded_model
-from lychee.ui.progress import progress_bar
+from lychee.ui.progress import run_with_progress
 from lychee.ui.sidebar import Settings
 from lychee.ui.state import bind
-
-logger = logging.getLogger(__name__)
 
 RESULT_KEY = "single_result"
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff"]
@@ -185,10 +182,10 @@ def score_and_explain(
     # Only VLM scorers take `method`; the base explain() passes its options straight to occlusion.
     extra = {} if method == "occlusion" else {"method": method}
     label = "Scoring the pair and its occlusion variants" if method == "occlusion" else f"Explaining ({method})"
-    callback, finish = progress_bar(label)
     start = time.perf_counter()
-    try:
-        explanation = scorer.explain(
+    ok, explanation = run_with_progress(
+        label,
+        lambda callback: scorer.explain(
             query,
             document,
             settings.instruction,
@@ -196,16 +193,10 @@ def score_and_explain(
             image_cells=image_cells,
             progress=callback,
             **extra,
-        )
-    except (ValueError, TypeError) as exc:  # the library's input messages (empty query, image on a text model...)
-        st.error(str(exc))
+        ),
+    )
+    if not ok:
         return None
-    except Exception as exc:  # never a traceback on the page
-        logger.exception("explain failed")
-        st.error(f"Scoring failed: {type(exc).__name__}: {exc}")
-        return None
-    finally:
-        finish()
     result = SingleResult(
         explanation=explanation,
         model=settings.model,
