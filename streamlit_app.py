@@ -71,14 +71,17 @@ def _model_status(loaded: ui.LoadedModel) -> None:
         "Process memory (RSS)": "Resident memory of the dashboard process (all loaded models and caches).",
         "CUDA allocated": "GPU memory held by torch tensors; — when the model runs on CPU.",
         "Attention": "The attention implementation the model runs with.",
+        "Weights": "Memory taken by the model's weights (parameters and buffers).",
     }
-    names = ["Device", "Dtype", "Attention", "Parameters", "Process memory (RSS)", "CUDA allocated", "Modalities"]
+    names = ["Device", "Dtype", "Attention", "Parameters", "Weights", "Process memory (RSS)", "CUDA allocated", "Modalities"]
     for row in (names[:4], names[4:]):
         for col, name in zip(st.columns(4), row):
             col.metric(name, status[name], help=helps.get(name))
-    score = (loaded.scorer.info or {}).get("score")
-    if score:
-        st.caption(f"Score formula: `{score}`")
+    info = loaded.scorer.info
+    if info.score_formula:
+        st.caption(f"Score formula: `{info.score_formula}`")
+    for note in info.notes:
+        st.info(note, icon=":material/info:")
 
 
 # No custom url_path: with a pages/ folder present, Streamlit first resolves a URL against the file-derived names

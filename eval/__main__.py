@@ -146,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.instruction_b is not None and args.model_b is None and not getattr(scorer, "uses_instruction", True):
+    if args.instruction_b is not None and args.model_b is None and not scorer.capabilities.uses_instruction:
         logger.warning(
             "warning: the model %r ignores instructions, so an instruction A/B gives identical runs (p = 1). "
             "Use a VLM reranker checkpoint to compare instructions.",

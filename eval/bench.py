@@ -154,11 +154,7 @@ def bench_vlm(
         image = Image.fromarray(rng.integers(0, 255, (448, 448, 3), dtype=np.uint8))
         query = Item(text="red running shoes like this one", image=image, name="query")
         docs = titles(n_titles)
-        if not hasattr(scorer, "use_prefix_cache"):
-            logging.getLogger(__name__).warning("this scorer has no shared-prefix path; timing the plain path only")
-            plain = median_time(lambda: scorer.predict(query, docs), repeats)
-            return {"vlm_image_query_plain_s": plain, "vlm_build_s": build_s}
-        cuda = str(scorer.info.get("device", "")).startswith("cuda")
+        cuda = scorer.info.device.startswith("cuda")
 
         def run(prefix: bool) -> Callable[[], list]:
             def f() -> list:
@@ -190,11 +186,11 @@ def bench_vlm(
         out["vlm_prefix_speedup"] = times["vlm_image_query_plain_s"] / times["vlm_image_query_prefix_s"]
         out["vlm_family"] = family
         out["vlm_size"] = size
-        out["vlm_dtype"] = scorer.info.get("dtype")
-        out["vlm_device"] = scorer.info.get("device")
-        out["vlm_attention"] = scorer.info.get("attention")
+        out["vlm_dtype"] = scorer.info.dtype
+        out["vlm_device"] = scorer.info.device
+        out["vlm_attention"] = scorer.info.attention
         out["vlm_batch_size"] = scorer.batch_size
-        out["vlm_parameters"] = scorer.info.get("parameters")
+        out["vlm_parameters"] = scorer.info.parameters
         out["vlm_pair_tokens"] = preds["plain"][0].n_tokens
         out["vlm_build_s"] = build_s
         if peaks:

@@ -66,13 +66,12 @@ class System:
     model_id: str = ""
 
     @property
-    def resolved_instruction(self) -> str | None:
-        resolve = getattr(self.scorer, "resolve_instruction", None)
-        return resolve(self.instruction) if resolve is not None else self.instruction
+    def resolved_instruction(self) -> str:
+        return self.scorer.resolve_instruction(self.instruction)
 
     @property
     def uses_instruction(self) -> bool:
-        return bool(getattr(self.scorer, "uses_instruction", True))
+        return self.scorer.capabilities.uses_instruction
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -220,7 +219,7 @@ def check_modalities(labelled: LabelledSet, systems: Sequence[System]) -> None:
     if not labelled.has_images:
         return
     for s in systems:
-        if not getattr(s.scorer, "supports_images", True):
+        if not s.scorer.capabilities.image:
             raise ValueError(
                 f"{labelled.first_image()}, but the model {s.model_id or s.scorer.name!r} "
                 f"({getattr(s.scorer, 'name', '?')}) reads text only, so this set cannot be evaluated with it. "

@@ -6,26 +6,31 @@ Importing ``lychee`` is cheap; torch/transformers load when a scorer is built.
 from __future__ import annotations
 
 from lychee.bands import BAND_COLORS, MEDIUM, STRONG, band
+from lychee.contract import Capabilities, ModelInfo, RunStats, Scorer
+from lychee.explanation import Explanation, ImageSalience, TokenWeight
 from lychee.items import Item, load_image
+from lychee.results import Prediction, Ranked
 from lychee.scorers import DEFAULT_MODEL, ScorerConfig, load_scorer
-from lychee.salience import Explanation, ImageSalience, TokenWeight
-from lychee.scorers.base import DEFAULT_INSTRUCTION, BaseScorer, Prediction, Ranked, Scorer
+from lychee.scorers.base import DEFAULT_INSTRUCTION, BaseScorer
 
 __all__ = [
     "BAND_COLORS",
-    "BaseScorer",
     "DEFAULT_INSTRUCTION",
     "DEFAULT_MODEL",
+    "MEDIUM",
+    "STRONG",
+    "BaseScorer",
+    "Capabilities",
     "Explanation",
     "ImageSalience",
     "Item",
-    "MEDIUM",
+    "ModelInfo",
     "Prediction",
     "Ranked",
-    "STRONG",
+    "RunStats",
     "Scorer",
-    "TokenWeight",
     "ScorerConfig",
+    "TokenWeight",
     "band",
     "load_image",
     "load_scorer",

@@ -1,4 +1,4 @@
-"""Items (text and/or image) and image decoding with validation.
+"""Items (text and/or image), input coercion, and image decoding with validation (a leaf module).
 
 Every image that enters the library passes through :func:`load_image`, which applies EXIF orientation, converts every
 mode to RGB (transparency composited onto white, 16-bit scaled down, CMYK converted) and refuses corrupt, truncated,
@@ -22,7 +22,7 @@ MAX_IMAGE_PIXELS = 16_384 * 8_192
 # Qwen's smart_resize refuses aspect ratios above this; images beyond it are padded (see pad_to_aspect_ratio).
 MAX_ASPECT_RATIO = 200
 
-ImageInput: TypeAlias = Union[Image.Image, str, os.PathLike, bytes, bytearray]
+ImageInput: TypeAlias = Image.Image | str | os.PathLike | bytes | bytearray
 
 
 class ItemDict(TypedDict, total=False):
@@ -211,3 +211,57 @@ class Item:
         raise TypeError(
             f"{name}: got {type(value).__name__}; expected a string, an Item, a PIL image or a dict with 'text'/'image'."
         )
+
+
+def coerce_query(query: ItemLike) -> Item:
+    """The query as an :class:`Item`.
+
+    Raises:
+        ValueError: the query is empty (no text, no image).
+        TypeError: an unsupported type.
+    """
+    item = Item.coerce(query, name="query")
+    if item.is_empty:
+        raise ValueError("query is empty: got no text and no image. Give the query text, an image, or both.")
+    return item
+
+
+def coerce_documents(documents: Any, *, allow_empty: bool = False) -> list[Item]:
+    """The documents as :class:`Item` objects named ``"document 1"``, ``"document 2"``...
+
+    Args:
+        documents: a list (or other sequence) of documents.
+        allow_empty: accept documents with neither text nor image (occlusion variants use this).
+
+    Raises:
+        TypeError: a single document instead of a list, or an unsupported type.
+        ValueError: an empty document (unless ``allow_empty``).
+    """
+    if isinstance(documents, (str, bytes, Item, dict, Image.Image)) or documents is None:
+        got = "None" if documents is None else f"a single {type(documents).__name__}"
+        raise TypeError(f'documents: got {got}; expected a list of documents, e.g. ["title 1", "title 2"].')
+    items = []
+    for i, doc in enumerate(documents):
+        item = Item.coerce(doc, name=f"document {i + 1}")
+        if item.is_empty and not allow_empty:
+            raise ValueError(
+                f"document {i + 1} is empty: got no text and no image. Give each document text, an image, or both "
+                "(or remove it)."
+            )
+        items.append(item)
+    return items
+
+
+__all__ = [
+    "MAX_ASPECT_RATIO",
+    "MAX_IMAGE_PIXELS",
+    "ImageInput",
+    "Item",
+    "ItemDict",
+    "ItemLike",
+    "coerce_documents",
+    "coerce_query",
+    "load_image",
+    "pad_to_aspect_ratio",
+    "to_rgb",
+]

@@ -26,7 +26,7 @@ with left:
     )
     query_file = st.file_uploader(
         "Query image (optional)",
-        type=single.IMAGE_TYPES,
+        type=ui.IMAGE_TYPES,
         key="single_query_image",
         help="Needs a vision-language reranker (Lychee-rerank-mm / Qwen3-VL); the embedded default reads text only.",
     )
@@ -41,7 +41,7 @@ with right:
     )
     document_file = st.file_uploader(
         "Document image (optional)",
-        type=single.IMAGE_TYPES,
+        type=ui.IMAGE_TYPES,
         key="single_document_image",
         help="A product photo, screenshot or figure; needs a vision-language reranker.",
     )

@@ -36,7 +36,7 @@ with st.form("batch_form", border=True):
     )
     query_file = q2.file_uploader(
         "Query image (optional)",
-        type=["png", "jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff"],
+        type=ui.IMAGE_TYPES,
         key="batch_query_image",
         help="Needs a vision-language reranker; the embedded default reads text only.",
     )

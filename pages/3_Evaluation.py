@@ -100,7 +100,7 @@ if st.button("Run evaluation", type="primary", icon=":material/play_arrow:", key
     if labelled is not None:
         scorer = ui.get_scorer(settings)
         if scorer is not None:
-            if compare and not getattr(scorer, "uses_instruction", True):
+            if compare and not scorer.capabilities.uses_instruction:
                 st.warning(
                     f"The model `{settings.model}` ignores instructions, so A and B will be identical (p = 1). "
                     "Load a VLM reranker checkpoint to compare instructions."

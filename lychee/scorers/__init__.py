@@ -10,16 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lychee.scorers.base import BaseScorer, Prediction, Ranked, Scorer
+from lychee.contract import Scorer
+from lychee.prompt import FAMILIES
+from lychee.scorers.base import BaseScorer
 from lychee.scorers.embedding import DEFAULT_MODEL_NAME, EmbeddingScorer
+from lychee.validation import positive_int
 
 DEFAULT_MODEL = "default"
 
-# checkpoint config.json "model_type" -> scorer family
-MODEL_TYPES: dict[str, str] = {
-    "qwen2_5_vl": "lychee",
-    "qwen3_vl": "qwen3-vl-reranker",
-}
+# checkpoint config.json "model_type" -> scorer family (the family table itself lives in lychee.prompt)
+MODEL_TYPES: dict[str, str] = {spec.model_type: name for name, spec in FAMILIES.items()}
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,9 @@ def _embedding(cfg: ScorerConfig) -> BaseScorer:
 
 
 def _qwen_vl(cfg: ScorerConfig) -> BaseScorer:
-    from lychee.scorers.qwen_vl import QwenVLScorer  # heavy imports (torch, transformers) happen here
+    from lychee.scorers.qwen_vl import load_qwen_vl  # heavy imports (torch, transformers) happen when it runs
 
-    return QwenVLScorer.from_config(cfg)
+    return load_qwen_vl(cfg)
 
 
 SCORERS: dict[str, Callable[[ScorerConfig], BaseScorer]] = {
@@ -154,10 +154,8 @@ def load_scorer(
         raise ValueError(
             f"model_name_or_path must be '{DEFAULT_MODEL}', a local folder or a hub id, got {model_name_or_path!r}."
         )
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 64):
-        raise ValueError(f"max_length must be an integer >= 64, got {max_length!r}.")
+    positive_int(batch_size, "batch_size", allow_none=True)
+    positive_int(max_length, "max_length", minimum=64, allow_none=True)
     name = model_name_or_path.strip()
     if name in (DEFAULT_MODEL, DEFAULT_MODEL_NAME):
         path, family = None, "embedding"
@@ -179,13 +177,11 @@ def load_scorer(
 
 
 __all__ = [
-    "BaseScorer",
     "DEFAULT_MODEL",
-    "EmbeddingScorer",
     "MODEL_TYPES",
-    "Prediction",
-    "Ranked",
     "SCORERS",
+    "BaseScorer",
+    "EmbeddingScorer",
     "Scorer",
     "ScorerConfig",
     "family_of",

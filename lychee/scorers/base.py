@@ -1,112 +1,53 @@
-"""The Scorer contract and what every scorer shares: validation, ``score``/``rank``/``explain``/``process``.
+"""What every scorer shares: input validation and ``predict``/``score``/``rank``/``explain``/``process``.
 
-A scorer implements one method, :meth:`BaseScorer._predict_pairs`, that turns (query, document) pairs into
-:class:`Prediction` objects. Everything the public API offers is built on it, so the embedded default and the VLM
-scorers validate input and order results identically.
+A scorer implements one method, :meth:`BaseScorer._predict_pairs`, that turns validated (query, document) pairs into
+:class:`~lychee.results.Prediction` objects, and declares its :class:`~lychee.contract.Capabilities` and
+:class:`~lychee.contract.ModelInfo`. Everything the public API offers is built on that, so the embedded default, the
+VLM scorers and remote scorers validate input and order results identically.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import Any
 
-from lychee.items import Item, ItemLike
+from lychee.contract import Capabilities, ModelInfo, RunStats
+from lychee.explanation import Explanation
+from lychee.items import Item, ItemLike, coerce_documents, coerce_query
+from lychee.prompt import LYCHEE_DEFAULT_INSTRUCTION
+from lychee.results import Prediction, ProgressCallback, Ranked
+from lychee.salience import explain
+from lychee.validation import positive_int
 
-if TYPE_CHECKING:
-    from lychee.salience import Explanation
-
-DEFAULT_INSTRUCTION = "Given a web search query, retrieve relevant passages that answer the query."
-
-ProgressCallback = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` after each scored batch."""
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """One scored pair.
-
-    Attributes:
-        score: P(yes) in [0, 1].
-        log_odds: the logit of ``score`` (for the VLM: ``z_yes - z_no`` at the answer position). Explanations and
-            calibration work on log-odds because P saturates near 0 and 1.
-        truncated: the pair was longer than the scorer's max length and lost text (document first, then query).
-        n_tokens: the pair's length in tokens as scored, when the scorer knows it.
-        path: how the VLM scorer computed it: ``"prefix"`` (the query's shared prompt prefix run once, its KV cache
-            reused for the document suffixes) or ``"plain"`` (the whole prompt); ``None`` for single-path scorers.
-    """
-
-    score: float
-    log_odds: float
-    truncated: bool = False
-    n_tokens: int | None = None
-    path: str | None = None
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """One entry of :meth:`BaseScorer.rank`: ``index`` is the document's position in the input list."""
-
-    index: int
-    score: float
-    document: Item
-    log_odds: float = float("nan")
-    truncated: bool = False
-
-
-@runtime_checkable
-class Scorer(Protocol):
-    """What the dashboard, ``eval`` and the tests rely on."""
-
-    name: str
-
-    def score(self, query: ItemLike, documents: Sequence[ItemLike], instruction: str | None = None) -> list[float]: ...
-
-
-def sigmoid(x: float) -> float:
-    """Numerically stable logistic function."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-def coerce_query(query: ItemLike) -> Item:
-    item = Item.coerce(query, name="query")
-    if item.is_empty:
-        raise ValueError("query is empty: got no text and no image. Give the query text, an image, or both.")
-    return item
-
-
-def coerce_documents(documents: Sequence[ItemLike]) -> list[Item]:
-    if isinstance(documents, (str, bytes, Item, dict)):
-        raise TypeError(
-            f"documents: got a single {type(documents).__name__}; expected a list of documents, e.g. [\"title 1\", \"title 2\"]."
-        )
-    items = []
-    for i, doc in enumerate(documents):
-        item = Item.coerce(doc, name=f"document {i + 1}")
-        if item.is_empty:
-            raise ValueError(
-                f"document {i + 1} is empty: got no text and no image. Give each document text, an image, or both "
-                "(or remove it)."
-            )
-        items.append(item)
-    return items
+#: The library's default instruction (Lychee-rerank-mm's); each scorer may have its own (``default_instruction``).
+DEFAULT_INSTRUCTION = LYCHEE_DEFAULT_INSTRUCTION
+PROCESS_KEYS = ("instruction", "query", "documents", "fps")
 
 
 @dataclass
 class BaseScorer:
-    """Shared behaviour of all scorers. Subclasses set the fields and implement :meth:`_predict_pairs`."""
+    """Shared behaviour of all scorers. Subclasses set the fields and implement :meth:`_predict_pairs`.
+
+    Attributes:
+        name: how the model was named when loaded.
+        family: the scorer family (``"embedding"``, ``"lychee"``, ``"qwen3-vl-reranker"``...).
+        capabilities: what it reads and offers (declared, never probed).
+        info: what the loaded model is (frozen).
+        default_instruction: used when a call gives no instruction.
+        stats: counters updated while it runs (thread-safe).
+    """
 
     name: str
     family: str
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    info: ModelInfo | None = None
     default_instruction: str = DEFAULT_INSTRUCTION
-    supports_images: bool = False
-    info: dict[str, Any] = field(default_factory=dict)
-    # Salience methods ``explain(method=...)`` accepts; VLM scorers add "gradient".
-    explain_methods: ClassVar[tuple[str, ...]] = ("occlusion",)
+    stats: RunStats = field(default_factory=RunStats, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.info is None:
+            self.info = ModelInfo(name=self.name, family=self.family, default_instruction=self.default_instruction)
 
     # --- the one method an implementation provides -------------------------------------------------------------
     def _predict_pairs(
@@ -119,8 +60,13 @@ class BaseScorer:
         """Score ``pairs`` (already validated) in input order."""
         raise NotImplementedError
 
-    # --- public API ---------------------------------------------------------------------------------------------
+    # --- validation -------------------------------------------------------------------------------------------
     def resolve_instruction(self, instruction: str | None) -> str:
+        """The instruction a call uses: ``instruction``, or the model's default for ``None``.
+
+        Raises:
+            TypeError / ValueError: not a string, or blank.
+        """
         if instruction is None:
             return self.default_instruction
         if not isinstance(instruction, str):
@@ -132,8 +78,13 @@ class BaseScorer:
             )
         return instruction
 
-    def _check_modalities(self, items: Sequence[Item]) -> None:
-        if self.supports_images:
+    def check_modalities(self, items: Sequence[Item]) -> None:
+        """Refuse an image given to a text-only model.
+
+        Raises:
+            ValueError: naming the item and what to load instead.
+        """
+        if self.capabilities.image:
             return
         for item in items:
             if item.has_image:
@@ -143,6 +94,7 @@ class BaseScorer:
                     "to score images."
                 )
 
+    # --- public API ---------------------------------------------------------------------------------------------
     def predict(
         self,
         query: ItemLike,
@@ -154,7 +106,7 @@ class BaseScorer:
         """Score documents against one query, returning full :class:`Prediction` objects in input order."""
         q = coerce_query(query)
         docs = coerce_documents(documents)
-        self._check_modalities([q, *docs])
+        self.check_modalities([q, *docs])
         instr = self.resolve_instruction(instruction)
         if not docs:
             return []
@@ -166,13 +118,27 @@ class BaseScorer:
         instruction: str | None = None,
         *,
         progress: ProgressCallback | None = None,
+        allow_empty: bool = False,
     ) -> list[Prediction]:
-        """Score arbitrary (query, document) pairs in one batched call (used by occlusion and evaluation)."""
-        items = [(coerce_query(q), Item.coerce(d, name=f"document {i + 1}")) for i, (q, d) in enumerate(pairs)]
-        for q, d in items:
-            if d.is_empty:
-                raise ValueError(f"{d.name} is empty: got no text and no image. Give it text, an image, or both.")
-            self._check_modalities([q, d])
+        """Score arbitrary (query, document) pairs in one batched call (used by occlusion and evaluation).
+
+        Args:
+            pairs: ``(query, document)`` tuples, each side as for :meth:`score`.
+            instruction: ``None`` for the model's default.
+            progress: optional ``progress(done, total)`` callback.
+            allow_empty: accept sides with neither text nor image (occlusion removes a side's only word and scores
+                what the model makes of "nothing there").
+        """
+        items = []
+        for i, (q, d) in enumerate(pairs):
+            query = Item.coerce(q, name="query") if allow_empty else coerce_query(q)
+            document = Item.coerce(d, name=f"document {i + 1}")
+            if document.is_empty and not allow_empty:
+                raise ValueError(
+                    f"{document.name} is empty: got no text and no image. Give it text, an image, or both."
+                )
+            self.check_modalities([query, document])
+            items.append((query, document))
         instr = self.resolve_instruction(instruction)
         if not items:
             return []
@@ -214,34 +180,42 @@ class BaseScorer:
         progress: ProgressCallback | None = None,
     ) -> list[Ranked]:
         """Documents sorted by score, best first; ties keep input order. ``top_k`` keeps the first ``top_k``."""
-        if top_k is not None and (not isinstance(top_k, int) or isinstance(top_k, bool) or top_k < 1):
-            raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}.")
+        positive_int(top_k, "top_k", allow_none=True, none_means="keep every document")
         docs = coerce_documents(documents)
         preds = self.predict(query, docs, instruction, progress=progress)
         order = sorted(range(len(preds)), key=lambda i: (-preds[i].score, -preds[i].log_odds, i))
         ranked = [Ranked(i, preds[i].score, docs[i], preds[i].log_odds, preds[i].truncated) for i in order]
         return ranked[:top_k] if top_k is not None else ranked
 
-    def explain(self, query: ItemLike, document: ItemLike, instruction: str | None = None, **kwargs: Any) -> Explanation:
-        """Occlusion salience for one pair (see :func:`lychee.salience.occlusion`)."""
-        from lychee.salience import occlusion
-
-        return occlusion(self, query, document, instruction, **kwargs)
+    def explain(
+        self,
+        query: ItemLike,
+        document: ItemLike,
+        instruction: str | None = None,
+        *,
+        method: str = "occlusion",
+        **options: Any,
+    ) -> Explanation:
+        """Salience for one pair (see :func:`lychee.salience.explain`): ``method`` is one of
+        ``capabilities.explain_methods``; ``options`` are ``max_units``, ``image_cells``, ``progress``."""
+        return explain(self, query, document, instruction, method=method, **options)
 
     def process(self, inputs: dict[str, Any]) -> list[float]:
         """Qwen3-VL-Reranker's ``process()`` input shape.
 
         Args:
             inputs: ``{"instruction": str?, "query": {"text": ..., "image": ...}, "documents": [{...}, ...],
-                "fps": float?}``. ``fps`` only matters for video, which this scorer does not take; it is accepted and
-                ignored so that Qwen3-VL-Reranker call sites work unchanged.
+                "fps": float?}``. ``fps`` only matters for video; it is validated and otherwise ignored by scorers
+                that do not read video, so that Qwen3-VL-Reranker call sites work unchanged.
 
         Returns:
             One score per document, in input order.
         """
         if not isinstance(inputs, dict):
-            raise TypeError(f"process() inputs: got {type(inputs).__name__}; expected a dict with 'query' and 'documents'.")
-        unknown = set(inputs) - {"instruction", "query", "documents", "fps"}
+            raise TypeError(
+                f"process() inputs: got {type(inputs).__name__}; expected a dict with 'query' and 'documents'."
+            )
+        unknown = set(inputs) - set(PROCESS_KEYS)
         if unknown:
             raise ValueError(
                 f"process() inputs: unknown keys {sorted(unknown)}; expected 'instruction', 'query', 'documents', 'fps'."
@@ -250,6 +224,9 @@ class BaseScorer:
             if key not in inputs:
                 raise ValueError(f"process() inputs: missing '{key}'; expected a dict with 'query' and 'documents'.")
         fps = inputs.get("fps", 1.0)
-        if not isinstance(fps, (int, float)) or fps <= 0:
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or fps <= 0:
             raise ValueError(f"process() inputs: fps must be a positive number, got {fps!r}.")
         return self.score(inputs["query"], inputs["documents"], inputs.get("instruction"))
+
+
+__all__ = ["DEFAULT_INSTRUCTION", "BaseScorer"]

@@ -8,8 +8,10 @@ logistic curve::
 
 With ``EMBEDDING_SCALE = 10`` and ``EMBEDDING_SHIFT = 0.55``, a cosine of 0.55 maps to 0.5, 0.66 to 0.75 (the
 "strong" band) and 0.1 to 0.01. The mapping is monotone, so rankings are exactly those of cosine similarity. The model
-is a bi-encoder trained without instructions, so the instruction is accepted and ignored (``uses_instruction`` is
-False) — it conditions only the VLM rerankers.
+is a bi-encoder trained without instructions, so the instruction is accepted and ignored
+(``capabilities.uses_instruction`` is False) — it conditions only the VLM rerankers. It was trained on English:
+``capabilities.languages`` says so, and the pages warn when a query or its titles are mostly in another script (on
+Chinese titles it ranks by shared characters, not meaning).
 
 Document embeddings are cached by content in a bounded LRU, so a document that recurs across queries (evaluation, a
 re-run after editing the query) is encoded once.
@@ -25,12 +27,18 @@ from typing import Any
 
 import numpy as np
 
+from lychee.contract import Capabilities, ModelInfo
 from lychee.items import Item
-from lychee.scorers.base import BaseScorer, Prediction, ProgressCallback, sigmoid
+from lychee.results import Prediction, ProgressCallback, sigmoid
+from lychee.runtime import resolve_device, weights_bytes
+from lychee.scorers.base import DEFAULT_INSTRUCTION, BaseScorer
 
 EMBEDDING_SCALE = 10.0
 EMBEDDING_SHIFT = 0.55
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+EMBEDDING_CAPABILITIES = Capabilities(
+    text=True, image=False, video=False, uses_instruction=False, languages=("en",), explain_methods=("occlusion",)
+)
 
 
 def cosine_to_log_odds(cos: float) -> float:
@@ -115,7 +123,6 @@ class EmbeddingScorer(BaseScorer):
     model: Any = None
     batch_size: int = 64
     cache: EmbeddingCache = field(default_factory=EmbeddingCache)
-    uses_instruction: bool = False
 
     @classmethod
     def load(
@@ -129,31 +136,32 @@ class EmbeddingScorer(BaseScorer):
         from sentence_transformers import SentenceTransformer
 
         path = model_name_or_path or bundled_model_path()
-        if device is None:
-            import torch
-
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        model = SentenceTransformer(path, device=device, local_files_only=True)
+        model = SentenceTransformer(path, device=resolve_device(device), local_files_only=True)
         model.eval()
         n_params = sum(p.numel() for p in model.parameters())
         name = DEFAULT_MODEL_NAME if model_name_or_path is None else str(model_name_or_path)
-        info = {
-            "model": name,
-            "path": path,
-            "family": "embedding (bi-encoder, cosine)",
-            "device": str(model.device),
-            "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
-            "attention": _attention_of(model),
-            "parameters": n_params,
-            "max_length": int(model.max_seq_length),
-            "modalities": "text",
-            "instruction": "ignored (bi-encoder trained without instructions)",
-            "score": f"sigmoid({EMBEDDING_SCALE:g} * (cos - {EMBEDDING_SHIFT:g}))",
-        }
+        info = ModelInfo(
+            name=name,
+            family="embedding",
+            device=str(model.device),
+            dtype=str(next(model.parameters()).dtype).replace("torch.", ""),
+            attention=_attention_of(model),
+            parameters=n_params,
+            weights_bytes=weights_bytes(model),
+            path=path,
+            max_length=int(model.max_seq_length),
+            batch_size=batch_size or 64,
+            default_instruction=DEFAULT_INSTRUCTION,
+            score_formula=f"sigmoid({EMBEDDING_SCALE:g} * (cos - {EMBEDDING_SHIFT:g}))",
+            notes=(
+                "Reads English well; on Chinese and other non-Latin scripts it ranks by shared characters, not "
+                "meaning. Load Lychee-rerank-mm or Qwen3-VL-Reranker for those.",
+            ),
+        )
         return cls(
             name=name,
             family="embedding",
-            supports_images=False,
+            capabilities=EMBEDDING_CAPABILITIES,
             info=info,
             model=model,
             batch_size=batch_size or 64,
@@ -168,7 +176,7 @@ class EmbeddingScorer(BaseScorer):
         enc = self.model.tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
         return [len(ids) for ids in enc]
 
-    def encode(self, texts: Sequence[str], *, use_cache: bool = True, progress: ProgressCallback | None = None) -> np.ndarray:
+    def embed(self, texts: Sequence[str], *, use_cache: bool = True, progress: ProgressCallback | None = None) -> np.ndarray:
         """Unit-norm embeddings ``(len(texts), D)``; cached texts are not re-encoded, each distinct text once."""
         out: list[np.ndarray | None] = [None] * len(texts)
         todo: dict[str, list[int]] = {}
@@ -208,7 +216,7 @@ class EmbeddingScorer(BaseScorer):
         q_texts = [q.text or "" for q, _ in pairs]
         d_texts = [d.text or "" for _, d in pairs]
         distinct_q = list(dict.fromkeys(q_texts))
-        vecs = self.encode(distinct_q + d_texts, progress=progress)
+        vecs = self.embed(distinct_q + d_texts, progress=progress)
         q_index = {t: i for i, t in enumerate(distinct_q)}
         q_vecs = vecs[[q_index[t] for t in q_texts]]
         d_vecs = vecs[len(distinct_q):]
@@ -217,6 +225,8 @@ class EmbeddingScorer(BaseScorer):
         too_long = {t for t, n in zip(dict.fromkeys(q_texts + d_texts), lengths) if n > self.max_length}
         preds = []
         for qt, dt, c in zip(q_texts, d_texts, cos):
-            z = cosine_to_log_odds(c)
-            preds.append(Prediction(score=sigmoid(z), log_odds=z, truncated=(qt in too_long or dt in too_long)))
+            log_odds = cosine_to_log_odds(c)
+            preds.append(
+                Prediction(score=sigmoid(log_odds), log_odds=log_odds, truncated=(qt in too_long or dt in too_long))
+            )
         return preds

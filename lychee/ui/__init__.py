@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from lychee.ui.models import LoadedModel, free_memory, get_scorer, load_model, loaded_model, model_status
 from lychee.ui.progress import progress_bar
-from lychee.ui.sidebar import PRESETS, Settings, sidebar
+from lychee.ui.settings import IMAGE_TYPES, Settings
+from lychee.ui.sidebar import PRESETS, sidebar
 from lychee.ui.state import bind, store, store_many
 
 __all__ = [
+    "IMAGE_TYPES",
     "PRESETS",
     "LoadedModel",
     "Settings",

@@ -17,7 +17,7 @@ from PIL import Image
 from lychee.ui import batch, render
 from lychee.ui.models import get_scorer
 from lychee.ui.progress import run_with_progress
-from lychee.ui.sidebar import Settings
+from lychee.ui.settings import Settings
 from lychee.ui.single import make_item
 from lychee.ui.state import bind
 

@@ -11,23 +11,19 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
-import resource
-import sys
 import threading
 import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import streamlit as st
 
 import lychee
-
-if TYPE_CHECKING:
-    from lychee.scorers.base import BaseScorer
-    from lychee.ui.sidebar import Settings
+from lychee.contract import Scorer
+from lychee.runtime import cuda_allocated_bytes, empty_cuda_cache, process_rss_bytes
+from lychee.ui.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +37,7 @@ LOADED_KEY = "_loaded_model_key"
 class LoadedModel:
     """A cached scorer with what the home page reports about its loading."""
 
-    scorer: BaseScorer
+    scorer: Scorer
     key: ModelKey
     seconds: float
     loaded_at: float
@@ -121,7 +117,7 @@ def loaded_model(settings: Settings) -> LoadedModel | None:
         return _LOADED.get(model_key(settings))
 
 
-def get_scorer(settings: Settings, *, spinner: bool = True) -> BaseScorer | None:
+def get_scorer(settings: Settings, *, spinner: bool = True) -> Scorer | None:
     """The cached scorer for ``settings``, loading it on first use.
 
     Args:
@@ -178,36 +174,7 @@ def release_previous(key: ModelKey) -> bool:
 def free_memory() -> None:
     """Collect garbage and, if torch is already imported and CUDA is up, return cached CUDA blocks to the driver."""
     gc.collect()
-    torch = sys.modules.get("torch")  # never import torch here: the default model may not need it loaded for this
-    if torch is not None:
-        try:
-            if torch.cuda.is_available() and torch.cuda.is_initialized():
-                torch.cuda.empty_cache()
-        except RuntimeError:  # a broken CUDA driver must not break the page
-            logger.warning("torch.cuda.empty_cache() failed", exc_info=True)
-
-
-def process_rss_bytes() -> int:
-    """Resident memory of this process in bytes (``/proc/self/statm``; peak RSS from getrusage elsewhere)."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return int(peak if sys.platform == "darwin" else peak * 1024)
-
-
-def cuda_allocated_bytes() -> int | None:
-    """CUDA memory allocated by torch tensors, or ``None`` when torch is not imported or CUDA is not in use."""
-    torch = sys.modules.get("torch")
-    if torch is None:
-        return None
-    try:
-        if not (torch.cuda.is_available() and torch.cuda.is_initialized()):
-            return None
-        return int(torch.cuda.memory_allocated())
-    except RuntimeError:
-        return None
+    empty_cuda_cache()
 
 
 def format_bytes(n: int | None) -> str:
@@ -238,32 +205,33 @@ def format_count(n: Any) -> str:
 def model_status(loaded: LoadedModel) -> dict[str, str]:
     """What the home page shows about a loaded model: name, family, device, dtype, attention, parameters, memory."""
     scorer = loaded.scorer
-    info = dict(scorer.info or {})
-    cuda = cuda_allocated_bytes()
+    info = scorer.info
     return {
-        "Model": str(info.get("model", scorer.name)),
-        "Family": str(info.get("family", scorer.family)),
-        "Device": str(info.get("device", "—")),
-        "Dtype": str(info.get("dtype", "—")),
-        "Attention": str(info.get("attention", info.get("attn_implementation", "—"))),
-        "Parameters": format_count(info.get("parameters")),
+        "Model": info.name,
+        "Family": info.family,
+        "Device": info.device,
+        "Dtype": info.dtype,
+        "Attention": info.attention,
+        "Parameters": format_count(info.parameters),
+        "Weights": format_bytes(info.weights_bytes),
         "Process memory (RSS)": format_bytes(process_rss_bytes()),
-        "CUDA allocated": format_bytes(cuda),
+        "CUDA allocated": format_bytes(cuda_allocated_bytes()),
         "Load time": f"{loaded.seconds:.1f} s",
-        "Modalities": str(info.get("modalities", "text + image" if scorer.supports_images else "text")),
+        "Modalities": scorer.capabilities.modalities,
     }
+
+
+def capabilities(settings: Settings) -> lychee.Capabilities | None:
+    """The capabilities of the model of ``settings`` if it is loaded, else ``None`` (never loads)."""
+    loaded = loaded_model(settings)
+    return None if loaded is None else loaded.scorer.capabilities
 
 
 def uses_instruction(settings: Settings) -> bool | None:
     """Whether the model of ``settings`` reads the instruction: True/False, or ``None`` if unknown (not loaded)."""
-    loaded = loaded_model(settings)
-    if loaded is not None:
-        scorer = loaded.scorer
-        flag = getattr(scorer, "uses_instruction", None)
-        if flag is not None:
-            return bool(flag)
-        note = str((scorer.info or {}).get("instruction", ""))
-        return not note.lower().startswith("ignored")
+    caps = capabilities(settings)
+    if caps is not None:
+        return caps.uses_instruction
     if settings.model == lychee.DEFAULT_MODEL:
         return False  # the embedded bi-encoder was trained without instructions
     return None

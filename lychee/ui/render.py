@@ -13,7 +13,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from lychee.bands import BAND_COLORS
-from lychee.salience import ImageSalience, TokenWeight, weights_to_rgba
+from lychee.explanation import ImageSalience, TokenWeight
+from lychee.salience.units import weights_to_rgba
 
 # Highlight colours: the same green/red as lychee.salience.weights_to_rgba, so text and images read alike.
 POSITIVE_RGB = (46, 125, 50)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 
 import streamlit as st
 
 import lychee
-from lychee.bands import MEDIUM, STRONG, Band, band
+from lychee.bands import MEDIUM, STRONG, band
 from lychee.ui import models
+from lychee.ui.settings import Settings
 from lychee.ui.state import widget_key
 
 logger = logging.getLogger(__name__)
@@ -40,31 +40,6 @@ MODEL_SOURCES = {
     "default": "Embedded default (all-MiniLM-L6-v2, text only)",
     "checkpoint": "Checkpoint folder or hub id",
 }
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the sidebar chose; pages pass it to :func:`lychee.ui.get_scorer` and read instruction/thresholds.
-
-    Attributes:
-        model: ``"default"`` (embedded all-MiniLM-L6-v2) or a checkpoint folder / hub id.
-        instruction: the instruction to send, or ``None`` for the model's own default.
-        strong: P(yes) at or above which a result is "strong".
-        medium: P(yes) at or above which a result is "medium" (below: "weak").
-        device: ``None`` (auto), ``"cpu"`` or ``"cuda"``.
-        dtype: ``None`` (auto) or ``"bfloat16"``/``"float16"``/``"float32"``.
-    """
-
-    model: str = lychee.DEFAULT_MODEL
-    instruction: str | None = None
-    strong: float = STRONG
-    medium: float = MEDIUM
-    device: str | None = None
-    dtype: str | None = None
-
-    def band(self, score: float) -> Band:
-        """The band of ``score`` under these thresholds."""
-        return band(score, strong=self.strong, medium=self.medium)
 
 
 def default_model() -> str:

@@ -16,16 +16,15 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
+from lychee.explanation import Explanation, ImageSalience
 from lychee.items import Item, load_image
-from lychee.salience import Explanation, ImageSalience
 from lychee.ui import render
-from lychee.ui.models import get_scorer, loaded_model
+from lychee.ui.models import capabilities, get_scorer
 from lychee.ui.progress import run_with_progress
-from lychee.ui.sidebar import Settings
+from lychee.ui.settings import Settings
 from lychee.ui.state import bind
 
 RESULT_KEY = "single_result"
-IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff"]
 
 EXAMPLE_QUERY = "red running shoes for women"
 EXAMPLE_DOCUMENT = "Nike Women's Air Zoom Pegasus 40 road running shoes in crimson red, breathable mesh upper"
@@ -117,9 +116,8 @@ def explanation_csv(explanation: Explanation) -> bytes:
 
 def explain_methods(settings: Settings) -> tuple[str, ...]:
     """The salience methods the model of ``settings`` offers: ``("occlusion",)`` until a VLM that has more is loaded."""
-    loaded = loaded_model(settings)
-    methods = tuple(getattr(loaded.scorer, "explain_methods", ("occlusion",))) if loaded is not None else ("occlusion",)
-    return methods or ("occlusion",)
+    caps = capabilities(settings)
+    return caps.explain_methods if caps is not None else ("occlusion",)
 
 
 def method_picker(settings: Settings) -> str:
@@ -163,7 +161,7 @@ def score_and_explain(
         query_file, document_file: Streamlit ``UploadedFile`` objects (or anything with ``getvalue()``/``name``).
         max_units: the most word units per text for occlusion.
         image_cells: about how many grid cells per image (occlusion).
-        method: ``"occlusion"`` or, for scorers that list it in ``explain_methods``, ``"gradient"``.
+        method: ``"occlusion"`` or, for scorers that list it in ``capabilities.explain_methods``, ``"gradient"``.
 
     Returns:
         The stored :class:`SingleResult`, or ``None`` after ``st.error``.
@@ -179,8 +177,6 @@ def score_and_explain(
     scorer = get_scorer(settings)
     if scorer is None:
         return None
-    # Only VLM scorers take `method`; the base explain() passes its options straight to occlusion.
-    extra = {} if method == "occlusion" else {"method": method}
     label = "Scoring the pair and its occlusion variants" if method == "occlusion" else f"Explaining ({method})"
     start = time.perf_counter()
     ok, explanation = run_with_progress(
@@ -192,7 +188,7 @@ def score_and_explain(
             max_units=max_units,
             image_cells=image_cells,
             progress=callback,
-            **extra,
+            method=method,
         ),
     )
     if not ok:

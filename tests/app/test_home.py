@@ -19,10 +19,10 @@ def test_home_shows_the_default_model_status(default_scorer):
     at.run()
     assert not at.exception, exceptions(at)
     status = _metrics(at)
-    assert status["Device"] == default_scorer.info["device"] == "cpu"
+    assert status["Device"] == default_scorer.info.device == "cpu"
     assert status["Dtype"] == "float32"
-    assert status["Parameters"] == models.format_count(default_scorer.info["parameters"]) == "22.7 M"
-    assert status["Attention"] == default_scorer.info["attention"]
+    assert status["Parameters"] == models.format_count(default_scorer.info.parameters) == "22.7 M"
+    assert status["Attention"] == default_scorer.info.attention
     assert status["CUDA allocated"] == "—"
     assert status["Process memory (RSS)"].endswith(("MiB", "GiB"))
     assert any("all-MiniLM-L6-v2` is loaded" in s.value for s in at.success)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from lychee import BaseScorer, Prediction
-from lychee.scorers.base import sigmoid
+from lychee.results import sigmoid
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from lychee import Item
-from lychee.scorers.base import sigmoid
+from lychee.results import sigmoid
 from lychee.scorers.embedding import EMBEDDING_SCALE, EMBEDDING_SHIFT, EmbeddingCache, cosine_to_log_odds
 
 PRODUCTS = {
@@ -100,7 +100,8 @@ def test_instruction_is_validated_but_ignored(default_scorer):
     assert default_scorer.score("red shoes", docs, instruction="Find products.") == default_scorer.score("red shoes", docs)
     with pytest.raises(ValueError, match="instruction is empty"):
         default_scorer.score("red shoes", docs, instruction="   ")
-    assert default_scorer.uses_instruction is False
+    assert default_scorer.capabilities.uses_instruction is False
+    assert default_scorer.capabilities.languages == ("en",)
 
 
 def test_very_long_text_is_scored_and_flagged(default_scorer):
@@ -141,6 +142,9 @@ def test_process_accepts_qwen3_vl_reranker_inputs(default_scorer):
 
 def test_info_reports_the_model(default_scorer):
     info = default_scorer.info
-    assert info["model"] == "all-MiniLM-L6-v2" and info["device"] == "cpu" and info["dtype"] == "float32"
-    assert info["parameters"] == sum(p.numel() for p in default_scorer.model.parameters())
-    assert info["attention"] == default_scorer.model[0].auto_model.config._attn_implementation
+    assert info.name == "all-MiniLM-L6-v2" and info.device == "cpu" and info.dtype == "float32"
+    assert info.parameters == sum(p.numel() for p in default_scorer.model.parameters())
+    assert info.weights_bytes == sum(p.numel() * 4 for p in default_scorer.model.parameters()) + sum(
+        b.numel() * b.element_size() for b in default_scorer.model.buffers()
+    )
+    assert info.attention == default_scorer.model[0].auto_model.config._attn_implementation

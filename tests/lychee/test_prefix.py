@@ -1,4 +1,4 @@
-"""Shared-prefix KV reuse (lychee.scorers.prefix + QwenVLScorer): the prefix path must score like the plain path.
+"""Shared-prefix KV reuse (lychee.scorers.qwen_vl.prefix + QwenVLScorer): the prefix path must score like the plain path.
 
 The plain path (every pair's whole prompt) is checked against an independent run of the published recipe in
 test_qwen_vl.py; here each case is scored both ways on the same float32 tiny checkpoint (Qwen2.5-VL and Qwen3-VL, the
@@ -21,7 +21,8 @@ from PIL import Image
 
 import lychee
 from lychee import Item
-from lychee.scorers.prefix import (
+from lychee.scorers.qwen_vl import prefix
+from lychee.scorers.qwen_vl.prefix import (
     BOUNDARY_SLACK,
     common_prefix_length,
     expand_image_pads,
@@ -175,7 +176,7 @@ def test_prefix_path_equals_plain_path(scorer, kind):
 
 def test_prefix_path_equals_plain_path_with_eager_attention(checkpoint):
     scorer = lychee.load_scorer(str(checkpoint), batch_size=4, model_kwargs={"attn_implementation": "eager"})
-    assert scorer.info["attention"] == "eager"
+    assert scorer.info.attention == "eager"
     plain, prefix = both_paths(scorer, lambda: scorer.predict(QUERIES["image+text"], MIXED_DOCS))
     assert_same(plain, prefix, paths=["prefix"] * len(MIXED_DOCS))
 
@@ -233,7 +234,7 @@ def test_single_document_uses_plain_path(scorer):
 
 def test_default_scorer_takes_the_prefix_path_and_logs_it(vlm_scorer, caplog):
     assert vlm_scorer.use_prefix_cache is True
-    with caplog.at_level(logging.INFO, logger="lychee.scorers.qwen_vl"):
+    with caplog.at_level(logging.INFO, logger="lychee.scorers.qwen_vl.scorer"):
         preds = vlm_scorer.predict(QUERIES["image+text"], MIXED_DOCS[:4])
     assert [p.path for p in preds] == ["prefix"] * 4
     assert re.search(r"scored 4 pairs: 4 on the shared-prefix path \(prefix lengths \[\d+\]\), 0 plain", caplog.text)
@@ -266,7 +267,7 @@ def test_bpe_merge_across_the_prefix_boundary(checkpoint_copy, caplog):
     tok = scorer.processor.tokenizer
     assert ">:(" in tok.convert_ids_to_tokens(tok("\n<Document>:(new)")["input_ids"])  # the merge really happens
     query = QUERIES["image+text"]
-    with caplog.at_level(logging.INFO, logger="lychee.scorers.qwen_vl"):
+    with caplog.at_level(logging.INFO, logger="lychee.scorers.qwen_vl.scorer"):
         plain_words, words = both_paths(scorer, lambda: scorer.predict(query, ["teapot", "Nike shoe", "bread"]))
         plain_paren, paren = both_paths(scorer, lambda: scorer.predict(query, ["teapot", "(new) teapot", "bread"]))
     assert_same(plain_words, words, paths=["prefix"] * 3)
@@ -276,28 +277,28 @@ def test_bpe_merge_across_the_prefix_boundary(checkpoint_copy, caplog):
 
 
 # --- robustness ----------------------------------------------------------------------------------------------------
-def test_prefix_oom_falls_back_to_plain(checkpoint, caplog):
+def test_prefix_oom_falls_back_to_plain(checkpoint, caplog, monkeypatch):
     scorer = lychee.load_scorer(str(checkpoint), batch_size=4)
     expected = [p.log_odds for p in both_paths(scorer, lambda: scorer.predict(QUERIES["image"], MIXED_DOCS))[0]]
 
     def oom(*args, **kwargs):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
-    scorer._prefix_state = oom
-    with caplog.at_level(logging.INFO, logger="lychee.scorers.qwen_vl"):
+    monkeypatch.setattr(prefix, "prefix_state", oom)
+    with caplog.at_level(logging.INFO, logger="lychee.scorers.qwen_vl.scorer"):
         preds = scorer.predict(QUERIES["image"], MIXED_DOCS)
     assert [p.path for p in preds] == ["plain"] * len(MIXED_DOCS)
     np.testing.assert_allclose([p.log_odds for p in preds], expected, atol=TOL, rtol=0)
     assert "CUDA out of memory computing a" in caplog.text and "out of memory on the prefix" in caplog.text
 
 
-def test_prefix_errors_other_than_oom_propagate(checkpoint):
+def test_prefix_errors_other_than_oom_propagate(checkpoint, monkeypatch):
     scorer = lychee.load_scorer(str(checkpoint))
 
     def broken(*args, **kwargs):
         raise RuntimeError("shape mismatch")
 
-    scorer._prefix_state = broken
+    monkeypatch.setattr(prefix, "prefix_state", broken)
     with pytest.raises(RuntimeError, match="shape mismatch"):
         scorer.predict("q", ["a", "b"])
 
@@ -305,17 +306,17 @@ def test_prefix_errors_other_than_oom_propagate(checkpoint):
 def test_unsupported_attention_falls_back_to_plain(checkpoint, monkeypatch, caplog):
     scorer = lychee.load_scorer(str(checkpoint))
     monkeypatch.setattr(scorer.model.config, "_attn_implementation", "flex_attention")
-    assert scorer._prefix_unsupported() == "attention 'flex_attention' is not checked for cached prefixes: plain path"
+    assert prefix.prefix_unsupported(scorer.model) == "attention 'flex_attention' is not checked for cached prefixes: plain path"
     monkeypatch.setattr(scorer.model.config, "_attn_implementation", "flash_attention_2")
     import transformers.modeling_flash_attention_utils as fa
 
     monkeypatch.setattr(fa, "flash_attn_supports_top_left_mask", lambda: True)
-    assert scorer._prefix_unsupported() == "flash-attn with a top-left causal mask: plain path"
+    assert prefix.prefix_unsupported(scorer.model) == "flash-attn with a top-left causal mask: plain path"
     monkeypatch.setattr(fa, "flash_attn_supports_top_left_mask", lambda: False)
-    assert scorer._prefix_unsupported() is None
+    assert prefix.prefix_unsupported(scorer.model) is None
     monkeypatch.undo()
-    monkeypatch.setattr(scorer, "_prefix_unsupported", lambda: "sliding-window layers: plain path")
-    with caplog.at_level(logging.INFO, logger="lychee.scorers.qwen_vl"):
+    monkeypatch.setattr(prefix, "prefix_unsupported", lambda model: "sliding-window layers: plain path")
+    with caplog.at_level(logging.INFO, logger="lychee.scorers.qwen_vl.scorer"):
         preds = scorer.predict("red shoes", ["a", "b", "c"])
     assert [p.path for p in preds] == ["plain"] * 3
     assert "0 on the shared-prefix path" in caplog.text and "(sliding-window layers: plain path)" in caplog.text
@@ -323,7 +324,7 @@ def test_unsupported_attention_falls_back_to_plain(checkpoint, monkeypatch, capl
 
 def test_progress_and_oom_halving_on_the_prefix_path(checkpoint):
     scorer = lychee.load_scorer(str(checkpoint), batch_size=4)
-    real_forward, sizes, calls = scorer._forward, [], []
+    real_forward, sizes, calls = scorer.forward, [], []
 
     def forward(inputs):
         sizes.append(inputs["input_ids"].shape[0])
@@ -331,12 +332,12 @@ def test_progress_and_oom_halving_on_the_prefix_path(checkpoint):
             raise torch.cuda.OutOfMemoryError("CUDA out of memory.")
         return real_forward(inputs)
 
-    scorer._forward = forward
+    scorer.forward = forward
     preds = scorer.predict(QUERIES["image"], MIXED_DOCS[:5], progress=lambda d, t: calls.append((d, t)))
     assert [p.path for p in preds] == ["prefix"] * 5
     assert sizes == [4, 2, 2, 1]  # 4 fail, halve to 2: 2 + 2, then the last one
     assert calls == [(2, 5), (4, 5), (5, 5)]
-    assert scorer.info["oom_retries"] == 1
+    assert scorer.stats.oom_retries == 1
 
 
 def test_prefix_path_leaves_no_state_and_is_thread_safe(checkpoint):

@@ -8,6 +8,8 @@ purpose — it does not import ``lychee.prompt``.
 
 from __future__ import annotations
 
+import dataclasses
+
 import io
 import json
 import math
@@ -173,12 +175,12 @@ def test_rendered_prompt_is_byte_exact(vlm_scorer, reference, family):
         "<Instruct>: Given a query, find it.<Query>:red shoes\n<Document>:Nike shoe" + GENERATION_SUFFIX
     )
     assert reference.render(reference_messages(family, instruction, "red shoes", None, "Nike shoe", None)) == expected
-    enc = vlm_scorer.encode([(Item("red shoes"), Item("Nike shoe"))], instruction)[0]
+    enc = vlm_scorer.encoder.encode_pairs([(Item("red shoes"), Item("Nike shoe"))], instruction)[0]
     assert enc.text == expected
 
 
 def test_rendered_prompt_part_order_with_images(vlm_scorer, family):
-    enc = vlm_scorer.encode([(Item("q text", Q_IMG), Item("d text", D_IMG))], "Instr.")[0]
+    enc = vlm_scorer.encoder.encode_pairs([(Item("q text", Q_IMG), Item("d text", D_IMG))], "Instr.")[0]
     user = enc.text.split("<|im_start|>user\n", 1)[1]
     assert user == (
         "<Instruct>: Instr.<Query>:" + IMAGE_PART + "q text\n<Document>:" + IMAGE_PART + "d text" + GENERATION_SUFFIX
@@ -186,7 +188,7 @@ def test_rendered_prompt_part_order_with_images(vlm_scorer, family):
 
 
 def test_empty_side_renders_null_for_qwen3_only(vlm_scorer, family):
-    enc = vlm_scorer.encode([(Item("q"), Item(""))], "Instr.")[0]
+    enc = vlm_scorer.encoder.encode_pairs([(Item("q"), Item(""))], "Instr.")[0]
     tail = "\n<Document>:NULL" if family == "qwen3-vl-reranker" else "\n<Document>:"
     assert enc.text.endswith("<Query>:q" + tail + GENERATION_SUFFIX)
 
@@ -194,7 +196,7 @@ def test_empty_side_renders_null_for_qwen3_only(vlm_scorer, family):
 def test_default_instruction_is_the_family_default(vlm_scorer, family):
     expected = RECIPES[family]["instruction"]
     assert vlm_scorer.default_instruction == expected
-    assert vlm_scorer.info["instruction"] == expected
+    assert vlm_scorer.info.default_instruction == expected
     docs = ["Nike red running shoe", {"image": D_IMG}]
     assert vlm_scorer.score("red shoes", docs) == pytest.approx(vlm_scorer.score("red shoes", docs, expected), abs=0)
 
@@ -271,13 +273,13 @@ def test_scoring_leaves_no_state_on_the_shared_model(vlm_scorer):
 
 def test_batches_are_length_sorted(checkpoint):
     scorer = lychee.load_scorer(str(checkpoint), batch_size=2)
-    real_forward, batches = scorer._forward, []
+    real_forward, batches = scorer.forward, []
 
     def forward(inputs):
         batches.append(inputs["attention_mask"].sum(1).tolist())
         return real_forward(inputs)
 
-    scorer._forward = forward
+    scorer.forward = forward
     docs = ["a", "b " * 40, "c " * 5, "d " * 80, "e " * 20]
     preds = scorer.predict("q", docs)
     lengths = [p.n_tokens for p in preds]
@@ -304,11 +306,11 @@ def test_long_document_is_truncated_and_answer_position_kept(short_scorer):
     instruction = short_scorer.default_instruction
     with pytest.warns(UserWarning):
         pair = (Item("red shoes", name="query"), Item(long_doc, name="document 1"))
-        enc = short_scorer.encode([pair], instruction)[0]
+        enc = short_scorer.encoder.encode_pairs([pair], instruction)[0]
     assert enc.text.endswith(GENERATION_SUFFIX)
     assert enc.query.text == "red shoes"
     assert long_doc.startswith(enc.document.text) and len(enc.document.text) < len(long_doc)
-    ids = short_scorer._batch_inputs([enc])["input_ids"]
+    ids = short_scorer.encoder.batch_inputs([enc])["input_ids"]
     assert ids.shape[1] == enc.n_tokens <= 128
     assert enc.n_tokens > 128 - 6  # cut as little as possible (binary search), not to an arbitrary short prefix
     # the truncated pair scores exactly like the cut text given directly
@@ -321,7 +323,7 @@ def test_document_is_cut_before_query(short_scorer):
     query = "red running shoes for men, lightweight and breathable"
     doc = " ".join(["word"] * 400)
     with pytest.warns(UserWarning):
-        enc = short_scorer.encode([(Item(query, name="query"), Item(doc, name="document 1"))], "Instr.")[0]
+        enc = short_scorer.encoder.encode_pairs([(Item(query, name="query"), Item(doc, name="document 1"))], "Instr.")[0]
     assert enc.query.text == query and enc.truncated
     assert 0 < len(enc.document.text) < len(doc)
 
@@ -330,7 +332,7 @@ def test_long_query_and_document_remove_document_text_then_cut_query(short_score
     query = " ".join(["apple"] * 300)
     doc = " ".join(["word"] * 300)
     with pytest.warns(UserWarning, match="the document text was removed and the query text was cut"):
-        enc = short_scorer.encode([(Item(query, name="query"), Item(doc, name="document 1"))], "Instr.")[0]
+        enc = short_scorer.encoder.encode_pairs([(Item(query, name="query"), Item(doc, name="document 1"))], "Instr.")[0]
     assert not enc.document.has_text
     assert query.startswith(enc.query.text) and 0 < len(enc.query.text) < len(query)
     assert enc.n_tokens <= 128 and enc.text.endswith(GENERATION_SUFFIX)
@@ -348,10 +350,10 @@ def test_images_too_long_for_max_length_raise(checkpoint):
 def test_custom_pixel_bounds_change_image_tokens(checkpoint, vlm_scorer, family):
     patch = RECIPES[family]["patch"] * 2
     small = lychee.load_scorer(str(checkpoint), processor_kwargs={"max_pixels": 4 * patch * patch})
-    assert small.info["max_pixels"] == 4 * patch * patch
+    assert small.info.details["max_pixels"] == 4 * patch * patch
     image = noise_image(400, 400, seed=8)
-    assert small.encode([(Item("q"), Item(image=image))], "I.")[0].image_tokens == [4]
-    assert vlm_scorer.encode([(Item("q"), Item(image=image))], "I.")[0].image_tokens[0] > 4
+    assert small.encoder.encode_pairs([(Item("q"), Item(image=image))], "I.")[0].image_tokens == [4]
+    assert vlm_scorer.encoder.encode_pairs([(Item("q"), Item(image=image))], "I.")[0].image_tokens[0] > 4
 
 
 @pytest.mark.parametrize("bounds", [{"min_pixels": 0}, {"max_pixels": "big"}, {"min_pixels": 10**8}])
@@ -451,7 +453,7 @@ def test_unknown_explain_method_rejected(vlm_scorer):
 # --- CUDA out-of-memory handling (faked) ----------------------------------------------------------------------------
 def test_fake_cuda_oom_halves_batch(checkpoint, vlm_scorer, caplog):
     scorer = lychee.load_scorer(str(checkpoint), batch_size=8)
-    real_forward = scorer._forward
+    real_forward = scorer.forward
     sizes = []
 
     def forward(inputs):
@@ -461,12 +463,12 @@ def test_fake_cuda_oom_halves_batch(checkpoint, vlm_scorer, caplog):
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
         return real_forward(inputs)
 
-    scorer._forward = forward
+    scorer.forward = forward
     with caplog.at_level("WARNING"):
         got = scorer.score("red shoes", DOCS)
     # 7 pairs fail, 3 fail, then single pairs go through
     assert sizes == [7, 3] + [1] * len(DOCS)
-    assert scorer.info["oom_retries"] == 2
+    assert scorer.stats.oom_retries == 2
     assert "CUDA out of memory with 3 pairs per batch; retrying with 1" in caplog.text
     np.testing.assert_allclose(got, vlm_scorer.score("red shoes", DOCS), atol=1e-5, rtol=0)
 
@@ -477,7 +479,7 @@ def test_fake_cuda_oom_at_batch_size_one_raises(checkpoint):
     def forward(inputs):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory.")
 
-    scorer._forward = forward
+    scorer.forward = forward
     with pytest.raises(ValueError, match="out of GPU memory scoring a single pair"):
         scorer.score("red shoes", ["a", "b"])
 
@@ -488,60 +490,67 @@ def test_other_runtime_errors_propagate(checkpoint):
     def forward(inputs):
         raise RuntimeError("shape mismatch")
 
-    scorer._forward = forward
+    scorer.forward = forward
     with pytest.raises(RuntimeError, match="shape mismatch"):
         scorer.score("red shoes", ["a"])
-    assert scorer.info["oom_retries"] == 0
+    assert scorer.stats.oom_retries == 0
 
 
 # --- loading: info, dtype, attention ----------------------------------------------------------------------------------
 def test_info_fields(vlm_scorer, family, checkpoint):
-    from lychee.scorers.qwen_vl import checkpoint_parameter_count
+    from lychee.runtime import checkpoint_parameter_count
 
     info = vlm_scorer.info
-    for key in ("model", "family", "device", "dtype", "attention", "parameters", "max_length", "modalities",
-                "instruction", "score", "batch_size", "min_pixels", "max_pixels", "oom_retries"):
-        assert key in info, key
-    assert info["family"] == family and info["device"] == "cpu" and info["dtype"] == "float32"
-    assert info["modalities"] == "text+image"
-    assert info["attention"] == vlm_scorer.model.config._attn_implementation == "sdpa"
-    assert info["parameters"] == sum(p.numel() for p in vlm_scorer.model.parameters())
-    assert info["parameters"] == checkpoint_parameter_count(checkpoint)
-    assert info["max_length"] == RECIPES[family]["max_length"]
-    assert (info["min_pixels"], info["max_pixels"]) == (RECIPES[family]["min_pixels"], RECIPES[family]["max_pixels"])
+    assert info.name == str(checkpoint) and info.path == str(checkpoint) and info.batch_size == vlm_scorer.batch_size
+    assert "sigmoid(z_yes - z_no)" in info.score_formula and info.default_instruction == vlm_scorer.default_instruction
+    assert info.weights_bytes == sum(p.numel() * 4 for p in vlm_scorer.model.parameters()) + sum(
+        b.numel() * b.element_size() for b in vlm_scorer.model.buffers()
+    )
+    assert (info.details["yes_token_id"], info.details["no_token_id"]) == (vlm_scorer.yes_token_id, vlm_scorer.no_token_id)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.device = "cuda"  # shared by every session: never mutated
+    assert vlm_scorer.stats.oom_retries == 0
+    assert info.family == family and info.device == "cpu" and info.dtype == "float32"
+    assert vlm_scorer.capabilities.modalities == "text+image"
+    assert vlm_scorer.capabilities.explain_methods == ("occlusion", "gradient")
+    assert info.attention == vlm_scorer.model.config._attn_implementation == "sdpa"
+    assert info.parameters == sum(p.numel() for p in vlm_scorer.model.parameters())
+    assert info.parameters == checkpoint_parameter_count(checkpoint)
+    assert info.max_length == RECIPES[family]["max_length"]
+    assert (info.details["min_pixels"], info.details["max_pixels"]) == (RECIPES[family]["min_pixels"], RECIPES[family]["max_pixels"])
     assert vlm_scorer.processor.image_processor.size["shortest_edge"] == RECIPES[family]["min_pixels"]
     assert vlm_scorer.processor.image_processor.size["longest_edge"] == RECIPES[family]["max_pixels"]
     assert vlm_scorer.processor.tokenizer.padding_side == "left"
-    assert vlm_scorer.supports_images and vlm_scorer.family == family
+    assert vlm_scorer.capabilities.image and vlm_scorer.family == family
 
 
 def test_cpu_falls_back_to_bfloat16_when_float32_does_not_fit(checkpoint, monkeypatch):
-    import lychee.scorers.qwen_vl as qv
+    import lychee.scorers.qwen_vl.loading as qv
 
     monkeypatch.setattr(qv, "available_memory_bytes", lambda: 1024)
     with pytest.warns(UserWarning, match="loaded in bfloat16 instead"):
         scorer = lychee.load_scorer(str(checkpoint))
-    assert scorer.info["dtype"] == "bfloat16" and "bfloat16" in scorer.info["dtype_note"]
+    assert scorer.info.dtype == "bfloat16" and "bfloat16" in scorer.info.notes[0]
     assert next(scorer.model.parameters()).dtype == torch.bfloat16
     assert all(0.0 <= s <= 1.0 for s in scorer.score("red shoes", ["Nike shoe", {"image": D_IMG}]))
 
 
 def test_explicit_dtype_wins_over_memory_estimate(checkpoint, monkeypatch):
-    import lychee.scorers.qwen_vl as qv
+    import lychee.scorers.qwen_vl.loading as qv
 
     monkeypatch.setattr(qv, "available_memory_bytes", lambda: 1024)
     scorer = lychee.load_scorer(str(checkpoint), dtype=torch.float32)
-    assert scorer.info["dtype"] == "float32" and "dtype_note" not in scorer.info
+    assert scorer.info.dtype == "float32" and scorer.info.notes == ()
 
 
 def test_unavailable_attention_falls_back_to_eager_and_is_reported(checkpoint, monkeypatch, caplog):
-    import lychee.scorers.qwen_vl as qv
+    import lychee.scorers.qwen_vl.loading as qv
 
     monkeypatch.setattr(qv, "choose_attention", lambda device, requested=None: "flash_attention_2")
     with caplog.at_level("WARNING"):
         scorer = lychee.load_scorer(str(checkpoint))
     assert "attention flash_attention_2 unavailable" in caplog.text
-    assert scorer.info["attention"] == scorer.model.config._attn_implementation == "eager"
+    assert scorer.info.attention == scorer.model.config._attn_implementation == "eager"
 
 
 def test_requested_attention_that_fails_is_an_error(checkpoint):
@@ -550,7 +559,7 @@ def test_requested_attention_that_fails_is_an_error(checkpoint):
 
 
 def test_choose_dtype_rules():
-    from lychee.scorers.qwen_vl import choose_dtype
+    from lychee.runtime import choose_dtype
 
     assert choose_dtype(None, "cuda", 10**9, 1) == (torch.bfloat16, None)
     assert choose_dtype(None, "cpu", 10**6, 10**9) == (torch.float32, None)
@@ -563,7 +572,7 @@ def test_choose_dtype_rules():
 def test_choose_attention(monkeypatch):
     import importlib.util
 
-    from lychee.scorers.qwen_vl import choose_attention
+    from lychee.runtime import choose_attention
 
     assert choose_attention("cpu") == "sdpa"
     real = importlib.util.find_spec

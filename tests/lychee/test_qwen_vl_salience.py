@@ -225,7 +225,7 @@ def test_gradient_accepts_the_occlusion_options_and_rejects_others(vlm_scorer):
     options = {"max_units": 8, "image_cells": 4, "progress": lambda *a: calls.append(a)}
     exp = vlm_scorer.explain("q", "d", method="gradient", **options)
     assert exp.method == "gradient" and calls == [(1, 1)]
-    assert vlm_scorer.explain_methods == ("occlusion", "gradient")
+    assert vlm_scorer.capabilities.explain_methods == ("occlusion", "gradient")
     with pytest.raises(ValueError, match=re.escape("gradient explain: unknown options ['steps']")):
         vlm_scorer.explain("q", "d", method="gradient", steps=4)
 

@@ -6,7 +6,9 @@ from PIL import Image
 
 from lychee.items import Item
 from lychee.salience import grey_cell, grid_shape, occlusion, remove_span, segment
-from lychee.scorers.base import BaseScorer, Prediction, sigmoid
+from lychee import Capabilities
+from lychee.results import Prediction, sigmoid
+from lychee.scorers.base import BaseScorer
 
 WORD_WEIGHTS = {"red": 2.0, "shoes": 1.5, "teapot": -3.0, "running": 0.5}
 
@@ -15,7 +17,7 @@ class AdditiveScorer(BaseScorer):
     """log-odds = sum of per-word weights of the document text + 4 * fraction of pure-red pixels in the doc image."""
 
     def __init__(self):
-        super().__init__(name="additive", family="test", supports_images=True)
+        super().__init__(name="additive", family="test", capabilities=Capabilities(image=True))
         self.calls = 0
 
     def _predict_pairs(self, pairs, instruction, *, progress=None):

@@ -1,0 +1,74 @@
+"""The units salience weighs: word spans of a text, and cells of a grid over an image (shared by both methods).
+
+CJK characters are units of their own (no spaces between words); everything else splits on white space.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_UNIT = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
+OCCLUSION_GREY = (128, 128, 128)
+
+
+def segment(text: str, max_units: int | None = None) -> tuple[list[tuple[int, int]], bool]:
+    """Split ``text`` into word spans ``[(start, end), ...]``; merge neighbours so there are at most ``max_units``.
+
+    Returns:
+        The spans and whether words were grouped.
+    """
+    spans = [(m.start(), m.end()) for m in _UNIT.finditer(text)]
+    if max_units is None or len(spans) <= max_units:
+        return spans, False
+    if max_units < 1:
+        raise ValueError(f"max_units must be a positive integer or None, got {max_units}.")
+    bounds = np.linspace(0, len(spans), max_units + 1).round().astype(int)
+    grouped = [(spans[a][0], spans[b - 1][1]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    return grouped, True
+
+
+def remove_span(text: str, start: int, end: int) -> str:
+    """``text`` without ``text[start:end]``, joining the two sides with at most one space."""
+    left, right = text[:start], text[end:]
+    if left.endswith((" ", "\n", "\t")) and right.startswith((" ", "\n", "\t")):
+        right = right.lstrip(" \t")
+    return left + right
+
+
+def grid_shape(image: Image.Image, cells: int) -> tuple[int, int]:
+    """A (rows, cols) grid of about ``cells`` cells whose cells are close to square for this image's aspect ratio."""
+    w, h = image.size
+    if cells < 1:
+        raise ValueError(f"image_cells must be a positive integer, got {cells}.")
+    cols = max(1, min(w, cells, int(round(np.sqrt(cells * w / h)))))
+    rows = max(1, min(h, cells, int(round(cells / cols))))
+    return rows, cols
+
+
+def grey_cell(image: Image.Image, rows: int, cols: int, r: int, c: int) -> Image.Image:
+    """A copy of ``image`` with grid cell (r, c) filled grey."""
+    w, h = image.size
+    x0, x1 = int(round(c * w / cols)), int(round((c + 1) * w / cols))
+    y0, y1 = int(round(r * h / rows)), int(round((r + 1) * h / rows))
+    out = image.copy()
+    ImageDraw.Draw(out).rectangle([x0, y0, max(x0, x1 - 1), max(y0, y1 - 1)], fill=OCCLUSION_GREY)
+    return out
+
+
+def weights_to_rgba(weights: Sequence[float], scale: float | None = None) -> list[tuple[int, int, int, float]]:
+    """Colour for each weight: green for positive, red for negative, alpha by |weight| / scale (0..1)."""
+    arr = np.asarray(list(weights), dtype=np.float64)
+    top = scale if scale is not None else (float(np.abs(arr).max()) if arr.size else 0.0)
+    out = []
+    for w in arr:
+        alpha = 0.0 if top <= 0 else float(min(1.0, abs(w) / top))
+        out.append((46, 125, 50, alpha) if w >= 0 else (198, 40, 40, alpha))
+    return out
+
+
+__all__ = ["OCCLUSION_GREY", "grey_cell", "grid_shape", "remove_span", "segment", "weights_to_rgba"]

@@ -1,0 +1,279 @@
+"""Prompt encoding for the Qwen-VL scorers: render a pair's reference prompt, prepare its images, measure it in
+tokens, and truncate it to ``max_length`` (document text first, then query text, never the end of the template).
+
+No model here: :class:`PromptEncoder` needs only the processor and the family's :class:`~lychee.prompt.FamilySpec`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lychee.items import MAX_ASPECT_RATIO, Item, pad_to_aspect_ratio
+from lychee.prompt import FamilySpec, build_messages
+
+logger = logging.getLogger(__name__)
+
+# Texts no user writes, used to find where the query / document text sits in a rendered prompt.
+SENTINEL_QUERY = "\ue000LYCHEE-QUERY\ue000"
+SENTINEL_DOCUMENT = "\ue000LYCHEE-DOCUMENT\ue000"
+
+PreparedImage = tuple[Any, int, tuple[int, int]]  # (resized image, merged tokens, (width, height) after padding)
+
+
+@functools.lru_cache(maxsize=1)
+def _stand_in_image() -> Any:
+    from PIL import Image
+
+    return Image.new("RGB", (1, 1), (255, 255, 255))
+
+
+def stand_in(item: Item) -> Item:
+    """``item`` with its image replaced by a 1x1 stand-in (same text, same name).
+
+    Rendering only needs to know that an item has an image (the template emits a placeholder), so prompts are
+    measured with this stand-in instead of copying a possibly large image for every truncation probe.
+    """
+    if not item.has_image:
+        return item
+    return Item(text=item.text, image=_stand_in_image(), name=item.name)
+
+
+@dataclass
+class EncodedPair:
+    """One pair ready for the processor.
+
+    Attributes:
+        index: position in the input list.
+        query / document: the items as prompted — text possibly cut, image replaced by a 1x1 stand-in.
+        text: the rendered prompt (one ``<|image_pad|>`` per image).
+        images: the images as the model sees them (padded if needed, resized within the pixel bounds), prompt order.
+        image_tokens: merged image tokens per image.
+        image_sizes: ``{"query"|"document": (width, height)}`` of each image before resizing (after padding).
+        n_tokens: the pair's length in tokens, images expanded.
+        truncated: text was cut to fit ``max_length``.
+    """
+
+    index: int
+    query: Item
+    document: Item
+    text: str
+    images: list[Any]
+    image_tokens: list[int]
+    image_sizes: dict[str, tuple[int, int]]
+    n_tokens: int
+    truncated: bool
+
+
+class PromptEncoder:
+    """Renders, measures and truncates (query, document) pairs for one checkpoint.
+
+    Args:
+        processor: the checkpoint's processor (tokenizer, image processor, chat template).
+        spec: the family's prompt facts.
+        max_length: the most tokens a pair may have (images expanded).
+        min_pixels / max_pixels: image area bounds for the resizer.
+    """
+
+    def __init__(self, processor: Any, spec: FamilySpec, *, max_length: int, min_pixels: int, max_pixels: int) -> None:
+        self.processor = processor
+        self.spec = spec
+        self.max_length = max_length
+        self.min_pixels = min_pixels
+        self.max_pixels = max_pixels
+
+    # --- rendering and measuring --------------------------------------------------------------------------------
+    def render_pair(self, query: Item, document: Item, instruction: str) -> str:
+        """The prompt text of one pair (one ``<|image_pad|>`` per image, before the processor expands it)."""
+        messages = build_messages(self.spec.name, instruction, query, document)
+        return self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+    def count_text_tokens(self, text: str) -> int:
+        return len(self.processor.tokenizer(text)["input_ids"])
+
+    def prepare_image(self, item: Item, cache: dict[int, PreparedImage]) -> PreparedImage:
+        """Pad an extreme aspect ratio, resize within the family's pixel bounds (qwen_vl_utils), count its tokens.
+
+        Returns:
+            ``(resized image, merged image tokens, (width, height) after padding)``.
+
+        Cached per image object for the duration of one call (a query image shared by 50 documents is done once).
+        """
+        key = id(item.image)
+        if key not in cache:
+            from qwen_vl_utils import process_vision_info
+
+            image, padded = pad_to_aspect_ratio(item.image, MAX_ASPECT_RATIO)
+            if padded:
+                w, h = item.image.size
+                msg = (
+                    f"{item.name} image is {w}x{h} (aspect ratio {max(w, h) / min(w, h):.0f}:1, above the "
+                    f"{MAX_ASPECT_RATIO}:1 the Qwen vision encoder accepts); padded with white to "
+                    f"{image.width}x{image.height}."
+                )
+                warnings.warn(msg, stacklevel=5)
+                logger.warning(msg)
+            part = {"type": "image", "image": image, "min_pixels": self.min_pixels, "max_pixels": self.max_pixels}
+            resized, _ = process_vision_info(
+                [{"role": "user", "content": [part]}], image_patch_size=self.spec.image_patch_size
+            )
+            ip = self.processor.image_processor
+            img = resized[0]
+            n_tokens = (img.height // ip.patch_size) * (img.width // ip.patch_size) // (ip.merge_size**2)
+            cache[key] = (img, n_tokens, image.size)
+        return cache[key]
+
+    def _check_placeholders(self, item: Item) -> None:
+        for token in (getattr(self.processor, name, None) for name in ("image_token", "video_token")):
+            if token and item.has_text and token in item.text:
+                raise ValueError(
+                    f"{item.name} text contains {token!r}, the model's placeholder for image/video features; "
+                    "a text cannot carry it (the model would look for a matching image). Remove it from the "
+                    "text, or give the image as the item's image."
+                )
+
+    def encode_pairs(self, pairs: Sequence[tuple[Item, Item]], instruction: str) -> list[EncodedPair]:
+        """Render, measure and (if needed) truncate each pair; each distinct image is padded/resized once.
+
+        Raises:
+            ValueError: a pair does not fit in ``max_length`` even with all its text removed (its images alone are
+                too long), or a text contains an image/video placeholder token.
+        """
+        cache: dict[int, PreparedImage] = {}
+        out = []
+        for i, (q, d) in enumerate(pairs):
+            images, image_tokens, sizes = [], [], {}
+            for side, item in (("query", q), ("document", d)):
+                self._check_placeholders(item)
+                if item.has_image:
+                    resized, n, size = self.prepare_image(item, cache)
+                    images.append(resized)
+                    image_tokens.append(n)
+                    sizes[side] = size
+            # each <|image_pad|> of the rendered text becomes n tokens in the processor
+            image_extra = sum(n - 1 for n in image_tokens)
+            q_kept, d_kept, text, n_tokens, truncated = self.truncate_pair(
+                i, len(pairs), stand_in(q), stand_in(d), instruction, image_extra
+            )
+            out.append(EncodedPair(i, q_kept, d_kept, text, images, image_tokens, sizes, n_tokens, truncated))
+        return out
+
+    def measure_pair(self, q: Item, d: Item, instruction: str, image_extra: int) -> tuple[int, str]:
+        """``(tokens, rendered prompt)`` of a pair; ``image_extra`` is the image tokens beyond one pad per image."""
+        text = self.render_pair(q, d, instruction)
+        return self.count_text_tokens(text) + image_extra, text
+
+    # --- truncation ---------------------------------------------------------------------------------------------
+    def truncate_pair(
+        self, index: int, n_pairs: int, q: Item, d: Item, instruction: str, image_extra: int
+    ) -> tuple[Item, Item, str, int, bool]:
+        """Cut document text, then query text, until the pair fits in ``max_length`` tokens.
+
+        Returns:
+            ``(query, document, prompt, tokens, truncated)`` as kept.
+        """
+        n, text = self.measure_pair(q, d, instruction, image_extra)
+        if n <= self.max_length:
+            return q, d, text, n, False
+        n_original, cuts = n, []
+        if d.has_text:
+            d = self.cut_text(d, lambda t: self.measure_pair(q, d.with_text(t), instruction, image_extra)[0])
+            cuts.append("the document text was " + ("cut" if d.has_text else "removed"))
+            n, text = self.measure_pair(q, d, instruction, image_extra)
+        if n > self.max_length and q.has_text:
+            q = self.cut_text(q, lambda t: self.measure_pair(q.with_text(t), d, instruction, image_extra)[0])
+            cuts.append("the query text was " + ("cut" if q.has_text else "removed"))
+            n, text = self.measure_pair(q, d, instruction, image_extra)
+        if n > self.max_length:
+            image_tokens = image_extra + sum(1 for item in (q, d) if item.has_image)
+            raise ValueError(
+                f"pair {index + 1} of {n_pairs} ({q.name} / {d.name}) needs {n} tokens even with all its text "
+                f"removed (images: {image_tokens} tokens; the rest is the instruction and the prompt template), more "
+                f"than max_length={self.max_length}. Use a smaller image or a shorter instruction, or load the "
+                "scorer with a bigger max_length (load_scorer(..., max_length=...)) or a smaller max_pixels "
+                "(processor_kwargs={'max_pixels': ...})."
+            )
+        msg = (
+            f"pair {index + 1} of {n_pairs} ({q.name} / {d.name}) has {n_original} tokens, more than "
+            f"max_length={self.max_length}; {' and '.join(cuts)} to fit ({n} tokens)."
+        )
+        warnings.warn(msg, stacklevel=5)
+        logger.warning(msg)
+        return q, d, text, n, True
+
+    def cut_text(self, item: Item, measure: Callable[[str], int]) -> Item:
+        """The longest token-boundary prefix of ``item.text`` whose pair fits (binary search); no text if none does."""
+        enc = self.processor.tokenizer(item.text, add_special_tokens=False, return_offsets_mapping=True)
+        ends = [e for _, e in enc["offset_mapping"]]
+        # k keeps the first k tokens; k = len(ends) is the whole text, known not to fit
+        lo, hi, best = 1, len(ends) - 1, 0
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            if measure(item.text[: ends[mid - 1]]) <= self.max_length:
+                best, lo = mid, mid + 1
+            else:
+                hi = mid - 1
+        return item.with_text(item.text[: ends[best - 1]] if best > 0 else None)
+
+    # --- processor batches and text positions ---------------------------------------------------------------------
+    def batch_inputs(self, batch: Sequence[EncodedPair]) -> Any:
+        """Processor output for a batch (left-padded), with all its keys (input_ids, attention_mask, pixel_values,
+        image_grid_thw, mm_token_type_ids)."""
+        images = [img for p in batch for img in p.images]
+        return self.processor(text=[p.text for p in batch], images=images or None, padding=True, return_tensors="pt")
+
+    def text_spans(self, enc: EncodedPair, instruction: str) -> dict[str, tuple[int, int]]:
+        """Where the query / document text sit in ``enc.text``, found by rendering with sentinel texts.
+
+        Raises:
+            ValueError: the chat template changes text parts, so the spans cannot be located.
+        """
+        q, d = enc.query, enc.document
+        qs = q.with_text(SENTINEL_QUERY) if q.has_text else q
+        ds = d.with_text(SENTINEL_DOCUMENT) if d.has_text else d
+        marked = self.render_pair(qs, ds, instruction)
+        spans: dict[str, tuple[int, int]] = {}
+        rebuilt, cursor = "", 0
+        for key, sentinel, item in (("query", SENTINEL_QUERY, q), ("document", SENTINEL_DOCUMENT, d)):
+            if not item.has_text:
+                continue
+            at = marked.index(sentinel, cursor)
+            rebuilt += marked[cursor:at]
+            spans[key] = (len(rebuilt), len(rebuilt) + len(item.text))
+            rebuilt += item.text
+            cursor = at + len(sentinel)
+        rebuilt += marked[cursor:]
+        if rebuilt != enc.text:
+            raise ValueError(
+                "gradient explain: cannot locate the query/document text in the rendered prompt (the chat template "
+                "changes text parts). Use method='occlusion'."
+            )
+        return spans
+
+    def token_offsets(self, enc: EncodedPair, input_ids: list[int]) -> list[tuple[int, int]]:
+        """Character offsets in ``enc.text`` of every processor token (image pads expanded to their token counts).
+
+        Raises:
+            ValueError: the tokenizer's offsets do not line up with ``input_ids``.
+        """
+        tok = self.processor.tokenizer(enc.text, return_offsets_mapping=True)
+        image_pad = self.processor.image_token_id
+        ids, offsets = [], []
+        counts = iter(enc.image_tokens)
+        for t, off in zip(tok["input_ids"], tok["offset_mapping"]):
+            reps = next(counts) if t == image_pad else 1
+            ids += [t] * reps
+            offsets += [tuple(off)] * reps
+        if ids != input_ids:
+            raise ValueError(
+                "gradient explain: the tokenizer's offsets do not line up with the processor's tokens. "
+                "Use method='occlusion'."
+            )
+        return offsets
+
+
+__all__ = ["SENTINEL_DOCUMENT", "SENTINEL_QUERY", "EncodedPair", "PromptEncoder", "stand_in"]

@@ -1,0 +1,269 @@
+"""The yes/no scorer over Qwen2.5-VL (Lychee-rerank-mm) and Qwen3-VL (Qwen3-VL-Reranker) checkpoints.
+
+For each (query, document) pair the scorer renders the family's reference prompt (:mod:`lychee.prompt`, through
+:class:`~lychee.scorers.qwen_vl.encoding.PromptEncoder`), runs the model once, and reads the next-token logits
+``z_yes`` and ``z_no`` at the last position (the answer position; batches are left-padded so the last position is
+always a real token)::
+
+    log_odds = z_yes - z_no                      # kept in Prediction.log_odds
+    score    = softmax([z_no, z_yes])[1]         # Lychee;  = sigmoid(log_odds)
+    score    = sigmoid(z_yes - z_no)             # Qwen3-VL-Reranker; the same number
+
+Logits are upcast to float32 before the softmax/sigmoid. Pairs are scored in length-sorted batches (halved on CUDA
+out-of-memory) and returned in input order. Documents that share a query (two or more in one call) are scored on the
+shared-prefix path by default (:mod:`lychee.scorers.qwen_vl.prefix`); ``Prediction.path`` says which path scored a
+pair, and ``use_prefix_cache=False`` scores every whole prompt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lychee.explanation import ImageRun, TokenAttributions
+from lychee.items import Item
+from lychee.prompt import FamilySpec
+from lychee.results import PATH_PLAIN, Prediction, ProgressCallback
+from lychee.runtime import empty_cuda_cache, is_out_of_memory
+from lychee.scorers.base import BaseScorer
+from lychee.scorers.qwen_vl.encoding import EncodedPair, PromptEncoder
+from lychee.scorers.qwen_vl.prefix import (
+    MIN_GROUP,
+    PathRecord,
+    Sink,
+    SuffixBatch,
+    score_shared_prefix,
+    shared_prefix_cache,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class QwenVLScorer(BaseScorer):
+    """Lychee-rerank-mm / Qwen3-VL-Reranker scorer (see module docstring).
+
+    Build it with :func:`lychee.load_scorer`, which reads the checkpoint's ``model_type``.
+
+    Example:
+        >>> scorer = lychee.load_scorer("/models/lychee-rerank-mm")
+        >>> scorer.score({"text": "red running shoes"}, [{"image": "shoe.jpg"}, "blue ceramic teapot"])
+    """
+
+    model: Any = None
+    processor: Any = None
+    encoder: PromptEncoder | None = None
+    spec: FamilySpec | None = None
+    device: str = "cpu"
+    batch_size: int = 4
+    yes_token_id: int = -1
+    no_token_id: int = -1
+    #: Run the prompt prefix a query shares with its documents once and reuse its KV cache (see
+    #: :mod:`lychee.scorers.qwen_vl.prefix`); ``False`` scores every pair's whole prompt (the reference path).
+    use_prefix_cache: bool = True
+    lock: Any = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def max_length(self) -> int:
+        return self.encoder.max_length
+
+    # --- model inputs and forward ---------------------------------------------------------------------------------
+    def model_inputs(self, inputs: Any) -> dict[str, Any]:
+        """Move processor output to the device and add padding-aware 3-D rope positions."""
+        import torch
+
+        model_inputs = {k: v.to(self.device) for k, v in inputs.items() if hasattr(v, "to")}
+        if "pixel_values" in model_inputs:
+            model_inputs["pixel_values"] = model_inputs["pixel_values"].to(self.model.dtype)
+        # Positions from the attention mask (get_rope_index skips padding), so that a pair's score does not depend
+        # on how much left padding its batch needed; transformers' text-only default would count the padding.
+        with torch.no_grad():
+            position_ids, _ = self.model.model.get_rope_index(
+                model_inputs["input_ids"],
+                mm_token_type_ids=model_inputs["mm_token_type_ids"],
+                image_grid_thw=model_inputs.get("image_grid_thw"),
+                attention_mask=model_inputs["attention_mask"],
+            )
+        model_inputs["position_ids"] = position_ids
+        return model_inputs
+
+    def forward(self, inputs: Any) -> Any:
+        """``(B, 2)`` float32 logits ``[z_no, z_yes]`` at the last position of each row.
+
+        ``inputs`` is either a processor batch of whole prompts (plain path) or a
+        :class:`~lychee.scorers.qwen_vl.prefix.SuffixBatch` of document suffixes that attend to a shared prefix's
+        keys/values.
+        """
+        import torch
+
+        if isinstance(inputs, SuffixBatch):
+            model_inputs = dict(inputs)
+            # A fresh read-only cache object per forward: the prefix tensors are shared, never written to.
+            model_inputs["past_key_values"] = shared_prefix_cache(inputs.prefix.kv)
+            use_cache = True
+        else:
+            model_inputs = self.model_inputs(inputs)
+            use_cache = False
+        with self.lock, torch.inference_mode():
+            out = self.model(**model_inputs, use_cache=use_cache, logits_to_keep=1)
+        last = out.logits[:, -1, :]
+        return last[:, [self.no_token_id, self.yes_token_id]].float()
+
+    def to_predictions(self, logits: Any, batch: Sequence[EncodedPair], path: str = PATH_PLAIN) -> list[Prediction]:
+        """Predictions from ``(B, 2)`` logits ``[z_no, z_yes]`` with the family's score formula."""
+        import torch
+
+        log_odds = logits[:, 1] - logits[:, 0]
+        if self.spec.null_for_empty:  # Qwen3-VL-Reranker
+            probs = torch.sigmoid(log_odds)
+        else:  # Lychee: softmax over [no, yes]
+            probs = torch.softmax(logits, dim=-1)[:, 1]
+        return [
+            Prediction(score=float(p), log_odds=float(lo), truncated=pair.truncated, n_tokens=pair.n_tokens, path=path)
+            for p, lo, pair in zip(probs.tolist(), log_odds.tolist(), batch)
+        ]
+
+    # --- scoring -----------------------------------------------------------------------------------------------
+    def _predict_pairs(
+        self,
+        pairs: Sequence[tuple[Item, Item]],
+        instruction: str,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> list[Prediction]:
+        """Score pairs; documents that share a query (>= 2 of them) go through the shared-prefix path.
+
+        Each :class:`Prediction` says which path computed it (``path="prefix"`` or ``"plain"``); a summary is logged
+        at INFO. Nothing about the call is stored on the scorer (it is shared across sessions) but counters.
+        """
+        encoded = self.encoder.encode_pairs(pairs, instruction)
+        total = len(encoded)
+        results: list[Prediction | None] = [None] * total
+        done = 0
+
+        def collect(chunk: Sequence[EncodedPair], preds: Sequence[Prediction]) -> None:
+            nonlocal done
+            for pair, pred in zip(chunk, preds):
+                results[pair.index] = pred
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+
+        record = PathRecord()
+        plain: list[EncodedPair] = list(encoded)
+        if self.use_prefix_cache and total >= MIN_GROUP:
+            plain = score_shared_prefix(self, pairs, encoded, instruction, collect, record)
+        record.plain_pairs = len(plain)
+        self.run_batches(plain, self.encoder.batch_inputs, PATH_PLAIN, collect)
+        self.stats.add(calls=1, pairs=total, prefix_pairs=record.prefix_pairs)
+        logger.info(
+            "scored %d pairs: %d on the shared-prefix path (prefix lengths %s), %d plain%s",
+            total,
+            record.prefix_pairs,
+            record.prefix_lengths,
+            record.plain_pairs,
+            f" ({'; '.join(record.fallbacks)})" if record.fallbacks else "",
+        )
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing:  # pragma: no cover - would be a bookkeeping bug
+            raise RuntimeError(f"internal error: pairs {missing} were not scored.")
+        return results  # type: ignore[return-value]
+
+    def run_batches(
+        self,
+        rows: Sequence[EncodedPair],
+        make_inputs: Callable[[list[EncodedPair]], Any],
+        path: str,
+        sink: Sink,
+    ) -> None:
+        """Score ``rows`` longest first (an out-of-memory shows on the first batch) in batches of ``batch_size``,
+        halving the batch on CUDA out-of-memory; each scored batch goes to ``sink``."""
+        order = sorted(rows, key=lambda p: -p.n_tokens)
+        batch_size, pos = self.batch_size, 0
+        while pos < len(order):
+            chunk = order[pos : pos + batch_size]
+            try:
+                logits = self.forward(make_inputs(chunk))
+            except Exception as exc:  # only CUDA out-of-memory is handled; everything else propagates
+                if not is_out_of_memory(exc):
+                    raise
+                if batch_size == 1:
+                    longest = chunk[0]
+                    raise ValueError(
+                        f"out of GPU memory scoring a single pair ({longest.query.name} / {longest.document.name}, "
+                        f"{longest.n_tokens} tokens). Lower max_length or max_pixels, use dtype='bfloat16', or free "
+                        "GPU memory."
+                    ) from exc
+                batch_size = max(1, len(chunk) // 2)
+                empty_cuda_cache()
+                self.stats.add(oom_retries=1)
+                logger.warning("CUDA out of memory with %d pairs per batch; retrying with %d", len(chunk), batch_size)
+                continue
+            sink(chunk, self.to_predictions(logits, chunk, path))
+            pos += len(chunk)
+
+    # --- gradient x input (aggregated into words and image cells by lychee.salience.gradient) ------------------------
+    def token_attributions(self, query: Item, document: Item, instruction: str) -> TokenAttributions:
+        """Gradient x input on the LLM input embeddings for one pair: one forward and one backward pass.
+
+        Each input position's attribution is ``sum_d grad(log_odds)[d] * embedding[d]``.
+        """
+        import numpy as np
+        import torch
+
+        enc = self.encoder.encode_pairs([(query, document)], instruction)[0]
+        inputs = self.encoder.batch_inputs([enc])
+        model_inputs = self.model_inputs(inputs)
+        input_ids = model_inputs["input_ids"][0].tolist()
+        # Character spans of the (possibly truncated) query/document text inside the rendered prompt.
+        spans = self.encoder.text_spans(enc, instruction)
+        offsets = self.encoder.token_offsets(enc, input_ids)
+
+        captured: dict[str, Any] = {}
+
+        def capture(_module: Any, args: Any, kwargs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+            embeds = kwargs["inputs_embeds"].detach().requires_grad_(True)
+            captured["embeds"] = embeds
+            kwargs["inputs_embeds"] = embeds
+            return args, kwargs
+
+        handle = self.model.model.language_model.register_forward_pre_hook(capture, with_kwargs=True)
+        try:
+            with self.lock, torch.enable_grad():
+                out = self.model(**model_inputs, use_cache=False, logits_to_keep=1)
+                logits = out.logits[0, -1, [self.no_token_id, self.yes_token_id]].float()
+                log_odds = logits[1] - logits[0]
+                log_odds.backward()
+        finally:
+            handle.remove()
+        embeds = captured["embeds"]
+        attributions = (embeds.grad.float() * embeds.detach().float()).sum(-1)[0].cpu().numpy()  # (L,)
+        pred = self.to_predictions(logits.detach()[None, :], [enc])[0]
+
+        # Image token runs in order of appearance: query image first (it precedes the document in the prompt).
+        image_pad = self.processor.image_token_id
+        merge = self.processor.image_processor.merge_size
+        grids = inputs["image_grid_thw"].tolist() if "image_grid_thw" in inputs else []
+        positions = [i for i, t in enumerate(input_ids) if t == image_pad]
+        sides = [side for side, item in (("query", enc.query), ("document", enc.document)) if item.has_image]
+        images, offset = {}, 0
+        for side, (t, gh, gw), n in zip(sides, grids, enc.image_tokens):
+            run = tuple(positions[offset : offset + n])
+            offset += n
+            images[side] = ImageRun(positions=run, grid=(int(t), gh // merge, gw // merge), size=enc.image_sizes[side])
+        return TokenAttributions(
+            score=pred.score,
+            log_odds=pred.log_odds,
+            attributions=np.asarray(attributions),
+            offsets=tuple(offsets),
+            prompt=enc.text,
+            text_spans=spans,
+            images=images,
+            instruction=instruction,
+        )
+
+
+__all__ = ["QwenVLScorer"]

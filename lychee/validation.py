@@ -1,0 +1,47 @@
+"""Validation of plain option values, one home for each rule (a leaf module).
+
+Every message names the option, shows the value received and says what was expected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def is_int(value: Any) -> bool:
+    """True for a real integer (``bool`` is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def positive_int(
+    value: Any, name: str, *, minimum: int = 1, allow_none: bool = False, none_means: str | None = None
+) -> int | None:
+    """``value`` when it is an integer >= ``minimum`` (or ``None`` when allowed).
+
+    Args:
+        none_means: when set, the message says ``None`` is accepted too (e.g. top_k: None keeps everything).
+
+    Raises:
+        ValueError: anything else, e.g. ``"batch_size must be a positive integer, got 0."``.
+    """
+    if value is None and allow_none:
+        return None
+    if not is_int(value) or value < minimum:
+        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        suffix = " or None" if none_means else ""
+        raise ValueError(f"{name} must be {what}{suffix}, got {value!r}.")
+    return value
+
+
+def unit_float(value: Any, name: str) -> float:
+    """``value`` as a float in [0, 1].
+
+    Raises:
+        ValueError: not a number, or outside [0, 1].
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"{name} must be a number between 0 and 1, got {value!r}.")
+    return float(value)
+
+
+__all__ = ["is_int", "positive_int", "unit_float"]
