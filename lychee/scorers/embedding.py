@@ -176,7 +176,9 @@ class EmbeddingScorer(BaseScorer):
         enc = self.model.tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]
         return [len(ids) for ids in enc]
 
-    def embed(self, texts: Sequence[str], *, use_cache: bool = True, progress: ProgressCallback | None = None) -> np.ndarray:
+    def embed(
+        self, texts: Sequence[str], *, use_cache: bool = True, progress: ProgressCallback | None = None
+    ) -> np.ndarray:
         """Unit-norm embeddings ``(len(texts), D)``; cached texts are not re-encoded, each distinct text once."""
         out: list[np.ndarray | None] = [None] * len(texts)
         todo: dict[str, list[int]] = {}
@@ -219,7 +221,7 @@ class EmbeddingScorer(BaseScorer):
         vecs = self.embed(distinct_q + d_texts, progress=progress)
         q_index = {t: i for i, t in enumerate(distinct_q)}
         q_vecs = vecs[[q_index[t] for t in q_texts]]
-        d_vecs = vecs[len(distinct_q):]
+        d_vecs = vecs[len(distinct_q) :]
         cos = np.einsum("nd,nd->n", q_vecs.astype(np.float64), d_vecs.astype(np.float64))
         lengths = self._n_tokens(list(dict.fromkeys(q_texts + d_texts)))
         too_long = {t for t, n in zip(dict.fromkeys(q_texts + d_texts), lengths) if n > self.max_length}

@@ -1,0 +1,117 @@
+"""How items travel: images as PNG data URLs (resized as the family's model sees them, when the family is known),
+and what an empty side becomes on protocols that carry plain text.
+
+An empty side happens in occlusion, when a text's only word is removed. The chat protocol sends the family's own
+messages (:func:`lychee.prompt.build_messages`), so an empty side is exactly what the local recipe makes of it. The
+rerank protocols carry a text (or content parts) per side, so the empty side becomes the text that gives the same
+prompt as the local recipe — ``"NULL"`` for Qwen3-VL-Reranker (its recipe writes ``NULL`` for an empty side), ``""``
+for the embedding model and for models of unknown family — and is refused for Lychee, whose recipe leaves an empty side
+out altogether (no text reproduces that; use the ``openai-chat`` protocol or a local model to explain such pairs).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+from PIL import Image
+
+from lychee.items import Item
+from lychee.prompt import FAMILIES, LYCHEE, NULL_TEXT, QWEN3_VL_RERANKER
+
+EMBEDDING = "embedding"
+
+#: The text that reproduces the local recipe's empty side, per family; ``None``: no text does.
+EMPTY_SIDE_TEXT: dict[str | None, str | None] = {QWEN3_VL_RERANKER: NULL_TEXT, LYCHEE: None, EMBEDDING: "", None: ""}
+
+ImageCache = dict[int, str]
+
+
+def png_data_url(image: Image.Image) -> str:
+    """``data:image/png;base64,...`` of ``image`` (lossless, so the server decodes the very pixels)."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def image_url(item: Item, *, family: str | None, pixels: tuple[int, int] | None, cache: ImageCache) -> str:
+    """The data URL of ``item``'s image, as the model of ``family`` sees it when the family is a Qwen-VL one.
+
+    The local scorer pads an extreme aspect ratio and resizes within the family's pixel bounds before its processor
+    runs; sending that image makes the server's processor (which resizes an already-conforming image to the same
+    size) see the same pixels. For other families the image goes as it is. Cached per image object within a call.
+
+    Args:
+        pixels: ``(min_pixels, max_pixels)`` the server uses, or ``None`` for the family's defaults.
+    """
+    key = id(item.image)
+    if key not in cache:
+        image = item.image
+        if family in FAMILIES:
+            from lychee.scorers.qwen_vl.encoding import fit_image
+
+            spec = FAMILIES[family]
+            low, high = pixels or (spec.min_pixels, spec.max_pixels)
+            image, _ = fit_image(item, spec, min_pixels=low, max_pixels=high)
+        cache[key] = png_data_url(image)
+    return cache[key]
+
+
+def processor_kwargs(family: str | None, pixels: tuple[int, int] | None) -> dict[str, Any] | None:
+    """vLLM's per-request ``mm_processor_kwargs`` holding the family's pixel bounds, or ``None`` for other families.
+
+    The server's processor resizes every image again within its own bounds; the checkpoint's defaults can differ from
+    the recipe's (Qwen3-VL ships ``shortest_edge`` 65536 pixels, the reranker recipe uses 4*32*32), which would upscale
+    small images. Sent with each request that carries an image, so that the server's bounds are the recipe's.
+    """
+    if family not in FAMILIES:
+        return None
+    spec = FAMILIES[family]
+    low, high = pixels or (spec.min_pixels, spec.max_pixels)
+    return {"size": {"shortest_edge": low, "longest_edge": high}}
+
+
+def empty_side_text(family: str | None, *, what: str, url: str, protocol: str) -> str:
+    """The text an empty side becomes on a text-carrying protocol (see module docstring).
+
+    Raises:
+        ValueError: the family's recipe has no text form of an empty side (Lychee).
+    """
+    if family not in EMPTY_SIDE_TEXT:
+        family = None
+    text = EMPTY_SIDE_TEXT[family]
+    if text is None:
+        raise ValueError(
+            f"{what} is empty (occlusion removed its only word), and the '{protocol}' protocol cannot say "
+            f"'nothing there' to {url}: the {family} recipe leaves an empty side out of the prompt, which no text "
+            "reproduces. Explain this pair with protocol='openai-chat' (which sends the recipe's own messages) or "
+            "with a local checkpoint, or give the query and document more than one word."
+        )
+    return text
+
+
+def content_parts(
+    item: Item, *, family: str | None, pixels: tuple[int, int] | None, cache: ImageCache
+) -> list[dict[str, Any]]:
+    """vLLM's multimodal content parts of an item: its image (``image_url``), then its text — the recipe's order."""
+    parts: list[dict[str, Any]] = []
+    if item.has_image:
+        parts.append(
+            {"type": "image_url", "image_url": {"url": image_url(item, family=family, pixels=pixels, cache=cache)}}
+        )
+    if item.has_text:
+        parts.append({"type": "text", "text": item.text})
+    return parts
+
+
+__all__ = [
+    "EMBEDDING",
+    "EMPTY_SIDE_TEXT",
+    "ImageCache",
+    "content_parts",
+    "empty_side_text",
+    "image_url",
+    "png_data_url",
+    "processor_kwargs",
+]
