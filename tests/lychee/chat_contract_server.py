@@ -148,6 +148,9 @@ class ContractChatServer:
         self.faults: list[tuple[Any, ...]] = []
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.delay = 0.0  # seconds every chat request takes (concurrency tests)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -183,6 +186,18 @@ class ContractChatServer:
         return 200, {"count": len(tokens), "max_model_len": 8192, "tokens": tokens, "token_strs": None}, {}
 
     def chat(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return self._chat(body)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def _chat(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if self.delay:
+            time.sleep(self.delay)
         fault = self._next_fault()
         drop = None
         if fault is not None:
@@ -260,7 +275,12 @@ class ContractChatServer:
                 parsed = json.loads(raw) if raw else None
                 with server.lock:
                     server.requests.append(
-                        {"path": self.path, "headers": dict(self.headers), "raw": raw, "json": parsed}
+                        {
+                            "path": self.path,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                            "raw": raw,
+                            "json": parsed,
+                        }
                     )
                 return parsed
 
