@@ -187,11 +187,10 @@ class EndpointPool:
                 if free:
                     up = [ep for ep in free if self._health[ep].down_until <= now] or free
                     preferred = [ep for ep in up if ep != avoid] or up
+                    turn, n = self._turn, len(self.endpoints)
                     self._turn += 1
-                    n = len(self.endpoints)
                     chosen = min(
-                        preferred,
-                        key=lambda ep: (self._health[ep].in_flight, (self.endpoints.index(ep) - self._turn) % n),
+                        preferred, key=lambda ep: (self._health[ep].in_flight, (self.endpoints.index(ep) - turn) % n)
                     )
                     self._health[chosen].in_flight += 1
                     return chosen
