@@ -108,7 +108,8 @@ def _wrong_endpoint(discovery: Discovery, protocol: str, detail: str) -> ValueEr
 
 
 def looks_like_project(answer: Any) -> bool:
-    """True when a ``GET /api/model`` answer is this project's model description."""
+    """True when a ``GET /api/model`` answer is this project's model description (``{"model", "info",
+    "capabilities", "limits"}``: the frozen ModelInfo and Capabilities of the served scorer)."""
     return (
         isinstance(answer, dict)
         and isinstance(answer.get("info"), dict)
@@ -169,7 +170,14 @@ def discover_rerank(client: httpx.Client, endpoint: Endpoint, *, wanted: str | N
         answer = _ask(client, "GET", f"{endpoint.base}/api/model", discovery, deadline=deadline)
         if looks_like_project(answer):
             discovery.project = answer
-            discovery.served_model = wanted or str(answer["info"].get("name") or "") or None
+            accepted = answer.get("accepted_model_names")
+            if wanted is not None and isinstance(accepted, list) and wanted not in accepted:
+                raise ValueError(
+                    f"remote model {endpoint.url}: this project's server there serves {answer.get('model')!r} (it "
+                    f"accepts the names {accepted}), not {wanted!r}; it never switches models on a request. Drop "
+                    "remote_model, or point at the server that serves it."
+                )
+            discovery.served_model = wanted or str(answer.get("model") or answer["info"].get("name") or "") or None
             return discovery
     except NotFound:
         pass

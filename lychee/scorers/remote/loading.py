@@ -211,13 +211,18 @@ def load_remote(
     elif protocol == "tei":
         wire = TeiProtocol(client, model=first.served_model, family=family, batch_size=batch_size)
     else:
+        limits = first.project.get("limits") if first.project is not None else None
+        limits = limits if isinstance(limits, dict) else {}
+        if is_int(limits.get("max_documents")):
+            batch_size = min(batch_size, limits["max_documents"])
         wire = RerankProtocol(
             client,
             model=first.served_model,
             family=family,
             pixels=pixels,
             batch_size=batch_size,
-            item_style="lychee" if first.project is not None else "content",
+            project_server=first.project is not None,
+            max_body_bytes=limits.get("max_body_bytes") if is_int(limits.get("max_body_bytes")) else None,
         )
     name = join_model(protocol, [ep.url for ep in endpoints])
     options = {

@@ -15,13 +15,14 @@ it — vLLM's pooling runner takes the instruction from its chat template and ig
     POST <route>  {"query", "texts", "raw_scores": false, "return_text": false, "truncate": false}
     ->            [{"index", "score"}, ...]
 
-Both answer P(yes)-like scores in [0, 1]; ``log_odds`` is their logit (computed in float64 from the returned score, so
+Both answer P(yes)-like scores in [0, 1]; ``log_odds`` is this project's server's exact ``log_odds`` field, else their logit (computed in float64 from the returned score, so
 it is exact up to the precision the server sent; a score of exactly 0 or 1 has infinite log-odds). An answer with a
 score outside [0, 1] (raw logits) is refused rather than squashed.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -98,8 +99,10 @@ class RerankProtocol:
         family: the served model's recipe family when known (empty sides, image resizing), else ``None``.
         pixels: ``(min_pixels, max_pixels)`` of the served model when known.
         batch_size: documents per request.
-        item_style: ``"content"`` (vLLM's multimodal form) or ``"lychee"`` (``{"text", "image"}``; this project).
-        instruction_field: send ``instruction`` (False for servers known to refuse unknown fields).
+        project_server: the endpoint is this project's own server: items go as ``{"text", "image"}``, results carry
+            exact ``log_odds`` and ``truncated``, empty sides are refused by it (so refused here, with a clearer
+            message), and no vLLM-only field is sent (it refuses unknown fields).
+        max_body_bytes: the server's request size cap when known; a larger request is split in two.
     """
 
     client: httpx.Client
@@ -107,17 +110,19 @@ class RerankProtocol:
     family: str | None = None
     pixels: tuple[int, int] | None = None
     batch_size: int = 32
-    item_style: str = "content"
-    instruction_field: bool = True
+    project_server: bool = False
+    max_body_bytes: int | None = None
     name: str = field(default="rerank", init=False)
 
     def encode(self, item: Item, *, what: str, url: str, cache: ImageCache) -> Any:
         """The wire form of a query or document."""
         if item.is_empty:
-            return empty_side_text(self.family, what=what, url=url, protocol=self.name)
+            return empty_side_text(
+                self.family, what=what, url=url, protocol=self.name, refuses_empty=self.project_server
+            )
         if not item.has_image:
             return item.text
-        if self.item_style == "lychee":
+        if self.project_server:
             out: dict[str, Any] = {"image": image_url(item, family=self.family, pixels=self.pixels, cache=cache)}
             if item.has_text:
                 out["text"] = item.text
@@ -134,10 +139,9 @@ class RerankProtocol:
         body["query"] = self.encode(query, what="the query", url=url, cache=cache)
         body["documents"] = [self.encode(d, what=d.name, url=url, cache=cache) for d in documents]
         body["top_n"] = len(documents)
-        if self.instruction_field:
-            body["instruction"] = instruction
+        body["instruction"] = instruction
         body["return_documents"] = False
-        bounds = processor_kwargs(self.family, self.pixels) if self.item_style == "content" else None
+        bounds = None if self.project_server else processor_kwargs(self.family, self.pixels)
         if bounds is not None and (query.has_image or any(d.has_image for d in documents)):
             body["mm_processor_kwargs"] = bounds  # vLLM: resize within the recipe's bounds, not the checkpoint's
         return body
@@ -148,11 +152,24 @@ class RerankProtocol:
         Raises:
             RetryableError: busy server, connection error, timeout.
             RemoteAnswerError: refused request or malformed answer.
-            ValueError: an empty side the protocol cannot express for this family.
+            ValueError: an empty side the protocol cannot express for this family, or one document alone larger
+                than the server's request size cap.
         """
         cache: ImageCache = {}
         body = self.body(query, documents, instruction, url=endpoint.route, cache=cache)
-        answer = request_json(self.client, "POST", endpoint.route, body=body)
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        if self.max_body_bytes is not None and len(data) > self.max_body_bytes:
+            if len(documents) == 1:
+                raise ValueError(
+                    f"{documents[0].name} with its query makes a {len(data):,}-byte request, more than the "
+                    f"{self.max_body_bytes:,} bytes {endpoint.url} accepts (LYCHEE_API_MAX_BODY_MB there). Use a "
+                    "smaller image, or raise the server's limit."
+                )
+            half = len(documents) // 2
+            return self.send(endpoint, query, documents[:half], instruction) + self.send(
+                endpoint, query, documents[half:], instruction
+            )
+        answer = request_json(self.client, "POST", endpoint.route, content=data)
         where = f"POST {endpoint.route}"
         if not isinstance(answer, dict) or "results" not in answer:
             got = sorted(answer) if isinstance(answer, dict) else type(answer).__name__
@@ -160,8 +177,21 @@ class RerankProtocol:
                 f"{where}: expected an object with 'results' (the Cohere/Jina/vLLM rerank shape), got {got}. "
                 "For Hugging Face TEI use protocol='tei'; for a chat model use protocol='openai-chat'."
             )
-        scores = indexed_scores(answer["results"], len(documents), key="relevance_score", where=where)
-        return [Prediction(score=s, log_odds=logit(s)) for s in scores]
+        rows = answer["results"]
+        scores = indexed_scores(rows, len(documents), key="relevance_score", where=where)
+        if not self.project_server:
+            return [Prediction(score=s, log_odds=logit(s)) for s in scores]
+        by_index = {row["index"]: row for row in rows}
+        return [project_prediction(s, by_index[i]) for i, s in enumerate(scores)]
+
+
+def project_prediction(score: float, row: dict[str, Any]) -> Prediction:
+    """A prediction from this project's server: its exact ``log_odds`` (``null`` when infinite) and ``truncated``."""
+    log_odds = row.get("log_odds")
+    exact = isinstance(log_odds, (int, float)) and not isinstance(log_odds, bool) and math.isfinite(log_odds)
+    return Prediction(
+        score=score, log_odds=float(log_odds) if exact else logit(score), truncated=row.get("truncated") is True
+    )
 
 
 @dataclass
@@ -197,4 +227,4 @@ class TeiProtocol:
         return [Prediction(score=s, log_odds=logit(s)) for s in scores]
 
 
-__all__ = ["RerankProtocol", "TeiProtocol", "check_score", "indexed_scores", "logit"]
+__all__ = ["RerankProtocol", "TeiProtocol", "check_score", "indexed_scores", "logit", "project_prediction"]

@@ -77,8 +77,16 @@ def describe_connection_error(exc: httpx.HTTPError, timeout: float) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-def request_json(client: httpx.Client, method: str, url: str, *, body: Any = None, timeout: float | None = None) -> Any:
-    """Send one request and return the decoded JSON answer.
+def request_json(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    body: Any = None,
+    content: bytes | None = None,
+    timeout: float | None = None,
+) -> Any:
+    """Send one request (``body`` as JSON, or ``content``: JSON bytes already encoded) and return the JSON answer.
 
     Raises:
         RetryableError: connection failure, timeout, or HTTP 429/502/503/504.
@@ -86,7 +94,12 @@ def request_json(client: httpx.Client, method: str, url: str, *, body: Any = Non
     """
     try:
         response = client.request(
-            method, url, json=body, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT
+            method,
+            url,
+            json=body if content is None else None,
+            content=content,
+            headers={"Content-Type": "application/json"} if content is not None else None,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
     except httpx.TransportError as exc:
         limit = timeout if timeout is not None else client.timeout.read or 0.0

@@ -72,21 +72,30 @@ def processor_kwargs(family: str | None, pixels: tuple[int, int] | None) -> dict
     return {"size": {"shortest_edge": low, "longest_edge": high}}
 
 
-def empty_side_text(family: str | None, *, what: str, url: str, protocol: str) -> str:
+def empty_side_text(family: str | None, *, what: str, url: str, protocol: str, refuses_empty: bool = False) -> str:
     """The text an empty side becomes on a text-carrying protocol (see module docstring).
 
+    Args:
+        refuses_empty: the server refuses an empty query or document (this project's API does): only a non-empty
+            text form (Qwen3-VL-Reranker's ``NULL``) can be sent.
+
     Raises:
-        ValueError: the family's recipe has no text form of an empty side (Lychee).
+        ValueError: the family's recipe has no text form of an empty side the server accepts.
     """
     if family not in EMPTY_SIDE_TEXT:
         family = None
     text = EMPTY_SIDE_TEXT[family]
-    if text is None:
+    if text is None or (refuses_empty and not text):
+        why = (
+            f"the {family} recipe leaves an empty side out of the prompt, which no text reproduces"
+            if text is None
+            else "this project's API refuses an empty query or document"
+        )
         raise ValueError(
             f"{what} is empty (occlusion removed its only word), and the '{protocol}' protocol cannot say "
-            f"'nothing there' to {url}: the {family} recipe leaves an empty side out of the prompt, which no text "
-            "reproduces. Explain this pair with protocol='openai-chat' (which sends the recipe's own messages) or "
-            "with a local checkpoint, or give the query and document more than one word."
+            f"'nothing there' to {url}: {why}. Explain this pair with a local model (or, for a Qwen-VL reranker, "
+            "protocol='openai-chat', which sends the recipe's own messages), or give the query and the document more "
+            "than one word."
         )
     return text
 
