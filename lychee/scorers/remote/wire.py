@@ -21,6 +21,8 @@ from lychee.items import Item
 from lychee.prompt import FAMILIES, LYCHEE, NULL_TEXT, QWEN3_VL_RERANKER
 
 EMBEDDING = "embedding"
+#: How the Qwen-VL chat templates write an image into the prompt (both families).
+VISION_PLACEHOLDER = "<|vision_start|><|image_pad|><|vision_end|>"
 
 #: The text that reproduces the local recipe's empty side, per family; ``None``: no text does.
 EMPTY_SIDE_TEXT: dict[str | None, str | None] = {QWEN3_VL_RERANKER: NULL_TEXT, LYCHEE: None, EMBEDDING: "", None: ""}
@@ -103,20 +105,29 @@ def empty_side_text(family: str | None, *, what: str, url: str, protocol: str, r
 def content_parts(
     item: Item, *, family: str | None, pixels: tuple[int, int] | None, cache: ImageCache
 ) -> list[dict[str, Any]]:
-    """vLLM's multimodal content parts of an item: its image (``image_url``), then its text — the recipe's order."""
+    """vLLM's multimodal content parts of an item: its image (``image_url``), then its text — the recipe's order.
+
+    For a Qwen-VL family the text part starts with the image placeholder itself. vLLM's score path joins an item's
+    text parts and puts each image's placeholder that the text lacks on a line of its own in front
+    (``placeholder + "\n" + text``), one newline the recipe does not have; a text that already holds the placeholder
+    is left as it is, so the served prompt is the recipe's ``placeholder + text``.
+    """
     parts: list[dict[str, Any]] = []
     if item.has_image:
-        parts.append(
-            {"type": "image_url", "image_url": {"url": image_url(item, family=family, pixels=pixels, cache=cache)}}
-        )
-    if item.has_text:
-        parts.append({"type": "text", "text": item.text})
+        url = image_url(item, family=family, pixels=pixels, cache=cache)
+        parts.append({"type": "image_url", "image_url": {"url": url}})
+    text = item.text if item.has_text else ""
+    if item.has_image and family in FAMILIES:
+        text = VISION_PLACEHOLDER + text
+    if text:
+        parts.append({"type": "text", "text": text})
     return parts
 
 
 __all__ = [
     "EMBEDDING",
     "EMPTY_SIDE_TEXT",
+    "VISION_PLACEHOLDER",
     "ImageCache",
     "content_parts",
     "empty_side_text",
