@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.data import load_labelled_set
+from eval.loader import load_labelled_set
 from eval.metrics import default_metrics
 from eval.runner import PARTIAL_NAME, EvalResult, evaluate_set, write_outputs
 

@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 
-from eval.data import LabelledSet
+from eval.labelled import LabelledSet
 
 BASELINES = ("input_order", "bm25")
 BM25_K1 = 1.5

@@ -32,7 +32,7 @@ from typing import Any
 
 from eval import calibration, stats
 from eval.baselines import bm25_run, input_order_run
-from eval.data import LabelledQuery, LabelledSet
+from eval.labelled import LabelledQuery, LabelledSet
 from eval.metrics import default_metrics, evaluate, mean, trec_order
 from lychee import MEDIUM, STRONG, Item
 

@@ -10,7 +10,8 @@ import logging
 import streamlit as st
 
 from eval import views
-from eval.data import SHIPPED_SETS, load_labelled_set, shipped_set_path
+from eval.labelled import SHIPPED_SETS, shipped_set_path
+from eval.loader import load_labelled_set
 from eval.runner import evaluate_set, output_files
 from lychee import ui
 

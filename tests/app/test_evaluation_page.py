@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from eval.data import load_labelled_set, shipped_set_path
+from eval.labelled import shipped_set_path
+from eval.loader import load_labelled_set
 from eval.runner import evaluate_set
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "3_Evaluation.py"

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from eval.data import load_labelled_set, shipped_set_path
+from eval.labelled import shipped_set_path
+from eval.loader import load_labelled_set
 from eval.metrics import evaluate, mean
 from eval.runner import System, evaluate_set, fingerprint, output_files, write_outputs
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from eval.data import SHIPPED_SETS, LabelledSetError, load_labelled_set, shipped_set_path
+from eval.labelled import SHIPPED_SETS, LabelledSetError, shipped_set_path
+from eval.loader import load_labelled_set
 
 
 def _line(qid="q1", query=None, candidates=None):
