@@ -10,7 +10,10 @@ import pytest
 from eval.labelled import shipped_set_path
 from eval.loader import load_labelled_set
 from eval.metrics import evaluate, mean
-from eval.runner import System, evaluate_set, fingerprint, output_files, write_outputs
+from eval.outputs import output_files, write_outputs
+from eval.resume import fingerprint
+from eval.runner import evaluate_set
+from eval.systems import System
 
 
 @pytest.fixture
