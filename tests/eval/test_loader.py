@@ -290,3 +290,24 @@ def test_csv_optional_image_columns(tmp_path):
     assert q.text is None and q.image_name == "a.png"
     assert [c.image_name for c in q.candidates] == ["a.png", None]
     assert labelled.has_images
+
+
+def test_a_new_format_plugs_in_through_build_set(tmp_path):
+    """A format of its own (here: tab-separated ``qid, query, docid, label, text``) only splits rows; build_set checks them."""
+    from eval.loader import UploadResolver, build_set
+    from eval.readers import ErrorLog, RawCandidate, RawQuery
+
+    data = b"q1\tred shoes\td1\t2\tNike red shoe\nq1\tred shoes\td2\tx\tblue teapot\n"
+    errors = ErrorLog("mine.tsv")
+    rows: dict[str, RawQuery] = {}
+    for line, text in enumerate(data.decode().splitlines(), start=1):
+        qid, query, docid, label, doc = text.split("\t")
+        cand = RawCandidate(line, docid, doc, None, int(label) if label.isdigit() else label, "")
+        rows.setdefault(qid, RawQuery(line, qid, query, None, [])).candidates.append(cand)
+    with pytest.raises(LabelledSetError, match=re.escape("mine.tsv, line 2: candidate 'd2' of query 'q1': label must be")):
+        build_set(rows.values(), name="mine.tsv", content=data, errors=errors, resolver=UploadResolver("mine.tsv"), expected="rows")
+
+    rows["q1"].candidates[1].label = 0
+    labelled = build_set(rows.values(), name="mine.tsv", content=data, errors=ErrorLog("mine.tsv"), resolver=UploadResolver("mine.tsv"), expected="rows")
+    assert labelled.qrels == {"q1": {"d1": 2, "d2": 0}}
+    assert labelled.queries[0].candidates[0].text == "Nike red shoe"
