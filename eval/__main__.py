@@ -57,11 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluate a reranker on a labelled query set (JSONL/CSV/zip) with trec_eval-identical metrics.",
     )
     parser.add_argument("--data", required=True, help="labelled set: .jsonl, .csv, or .zip with one of them and images")
-    parser.add_argument("--model", default="default", help="'default' (embedded all-MiniLM-L6-v2), a checkpoint folder or hub id")
+    parser.add_argument(
+        "--model", default="default", help="'default' (embedded all-MiniLM-L6-v2), a checkpoint folder or hub id"
+    )
     parser.add_argument("--instruction", default=None, help="instruction for the model (default: the model's own)")
     parser.add_argument("--model-b", default=None, help="a second model to compare against (A/B)")
     parser.add_argument("--instruction-b", default=None, help="a second instruction to compare against (A/B)")
-    parser.add_argument("--k", type=_positive_int, default=10, help="cutoff for ndcg@k, ndcg_exp@k, recall@k (default 10)")
+    parser.add_argument(
+        "--k", type=_positive_int, default=10, help="cutoff for ndcg@k, ndcg_exp@k, recall@k (default 10)"
+    )
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--fresh", action="store_true", help=f"ignore OUT/{PARTIAL_NAME} and score every query again")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when available)")
@@ -97,7 +101,9 @@ def summary_table(result: EvalResult) -> str:
     names = list(report.metric_names)
     rows = [["system", *names]]
     for key, system in report.systems.items():
-        rows.append([key] + [f"{system.means[n]:.4f} [{system.ci95[n][0]:.3f}, {system.ci95[n][1]:.3f}]" for n in names])
+        rows.append(
+            [key] + [f"{system.means[n]:.4f} [{system.ci95[n][0]:.3f}, {system.ci95[n][1]:.3f}]" for n in names]
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -203,7 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
-        print(f"\ninterrupted; finished queries are kept in {partial}. Re-run the same command to continue.", file=sys.stderr)
+        print(
+            f"\ninterrupted; finished queries are kept in {partial}. Re-run the same command to continue.",
+            file=sys.stderr,
+        )
         return 130
     if bar is not None:
         bar.close()

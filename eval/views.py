@@ -110,7 +110,9 @@ def per_query_table(result: EvalResult) -> pd.DataFrame:
 MAX_CHART_QUERIES = 60
 
 
-def per_query_chart(result: EvalResult, metric: str | None = None, *, max_queries: int = MAX_CHART_QUERIES) -> alt.Chart:
+def per_query_chart(
+    result: EvalResult, metric: str | None = None, *, max_queries: int = MAX_CHART_QUERIES
+) -> alt.Chart:
     """Per-query values of ``metric`` (default ``ndcg@k``) for every system: one row per query, a dot per system.
 
     With more than ``max_queries`` queries, only the ``max_queries`` where model A does worst are drawn (the full
@@ -187,8 +189,10 @@ def calibration_frame(result: EvalResult) -> pd.DataFrame:
 def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> alt.LayerChart:
     """Fraction relevant (label >= 1) per score bin against the diagonal, with the band thresholds and best-F1 rule."""
     df = calibration_frame(result).dropna(subset=["fraction relevant"])
-    diagonal = alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})).mark_line(strokeDash=[4, 4], color="gray").encode(
-        x="x:Q", y="y:Q"
+    diagonal = (
+        alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="gray")
+        .encode(x="x:Q", y="y:Q")
     )
     base = alt.Chart(df).encode(
         x=alt.X("bin center:Q", scale=alt.Scale(domain=[0, 1]), title="score bin (P(yes))"),
@@ -200,7 +204,13 @@ def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> al
     # Dot area grows with the number of pairs in the bin: a bin of 2 pairs says little.
     dots = base.mark_circle(opacity=0.9).encode(
         size=alt.Size("pairs:Q", title="pairs in bin", scale=alt.Scale(range=[30, 400])),
-        tooltip=["system", "bin", "pairs", alt.Tooltip("fraction relevant:Q", format=".2f"), alt.Tooltip("mean label:Q", format=".2f")],
+        tooltip=[
+            "system",
+            "bin",
+            "pairs",
+            alt.Tooltip("fraction relevant:Q", format=".2f"),
+            alt.Tooltip("mean label:Q", format=".2f"),
+        ],
     )
     rules = [
         {"threshold": medium, "rule": f"medium band {medium:.2f}", "color": BAND_COLORS["medium"]},
@@ -213,11 +223,15 @@ def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> al
     rule_df = pd.DataFrame(rules)
     # Fixed colours (the dashboard's band colours) and a label along each rule: no second colour legend to confuse
     # with the systems'.
-    rule_chart = alt.Chart(rule_df).mark_rule(strokeWidth=2, strokeDash=[6, 3]).encode(
-        x="threshold:Q", color=alt.Color("color:N", scale=None, title=None), tooltip=["rule"]
+    rule_chart = (
+        alt.Chart(rule_df)
+        .mark_rule(strokeWidth=2, strokeDash=[6, 3])
+        .encode(x="threshold:Q", color=alt.Color("color:N", scale=None, title=None), tooltip=["rule"])
     )
-    labels = alt.Chart(rule_df).mark_text(angle=270, align="right", baseline="bottom", dx=-4, fontSize=11).encode(
-        x="threshold:Q", y=alt.value(0), text="rule:N", color=alt.Color("color:N", scale=None, title=None)
+    labels = (
+        alt.Chart(rule_df)
+        .mark_text(angle=270, align="right", baseline="bottom", dx=-4, fontSize=11)
+        .encode(x="threshold:Q", y=alt.value(0), text="rule:N", color=alt.Color("color:N", scale=None, title=None))
     )
     return alt.layer(diagonal, line, dots, rule_chart, labels).properties(height=320)
 

@@ -90,7 +90,10 @@ def test_bad_data_is_refused_with_file_and_line(tmp_path):
     bad.write_text('{"qid": "q1", "query": "x", "candidates": [{"docid": "d", "text": "y", "label": -2}]}\n')
     proc = _cli("--data", str(bad), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
-    assert f"error: {bad}, line 1: candidate 'd' (candidate 1) of query 'q1': label must be a non-negative integer, got -2." in proc.stderr
+    assert (
+        f"error: {bad}, line 1: candidate 'd' (candidate 1) of query 'q1': label must be a non-negative integer, got -2."
+        in proc.stderr
+    )
     assert "Traceback" not in proc.stderr
 
 

@@ -74,7 +74,21 @@ def test_model_b_compares_two_models(tiny_vlm, tmp_path, capsys):
     from eval.__main__ import main
 
     out = tmp_path / "ab"
-    code = main(["--data", str(ROOT / "eval/data/passages.csv"), "--model", "default", "--model-b", str(tiny_vlm), "--out", str(out), "--quiet", "--device", "cpu"])
+    code = main(
+        [
+            "--data",
+            str(ROOT / "eval/data/passages.csv"),
+            "--model",
+            "default",
+            "--model-b",
+            str(tiny_vlm),
+            "--out",
+            str(out),
+            "--quiet",
+            "--device",
+            "cpu",
+        ]
+    )
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["settings"]["systems"]["model"]["model"] == "default"

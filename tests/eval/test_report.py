@@ -61,5 +61,7 @@ def test_bad_segments_are_refused(result):
     a, b = result.report.systems["model"], result.report.systems["model_b"]
     with pytest.raises(ValueError, match=re.escape("qids ['nope'] are not in the report of 'model'")):
         a.restricted(["web-01", "nope"])
-    with pytest.raises(ValueError, match=re.escape("cannot compare 'model' and 'model_b': they cover different queries")):
+    with pytest.raises(
+        ValueError, match=re.escape("cannot compare 'model' and 'model_b': they cover different queries")
+    ):
         compare(a.restricted(["web-01"]), b)

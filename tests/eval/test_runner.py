@@ -76,7 +76,15 @@ def test_output_files(tmp_path, passages, overlap_scorer):
     result = evaluate_set(passages, overlap_scorer, compare=True, instruction_b="reverse")
     written = write_outputs(result, tmp_path)
     assert sorted(written) == sorted(
-        ["run.trec", "run_b.trec", "run_bm25.trec", "run_input_order.trec", "qrels.txt", "metrics.json", "per_query.csv"]
+        [
+            "run.trec",
+            "run_b.trec",
+            "run_bm25.trec",
+            "run_input_order.trec",
+            "qrels.txt",
+            "metrics.json",
+            "per_query.csv",
+        ]
     )
     lines = (tmp_path / "run.trec").read_text().splitlines()
     assert len(lines) == passages.n_pairs
