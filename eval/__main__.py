@@ -33,7 +33,7 @@ from eval.outputs import write_outputs
 from eval.report import Report
 from eval.resume import PARTIAL_NAME
 from eval.runner import EvalResult, evaluate_set
-from eval.scoring import CHUNK_PAIRS
+from eval.scoring import CHUNK_PAIRS, language_warnings
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
 from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY
 from lychee.validation import positive_int, unit_float
@@ -220,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Use a VLM reranker checkpoint to compare instructions.",
             args.model,
         )
+    for note in language_warnings(labelled, [s for s in (scorer, scorer_b) if s is not None]):
+        logger.warning("warning: %s", note)
     out = Path(args.out)
     partial = out / PARTIAL_NAME
     if args.fresh and partial.exists():
