@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
+from lychee.items import Item
 from lychee.ui import batch, render
 from lychee.ui.models import get_scorer
 from lychee.ui.progress import run_with_progress
@@ -45,6 +46,7 @@ class BatchResult:
     query_image: Image.Image | None = None
     query_image_name: str | None = None
     notes: list[str] = field(default_factory=list)
+    query: Item | None = field(default=None, repr=False)  # as scored: the A/B scores B on it, labelling saves it
 
     def table(self, settings: Settings) -> pd.DataFrame:
         return batch.results_table(
@@ -167,6 +169,7 @@ def run_batch(
         seconds=time.perf_counter() - start,
         query_image=thumb,
         query_image_name=q_name,
+        query=query,
     )
     st.session_state[RESULT_KEY] = result
     return result
