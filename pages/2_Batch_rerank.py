@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee import ui
-from lychee.ui import batch, batch_ab, batch_view
+from lychee.ui import batch, batch_ab, batch_label, batch_view
 
 settings = ui.sidebar()
 
@@ -76,5 +76,6 @@ if result is not None:
     st.divider()
     batch_view.render_result(result, settings)
     batch_ab.render(result, settings)
+    batch_label.render(result, settings)
 else:
     st.info("The example query and titles are ready: click **Rerank** to see them reordered.")

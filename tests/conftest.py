@@ -15,3 +15,12 @@ def default_scorer():
     from lychee import load_scorer
 
     return load_scorer("default", device="cpu")
+
+
+@pytest.fixture(autouse=True)
+def workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Labelled sets and the run store of every test live in a fresh temporary folder, never in the repo's data/."""
+    base = tmp_path_factory.mktemp("workspace")
+    monkeypatch.setenv("LYCHEE_SETS_DIR", str(base / "sets"))
+    monkeypatch.setenv("LYCHEE_RUNS_DB", str(base / "runs.sqlite"))
+    return base
