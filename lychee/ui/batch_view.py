@@ -15,6 +15,7 @@ import streamlit as st
 from PIL import Image
 
 from lychee.items import Item
+from lychee.language import language_warning
 from lychee.ui import batch, render
 from lychee.ui.models import get_scorer
 from lychee.ui.progress import run_with_progress
@@ -45,6 +46,7 @@ class BatchResult:
     seconds: float
     query_image: Image.Image | None = None
     query_image_name: str | None = None
+    #: Warnings about the result itself (e.g. titles in a language the model does not read well), shown with it.
     notes: list[str] = field(default_factory=list)
     query: Item | None = field(default=None, repr=False)  # as scored: the A/B scores B on it, labelling saves it
 
@@ -171,6 +173,11 @@ def run_batch(
         query_image_name=q_name,
         query=query,
     )
+    note = language_warning(
+        scorer.capabilities.languages, scorer.name, [query.text, *titles.titles], what="the query and titles"
+    )
+    if note:
+        result.notes.append(note)
     st.session_state[RESULT_KEY] = result
     return result
 
@@ -180,6 +187,8 @@ def render_result(result: BatchResult, settings: Settings) -> None:
     if result.model != settings.model or result.instruction != settings.instruction:
         st.info("The model or instruction changed since these results were computed. Click **Rerank** to update them.")
     df = result.table(settings)
+    for note in result.notes:
+        st.warning(note, icon=":material/translate:")
 
     unit = "row" if result.source.startswith("CSV") else "line"
     if result.blank_skipped:
