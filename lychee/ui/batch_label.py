@@ -65,11 +65,11 @@ def _png(image: Any) -> bytes | None:
 
 
 def grading_frame(result: BatchResult, grades: list[int | None]) -> pd.DataFrame:
-    """The table the analyst grades: A's order, with ``rank, title, score, grade`` and the input position as index."""
+    """The table the analyst grades: A's order, with ``rank_a, title, score, grade`` and the input position as index."""
     order = rank_order(result.scores, result.log_odds)
     return pd.DataFrame(
         {
-            "rank": [r for r, _ in enumerate(order, start=1)],
+            "rank_a": list(range(1, len(order) + 1)),
             "title": [result.titles[i] for i in order],
             "score": [float(result.scores[i]) for i in order],
             "grade": pd.array([grades[i] for i in order], dtype="Int64"),
@@ -102,9 +102,9 @@ def render(result: BatchResult, settings: Settings) -> None:
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * len(result.titles), 560),
-        disabled=["rank", "title", "score"],
+        disabled=["rank_a", "title", "score"],
         column_config={
-            "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
+            "rank_a": st.column_config.NumberColumn("Rank", format="%d", width="small"),
             "title": st.column_config.TextColumn("Title"),
             "score": st.column_config.NumberColumn("P(yes)", format="%.3f", width="small"),
             "grade": st.column_config.SelectboxColumn(
