@@ -101,7 +101,7 @@ class ABResult:
 def controls(settings: Settings) -> ABChoice | None:
     """The A/B toggle and B's set-up (drawn above the batch form); ``None`` while the A/B is off."""
     on = st.toggle(
-        "A/B: rerank the same titles a second way (B) and compare",
+        "A/B: score the same titles a second way (B) and compare",
         help="A is the sidebar's model and instruction. B changes one of them; both rankings are shown side by side.",
         **bind("batch_ab", False),
     )
