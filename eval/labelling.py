@@ -1,4 +1,4 @@
-"""Grade a query's titles and save them into a labelled set: JSONL in the evaluation format (see :mod:`eval.data`).
+"""Grade a query's titles and save them into a labelled set: JSONL in the evaluation format (see :mod:`eval.loader`).
 
 Sets saved here live in :func:`eval.workspace.sets_dir` (``$LYCHEE_SETS_DIR``, default ``data/sets``). A save:
 
@@ -7,7 +7,7 @@ Sets saved here live in :func:`eval.workspace.sets_dir` (``$LYCHEE_SETS_DIR``, d
 * refuses to overwrite a query that is already in the set (same query id, or the same query text and image) unless
   ``replace=True`` — the page asks the analyst first;
 * writes the whole new file to a temporary file in the same folder, loads it back through
-  :func:`eval.data.load_labelled_set`, and only then renames it over the set (``os.replace``, atomic on one file
+  :func:`eval.loader.load_labelled_set`, and only then renames it over the set (``os.replace``, atomic on one file
   system), so a set is never half written and always reloads;
 * holds an exclusive lock on the set (``fcntl.flock`` on a hidden ``.<name>.lock`` file) from reading to renaming, so
   two sessions saving into the same set at once both land.
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from eval.data import FORMATS, load_labelled_set
+from eval.loader import FORMATS, load_labelled_set
 from eval.workspace import sets_dir
 
 GRADES = (0, 1, 2, 3)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eval import stats
-from eval.runstore import Run
+from eval.runstore import RunRecord
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,8 @@ class RunComparison:
         counts: ``{"wins", "ties", "losses"}`` of B against A.
     """
 
-    run_a: Run
-    run_b: Run
+    run_a: RunRecord
+    run_b: RunRecord
     system_a: str
     system_b: str
     metric: str
@@ -63,7 +63,9 @@ class RunComparison:
         return [{"qid": q, "a": a, "b": b, "b - a": b - a} for q, a, b in zip(self.qids, self.values_a, self.values_b)]
 
 
-def shared_metrics(run_a: Run, run_b: Run, *, system_a: str = "model", system_b: str = "model") -> list[str]:
+def shared_metrics(
+    run_a: RunRecord, run_b: RunRecord, *, system_a: str = "model", system_b: str = "model"
+) -> list[str]:
     """Metrics both systems have per-query values for, in A's order (runs with another k share fewer)."""
     a = run_a.per_query.get(system_a, {})
     b = run_b.per_query.get(system_b, {})
@@ -71,8 +73,8 @@ def shared_metrics(run_a: Run, run_b: Run, *, system_a: str = "model", system_b:
 
 
 def compare_runs(
-    run_a: Run,
-    run_b: Run,
+    run_a: RunRecord,
+    run_b: RunRecord,
     *,
     metric: str = "ndcg@10",
     system_a: str = "model",

@@ -17,7 +17,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from eval.runstore import MAIN_METRIC, Run, RunNotFoundError, RunStore, RunStoreError
+from eval.runstore import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
 
 
 def _run_id(text: str) -> int:
@@ -64,7 +64,7 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def list_text(runs: list[Run]) -> str:
+def list_text(runs: list[RunRecord]) -> str:
     """The printed table of ``list``: id, created, set, model, instruction, k, ndcg@10, queries."""
     rows = [["id", "created", "set", "model", "instruction", "k", MAIN_METRIC, "queries"]]
     for r in runs:
@@ -83,7 +83,7 @@ def list_text(runs: list[Run]) -> str:
     return _table(rows)
 
 
-def show_text(run: Run) -> str:
+def show_text(run: RunRecord) -> str:
     """The printed form of ``show``: the run's settings, each system's metrics, and per-query values."""
     out = [
         f"run {run.id} — recorded {run.created} from the {run.source}",
@@ -110,7 +110,7 @@ def show_text(run: Run) -> str:
     return "\n".join(out)
 
 
-def _show_json(run: Run) -> str:
+def _show_json(run: RunRecord) -> str:
     obj = run.summary()
     obj["metrics"] = {
         s: {m: {"mean": v[0], "ci95": [v[1], v[2]]} for m, v in by_metric.items()}

@@ -92,14 +92,14 @@ class RunNotFoundError(ValueError):
 
 
 @dataclass(frozen=True)
-class Run:
+class RunRecord:
     """One recorded evaluation.
 
     Attributes:
         id, created: the run's id and when it was recorded (ISO 8601, UTC).
         set_name: the set as it was named (a path as typed, or an upload's file name).
         set_path: the set file's absolute path, or ``None`` for an upload.
-        set_hash: sha256 of the set's bytes and images (:attr:`eval.data.LabelledSet.content_hash`).
+        set_hash: sha256 of the set's bytes and images (:attr:`eval.labelled.LabelledSet.content_hash`).
         model, instruction: system A (the instruction as the model read it).
         model_b, instruction_b: system B of an A/B run, else ``None``.
         k, n_queries, output_dir, source: the cutoff, the set's size, where the files went, ``cli``/``page``.
@@ -323,7 +323,7 @@ class RunStore:
             )
         return run_id
 
-    def delete(self, run_id: int) -> Run:
+    def delete(self, run_id: int) -> RunRecord:
         """Delete a run with its metrics and per-query values; returns what was deleted.
 
         Raises:
@@ -337,8 +337,8 @@ class RunStore:
         return run
 
     # --- reading ----------------------------------------------------------------------------------------------------
-    def list(self, *, of_set: str | None = None) -> list[Run]:
-        """Every run, newest first, optionally only those of one set (:attr:`Run.set`); an absent store is empty.
+    def list(self, *, of_set: str | None = None) -> list[RunRecord]:
+        """Every run, newest first, optionally only those of one set (:attr:`RunRecord.set`); an absent store is empty.
 
         Raises:
             RunStoreError: the store cannot be read.
@@ -353,14 +353,14 @@ class RunStore:
                 f"AND m.metric = ?) FROM runs ORDER BY id DESC",
                 (MAIN_METRIC,),
             ).fetchall()
-        runs = [Run(*r[:-1], main=r[-1]) for r in rows]
+        runs = [RunRecord(*r[:-1], main=r[-1]) for r in rows]
         return [r for r in runs if of_set is None or r.set == of_set]
 
     def sets(self) -> list[str]:
-        """The sets that have runs (:attr:`Run.set`), in order of first appearance (newest first)."""
+        """The sets that have runs (:attr:`RunRecord.set`), in order of first appearance (newest first)."""
         return list(dict.fromkeys(r.set for r in self.list()))
 
-    def get(self, run_id: int, *, full: bool = True) -> Run:
+    def get(self, run_id: int, *, full: bool = True) -> RunRecord:
         """One run with its metrics, per-query values and details (``full=False``: the summary only).
 
         Raises:
@@ -397,7 +397,7 @@ class RunStore:
             main = conn.execute(
                 "SELECT mean FROM metrics WHERE run_id = ? AND system = 'model' AND metric = ?", (run_id, MAIN_METRIC)
             ).fetchone()
-        return Run(
+        return RunRecord(
             *row[:-1],
             main=None if main is None else main[0],
             metrics=metrics,
@@ -432,7 +432,7 @@ def record_evaluation(
 __all__ = [
     "MAIN_METRIC",
     "SCHEMA_VERSION",
-    "Run",
+    "RunRecord",
     "RunNotFoundError",
     "RunStore",
     "RunStoreError",

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from eval.run_compare import RunComparison, compare_runs, shared_metrics
-from eval.runstore import MAIN_METRIC, Run, RunStore, RunStoreError
+from eval.runstore import MAIN_METRIC, RunRecord, RunStore, RunStoreError
 from lychee.ui.state import bind
 
 ALL_SETS = "__all__"
@@ -29,7 +29,7 @@ def set_label(key: str) -> str:
     return f"{path.name} — {path.parent}" if path.is_absolute() else f"{key} (upload)"
 
 
-def run_label(run: Run) -> str:
+def run_label(run: RunRecord) -> str:
     """``#3 · 2026-05-01 12:00 · default · ndcg@10 0.8297``."""
     when = run.created.replace("T", " ")[:16]
     main = "" if run.main is None else f" · {MAIN_METRIC} {run.main:.4f}"
@@ -37,7 +37,7 @@ def run_label(run: Run) -> str:
     return f"#{run.id} · {when} · {run.model}{ab}{main}"
 
 
-def runs_table(runs: list[Run]) -> pd.DataFrame:
+def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
     """One row per run: id, created, set, model, instruction, B's, k, ndcg@10, queries, source, output folder."""
     rows = [
         {
@@ -81,7 +81,7 @@ def comparison_chart(comparison: RunComparison) -> alt.Chart:
     )
 
 
-def load_runs(store: RunStore) -> list[Run] | None:
+def load_runs(store: RunStore) -> list[RunRecord] | None:
     """Every run, or ``None`` after showing the store's problem (locked, corrupt...)."""
     try:
         return store.list()
@@ -90,7 +90,7 @@ def load_runs(store: RunStore) -> list[Run] | None:
         return None
 
 
-def pick_set(runs: list[Run]) -> str:
+def pick_set(runs: list[RunRecord]) -> str:
     sets = list(dict.fromkeys(r.set for r in runs))
     options = [ALL_SETS, *sets]
     if st.session_state.get("runs_set") not in options:
@@ -98,7 +98,7 @@ def pick_set(runs: list[Run]) -> str:
     return st.selectbox("Set", options, format_func=set_label, **bind("runs_set", ALL_SETS))
 
 
-def default_baseline(runs: list[Run]) -> Run:
+def default_baseline(runs: list[RunRecord]) -> RunRecord:
     """The run A starts on: the one before the newest run of the newest set with two runs (else the newest run)."""
     for newest in runs:
         older = [r for r in runs if r.set == newest.set and r.id != newest.id]
@@ -107,7 +107,7 @@ def default_baseline(runs: list[Run]) -> Run:
     return runs[0]
 
 
-def _pick_run(label: str, key: str, runs: list[Run], default: Run) -> Run:
+def _pick_run(label: str, key: str, runs: list[RunRecord], default: RunRecord) -> RunRecord:
     by_id = {r.id: r for r in runs}
     if st.session_state.get(key) not in by_id:
         st.session_state[key] = default.id
@@ -115,7 +115,7 @@ def _pick_run(label: str, key: str, runs: list[Run], default: Run) -> Run:
     return by_id[chosen]
 
 
-def _pick_system(run: Run, key: str, column: Any) -> str:
+def _pick_system(run: RunRecord, key: str, column: Any) -> str:
     if run.model_b is None:
         st.session_state[key] = "model"
         return "model"
@@ -130,7 +130,7 @@ def _pick_system(run: Run, key: str, column: Any) -> str:
     )
 
 
-def render_compare(store: RunStore, runs: list[Run], chosen_set: str) -> None:
+def render_compare(store: RunStore, runs: list[RunRecord], chosen_set: str) -> None:
     """Pick two runs of one set, then show their per-query comparison."""
     st.subheader("Compare two runs of the same set")
     pool = runs if chosen_set == ALL_SETS else [r for r in runs if r.set == chosen_set]
@@ -140,7 +140,7 @@ def render_compare(store: RunStore, runs: list[Run], chosen_set: str) -> None:
     same_set = [r for r in runs if r.set == run_a.set]
     if len(same_set) < 2 and run_a.model_b is None:
         st.info(
-            f"Run #{run_a.id} is the only run of {set_label(run_a.set)}. Evaluate that set again (another "
+            f"RunRecord #{run_a.id} is the only run of {set_label(run_a.set)}. Evaluate that set again (another "
             "instruction or model, or after labelling more queries) to compare two runs."
         )
         return

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from apphelpers import HOME, ROOT, errors, exceptions, make_app
 
-from eval.data import load_labelled_set, shipped_set_path
+from eval.labelled import shipped_set_path
+from eval.loader import load_labelled_set
 from eval.runner import evaluate_set
 from eval.runstore import RunStore
 from eval.stats import randomization_test, wins_ties_losses

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from eval import labelling
-from eval.data import load_labelled_set
 from eval.labelling import QueryExistsError, default_qid, list_sets, make_record, save_query, set_path
+from eval.loader import load_labelled_set
 from eval.workspace import sets_dir
 
 TITLES = ["Women's waterproof hiking boots", "Coffee mug", "Trail running shoes"]

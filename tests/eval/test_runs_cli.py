@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.data import load_labelled_set, shipped_set_path
+from eval.labelled import shipped_set_path
+from eval.loader import load_labelled_set
 from eval.runner import evaluate_set
 from eval.runstore import RunStore
 

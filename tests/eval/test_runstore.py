@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from eval.data import load_labelled_set, shipped_set_path
+from eval.labelled import shipped_set_path
+from eval.loader import load_labelled_set
 from eval.run_compare import compare_runs, shared_metrics
 from eval.runner import evaluate_set
 from eval.runstore import RunNotFoundError, RunStore, RunStoreError, record_evaluation
