@@ -127,12 +127,13 @@ def test_both_scores_and_bands_are_shown_and_downloads_hold_both(hand_made_ranki
     assert "Download A/B CSV" in labels and "Download A/B JSON" in labels
 
 
-def test_ab_results_survive_a_page_switch_and_go_when_rerun_without_ab(hand_made_rankings):
-    at = make_app(BATCH)
-    at.run()
+def test_ab_results_survive_a_page_switch_and_go_when_rerun_without_ab(hand_made_rankings, via_home):
+    at = via_home(BATCH)
     _ab_on(at, TITLES)
     before = _ab_table(at)
     at.switch_page(str(SINGLE)).run()
+    assert not at.exception, exceptions(at)
+    assert [t.value for t in at.title] == [":material/compare_arrows: Single-pair analysis"]
     at.switch_page(str(BATCH)).run()
     assert not at.exception, exceptions(at)
     pd.testing.assert_frame_equal(before, _ab_table(at))

@@ -64,12 +64,12 @@ def test_ungraded_titles_are_named_and_nothing_is_written(workspace):
     assert not (workspace / "sets" / "hiking.jsonl").exists()
 
 
-def test_grades_survive_a_page_switch():
-    at = make_app(BATCH)
-    at.run()
+def test_grades_survive_a_page_switch(via_home):
+    at = via_home(BATCH)
     _rerank(at)
     _grade(at, {TITLES[1]: 2})
     at.switch_page(str(SINGLE)).run()
+    assert [t.value for t in at.title] == [":material/compare_arrows: Single-pair analysis"]
     at.switch_page(str(BATCH)).run()
     assert not at.exception, exceptions(at)
     shown = at.data_editor(key=batch_label.EDITOR_KEY).value
