@@ -261,9 +261,14 @@ def slope_chart(df: pd.DataFrame, *, names: tuple[str, str] = ("A", "B")) -> alt
         rows.append({**common, "side": names[1], "rank": int(row.rank_b), "label": f"{row.rank_b}. {short[i]}"})
     data = pd.DataFrame(rows)
     n = len(df)
-    y = alt.Y("rank:Q", scale=alt.Scale(domain=[n + 0.5, 0.5]), axis=None)
+    # Ordinal ranks with a step height (px per rank): Streamlit squeezes a fixed-height layered chart otherwise.
+    y = alt.Y("rank:O", scale=alt.Scale(domain=list(range(1, n + 1))), axis=None)
     x = alt.X(
-        "side:N", sort=list(names), title=None, axis=alt.Axis(orient="top", labelAngle=0), scale=alt.Scale(padding=0.6)
+        "side:N",
+        sort=list(names),
+        title=None,
+        axis=alt.Axis(orient="top", labelAngle=0, labelLimit=420),
+        scale=alt.Scale(padding=1.0),
     )
     color = alt.Color(
         "direction:N",
@@ -284,7 +289,7 @@ def slope_chart(df: pd.DataFrame, *, names: tuple[str, str] = ("A", "B")) -> alt
         .mark_text(align="left", dx=8, fontSize=11)
         .encode(text="label:N", color=alt.value("#333"))
     )
-    return alt.layer(lines, dots, left, right).properties(height=max(160, 22 * n))
+    return alt.layer(lines, dots, left, right).properties(height=alt.Step(24), width=900)
 
 
 def render(a: BatchResult, settings: Settings) -> None:
@@ -351,7 +356,7 @@ def render(a: BatchResult, settings: Settings) -> None:
         on_click="ignore",
     )
     st.markdown("**Rank moves from A to B**")
-    st.altair_chart(slope_chart(df, names=(name_a, name_b)), width="stretch")
+    st.altair_chart(slope_chart(df, names=(name_a, name_b)), width="content")
 
 
 def _short(text: str, limit: int = 100) -> str:
@@ -367,7 +372,9 @@ def _display(df: pd.DataFrame) -> pd.DataFrame:
 
 def _columns(name_a: str, name_b: str) -> dict[str, Any]:
     def score(label: str) -> Any:
-        return st.column_config.ProgressColumn(label, min_value=0.0, max_value=1.0, format="%.3f", width="small")
+        return st.column_config.ProgressColumn(
+            label, min_value=0.0, max_value=1.0, format="%.3f", width="small", color="blue"
+        )
 
     return {
         "rank_a": st.column_config.NumberColumn("Rank A", format="%d", width="small", help=name_a),

@@ -77,7 +77,8 @@ def comparison_chart(comparison: RunComparison) -> alt.Chart:
             ),
             tooltip=["qid", alt.Tooltip("a:Q", format=".4f"), alt.Tooltip("b:Q", format=".4f"), "b - a"],
         )
-        .properties(height=max(160, 22 * len(df)))
+        # A step height (px per query): Streamlit's stretch mode squeezes a fixed-height chart.
+        .properties(height=alt.Step(22))
     )
 
 
