@@ -30,7 +30,7 @@ from eval.report import Report
 from eval.resume import PARTIAL_NAME
 from eval.runner import EvalResult, evaluate_set
 from eval.runstore import record_evaluation
-from eval.scoring import CHUNK_PAIRS
+from eval.scoring import CHUNK_PAIRS, language_warnings
 from lychee.validation import positive_int, unit_float
 
 logger = logging.getLogger("eval")
@@ -171,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Use a VLM reranker checkpoint to compare instructions.",
             args.model,
         )
+    for note in language_warnings(labelled, [s for s in (scorer, scorer_b) if s is not None]):
+        logger.warning("warning: %s", note)
     out = Path(args.out)
     partial = out / PARTIAL_NAME
     if args.fresh and partial.exists():

@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from eval.labelled import LabelledQuery, LabelledSet
 from eval.resume import PartialFile, fingerprint
 from eval.systems import System
+from lychee.contract import Scorer
 from lychee.items import Item
+from lychee.language import language_warning
 from lychee.results import ProgressCallback
 from lychee.validation import positive_int
 
@@ -38,6 +40,20 @@ def check_modalities(labelled: LabelledSet, systems: Sequence[System]) -> None:
                 "Use a Qwen2.5-VL (Lychee-rerank-mm) or Qwen3-VL reranker checkpoint: `--model /path/to/checkpoint` "
                 "on the command line, or the model picker in the dashboard's sidebar."
             )
+
+
+def language_warnings(labelled: LabelledSet, scorers: Sequence[Scorer]) -> list[str]:
+    """Warnings for the scorers whose model does not read the language most of the set is written in.
+
+    The run still happens (the baselines are informative), but the model's numbers mean little.
+    """
+    texts = labelled.texts()
+    notes = []
+    for scorer in scorers:
+        note = language_warning(scorer.capabilities.languages, scorer.name, texts, what=f"the set {labelled.name}")
+        if note and note not in notes:
+            notes.append(note)
+    return notes
 
 
 def chunk_queries(queries: Sequence[LabelledQuery], chunk_pairs: int) -> list[list[LabelledQuery]]:

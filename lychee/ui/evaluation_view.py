@@ -20,6 +20,7 @@ from eval.loader import load_labelled_set
 from eval.outputs import output_files
 from eval.runner import EvalResult, evaluate_set
 from eval.runstore import record_evaluation
+from eval.scoring import language_warnings
 from eval.workspace import sets_dir
 from lychee.ui.models import get_scorer
 from lychee.ui.progress import run_with_progress
@@ -27,6 +28,7 @@ from lychee.ui.settings import Settings
 from lychee.ui.state import bind
 
 RESULT_KEY = "eval_result"
+LANGUAGE_NOTES_KEY = "eval_language_notes"  # warnings about the language of the set evaluated last
 UPLOAD_KEY = "eval_upload_data"  # {"name": str, "data": bytes}: the uploaded set, kept across page switches
 UPLOADER_KEY = "eval_upload"
 DEFAULT_SET = "passages.csv"
@@ -189,6 +191,7 @@ def run_evaluation(
     if not ok:
         return None
     st.session_state[RESULT_KEY] = result
+    st.session_state[LANGUAGE_NOTES_KEY] = language_warnings(labelled, [scorer])
     _record(result, choice)
     return result
 
@@ -208,6 +211,8 @@ def render_result(result: EvalResult, settings: Settings) -> None:
     """Draw the metric cards, tables, charts and downloads of ``result``."""
     report = result.report
     st.subheader(f"{result.labelled.name}: {report.n_queries} queries, {report.n_pairs} pairs")
+    for note in st.session_state.get(LANGUAGE_NOTES_KEY, []):
+        st.warning(note, icon=":material/translate:")
     n_none = report.n_queries_without_relevant
     if n_none:
         st.caption(
