@@ -7,16 +7,21 @@ it is still there after visiting another page.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 from eval import views
 from eval.labelled import SHIPPED_SETS, LabelledSet, shipped_set_path
+from eval.labelling import list_sets
 from eval.loader import load_labelled_set
 from eval.outputs import output_files
 from eval.runner import EvalResult, evaluate_set
+from eval.runstore import record_evaluation
 from eval.scoring import language_warnings
+from eval.workspace import sets_dir
 from lychee.ui.models import get_scorer
 from lychee.ui.progress import run_with_progress
 from lychee.ui.settings import Settings
@@ -31,10 +36,34 @@ DEFAULT_SET = "passages.csv"
 
 @dataclass(frozen=True)
 class SetChoice:
-    """Which labelled set the user picked: a shipped one by name, or the upload kept in session state."""
+    """Which labelled set the user picked: a shipped one by name, a saved one by path, or the upload kept in session
+    state."""
 
-    source: str  # "shipped" or "upload"
-    set_name: str | None = None
+    source: str  # "shipped", "saved" or "upload"
+    set_name: str | None = None  # the shipped set's name, or the saved set's path
+
+    def path(self) -> Path | None:
+        """The set's file (``None`` for an upload), as recorded in the run history."""
+        if self.source == "shipped" and self.set_name is not None:
+            return shipped_set_path(self.set_name)
+        if self.source == "saved" and self.set_name is not None:
+            return Path(self.set_name)
+        return None
+
+
+SOURCES = {
+    "shipped": "A shipped sample set",
+    "saved": "Saved sets (labelled on Batch rerank)",
+    "upload": "Upload a set",
+}
+
+
+def saved_set_name(path: Path) -> str:
+    """How a saved set is named on the page: relative to the current folder when inside it, else its full path."""
+    try:
+        return str(path.resolve().relative_to(Path(os.getcwd()).resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _on_upload() -> None:
@@ -46,14 +75,16 @@ def _on_upload() -> None:
 
 
 def set_picker() -> SetChoice:
-    """The "shipped or upload" choice, with the shipped-set select box or the uploader."""
+    """The "shipped, saved or upload" choice, with the set's select box or the uploader."""
     source = st.radio(
         "Labelled set",
-        ["shipped", "upload"],
-        format_func={"shipped": "A shipped sample set", "upload": "Upload a set"}.__getitem__,
+        list(SOURCES),
+        format_func=SOURCES.__getitem__,
         horizontal=True,
         **bind("eval_source", "shipped"),
     )
+    if source == "saved":
+        return _saved_picker()
     if source == "shipped":
         set_name = st.selectbox(
             "Sample set",
@@ -77,11 +108,40 @@ def set_picker() -> SetChoice:
     return SetChoice("upload")
 
 
+def _saved_picker() -> SetChoice:
+    folder = sets_dir()
+    paths = [str(p) for p in list_sets(folder)]
+    if not paths:
+        st.info(
+            f"No saved sets yet in `{folder}`. On **Batch rerank**, grade the titles under *Label these results* and "
+            "click **Save to set**; the set appears here."
+        )
+        return SetChoice("saved")
+    if st.session_state.get("eval_saved_set") not in paths:
+        st.session_state["eval_saved_set"] = paths[0]
+    chosen = st.selectbox(
+        "Saved set",
+        paths,
+        format_func=lambda p: saved_set_name(Path(p)),
+        help=f"Labelled sets in `{folder}` (LYCHEE_SETS_DIR).",
+        **bind("eval_saved_set", paths[0]),
+    )
+    return SetChoice("saved", chosen)
+
+
 def read_set(choice: SetChoice) -> LabelledSet | None:
     """The chosen set, read and validated; ``None`` after showing what is wrong (the loader names file and line)."""
     try:
         if choice.source == "shipped":
             return load_labelled_set(shipped_set_path(choice.set_name), name=f"eval/data/{choice.set_name}")
+        if choice.source == "saved":
+            if choice.set_name is None:
+                st.error(
+                    "No saved set to evaluate: save graded titles on the Batch rerank page, or pick another source."
+                )
+                return None
+            path = Path(choice.set_name)
+            return load_labelled_set(path, name=saved_set_name(path))
         upload = st.session_state.get(UPLOAD_KEY)
         if upload is None:
             st.error("No file uploaded: upload a JSONL, CSV or ZIP labelled set above, or choose a shipped set.")
@@ -132,7 +192,19 @@ def run_evaluation(
         return None
     st.session_state[RESULT_KEY] = result
     st.session_state[LANGUAGE_NOTES_KEY] = language_warnings(labelled, [scorer])
+    _record(result, choice)
     return result
+
+
+def _record(result: EvalResult, choice: SetChoice) -> None:
+    """Add the run to the run history; a store problem is a warning, never a lost evaluation."""
+    run_id, problem = record_evaluation(
+        result.metrics, set_name=result.labelled.name, set_path=choice.path(), output_dir=None, source="page"
+    )
+    if problem:
+        st.warning(problem)
+    else:
+        st.caption(f"Recorded as run #{run_id} in the run history: compare it with earlier runs on the **Runs** page.")
 
 
 def render_result(result: EvalResult, settings: Settings) -> None:
@@ -192,4 +264,13 @@ def _downloads(result: EvalResult) -> None:
     d4.download_button("qrels.txt", files["qrels.txt"], file_name="qrels.txt", mime="text/plain", key="eval_dl_qrels")
 
 
-__all__ = ["RESULT_KEY", "SetChoice", "read_set", "render_result", "run_evaluation", "set_picker"]
+__all__ = [
+    "RESULT_KEY",
+    "SOURCES",
+    "SetChoice",
+    "read_set",
+    "render_result",
+    "run_evaluation",
+    "saved_set_name",
+    "set_picker",
+]
