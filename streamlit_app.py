@@ -12,6 +12,8 @@ import streamlit as st
 
 import lychee
 from lychee import ui
+from lychee.scorers.remote import is_remote
+from lychee.ui import remote_picker
 
 ROOT = Path(__file__).parent
 PAGES = ROOT / "pages"
@@ -34,10 +36,16 @@ def home() -> None:
     if loaded is None:
         prompt = st.empty()
         with prompt.container():
-            st.info(
-                f"Model `{settings.model}` is not loaded. It loads on first use, or now with **Load model** "
-                "(a VLM reads all its weights: 2 bytes per parameter in bfloat16, about 16 GB for a 7-8 B model)."
-            )
+            if is_remote(settings.model):
+                st.info(
+                    f"Remote model `{settings.model}` is not connected yet. It connects on first use, or now with "
+                    "**Load model** (each endpoint is asked what it serves)."
+                )
+            else:
+                st.info(
+                    f"Model `{settings.model}` is not loaded. It loads on first use, or now with **Load model** "
+                    "(a VLM reads all its weights: 2 bytes per parameter in bfloat16, about 16 GB for a 7-8 B model)."
+                )
             clicked = st.button(
                 "Load model", type="primary", key="home_load", help="Load the model chosen in the sidebar."
             )
@@ -73,11 +81,23 @@ def _model_status(loaded: ui.LoadedModel) -> None:
         "Attention": "The attention implementation the model runs with.",
         "Weights": "Memory taken by the model's weights (parameters and buffers).",
     }
-    names = ["Device", "Dtype", "Attention", "Parameters", "Weights", "Process memory (RSS)", "CUDA allocated", "Modalities"]
+    names = [
+        "Device",
+        "Dtype",
+        "Attention",
+        "Parameters",
+        "Weights",
+        "Process memory (RSS)",
+        "CUDA allocated",
+        "Modalities",
+    ]
     for row in (names[:4], names[4:]):
         for col, name in zip(st.columns(4), row):
             col.metric(name, status[name], help=helps.get(name))
     info = loaded.scorer.info
+    remote = remote_picker.describe(info)
+    if remote is not None:
+        st.caption(remote)
     if info.score_formula:
         st.caption(f"Score formula: `{info.score_formula}`")
     for note in info.notes:
