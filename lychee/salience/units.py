@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
+from lychee.validation import positive_int
+
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _UNIT = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
 OCCLUSION_GREY = (128, 128, 128)
@@ -22,11 +24,10 @@ def segment(text: str, max_units: int | None = None) -> tuple[list[tuple[int, in
     Returns:
         The spans and whether words were grouped.
     """
+    positive_int(max_units, "max_units", allow_none=True, none_means="no limit")
     spans = [(m.start(), m.end()) for m in _UNIT.finditer(text)]
     if max_units is None or len(spans) <= max_units:
         return spans, False
-    if max_units < 1:
-        raise ValueError(f"max_units must be a positive integer or None, got {max_units}.")
     bounds = np.linspace(0, len(spans), max_units + 1).round().astype(int)
     grouped = [(spans[a][0], spans[b - 1][1]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
     return grouped, True
@@ -42,9 +43,8 @@ def remove_span(text: str, start: int, end: int) -> str:
 
 def grid_shape(image: Image.Image, cells: int) -> tuple[int, int]:
     """A (rows, cols) grid of about ``cells`` cells whose cells are close to square for this image's aspect ratio."""
+    positive_int(cells, "image_cells")
     w, h = image.size
-    if cells < 1:
-        raise ValueError(f"image_cells must be a positive integer, got {cells}.")
     cols = max(1, min(w, cells, int(round(np.sqrt(cells * w / h)))))
     rows = max(1, min(h, cells, int(round(cells / cols))))
     return rows, cols

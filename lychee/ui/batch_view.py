@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
+from lychee.language import language_warning
 from lychee.ui import batch, render
 from lychee.ui.models import get_scorer
 from lychee.ui.progress import run_with_progress
@@ -44,6 +45,7 @@ class BatchResult:
     seconds: float
     query_image: Image.Image | None = None
     query_image_name: str | None = None
+    #: Warnings about the result itself (e.g. titles in a language the model does not read well), shown with it.
     notes: list[str] = field(default_factory=list)
 
     def table(self, settings: Settings) -> pd.DataFrame:
@@ -168,6 +170,11 @@ def run_batch(
         query_image=thumb,
         query_image_name=q_name,
     )
+    note = language_warning(
+        scorer.capabilities.languages, scorer.name, [query.text, *titles.titles], what="the query and titles"
+    )
+    if note:
+        result.notes.append(note)
     st.session_state[RESULT_KEY] = result
     return result
 
@@ -177,6 +184,8 @@ def render_result(result: BatchResult, settings: Settings) -> None:
     if result.model != settings.model or result.instruction != settings.instruction:
         st.info("The model or instruction changed since these results were computed. Click **Rerank** to update them.")
     df = result.table(settings)
+    for note in result.notes:
+        st.warning(note, icon=":material/translate:")
 
     unit = "row" if result.source.startswith("CSV") else "line"
     if result.blank_skipped:

@@ -37,7 +37,7 @@ DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 
 MODEL_SOURCES = {
-    "default": "Embedded default (all-MiniLM-L6-v2, text only)",
+    "default": "Embedded default (all-MiniLM-L6-v2: English text only)",
     "checkpoint": "Checkpoint folder or hub id",
 }
 
@@ -220,8 +220,9 @@ def _model_section() -> None:
         key=widget_key("model_source"),
         on_change=_on_model_source,
         label_visibility="collapsed",
-        help="The embedded default needs no download and reads text only. Lychee-rerank-mm (Qwen2.5-VL) and "
-        "Qwen3-VL-Reranker checkpoints read text and images.",
+        help="The embedded default needs no download and reads English text only: on Chinese titles it ranks by "
+        "shared characters, not meaning. Lychee-rerank-mm (Qwen2.5-VL) and Qwen3-VL-Reranker checkpoints read "
+        "text and images in many languages, Chinese included.",
     )
     if ss["model_source"] == "checkpoint":
         ss[widget_key("model_path")] = ss["model_path"]

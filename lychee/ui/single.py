@@ -18,6 +18,7 @@ from PIL import Image
 
 from lychee.explanation import Explanation, ImageSalience
 from lychee.items import Item, load_image
+from lychee.language import language_warning
 from lychee.ui import render
 from lychee.ui.models import capabilities, get_scorer
 from lychee.ui.progress import run_with_progress
@@ -42,6 +43,8 @@ class SingleResult:
     document_image: Image.Image | None = None
     query_image_name: str | None = None
     document_image_name: str | None = None
+    #: A warning when the texts are mostly in a language the model does not read well.
+    language_note: str | None = None
 
 
 def make_item(text: str | None, image_bytes: bytes | None, *, name: str, image_name: str | None = None) -> Item:
@@ -202,6 +205,9 @@ def score_and_explain(
         document_image=document.image,
         query_image_name=q_name,
         document_image_name=d_name,
+        language_note=language_warning(
+            scorer.capabilities.languages, scorer.name, [query.text, document.text], what="the query and document"
+        ),
     )
     st.session_state[RESULT_KEY] = result
     return result
@@ -216,6 +222,8 @@ def render_result(result: SingleResult, settings: Settings) -> None:
             "The model or instruction changed since this result was computed. Click **Score and explain** to update it."
         )
 
+    if result.language_note:
+        st.warning(result.language_note, icon=":material/translate:")
     c1, c2, c3, c4 = st.columns([1.1, 1.1, 1, 1.4])
     c1.metric("P(yes)", f"{e.score:.3f}", help="Probability the model answers 'yes, relevant'.")
     with c2:

@@ -199,3 +199,15 @@ def test_results_survive_a_page_switch_and_bands_follow_new_thresholds():
 
     at.sidebar.slider(key="_w_bands").set_value((0.0, 0.01)).run()  # everything is now "strong"
     assert set(_table(at)["band"]) == {"🟢 strong"}
+
+
+def test_chinese_titles_on_the_english_default_get_a_language_warning_next_to_the_results():
+    at = make_app(BATCH)
+    at.run()
+    _rerank(at, "龟背竹 盆栽 大号 室内绿植\n机械键盘 青轴 87键\n办公桌 收纳盒 桌面整理", query="办公室绿植")
+    assert not at.exception, exceptions(at)
+    warnings = [w.value for w in at.warning]
+    assert any("Chinese" in w and "all-MiniLM-L6-v2" in w for w in warnings), warnings
+    # and none for English titles
+    _rerank(at, "hiking boots\nrain jacket")
+    assert not any("Chinese" in w.value for w in at.warning)

@@ -180,3 +180,13 @@ def test_result_and_inputs_survive_a_page_switch():
     assert not at.exception, exceptions(at)
     assert at.text_area(key="_w_single_query_text").value == "wool socks"
     assert {m.label: m.value for m in at.metric}["P(yes)"] == p_yes
+
+
+def test_a_chinese_pair_on_the_english_default_is_flagged():
+    at = make_app(SINGLE)
+    at.run()
+    _score(at, "办公室绿植", "龟背竹 盆栽 大号 室内绿植 客厅办公室")
+    assert not at.exception, exceptions(at)
+    assert any("Chinese" in w.value and "Qwen3-VL-Reranker" in w.value for w in at.warning)
+    _score(at, "red running shoes", "Nike red running shoe")
+    assert not any("Chinese" in w.value for w in at.warning)
