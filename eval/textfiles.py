@@ -2,7 +2,7 @@
 
 Every reader of :mod:`eval.trec` and :mod:`eval.records` streams its file through :func:`numbered_lines` (so a large
 BEIR corpus is never held as one string) and collects problems in a :class:`Problems`, which raises one
-:class:`~eval.data.LabelledSetError` listing them all: a file with any problem is refused as a whole, so nothing
+:class:`~eval.labelled.LabelledSetError` listing them all: a file with any problem is refused as a whole, so nothing
 half-read is evaluated.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from eval.data import LabelledSetError
+from eval.labelled import LabelledSetError
 
 # A file with a systematic problem (a wrong format) would otherwise produce one message per line; past this many,
 # reading stops and the message says so.
@@ -31,6 +31,10 @@ class Problems:
         """Record ``"<file>, line <n>: <message>"`` (``line`` 0: the file as a whole)."""
         self.messages.append(f"{file}, line {line}: {message}" if line else f"{file}: {message}")
 
+    def add_raw(self, message: str) -> None:
+        """Record a message that already names its file and line (e.g. from :func:`lychee.load_image`)."""
+        self.messages.append(message)
+
     @property
     def full(self) -> bool:
         return len(self.messages) >= MAX_PROBLEMS
@@ -39,7 +43,7 @@ class Problems:
         return bool(self.messages)
 
     def raise_if_any(self) -> None:
-        """Raise :class:`~eval.data.LabelledSetError` listing every problem, if there is one."""
+        """Raise :class:`~eval.labelled.LabelledSetError` listing every problem, if there is one."""
         if not self.messages:
             return
         messages = list(self.messages)

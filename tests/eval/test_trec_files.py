@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.data import LabelledSetError
+from eval.labelled import LabelledSetError
 from eval.records import read_records, read_segments
 from eval.textfiles import Problems
 from eval.trec import read_qrels, read_run
