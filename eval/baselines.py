@@ -72,6 +72,13 @@ def tokenize(text: str | None) -> list[str]:
     return tokens
 
 
+def baseline_descriptions(labelled: LabelledSet) -> dict[str, dict[str, str]]:
+    """:data:`BASELINE_DESCRIPTIONS`, with ``input_order`` described as the first-stage run when the set has one."""
+    if labelled.first_stage is None:
+        return dict(BASELINE_DESCRIPTIONS)
+    return {**BASELINE_DESCRIPTIONS, "input_order": {"baseline": f"the first stage: {labelled.first_stage}"}}
+
+
 def input_order_run(labelled: LabelledSet) -> dict[str, dict[str, float]]:
     """The file's candidate order as a run: the i-th of n candidates scores ``n - i``."""
     return {q.qid: {c.docid: float(len(q.candidates) - i) for i, c in enumerate(q.candidates)} for q in labelled.queries}
@@ -99,4 +106,4 @@ def bm25_run(labelled: LabelledSet, *, k1: float = BM25_K1, b: float = BM25_B) -
     return run
 
 
-__all__ = ["BASELINES", "BASELINE_DESCRIPTIONS", "bm25_run", "input_order_run", "tokenize"]
+__all__ = ["BASELINES", "BASELINE_DESCRIPTIONS", "baseline_descriptions", "bm25_run", "input_order_run", "tokenize"]

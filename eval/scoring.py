@@ -94,7 +94,7 @@ def _score_chunk(
         try:
             values = system.scorer.score(query, docs, system.instruction, progress=step if len(chunk) == 1 else None)
         except ValueError as exc:
-            raise ValueError(f"{labelled.name}, line {q.line}: query {q.qid!r} ({system.key}): {exc}") from exc
+            raise ValueError(f"{labelled.where(q)}: query {q.qid!r} ({system.key}): {exc}") from exc
         if len(values) != len(docs):
             raise ValueError(
                 f"scorer {system.scorer.name!r} returned {len(values)} scores for {len(docs)} "

@@ -12,7 +12,7 @@ ir_measures = pytest.importorskip("ir_measures")
 from ir_measures import Judged, P, R, nDCG
 
 from eval.metrics import evaluate, judged_at_k
-from eval.runner import run_trec_text
+from eval.outputs import run_trec_text
 from eval.trec import read_qrels
 
 
