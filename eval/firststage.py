@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from eval.labelled import Candidate, ImageRef, LabelledQuery, LabelledSet
@@ -47,6 +47,7 @@ def load_collection(
     segments: str | Path | None = None,
     name: str | None = None,
     image_resolver: type[ImageResolver] = FolderResolver,
+    display: Callable[[Path], str] = str,
 ) -> LabelledSet:
     """Read qrels, documents, queries (and a first-stage run, a segments file) into a labelled set.
 
@@ -60,6 +61,7 @@ def load_collection(
         name: the set's name in messages and metrics.json (default: the qrels path).
         image_resolver: how image paths are turned into images (a :class:`~eval.loader.ImageResolver` class taking
             ``(folder, display)``).
+        display: how messages call each file (default its path; an upload names the archive instead).
 
     Returns:
         The :class:`~eval.labelled.LabelledSet`; ``notes`` says what was skipped or read leniently.
@@ -71,22 +73,25 @@ def load_collection(
     if run is None and top_k is not None:
         raise ValueError(f"top_k={top_k!r} needs a first-stage run: pass run=... (--run), or leave top_k unset.")
     top_k = positive_int(DEFAULT_TOP_K if top_k is None else top_k, "top_k") if run is not None else None
-    name = name or str(qrels)
+    name = name or display(Path(qrels))
     problems = Problems(name)
-    judged = read_qrels(qrels, problems)
-    first_stage = read_run(run, problems) if run is not None else None
-    segment_of, segments_sha = read_segments(segments, problems) if segments is not None else ({}, "")
+    judged = read_qrels(qrels, problems, name=display(Path(qrels)))
+    first_stage = read_run(run, problems, name=display(Path(run))) if run is not None else None
+    segments_name = display(Path(segments)) if segments is not None else ""
+    segment_of, segments_sha = read_segments(segments, problems, name=segments_name) if segments else ({}, "")
     problems.raise_if_any()  # the small files first: no reason to scan a corpus against a broken qrels
 
     notes = list(judged.notes)
     ranked = _candidates(judged, first_stage, top_k, problems, notes)
-    query_records = read_records(queries, "query", problems, needed=set(judged.judgments) | set(segment_of))
+    query_records = read_records(
+        queries, "query", problems, needed=set(judged.judgments) | set(segment_of), name=display(Path(queries))
+    )
     needed_docs = {d for by in judged.judgments.values() for d in by} | {d for c in ranked.values() for d, _ in c}
-    doc_records = read_records(documents, "document", problems, needed=needed_docs)
+    doc_records = read_records(documents, "document", problems, needed=needed_docs, name=display(Path(documents)))
     problems.raise_if_any()
 
     _check_known(judged, first_stage, ranked, query_records, doc_records, problems)
-    _check_segments(segment_of, str(segments), query_records, problems)
+    _check_segments(segment_of, segments_name, query_records, problems)
     hasher = hashlib.sha256(
         json.dumps(
             [

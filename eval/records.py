@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -72,6 +73,7 @@ def read_records(
     problems: Problems,
     *,
     needed: set[str] | None = None,
+    name: str | None = None,
 ) -> Records:
     """Read documents or queries from a ``.jsonl`` or ``.tsv`` file (see the module docstring).
 
@@ -80,15 +82,16 @@ def read_records(
         kind: ``"document"`` or ``"query"`` (decides the id keys and allowed columns).
         problems: where problems are recorded (the caller raises).
         needed: keep only these ids (every line is still validated); ``None`` keeps all.
+        name: how messages call the file (default its path).
 
     Returns:
         The :class:`Records`; ``n_total`` counts every record of the file.
     """
     path = Path(path)
-    name = str(path)
+    name = name or str(path)
     hasher = hashlib.sha256()
     items: dict[str, Record] = {}
-    if not check_file(path, f"a {kind} file ({', '.join(FORMATS)})", problems):
+    if not check_file(path, f"a {kind} file ({', '.join(FORMATS)})", problems, name=name):
         return Records(name, path.parent, items, hasher.hexdigest(), 0)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -97,7 +100,7 @@ def read_records(
         )
         return Records(name, path.parent, items, hasher.hexdigest(), 0)
     seen: dict[str, int] = {}
-    rows = _jsonl(path, kind, problems, hasher) if suffix == ".jsonl" else _tsv(path, kind, problems, hasher)
+    rows = (_jsonl if suffix == ".jsonl" else _tsv)(path, name, kind, problems, hasher)
     for record in rows:
         if record.id in seen:
             problems.add(
@@ -127,10 +130,9 @@ def _string(value: Any, what: str, name: str, number: int, problems: Problems) -
     return None
 
 
-def _jsonl(path: Path, kind: Kind, problems: Problems, hasher: Any):
-    name = str(path)
+def _jsonl(path: Path, name: str, kind: Kind, problems: Problems, hasher: Any) -> Iterator[Record]:
     id_keys = ID_KEYS[kind]
-    for number, line in numbered_lines(path, problems, hasher=hasher):
+    for number, line in numbered_lines(path, problems, hasher=hasher, name=name):
         if not line.strip():
             continue
         try:
@@ -180,10 +182,9 @@ def _segment(value: Any, qid: str, name: str, number: int, problems: Problems) -
     return value.strip()
 
 
-def _tsv(path: Path, kind: Kind, problems: Problems, hasher: Any):
-    name = str(path)
+def _tsv(path: Path, name: str, kind: Kind, problems: Problems, hasher: Any) -> Iterator[Record]:
     columns: list[str] | None = None
-    for number, line in numbered_lines(path, problems, hasher=hasher):
+    for number, line in numbered_lines(path, problems, hasher=hasher, name=name):
         if not line.strip():
             continue
         fields = line.split("\t")
@@ -225,20 +226,22 @@ def _tsv(path: Path, kind: Kind, problems: Problems, hasher: Any):
         yield Record(record_id, text, cell.get("image", "").strip() or None, segment, number)
 
 
-def read_segments(path: str | Path, problems: Problems) -> tuple[dict[str, tuple[str, int]], str]:
+def read_segments(
+    path: str | Path, problems: Problems, *, name: str | None = None
+) -> tuple[dict[str, tuple[str, int]], str]:
     """Read a segments file: ``qid<TAB>segment`` per line (a ``qid<TAB>segment`` header is skipped).
 
     Returns:
         ``({qid: (segment, line)}, sha256)``; duplicate qids and empty segments are recorded as problems.
     """
     path = Path(path)
-    name = str(path)
+    name = name or str(path)
     hasher = hashlib.sha256()
     out: dict[str, tuple[str, int]] = {}
-    if not check_file(path, "a segments file (qid<TAB>segment per line)", problems):
+    if not check_file(path, "a segments file (qid<TAB>segment per line)", problems, name=name):
         return out, hasher.hexdigest()
     first = True
-    for number, line in numbered_lines(path, problems, hasher=hasher):
+    for number, line in numbered_lines(path, problems, hasher=hasher, name=name):
         if not line.strip():
             continue
         qid, sep, segment = line.partition("\t") if "\t" in line else line.strip().partition(" ")

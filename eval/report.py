@@ -409,6 +409,41 @@ def _settings(
     }
 
 
+ALL_QUERIES = "all"
+"""The row of :func:`segment_rows` over every query."""
+
+
+def lift_percent(value: float, baseline: float) -> float | None:
+    """``(value - baseline) / baseline * 100``, the seed's "lift"; ``None`` when the baseline is 0."""
+    return (value - baseline) / baseline * 100.0 if baseline else None
+
+
+def segment_rows(report: Report, metric: str | None = None) -> list[dict[str, Any]]:
+    """The seed's table: per segment (then ``"all"``), each system's mean of ``metric`` and the model's lift.
+
+    Args:
+        report: a report with segments (without, only the ``"all"`` row).
+        metric: default the headline metric (``ndcg@k``).
+
+    Returns:
+        Rows ``{"segment", "n", "<system key>": mean, ..., "lift_vs_input_order", "lift_vs_bm25"}`` (lifts of system A
+        in percent, ``None`` where the baseline is 0; with a B system also ``"lift_b_vs_input_order"``).
+    """
+    metric = metric or report.metric_names[0]
+    groups = [(s.name, len(s.qids), s.systems) for s in report.segments]
+    groups.append((ALL_QUERIES, report.n_queries, report.systems))
+    rows = []
+    for name, n, systems in groups:
+        row: dict[str, Any] = {"segment": name, "n": n}
+        row.update({key: system.means[metric] for key, system in systems.items()})
+        for baseline in ("input_order", "bm25"):
+            row[f"lift_vs_{baseline}"] = lift_percent(row["model"], row[baseline])
+        if "model_b" in row:
+            row["lift_b_vs_input_order"] = lift_percent(row["model_b"], row["input_order"])
+        rows.append(row)
+    return rows
+
+
 def per_query_rows(labelled: LabelledSet, report: Report) -> list[dict[str, Any]]:
     """One row per query: ``qid, query, n_candidates, n_relevant`` and ``<system>:<metric>`` for each system."""
     rows = []
@@ -448,6 +483,7 @@ def pair_rows(labelled: LabelledSet, runs: Mapping[str, Run], keys: Sequence[str
 
 
 __all__ = [
+    "ALL_QUERIES",
     "CALIBRATION_BINS",
     "CalibrationBin",
     "CalibrationReport",
@@ -461,9 +497,11 @@ __all__ = [
     "ThresholdStats",
     "build_report",
     "compare",
+    "lift_percent",
     "pair_rows",
     "per_query_rows",
     "report_metrics",
+    "segment_rows",
     "summarize",
     "system_report",
 ]

@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from eval.labelled import LabelledQuery, LabelledSet
 from eval.resume import PartialFile, fingerprint
 from eval.systems import System
+from lychee.contract import Scorer
 from lychee.items import Item
+from lychee.language import language_warning
 from lychee.results import ProgressCallback
 from lychee.validation import positive_int
 
@@ -38,6 +40,22 @@ def check_modalities(labelled: LabelledSet, systems: Sequence[System]) -> None:
                 "Use a Qwen2.5-VL (Lychee-rerank-mm) or Qwen3-VL reranker checkpoint: `--model /path/to/checkpoint` "
                 "on the command line, or the model picker in the dashboard's sidebar."
             )
+
+
+# Enough texts to tell the set's language; more would only cost time on a large BEIR set.
+LANGUAGE_SAMPLE = 2000
+
+
+def language_note(labelled: LabelledSet, scorer: Scorer, model: str) -> str | None:
+    """A warning when the set's texts are mostly in a language ``scorer`` does not read (e.g. Chinese for the
+    English-only default model), else ``None``: the numbers are then about shared characters, not meaning."""
+    texts: list[str | None] = []
+    for q in labelled.queries:
+        texts.append(q.text)
+        texts.extend(c.text for c in q.candidates[:10])
+        if len(texts) >= LANGUAGE_SAMPLE:
+            break
+    return language_warning(scorer.capabilities.languages, model, texts, what="the set's queries and documents")
 
 
 def chunk_queries(queries: Sequence[LabelledQuery], chunk_pairs: int) -> list[list[LabelledQuery]]:
@@ -185,4 +203,4 @@ def score_set(
     return runs
 
 
-__all__ = ["CHUNK_PAIRS", "check_modalities", "chunk_queries", "score_set"]
+__all__ = ["CHUNK_PAIRS", "LANGUAGE_SAMPLE", "check_modalities", "chunk_queries", "language_note", "score_set"]

@@ -34,28 +34,30 @@ def segment_groups(labelled: LabelledSet) -> dict[str, list[str]]:
     return groups
 
 
-def assign_segments(labelled: LabelledSet, path: str | Path) -> LabelledSet:
+def assign_segments(labelled: LabelledSet, path: str | Path, *, name: str | None = None) -> LabelledSet:
     """The set with each query's segment taken from a ``qid<TAB>segment`` file.
 
     Args:
         labelled: any labelled set.
         path: the segments file; every qid in it must be a query of the set. A query that already has a different
             segment (from its own file) is a conflict.
+        name: how messages call the file (default its path; an upload's name).
 
     Raises:
         LabelledSetError: (a ``ValueError``) a bad line, an unknown qid or a conflict, naming the file and line.
     """
-    problems = Problems(str(path))
-    segment_of, _ = read_segments(path, problems)
+    name = name or str(path)
+    problems = Problems(name)
+    segment_of, _ = read_segments(path, problems, name=name)
     problems.raise_if_any()
     known = {q.qid: q for q in labelled.queries}
     for qid, (segment, line) in segment_of.items():
         query = known.get(qid)
         if query is None:
-            problems.add(str(path), line, f"query {qid!r} is not in {labelled.name}; expected one of its qids.")
+            problems.add(name, line, f"query {qid!r} is not in {labelled.name}; expected one of its qids.")
         elif query.segment is not None and query.segment != segment:
             problems.add(
-                str(path),
+                name,
                 line,
                 f"query {qid!r} has the segment {segment!r} here but {query.segment!r} in {labelled.where(query)}; give "
                 "each query one segment (remove one of the two).",

@@ -52,22 +52,26 @@ class Problems:
         raise LabelledSetError(messages, self.name)
 
 
-def check_file(path: Path, what: str, problems: Problems) -> bool:
-    """True when ``path`` is a readable file; else records why (``what`` says which input it is)."""
+def check_file(path: Path, what: str, problems: Problems, *, name: str | None = None) -> bool:
+    """True when ``path`` is a readable file; else records why (``what`` says which input it is; ``name`` is how
+    messages call the file, default its path)."""
     if path.is_file():
         return True
     state = "is a folder" if path.is_dir() else "file not found"
-    problems.add(str(path), 0, f"{state}; expected {what}.")
+    problems.add(name or str(path), 0, f"{state}; expected {what}.")
     return False
 
 
-def numbered_lines(path: Path, problems: Problems, *, hasher: Any | None = None) -> Iterator[tuple[int, str]]:
+def numbered_lines(
+    path: Path, problems: Problems, *, hasher: Any | None = None, name: str | None = None
+) -> Iterator[tuple[int, str]]:
     """``(line number, text without the line break)`` of each line of a UTF-8 file, streamed.
 
     A UTF-8 byte order mark is dropped; a line that is not valid UTF-8 is recorded as a problem and skipped.
     ``hasher`` (e.g. ``hashlib.sha256()``) is updated with the file's bytes. Reading stops once ``problems`` is full.
+    ``name`` is how messages call the file (default its path).
     """
-    name = str(path)
+    name = name or str(path)
     with open(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
             if problems.full:

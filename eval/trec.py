@@ -93,12 +93,13 @@ def _integer(text: str) -> int | None:
         return None
 
 
-def read_run(path: str | Path, problems: Problems | None = None) -> TrecRun:
+def read_run(path: str | Path, problems: Problems | None = None, *, name: str | None = None) -> TrecRun:
     """Read and validate a 6-column TREC run file.
 
     Args:
         path: the run file.
         problems: where to record problems; ``None`` raises at once on any.
+        name: how messages call the file (default its path).
 
     Returns:
         The :class:`TrecRun` (when ``problems`` is given and got new entries, a partial run: the caller must raise).
@@ -108,13 +109,13 @@ def read_run(path: str | Path, problems: Problems | None = None) -> TrecRun:
             message names the file and line of each.
     """
     path = Path(path)
+    name = name or str(path)
     own = problems is None
-    problems = problems if problems is not None else Problems(str(path))
-    name = str(path)
+    problems = problems if problems is not None else Problems(name)
     entries: dict[str, dict[str, RunEntry]] = {}
     hasher = hashlib.sha256()
-    if check_file(path, f"a TREC run file ({RUN_COLUMNS} per line)", problems):
-        for number, text in numbered_lines(path, problems, hasher=hasher):
+    if check_file(path, f"a TREC run file ({RUN_COLUMNS} per line)", problems, name=name):
+        for number, text in numbered_lines(path, problems, hasher=hasher, name=name):
             fields = text.split()
             if not fields:
                 continue
@@ -153,7 +154,7 @@ def read_run(path: str | Path, problems: Problems | None = None) -> TrecRun:
     return TrecRun(name, entries, hasher.hexdigest())
 
 
-def read_qrels(path: str | Path, problems: Problems | None = None) -> Qrels:
+def read_qrels(path: str | Path, problems: Problems | None = None, *, name: str | None = None) -> Qrels:
     """Read and validate qrels: TREC (``qid iteration docid label``) or BEIR TSV (``query-id corpus-id score``).
 
     The first data line decides the format; every line must then have its number of columns. Labels are integers;
@@ -162,21 +163,22 @@ def read_qrels(path: str | Path, problems: Problems | None = None) -> Qrels:
     Args:
         path: the qrels file.
         problems: where to record problems; ``None`` raises at once on any.
+        name: how messages call the file (default its path).
 
     Raises:
         LabelledSetError: (only without ``problems``) the file is missing or has bad lines, each named with its line.
     """
     path = Path(path)
+    name = name or str(path)
     own = problems is None
-    problems = problems if problems is not None else Problems(str(path))
-    name = str(path)
+    problems = problems if problems is not None else Problems(name)
     judgments: dict[str, dict[str, Judgment]] = {}
     hasher = hashlib.sha256()
     negative: list[int] = []
     what = f"qrels (TREC: {TREC_QRELS_COLUMNS}; or BEIR TSV: {BEIR_QRELS_COLUMNS})"
-    if check_file(path, what, problems):
+    if check_file(path, what, problems, name=name):
         n_columns = None
-        for number, text in numbered_lines(path, problems, hasher=hasher):
+        for number, text in numbered_lines(path, problems, hasher=hasher, name=name):
             fields = text.split()
             if not fields:
                 continue

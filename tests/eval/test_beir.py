@@ -18,7 +18,7 @@ from eval.runner import evaluate_set
 
 pytest.importorskip("pytrec_eval", reason="trec_eval parity needs pytrec-eval-terrier (requirements-test.txt)")
 ir_measures = pytest.importorskip("ir_measures")
-from ir_measures import R, Judged, nDCG  # noqa: E402
+from ir_measures import Judged, R, nDCG  # noqa: E402
 
 
 def write_beir(folder: Path, labelled, *, split: str = "test") -> Path:
