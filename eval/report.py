@@ -29,7 +29,7 @@ from eval import calibration, stats
 from eval.baselines import baseline_descriptions
 from eval.labelled import LabelledSet
 from eval.metrics import default_metrics, evaluate, mean, trec_order
-from eval.segments import segment_groups
+from eval.segments import NO_SEGMENT, segment_groups
 from eval.systems import System
 from lychee.bands import MEDIUM, STRONG
 
@@ -445,15 +445,16 @@ def segment_rows(report: Report, metric: str | None = None) -> list[dict[str, An
 
 
 def per_query_rows(labelled: LabelledSet, report: Report) -> list[dict[str, Any]]:
-    """One row per query: ``qid, query, n_candidates, n_relevant`` and ``<system>:<metric>`` for each system."""
+    """One row per query: ``qid, query`` (``segment`` when the set has segments), ``n_candidates, n_relevant`` and
+    ``<system>:<metric>`` for each system."""
     rows = []
+    with_segments = labelled.has_segments
     for q in labelled.queries:
-        row: dict[str, Any] = {
-            "qid": q.qid,
-            "query": q.text or "",
-            "n_candidates": len(q.candidates),
-            "n_relevant": q.n_relevant,
-        }
+        row: dict[str, Any] = {"qid": q.qid, "query": q.text or ""}
+        if with_segments:
+            row["segment"] = q.segment if q.segment is not None else NO_SEGMENT
+        row["n_candidates"] = len(q.candidates)
+        row["n_relevant"] = q.n_relevant
         for key, system in report.systems.items():
             for m in report.metric_names:
                 row[f"{key}:{m}"] = system.per_query[m][q.qid]
@@ -462,7 +463,7 @@ def per_query_rows(labelled: LabelledSet, report: Report) -> list[dict[str, Any]
 
 
 def pair_rows(labelled: LabelledSet, runs: Mapping[str, Run], keys: Sequence[str]) -> list[dict[str, Any]]:
-    """One row per (system, query, candidate): score, label and trec rank."""
+    """One row per (system, query, candidate): score, label (0 for an unjudged candidate), judged, and trec rank."""
     rows = []
     for key in keys:
         for q in labelled.queries:
@@ -475,6 +476,7 @@ def pair_rows(labelled: LabelledSet, runs: Mapping[str, Run], keys: Sequence[str
                         "qid": q.qid,
                         "docid": c.docid,
                         "label": c.label,
+                        "judged": c.judged,
                         "score": run[c.docid],
                         "rank": rank[c.docid],
                     }

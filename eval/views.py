@@ -211,8 +211,10 @@ def pairs_frame(result: EvalResult) -> pd.DataFrame:
 
 
 def score_distribution_chart(result: EvalResult) -> alt.Chart:
-    """Scores by label (box plot per label, one panel per model system)."""
+    """Scores by label (box plot per label, one panel per model system); unjudged candidates are their own box."""
     df = pairs_frame(result)
+    if not df.empty and not df["judged"].all():
+        df["label"] = [str(label) if judged else "unjudged" for label, judged in zip(df["label"], df["judged"])]
     return (
         alt.Chart(df)
         .mark_boxplot(extent="min-max")

@@ -59,6 +59,7 @@ def test_segment_means_equal_the_means_of_their_queries(zh_result):
                 assert entry[metric] == math.fsum(values) / len(values), (key, name, metric)
                 assert entry["ci95"][metric] == list(stats.bootstrap_ci(values)), (key, name, metric)
     assert m["segments"] == m["systems"]["model"]["segments"]  # the top level holds system A's, as for the means
+    assert [row["segment"] for row in zh_result.per_query[::7]] == ZH_SEGMENTS  # per_query.csv gains the column
     # segments are non-trivial: they differ from each other and from the overall mean
     assert len({m["systems"]["bm25"]["segments"][s]["ndcg@10"] for s in ZH_SEGMENTS}) == 4
 
@@ -66,7 +67,9 @@ def test_segment_means_equal_the_means_of_their_queries(zh_result):
 def test_sets_without_segments_have_no_segment_keys():
     from conftest import WordOverlapScorer
 
-    m = evaluate_set(load_labelled_set(shipped_set_path("passages.csv")), WordOverlapScorer()).metrics
+    result = evaluate_set(load_labelled_set(shipped_set_path("passages.csv")), WordOverlapScorer())
+    m = result.metrics
+    assert list(result.per_query[0])[:4] == ["qid", "query", "n_candidates", "n_relevant"]
     assert "segments" not in m and all("segments" not in s for s in m["systems"].values())
     assert "judged@10" not in m and "first_stage" not in m["settings"] and "notes" not in m["settings"]
 
