@@ -18,12 +18,10 @@ from eval.segments import NO_SEGMENT, assign_segments, segment_groups
 ZH_SEGMENTS = ["场景化描述", "风格导向", "功能需求", "视觉特征"]
 
 
-@pytest.fixture(scope="module")
-def zh_result():
-    from conftest import WordOverlapScorer
-
+@pytest.fixture
+def zh_result(make_overlap_scorer):
     labelled = load_labelled_set(shipped_set_path("ecommerce_zh.jsonl"))
-    return evaluate_set(labelled, WordOverlapScorer(), compare=True, instruction_b="reverse")
+    return evaluate_set(labelled, make_overlap_scorer(), compare=True, instruction_b="reverse")
 
 
 def test_chinese_set_meets_the_brief():
@@ -64,10 +62,8 @@ def test_segment_means_equal_the_means_of_their_queries(zh_result):
     assert len({m["systems"]["bm25"]["segments"][s]["ndcg@10"] for s in ZH_SEGMENTS}) == 4
 
 
-def test_sets_without_segments_have_no_segment_keys():
-    from conftest import WordOverlapScorer
-
-    result = evaluate_set(load_labelled_set(shipped_set_path("passages.csv")), WordOverlapScorer())
+def test_sets_without_segments_have_no_segment_keys(make_overlap_scorer):
+    result = evaluate_set(load_labelled_set(shipped_set_path("passages.csv")), make_overlap_scorer())
     m = result.metrics
     assert list(result.per_query[0])[:4] == ["qid", "query", "n_candidates", "n_relevant"]
     assert "segments" not in m and all("segments" not in s for s in m["systems"].values())
