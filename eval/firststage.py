@@ -105,15 +105,38 @@ def load_collection(
         ).encode()
     )
     images = _Images(image_resolver, problems, hasher)
+    labelled_queries = _queries(ranked, judged, query_records, doc_records, segment_of, images, problems)
+    problems.raise_if_any()
+    first = None if first_stage is None else f"{first_stage.name}, top {top_k} per query in trec_eval's order"
+    return LabelledSet(
+        name=name,
+        queries=tuple(labelled_queries),
+        content_hash=hasher.hexdigest(),
+        notes=tuple(notes),
+        first_stage=first,
+    )
+
+
+def _queries(
+    ranked: Mapping[str, list[tuple[str, int]]],
+    judged: Qrels,
+    queries: Records,
+    documents: Records,
+    segment_of: Mapping[str, tuple[str, int]],
+    images: _Images,
+    problems: Problems,
+) -> list[LabelledQuery]:
+    """The labelled queries: candidates in ranked order with their labels (0 and ``judged=False`` when unjudged),
+    the judgments the candidates miss, segments and images."""
     labelled_queries = []
     for qid, entries in ranked.items():
-        record = query_records.items[qid]
-        segment = _segment(record, segment_of, query_records.name, problems)
+        record = queries.items[qid]
+        segment = _segment(record, segment_of, queries.name, problems)
         labels = judged.labels(qid)
         candidates = []
-        for docid, line in entries:
-            doc = doc_records.items[docid]
-            image, image_name = images.get(doc_records, doc, f"document {docid!r}")
+        for docid, _ in entries:
+            doc = documents.items[docid]
+            image, image_name = images.get(documents, doc, f"document {docid!r}")
             candidates.append(
                 Candidate(
                     docid,
@@ -123,11 +146,11 @@ def load_collection(
                     image_name,
                     doc.line,
                     judged=docid in labels,
-                    source=doc_records.name,
+                    source=documents.name,
                 )
             )
         retrieved = {docid for docid, _ in entries}
-        image, image_name = images.get(query_records, record, f"query {qid!r}")
+        image, image_name = images.get(queries, record, f"query {qid!r}")
         labelled_queries.append(
             LabelledQuery(
                 qid,
@@ -138,18 +161,10 @@ def load_collection(
                 record.line,
                 segment=segment,
                 unranked_judgments=tuple((d, lab) for d, lab in labels.items() if d not in retrieved),
-                source=query_records.name,
+                source=queries.name,
             )
         )
-    problems.raise_if_any()
-    first = None if first_stage is None else f"{first_stage.name}, top {top_k} per query in trec_eval's order"
-    return LabelledSet(
-        name=name,
-        queries=tuple(labelled_queries),
-        content_hash=hasher.hexdigest(),
-        notes=tuple(notes),
-        first_stage=first,
-    )
+    return labelled_queries
 
 
 def _candidates(
