@@ -33,7 +33,7 @@ from eval.outputs import write_outputs
 from eval.report import ALL_QUERIES, Report, segment_rows
 from eval.resume import PARTIAL_NAME
 from eval.runner import EvalResult, evaluate_set
-from eval.scoring import CHUNK_PAIRS, language_note
+from eval.scoring import CHUNK_PAIRS, language_warnings
 from eval.segments import assign_segments
 from lychee.validation import positive_int, unit_float
 
@@ -288,16 +288,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    for system_scorer, name in ((scorer, args.model), (scorer_b, args.model_b)):
-        note = language_note(labelled, system_scorer, name) if system_scorer is not None else None
-        if note:
-            logger.warning("warning: %s", note)
     if args.instruction_b is not None and args.model_b is None and not scorer.capabilities.uses_instruction:
         logger.warning(
             "warning: the model %r ignores instructions, so an instruction A/B gives identical runs (p = 1). "
             "Use a VLM reranker checkpoint to compare instructions.",
             args.model,
         )
+    for note in language_warnings(labelled, [s for s in (scorer, scorer_b) if s is not None]):
+        logger.warning("warning: %s", note)
     out = Path(args.out)
     partial = out / PARTIAL_NAME
     if args.fresh and partial.exists():

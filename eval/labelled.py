@@ -157,6 +157,14 @@ class LabelledSet:
     def has_images(self) -> bool:
         return any(q.has_image for q in self.queries)
 
+    def texts(self) -> list[str]:
+        """Every query and candidate text of the set (for checking which language it is in)."""
+        out = []
+        for q in self.queries:
+            out += [q.text] if q.text else []
+            out += [c.text for c in q.candidates if c.text]
+        return out
+
     def first_image(self) -> str | None:
         """Where the first image is, as ``"<file>, line N: query 'q1' image 'a.png'"`` (for messages), or None."""
         for q in self.queries:

@@ -20,7 +20,7 @@ from eval.labelled import SHIPPED_SETS, LabelledSet, shipped_set_path
 from eval.loader import load_labelled_set
 from eval.outputs import output_files
 from eval.runner import EvalResult, evaluate_set
-from eval.scoring import language_note
+from eval.scoring import language_warnings
 from eval.segments import assign_segments
 from lychee.ui.models import get_scorer
 from lychee.ui.progress import run_with_progress
@@ -28,6 +28,7 @@ from lychee.ui.settings import Settings
 from lychee.ui.state import bind
 
 RESULT_KEY = "eval_result"
+LANGUAGE_NOTES_KEY = "eval_language_notes"  # warnings about the language of the set evaluated last
 UPLOAD_KEY = "eval_upload_data"  # {"name": str, "data": bytes}: the uploaded set, kept across page switches
 UPLOADER_KEY = "eval_upload"
 # Uploads of the BEIR source and the optional segments file, kept the same way: uploader key -> stored key.
@@ -197,9 +198,6 @@ def run_evaluation(
     scorer = get_scorer(settings)
     if scorer is None:
         return None
-    note = language_note(labelled, scorer, settings.model)
-    if note:
-        st.warning(note)
     if compare and not scorer.capabilities.uses_instruction:
         st.warning(
             f"The model `{settings.model}` ignores instructions, so A and B will be identical (p = 1). "
@@ -223,6 +221,7 @@ def run_evaluation(
     if not ok:
         return None
     st.session_state[RESULT_KEY] = result
+    st.session_state[LANGUAGE_NOTES_KEY] = language_warnings(labelled, [scorer])
     return result
 
 
@@ -230,6 +229,8 @@ def render_result(result: EvalResult, settings: Settings) -> None:
     """Draw the metric cards, tables, charts and downloads of ``result``."""
     report = result.report
     st.subheader(f"{result.labelled.name}: {report.n_queries} queries, {report.n_pairs} pairs")
+    for note in st.session_state.get(LANGUAGE_NOTES_KEY, []):
+        st.warning(note, icon=":material/translate:")
     n_none = report.n_queries_without_relevant
     if n_none:
         st.caption(

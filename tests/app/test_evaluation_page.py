@@ -150,7 +150,7 @@ def test_segment_table_and_chart_for_the_chinese_set():
     assert frame["model (A)"][4] == result.metrics["ndcg@10"]
     assert len(at.get("vega_lite_chart")) == 4  # per-query, scores by label, calibration, per segment
     # The default model reads English: the page says so before the Chinese numbers.
-    assert any("is Chinese, but the model 'default' reads English" in w.value for w in at.warning)
+    assert any("is Chinese, but the model 'all-MiniLM-L6-v2' reads English" in w.value for w in at.warning)
 
 
 def _beir_zip(tmp_path: Path) -> bytes:
@@ -229,3 +229,20 @@ def test_beir_zip_problems_name_the_archive_and_the_upload(tmp_path):
     assert "eval_result" not in at.session_state
     at = _run(_app(eval_source="beir"))
     assert any("No BEIR folder uploaded" in e.value for e in at.error)
+
+
+def test_a_chinese_set_on_the_english_default_is_flagged_next_to_the_results():
+    rows = ["qid,query,docid,document,label"]
+    titles = ["龟背竹 盆栽 大号 室内绿植", "机械键盘 青轴 87键", "办公桌 收纳盒 桌面整理", "绿萝 吊兰 办公室 净化空气"]
+    for q, query in enumerate(["办公室绿植", "桌面收纳"]):
+        rows += [f"q{q},{query},d{i},{t},{int(i == q * 2)}" for i, t in enumerate(titles)]
+    data = ("\n".join(rows) + "\n").encode("utf-8")
+    at = _run(_app(eval_source="upload", eval_upload_data={"name": "zh.csv", "data": data}))
+    assert not at.error, [e.value for e in at.error]
+    assert any("Chinese" in w.value and "all-MiniLM-L6-v2" in w.value for w in at.warning), [
+        w.value for w in at.warning
+    ]
+    # an English set: no language warning
+    english = Path(shipped_set_path("passages.csv")).read_bytes()
+    at = _run(_app(eval_source="upload", eval_upload_data={"name": "en.csv", "data": english}))
+    assert not any("Chinese" in w.value for w in at.warning)

@@ -110,3 +110,19 @@ def test_bad_arguments(tmp_path, option, value, expected):
     proc = _cli("--data", DATA, "--out", str(tmp_path), option, value)
     assert proc.returncode == 2
     assert expected in proc.stderr
+
+
+def test_the_cli_warns_when_the_model_does_not_read_the_sets_language(tmp_path):
+    data = tmp_path / "zh.jsonl"
+    line = {
+        "qid": "q1",
+        "query": "办公室绿植",
+        "candidates": [
+            {"docid": "d1", "text": "龟背竹 盆栽 大号 室内绿植", "label": 3},
+            {"docid": "d2", "text": "机械键盘 青轴 87键", "label": 0},
+        ],
+    }
+    data.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    proc = _cli("--data", str(data), "--out", str(tmp_path / "out"), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "Chinese" in proc.stderr and "'all-MiniLM-L6-v2'" in proc.stderr
