@@ -18,9 +18,14 @@ Modules:
     runner: evaluate_set -- scoring, baselines and report in one call.
     outputs: run.trec / qrels.txt / metrics.json / per_query.csv.
     views: tables and charts for the Evaluation page.
+    workspace: where saved sets and the run store live (LYCHEE_SETS_DIR, LYCHEE_RUNS_DB).
+    labelling: graded queries saved into JSONL sets (validated, locked, atomic, reloaded through the loader).
+    runstore: the SQLite run history of every evaluation; run_compare: two runs of a set compared per query.
+    runs: ``python -m eval.runs list|show|delete``.
 
 Reach modules as ``from eval.metrics import ndcg_at_k``: a bare ``import eval`` shadows the builtin ``eval``.
-Command line: ``python -m eval --data FILE --model default --out DIR`` (or ``--data BEIR_DIR --run RUN``).
+Command line: ``python -m eval --data FILE --model default --out DIR`` (or ``--data BEIR_DIR --run RUN``); the run
+history: ``python -m eval.runs list``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ Usage::
 Writes ``OUT/run.trec`` (and ``run_b.trec``, ``run_bm25.trec``, ``run_input_order.trec``), ``OUT/qrels.txt``,
 ``OUT/metrics.json`` and ``OUT/per_query.csv``, and prints a summary table. Finished queries are kept in
 ``OUT/partial.jsonl``: if the run is interrupted, the same command continues where it stopped and ends with the same
-metrics.json. Exit status: 0 success, 2 bad input (the message names the file and line), 130 interrupted.
+metrics.json. Every finished evaluation is recorded in the run store (``$LYCHEE_RUNS_DB``, see
+``python -m eval.runs``); a store that cannot be written only prints a warning. Exit status: 0 success, 2 bad input
+(the message names the file and line), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from eval.outputs import write_outputs
 from eval.report import ALL_QUERIES, Report, segment_rows
 from eval.resume import PARTIAL_NAME
 from eval.runner import EvalResult, evaluate_set
+from eval.runstore import record_evaluation
 from eval.scoring import CHUNK_PAIRS, language_warnings
 from eval.segments import assign_segments
 from lychee.validation import positive_int, unit_float
@@ -347,6 +350,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     written = write_outputs(result, out)
     print(summary_table(result))
     print(f"\nwrote {', '.join(str(p) for p in written.values())} in {time.perf_counter() - started:.1f} s")
+    # After the files: a run store that is locked or broken costs the history entry, never the evaluation.
+    # A BEIR folder or TREC files are recorded under the set's name (folder and split; or the qrels) and its folder or
+    # qrels file.
+    run_id, problem = record_evaluation(
+        result.metrics, set_name=labelled.name, set_path=Path(args.data or args.qrels), output_dir=out, source="cli"
+    )
+    if problem:
+        print(f"warning: {problem}", file=sys.stderr)
+    else:
+        print(f"recorded as run {run_id} in the run history (python -m eval.runs show {run_id})")
     return 0
 
 

@@ -7,6 +7,7 @@ it is still there after visiting another page.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,14 @@ from eval import views
 from eval.beir import DEFAULT_SPLIT, load_beir_upload
 from eval.firststage import DEFAULT_TOP_K
 from eval.labelled import SHIPPED_SETS, LabelledSet, shipped_set_path
+from eval.labelling import list_sets
 from eval.loader import load_labelled_set
 from eval.outputs import output_files
 from eval.runner import EvalResult, evaluate_set
+from eval.runstore import record_evaluation
 from eval.scoring import language_warnings
 from eval.segments import assign_segments
+from eval.workspace import sets_dir
 from lychee.ui.models import get_scorer
 from lychee.ui.progress import run_with_progress
 from lychee.ui.settings import Settings
@@ -36,22 +40,41 @@ BEIR_UPLOADS = {"eval_beir_zip": "eval_beir_zip_data", "eval_run_file": "eval_ru
 SEGMENTS_UPLOADER_KEY = "eval_segments_file"
 SEGMENTS_KEY = "eval_segments_file_data"
 DEFAULT_SET = "passages.csv"
+
+
+@dataclass(frozen=True)
+class SetChoice:
+    """Which labelled set the user picked: a shipped one by name, a saved one by path, the upload kept in session
+    state, or an uploaded BEIR folder with an optional first-stage run (its ``split`` and ``top_k``)."""
+
+    source: str  # "shipped", "saved", "upload" or "beir"
+    set_name: str | None = None  # the shipped set's name, or the saved set's path
+    split: str = DEFAULT_SPLIT
+    top_k: int = DEFAULT_TOP_K
+
+    def path(self) -> Path | None:
+        """The set's file (``None`` for an upload), as recorded in the run history."""
+        if self.source == "shipped" and self.set_name is not None:
+            return shipped_set_path(self.set_name)
+        if self.source == "saved" and self.set_name is not None:
+            return Path(self.set_name)
+        return None
+
+
 SOURCES = {
     "shipped": "A shipped sample set",
+    "saved": "Saved sets (labelled on Batch rerank)",
     "upload": "Upload a set",
     "beir": "A BEIR folder (zip) + first-stage run",
 }
 
 
-@dataclass(frozen=True)
-class SetChoice:
-    """Which set the user picked: a shipped one by name, an uploaded set, or an uploaded BEIR folder with an optional
-    first-stage run (its ``split`` and ``top_k``); the uploads themselves are kept in session state."""
-
-    source: str  # "shipped", "upload" or "beir"
-    set_name: str | None = None
-    split: str = DEFAULT_SPLIT
-    top_k: int = DEFAULT_TOP_K
+def saved_set_name(path: Path) -> str:
+    """How a saved set is named on the page: relative to the current folder when inside it, else its full path."""
+    try:
+        return str(path.resolve().relative_to(Path(os.getcwd()).resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _keep_upload(uploader_key: str, stored_key: str) -> None:
@@ -70,6 +93,27 @@ def _uploader(label: str, uploader_key: str, stored_key: str, *, types: list[str
     stored = st.session_state.get(stored_key)
     if stored is not None and st.session_state.get(uploader_key) is None:
         st.caption(f"Using `{stored['name']}` uploaded earlier. Upload another file to replace it.")
+
+
+def set_picker() -> SetChoice:
+    """The set choice (shipped, saved, upload, or a BEIR folder with a run), then an optional segments file."""
+    source = st.radio(
+        "Labelled set",
+        list(SOURCES),
+        format_func=SOURCES.__getitem__,
+        horizontal=True,
+        **bind("eval_source", "shipped"),
+    )
+    choice = _beir_picker() if source == "beir" else _set_picker(source)
+    _uploader(
+        "Query segments (qid<TAB>segment per line), optional",
+        SEGMENTS_UPLOADER_KEY,
+        SEGMENTS_KEY,
+        types=None,
+        help="Report every system per segment (query type, category), as the seed's table: baseline, reranker, lift. "
+        'JSONL sets may carry "segment" per line and CSV sets a segment column instead.',
+    )
+    return choice
 
 
 def _beir_picker() -> SetChoice:
@@ -98,28 +142,9 @@ def _beir_picker() -> SetChoice:
     return SetChoice("beir", split=split.strip() or DEFAULT_SPLIT, top_k=int(top_k))
 
 
-def set_picker() -> SetChoice:
-    """The set choice: a shipped set, an uploaded set, or an uploaded BEIR folder with a run; plus segments."""
-    source = st.radio(
-        "Labelled set",
-        list(SOURCES),
-        format_func=SOURCES.__getitem__,
-        horizontal=True,
-        **bind("eval_source", "shipped"),
-    )
-    choice = _beir_picker() if source == "beir" else _set_picker(source)
-    _uploader(
-        "Query segments (qid<TAB>segment per line), optional",
-        SEGMENTS_UPLOADER_KEY,
-        SEGMENTS_KEY,
-        types=None,
-        help="Report every system per segment (query type, category), as the seed's table: baseline, reranker, lift. "
-        'JSONL sets may carry "segment" per line and CSV sets a segment column instead.',
-    )
-    return choice
-
-
 def _set_picker(source: str) -> SetChoice:
+    if source == "saved":
+        return _saved_picker()
     if source == "shipped":
         set_name = st.selectbox(
             "Sample set",
@@ -141,21 +166,36 @@ def _set_picker(source: str) -> SetChoice:
     return SetChoice("upload")
 
 
+def _saved_picker() -> SetChoice:
+    folder = sets_dir()
+    paths = [str(p) for p in list_sets(folder)]
+    if not paths:
+        st.info(
+            f"No saved sets yet in `{folder}`. On **Batch rerank**, grade the titles under *Label these results* and "
+            "click **Save to set**; the set appears here."
+        )
+        return SetChoice("saved")
+    if st.session_state.get("eval_saved_set") not in paths:
+        st.session_state["eval_saved_set"] = paths[0]
+    chosen = st.selectbox(
+        "Saved set",
+        paths,
+        format_func=lambda p: saved_set_name(Path(p)),
+        help=f"Labelled sets in `{folder}` (LYCHEE_SETS_DIR).",
+        **bind("eval_saved_set", paths[0]),
+    )
+    return SetChoice("saved", chosen)
+
+
 def read_set(choice: SetChoice) -> LabelledSet | None:
-    """The chosen set, read and validated; ``None`` after showing what is wrong (the loader names file and line)."""
+    """The chosen set, read and validated, with the uploaded segments applied; ``None`` after showing what is wrong
+    (the loaders name file and line)."""
     segments = st.session_state.get(SEGMENTS_KEY)
     try:
         if choice.source == "beir":
             return _read_beir(choice, segments)
-        if choice.source == "shipped":
-            labelled = load_labelled_set(shipped_set_path(choice.set_name), name=f"eval/data/{choice.set_name}")
-        else:
-            upload = st.session_state.get(UPLOAD_KEY)
-            if upload is None:
-                st.error("No file uploaded: upload a JSONL, CSV or ZIP labelled set above, or choose a shipped set.")
-                return None
-            labelled = load_labelled_set(upload["data"], name=upload["name"])
-        if segments is None:
+        labelled = _read_labelled(choice)
+        if labelled is None or segments is None:
             return labelled
         with tempfile.TemporaryDirectory(prefix="lychee-segments-") as tmp:
             path = Path(tmp) / "segments.tsv"
@@ -164,6 +204,22 @@ def read_set(choice: SetChoice) -> LabelledSet | None:
     except ValueError as exc:  # LabelledSetError included
         st.error(str(exc))
         return None
+
+
+def _read_labelled(choice: SetChoice) -> LabelledSet | None:
+    if choice.source == "shipped":
+        return load_labelled_set(shipped_set_path(choice.set_name), name=f"eval/data/{choice.set_name}")
+    if choice.source == "saved":
+        if choice.set_name is None:
+            st.error("No saved set to evaluate: save graded titles on the Batch rerank page, or pick another source.")
+            return None
+        path = Path(choice.set_name)
+        return load_labelled_set(path, name=saved_set_name(path))
+    upload = st.session_state.get(UPLOAD_KEY)
+    if upload is None:
+        st.error("No file uploaded: upload a JSONL, CSV or ZIP labelled set above, or choose a shipped set.")
+        return None
+    return load_labelled_set(upload["data"], name=upload["name"])
 
 
 def _read_beir(choice: SetChoice, segments: dict | None) -> LabelledSet | None:
@@ -222,7 +278,19 @@ def run_evaluation(
         return None
     st.session_state[RESULT_KEY] = result
     st.session_state[LANGUAGE_NOTES_KEY] = language_warnings(labelled, [scorer])
+    _record(result, choice)
     return result
+
+
+def _record(result: EvalResult, choice: SetChoice) -> None:
+    """Add the run to the run history; a store problem is a warning, never a lost evaluation."""
+    run_id, problem = record_evaluation(
+        result.metrics, set_name=result.labelled.name, set_path=choice.path(), output_dir=None, source="page"
+    )
+    if problem:
+        st.warning(problem)
+    else:
+        st.caption(f"Recorded as run #{run_id} in the run history: compare it with earlier runs on the **Runs** page.")
 
 
 def render_result(result: EvalResult, settings: Settings) -> None:
@@ -314,4 +382,13 @@ def _downloads(result: EvalResult) -> None:
     d4.download_button("qrels.txt", files["qrels.txt"], file_name="qrels.txt", mime="text/plain", key="eval_dl_qrels")
 
 
-__all__ = ["RESULT_KEY", "SOURCES", "SetChoice", "read_set", "render_result", "run_evaluation", "set_picker"]
+__all__ = [
+    "RESULT_KEY",
+    "SOURCES",
+    "SetChoice",
+    "read_set",
+    "render_result",
+    "run_evaluation",
+    "saved_set_name",
+    "set_picker",
+]

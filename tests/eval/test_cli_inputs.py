@@ -123,6 +123,7 @@ def test_cli_prints_the_segment_table(beir_run):
     assert cells[5] == f"{(seg['model'] - seg['input_order']) / seg['input_order'] * 100:+.1f}%"
     assert any(line.startswith("all ") for line in table)
     assert "judged@10" in stdout.splitlines()[1]  # the systems table has the judged column
+    assert "recorded as run" in stdout
 
 
 def test_trec_files_without_a_beir_folder(tmp_path):
@@ -146,6 +147,23 @@ def test_trec_files_without_a_beir_folder(tmp_path):
         in proc.stderr
     )
     assert not (tmp_path / "out" / "metrics.json").exists()
+    # With every passage there, and a first-stage run, it evaluates and is recorded in the run history.
+    passages = {c.docid: c.text for q in labelled.queries for c in q.candidates}  # passages recur across queries
+    (tmp_path / "docs.tsv").write_text("".join(f"{d}\t{t}\n" for d, t in passages.items()))
+    run = "".join(
+        f"{q.qid} Q0 {c.docid} {rank} {10 - rank} first\n"
+        for q in labelled.queries
+        for rank, c in enumerate(q.candidates, 1)
+    )
+    (tmp_path / "first.trec").write_text(run)
+    proc = run_cli(
+        "--qrels", str(tmp_path / "qrels.txt"), "--documents", str(tmp_path / "docs.tsv"),
+        "--queries", str(tmp_path / "queries.tsv"), "--run", str(tmp_path / "first.trec"), "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "recorded as run" in proc.stdout
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["n_pairs"] == labelled.n_pairs and "judged@10" not in metrics
 
 
 @pytest.mark.parametrize(
