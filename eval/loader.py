@@ -308,6 +308,9 @@ def _build_query(raw: RawQuery, errors: ErrorLog, resolver: ImageResolver, hashe
         errors.add(raw.line, f"query {qid!r} has neither text nor image; give it text, an image, or both.")
     if not raw.candidates:
         errors.add(raw.line, f"query {qid!r} has no candidates; expected a non-empty list of labelled documents.")
+    segment = raw.segment
+    if segment is not None and (not isinstance(segment, str) or not segment.strip()):
+        errors.add(raw.line, f'query {qid!r}: segment must be a non-empty string such as "风格导向", got {segment!r}.')
     candidates: list[Candidate] = []
     seen: dict[str, str] = {}
     for rc in raw.candidates:
@@ -342,7 +345,9 @@ def _build_query(raw: RawQuery, errors: ErrorLog, resolver: ImageResolver, hashe
             candidates.append(Candidate(docid, label, text, image, image_name, rc.line))
     if len(errors.entries) != n_before:
         return None
-    return LabelledQuery(qid, q_text, tuple(candidates), q_image, q_image_name, raw.line)
+    return LabelledQuery(
+        qid, q_text, tuple(candidates), q_image, q_image_name, raw.line, segment=segment.strip() if segment else None
+    )
 
 
 def _image(

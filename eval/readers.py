@@ -10,10 +10,12 @@ JSONL, one query per line::
      "candidates": [{"docid": "d1", "text": "Nike Pegasus, red", "image": "img/d1.png", "label": 3}, ...]}
 
 ``query`` may also be a plain string (its text). ``image`` paths are relative to the data file. ``qid``/``docid``
-may be JSON strings or integers (integers are turned into their decimal string).
+may be JSON strings or integers (integers are turned into their decimal string). An optional ``"segment"`` (a
+non-empty string: a query type, a category) groups queries in the report.
 
 CSV with the header ``qid,query,docid,document,label`` (one row per candidate; the rows of a query repeat its text;
-optional columns ``query_image`` and ``document_image`` hold image paths relative to the file).
+optional columns ``query_image`` and ``document_image`` hold image paths relative to the file, and ``segment`` the
+query's segment, repeated on every row of the query).
 
 A new one-file format adds its reader to :data:`READERS` under its suffix.
 """
@@ -29,8 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 CSV_REQUIRED = ("qid", "query", "docid", "document", "label")
-CSV_OPTIONAL = ("query_image", "document_image")
+CSV_OPTIONAL = ("query_image", "document_image", "segment")
 QUERY_KEYS = ("qid", "query", "candidates")
+QUERY_OPTIONAL_KEYS = ("segment",)
 CANDIDATE_KEYS = ("docid", "text", "image", "label")
 EXAMPLE_LINE = (
     '{"qid": "q1", "query": {"text": "red running shoes"}, '
@@ -79,6 +82,7 @@ class RawQuery:
     text: Any
     image: Any
     candidates: list[RawCandidate]
+    segment: Any = None
 
 
 MISSING = object()
@@ -101,9 +105,11 @@ def read_jsonl(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
         if not isinstance(obj, dict):
             errors.add(number, f"expected a JSON object with {', '.join(QUERY_KEYS)}, got a {type(obj).__name__}.")
             continue
-        unknown = sorted(set(obj) - set(QUERY_KEYS))
+        unknown = sorted(set(obj) - set(QUERY_KEYS) - set(QUERY_OPTIONAL_KEYS))
         if unknown:
-            errors.add(number, f"unknown field(s) {unknown}; expected only {list(QUERY_KEYS)}.")
+            errors.add(
+                number, f"unknown field(s) {unknown}; expected only {list(QUERY_KEYS)} (and optionally 'segment')."
+            )
             continue
         missing = [k for k in QUERY_KEYS if k not in obj]
         if missing:
@@ -146,7 +152,7 @@ def read_jsonl(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
             )
         if len(raw_cands) != len(cands):
             continue
-        yield RawQuery(number, obj["qid"], q_text, q_image, raw_cands)
+        yield RawQuery(number, obj["qid"], q_text, q_image, raw_cands, obj.get("segment"))
 
 
 def read_csv(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
@@ -202,6 +208,7 @@ def read_csv(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
         qid = cell["qid"].strip()
         q_text = cell["query"] if cell["query"].strip() else None  # an image-only query leaves the text cell empty
         q_image = cell.get("query_image", "").strip() or None
+        segment = cell.get("segment", "").strip() or None
         cand = RawCandidate(
             start,
             cell["docid"].strip(),
@@ -219,9 +226,16 @@ def read_csv(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
                     "query must repeat the same query.",
                 )
                 continue
+            if segment != first.segment:
+                errors.add(
+                    start,
+                    f"segment {segment!r} of qid {qid!r} differs from line {first.line} ({first.segment!r}); every row "
+                    "of a query must repeat the same segment.",
+                )
+                continue
             first.candidates.append(cand)
         else:
-            by_qid[qid] = RawQuery(start, qid, q_text, q_image, [cand])
+            by_qid[qid] = RawQuery(start, qid, q_text, q_image, [cand], segment)
     yield from by_qid.values()
 
 
@@ -250,6 +264,7 @@ __all__ = [
     "EXAMPLE_LINE",
     "MISSING",
     "QUERY_KEYS",
+    "QUERY_OPTIONAL_KEYS",
     "READERS",
     "CsvLabel",
     "ErrorLog",
