@@ -265,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
                 "--concurrency and --queries must be >= 1."
             )
         try:
-            results.update(bench_remote(args.model, concurrency=args.concurrency, repeats=args.repeats,
-                                        queries=args.queries))
+            results.update(bench_remote(args.model, titles=titles, concurrency=args.concurrency,
+                                        repeats=args.repeats, queries=args.queries))
         except (ValueError, ConnectionError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -17,17 +17,25 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from typing import Any
-
-from eval.bench import titles
 
 QUERIES = ["red running shoes", "waterproof rain jacket", "wool socks for hiking", "insulated water bottle"]
 
 
 def bench_remote(
-    model: str, *, concurrency: int, repeats: int, queries: int = 20, batch_size: int | None = None
+    model: str,
+    *,
+    titles: Callable[..., list[str]],
+    concurrency: int,
+    repeats: int,
+    queries: int = 20,
+    batch_size: int | None = None,
 ) -> dict[str, Any]:
     """The measures of the module docstring for the remote ``model``.
+
+    Args:
+        titles: ``titles(n, offset=...)``: ``n`` distinct product titles (``eval.bench.titles``).
 
     Raises:
         ValueError: the URL is malformed, dead, or not a rerank endpoint (from ``load_scorer``).
