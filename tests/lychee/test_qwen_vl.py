@@ -9,7 +9,6 @@ purpose — it does not import ``lychee.prompt``.
 from __future__ import annotations
 
 import dataclasses
-
 import io
 import json
 import math
