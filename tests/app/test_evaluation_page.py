@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from eval.data import load_labelled_set, shipped_set_path
+from eval.labelled import shipped_set_path
+from eval.loader import load_labelled_set
 from eval.runner import evaluate_set
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "3_Evaluation.py"
@@ -108,18 +109,18 @@ def test_metrics_json_download_matches_the_result():
     at = _run(_app(eval_k=5))
     result = at.session_state["eval_result"]
     assert result.k == 5 and "ndcg@5" in result.metrics
-    from eval.runner import output_files
+    from eval.outputs import output_files
 
     assert json.loads(output_files(result)["metrics.json"]) == result.metrics
 
 
 def test_unexpected_scoring_failure_is_a_message_not_a_traceback(monkeypatch):
-    import eval.runner
+    from lychee.ui import evaluation_view
 
     def boom(*args, **kwargs):
         raise RuntimeError("CUDA out of memory")
 
-    monkeypatch.setattr(eval.runner, "evaluate_set", boom)
+    monkeypatch.setattr(evaluation_view, "evaluate_set", boom)
     at = _run(_app())
     assert any("Scoring failed: RuntimeError: CUDA out of memory" in e.value for e in at.error)
     assert "eval_result" not in at.session_state
