@@ -66,8 +66,9 @@ def set_picker() -> SetChoice:
         key=UPLOADER_KEY,
         on_change=_on_upload,
         help="JSONL: one query per line with labelled candidates. CSV: columns qid,query,docid,document,label. "
-        "Image paths cannot be resolved relative to an uploaded JSONL/CSV: for a set with images, upload a .zip "
-        "with the data file and its images (paths relative to the data file). See eval/data/README.md.",
+        "Image and clip paths cannot be resolved relative to an uploaded JSONL/CSV: for a set with images or "
+        "clips, upload a .zip with the data file and its images and clips (paths relative to the data file). See "
+        "eval/data/README.md.",
     )
     stored = st.session_state.get(UPLOAD_KEY)
     if stored is not None and st.session_state.get(UPLOADER_KEY) is None:
