@@ -143,8 +143,8 @@ class Video:
         """A hashable key equal for two clips that give the model the same frames (source content and sampling)."""
         if self.frames is not None:
             digest = hashlib.blake2b(digest_size=16)
-            for frame in self.frames:
-                digest.update(frame.tobytes() if isinstance(frame, (Image.Image, np.ndarray)) else repr(frame).encode())
+            for frame in self.frames:  # PIL images or (H, W, 3) arrays
+                digest.update(frame.tobytes())
             content: Any = digest.hexdigest()
         elif self.data is not None:
             content = hashlib.blake2b(self.data, digest_size=16).hexdigest()

@@ -7,13 +7,14 @@ hand in the comments from qwen-vl-utils' rules (at least 4 frames, an even numbe
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import av
 import numpy as np
 import pytest
 from PIL import Image
 
-from lychee import Item
+from lychee import BaseScorer, Capabilities, Item, Prediction
 from lychee.items import coerce_documents
 from lychee.video import Video, file_indices, frame_list_indices, load_video
 
@@ -248,3 +249,36 @@ def test_process_validates_video_settings(default_scorer, clip_path):
         default_scorer.process({"query": {"text": "q"}, "documents": [{"video": clip_path}], "max_video_seconds": 2})
     # settings are accepted on a text-only call
     assert len(default_scorer.process({"query": {"text": "q"}, "documents": docs, "fps": 2, "max_frames": 8})) == 1
+
+
+@dataclass
+class RecordingScorer(BaseScorer):
+    """Reads everything, scores 0.5, and keeps the pairs it was given (to see what process() built)."""
+
+    name: str = "recording"
+    family: str = "test"
+    capabilities: Capabilities = field(default_factory=lambda: Capabilities(image=True, video=True))
+    seen: list = field(default_factory=list)
+
+    def _predict_pairs(self, pairs, instruction, *, progress=None):
+        self.seen.extend(pairs)
+        return [Prediction(score=0.5, log_odds=0.0) for _ in pairs]
+
+
+def test_process_samples_clips_with_the_call_settings(clip_path):
+    scorer = RecordingScorer()
+    own = load_video(clip_path, fps=2.0, max_frames=8)
+    inputs = {"query": {"video": str(clip_path)}, "documents": [{"video": own}, {"video": frames(4)}]}
+    assert scorer.process(inputs) == [0.5, 0.5]
+    (query, doc1), (_, doc2) = scorer.seen
+    assert (query.video.sample_fps, query.video.max_frames) == (1.0, 64)  # the defaults
+    assert (doc1.video.sample_fps, doc1.video.max_frames) == (2.0, 8)  # a Video keeps its own settings
+    assert doc2.video.kind == "frames" and doc2.video.fps == 2.0  # a frame list: 2 frames per second
+    scorer.seen.clear()
+    scorer.process({**inputs, "fps": 3.0, "max_frames": 6})
+    (query, doc1), (_, doc2) = scorer.seen
+    assert (query.video.sample_fps, query.video.max_frames) == (3.0, 6)
+    assert (doc1.video.sample_fps, doc1.video.max_frames) == (3.0, 6)  # given settings apply to every clip
+    assert doc2.video.max_frames == 6 and doc2.video.fps == 2.0  # fps samples files; a frame list keeps its rate
+    # 3 s at 3 fps = 9 frames, capped at 6: round(linspace(0, 29, 6)) = round([0, 5.8, 11.6, 17.4, 23.2, 29])
+    assert query.video.sample().indices == (0, 6, 12, 17, 23, 29)
