@@ -42,9 +42,8 @@ DEFAULT_MAX_FRAMES = 64
 MAX_VIDEO_SECONDS = 30.0
 #: The frame rate assumed for a list of frames given without one (qwen-vl-utils' ``sample_fps`` default).
 FRAMES_FPS = 2.0
-#: Frames are sampled in pairs (the vision encoder's temporal patch); qwen-vl-utils' FRAME_FACTOR / FPS_MIN_FRAMES.
+#: Frames are sampled in pairs (the vision encoder's temporal patch), qwen-vl-utils' FRAME_FACTOR: a clip needs two.
 FRAME_FACTOR = 2
-MIN_SAMPLED_FRAMES = 4
 #: qwen-vl-utils' FPS_MAX_FRAMES: the most frames any setting may ask for.
 MAX_FRAMES_LIMIT = 768
 #: A frame larger than this (8K x 8K) is refused as a possible decompression bomb.
