@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from lychee.items import Item
+from lychee.video import Video
 
 ImageRef: TypeAlias = Path | bytes
 """An image as held by a set: a file path, or the bytes of an image read from a zip archive."""
@@ -58,10 +59,12 @@ class Candidate:
     line: int = 0
     judged: bool = True
     source: str | None = None
+    video: Video | None = field(default=None, repr=False)
+    video_name: str | None = None
 
     def item(self) -> Item:
-        """The candidate as a :class:`lychee.Item` (decodes the image)."""
-        return Item(text=self.text, image=self.image, name=f"document {self.docid}")
+        """The candidate as a :class:`lychee.Item` (decodes the image; the clip was checked when the set loaded)."""
+        return Item(text=self.text, image=self.image, video=self.video, name=f"document {self.docid}")
 
 
 @dataclass(frozen=True)
@@ -84,14 +87,20 @@ class LabelledQuery:
     segment: str | None = None
     unranked_judgments: tuple[tuple[str, int], ...] = ()
     source: str | None = None
+    video: Video | None = field(default=None, repr=False)
+    video_name: str | None = None
 
     def item(self) -> Item:
-        """The query as a :class:`lychee.Item` (decodes the image)."""
-        return Item(text=self.text, image=self.image, name=f"query {self.qid}")
+        """The query as a :class:`lychee.Item` (decodes the image; the clip was checked when the set loaded)."""
+        return Item(text=self.text, image=self.image, video=self.video, name=f"query {self.qid}")
 
     @property
     def has_image(self) -> bool:
         return self.image is not None or any(c.image is not None for c in self.candidates)
+
+    @property
+    def has_video(self) -> bool:
+        return self.video is not None or any(c.video is not None for c in self.candidates)
 
     @property
     def n_relevant(self) -> int:
@@ -113,7 +122,7 @@ class LabelledSet:
     Attributes:
         name: the file name used in messages (a path, or an upload's name).
         queries: the queries in file order.
-        content_hash: sha256 over the data file's bytes and every image's bytes (keys resumable runs).
+        content_hash: sha256 over the data file's bytes and every image's and clip's bytes (keys resumable runs).
         notes: what the loader skipped or read leniently, for the analyst (e.g. run queries without judgments).
         first_stage: what the candidates' order is when it is not a file's order (a first-stage run and its top k);
             it describes the ``input_order`` baseline.
@@ -164,6 +173,23 @@ class LabelledSet:
             out += [q.text] if q.text else []
             out += [c.text for c in q.candidates if c.text]
         return out
+
+    @property
+    def has_videos(self) -> bool:
+        return any(q.has_video for q in self.queries)
+
+    def first_video(self) -> str | None:
+        """Where the first clip is, as ``"<file>, line N: query 'q1' has a clip ('a.mp4')"``, or None."""
+        for q in self.queries:
+            if q.video is not None:
+                return f"{self.name}, line {q.line}: query {q.qid!r} has a clip ({q.video_name!r})"
+            for c in q.candidates:
+                if c.video is not None:
+                    return (
+                        f"{self.name}, line {c.line}: candidate {c.docid!r} of query {q.qid!r} has a clip "
+                        f"({c.video_name!r})"
+                    )
+        return None
 
     def first_image(self) -> str | None:
         """Where the first image is, as ``"<file>, line N: query 'q1' image 'a.png'"`` (for messages), or None."""

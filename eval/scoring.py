@@ -29,16 +29,20 @@ CHUNK_PAIRS = 64
 
 
 def check_modalities(labelled: LabelledSet, systems: Sequence[System]) -> None:
-    """Refuse, before scoring anything, a set with images for a text-only scorer."""
-    if not labelled.has_images:
-        return
+    """Refuse, before scoring anything, a set with images or clips for a scorer that does not read them."""
     for s in systems:
-        if not s.scorer.capabilities.image:
+        caps = s.scorer.capabilities
+        where = None
+        if labelled.has_images and not caps.image:
+            where = labelled.first_image()
+        elif labelled.has_videos and not caps.video:
+            where = labelled.first_video()
+        if where is not None:
             raise ValueError(
-                f"{labelled.first_image()}, but the model {s.model_name!r} "
-                f"({s.scorer.name}) reads text only, so this set cannot be evaluated with it. "
-                "Use a Qwen2.5-VL (Lychee-rerank-mm) or Qwen3-VL reranker checkpoint: `--model /path/to/checkpoint` "
-                "on the command line, or the model picker in the dashboard's sidebar."
+                f"{where}, but the model {s.model_name!r} ({s.scorer.name}) reads {caps.modalities} only, so this "
+                "set cannot be evaluated with it. Use a Qwen2.5-VL (Lychee-rerank-mm) or Qwen3-VL reranker "
+                "checkpoint: `--model /path/to/checkpoint` on the command line, or the model picker in the "
+                "dashboard's sidebar."
             )
 
 
@@ -153,7 +157,7 @@ def score_set(
         ``{system key: {qid: {docid: score}}}``.
 
     Raises:
-        ValueError: a bad ``k``/``chunk_pairs``, repeated keys, a set with images for a text-only scorer, a bad
+        ValueError: a bad ``k``/``chunk_pairs``, repeated keys, a set with images or clips for a text-only scorer, a bad
             instruction, or a scorer error (naming file, line and query).
     """
     positive_int(k, "k")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from lychee.ui.models import LoadedModel, free_memory, get_scorer, load_model, loaded_model, model_status
 from lychee.ui.progress import progress_bar
-from lychee.ui.settings import IMAGE_TYPES, Settings
+from lychee.ui.settings import IMAGE_TYPES, VIDEO_TYPES, Settings
 from lychee.ui.sidebar import PRESETS, sidebar
 from lychee.ui.state import bind, store, store_many
 
@@ -24,6 +24,7 @@ __all__ = [
     "PRESETS",
     "LoadedModel",
     "Settings",
+    "VIDEO_TYPES",
     "bind",
     "free_memory",
     "get_scorer",

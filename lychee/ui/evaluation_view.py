@@ -159,9 +159,9 @@ def _set_picker(source: str) -> SetChoice:
         UPLOAD_KEY,
         types=["jsonl", "csv", "zip"],
         help='JSONL: one query per line with labelled candidates (optional "segment"). CSV: columns '
-        "qid,query,docid,document,label (optional segment). Image paths cannot be resolved relative to an uploaded "
-        "JSONL/CSV: for a set with images, upload a .zip with the data file and its images (paths relative to the "
-        "data file). See eval/data/README.md.",
+        "qid,query,docid,document,label (optional segment). Image and clip paths cannot be resolved relative to an "
+        "uploaded JSONL/CSV: for a set with images or clips, upload a .zip with the data file and its images and clips "
+        "(paths relative to the data file). See eval/data/README.md.",
     )
     return SetChoice("upload")
 
