@@ -84,14 +84,18 @@ Loader = Callable[..., Scorer]
 
 
 def _load_scorer(model: str, *, device: str | None, dtype: str | None) -> Scorer:
-    return load_scorer(model, device=device, dtype=dtype)
+    scorer = load_scorer(model, device=device, dtype=dtype)
+    # One tiny pair, so that the first page or API request does not pay torch's lazy initialisation either.
+    scorer.score("warm-up", ["warm-up"])
+    return scorer
 
 
 class ModelLoader:
     """Loads scorers once per key, shares them between threads, and reports loading state.
 
     Args:
-        load: builds a scorer as ``load(model, device=..., dtype=...)``; :func:`lychee.load_scorer` by default.
+        load: builds a scorer as ``load(model, device=..., dtype=...)``; by default :func:`lychee.load_scorer`
+            followed by one tiny warm-up score (its time counts as loading time).
         max_entries: at most this many loaded models are kept; beyond it the least recently used unpinned one is
             dropped (a pinned model never is).
 
