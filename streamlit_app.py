@@ -105,15 +105,23 @@ def _model_status(loaded: ui.LoadedModel) -> None:
 SINGLE = st.Page(PAGES / "1_Single_pair.py", title="Single pair", icon=":material/compare_arrows:")
 BATCH = st.Page(PAGES / "2_Batch_rerank.py", title="Batch rerank", icon=":material/format_list_numbered:")
 EVALUATION_FILE = PAGES / "3_Evaluation.py"
+RUNS = st.Page(PAGES / "4_Runs.py", title="Runs", icon=":material/history:")
 
 
 def _task_pages() -> list[tuple[st.Page, str]]:
     pages = [
         (SINGLE, "One query, one document: P(yes), its band, and word / image-region highlights of what drove it."),
-        (BATCH, "One query, up to 50 titles: reranked table, rank changes, score chart, CSV / JSON download."),
+        (
+            BATCH,
+            "One query, up to 50 titles: reranked table, rank changes, score chart, CSV / JSON download; A/B of two "
+            "instructions or models; grade the titles into a labelled set.",
+        ),
     ]
     if EVALUATION is not None:
         pages.append((EVALUATION, "Labelled query sets: ranking metrics of the model against baselines."))
+    pages.append(
+        (RUNS, "Every evaluation recorded: compare two runs of a set query by query, with a significance test.")
+    )
     return pages
 
 

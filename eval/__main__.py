@@ -9,7 +9,9 @@ Usage::
 Writes ``OUT/run.trec`` (and ``run_b.trec``, ``run_bm25.trec``, ``run_input_order.trec``), ``OUT/qrels.txt``,
 ``OUT/metrics.json`` and ``OUT/per_query.csv``, and prints a summary table. Finished queries are kept in
 ``OUT/partial.jsonl``: if the run is interrupted, the same command continues where it stopped and ends with the same
-metrics.json. Exit status: 0 success, 2 bad input (the message names the file and line), 130 interrupted.
+metrics.json. Every finished evaluation is recorded in the run store (``$LYCHEE_RUNS_DB``, see
+``python -m eval.runs``); a store that cannot be written only prints a warning. Exit status: 0 success, 2 bad input
+(the message names the file and line), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -22,31 +24,32 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.data import load_labelled_set
-from eval.metrics import default_metrics
-from eval.runner import PARTIAL_NAME, EvalResult, evaluate_set, write_outputs
+from eval.loader import load_labelled_set
+from eval.outputs import write_outputs
+from eval.report import Report
+from eval.resume import PARTIAL_NAME
+from eval.runner import EvalResult, evaluate_set
+from eval.runstore import record_evaluation
+from eval.scoring import CHUNK_PAIRS, language_warnings
+from lychee.validation import positive_int, unit_float
 
 logger = logging.getLogger("eval")
 
 
 def _positive_int(text: str) -> int:
+    """argparse type: :func:`lychee.validation.positive_int` on the option's text."""
     try:
-        value = int(text)
+        return positive_int(int(text), "value")
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def _unit_float(text: str) -> float:
+    """argparse type: :func:`lychee.validation.unit_float` on the option's text."""
     try:
-        value = float(text)
+        return unit_float(float(text), "value")
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,17 +60,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluate a reranker on a labelled query set (JSONL/CSV/zip) with trec_eval-identical metrics.",
     )
     parser.add_argument("--data", required=True, help="labelled set: .jsonl, .csv, or .zip with one of them and images")
-    parser.add_argument("--model", default="default", help="'default' (embedded all-MiniLM-L6-v2), a checkpoint folder or hub id")
+    parser.add_argument(
+        "--model", default="default", help="'default' (embedded all-MiniLM-L6-v2), a checkpoint folder or hub id"
+    )
     parser.add_argument("--instruction", default=None, help="instruction for the model (default: the model's own)")
     parser.add_argument("--model-b", default=None, help="a second model to compare against (A/B)")
     parser.add_argument("--instruction-b", default=None, help="a second instruction to compare against (A/B)")
-    parser.add_argument("--k", type=_positive_int, default=10, help="cutoff for ndcg@k, ndcg_exp@k, recall@k (default 10)")
+    parser.add_argument(
+        "--k", type=_positive_int, default=10, help="cutoff for ndcg@k, ndcg_exp@k, recall@k (default 10)"
+    )
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--fresh", action="store_true", help=f"ignore OUT/{PARTIAL_NAME} and score every query again")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when available)")
     parser.add_argument("--batch-size", type=_positive_int, default=None, help="pairs per forward pass")
     parser.add_argument("--medium", type=_unit_float, default=MEDIUM, help=f"medium band threshold (default {MEDIUM})")
     parser.add_argument("--strong", type=_unit_float, default=STRONG, help=f"strong band threshold (default {STRONG})")
+    parser.add_argument(
+        "--chunk-pairs",
+        type=_positive_int,
+        default=CHUNK_PAIRS,
+        help=f"pairs scored per batched call; finished queries are saved after each chunk, so a smaller chunk loses "
+        f"less work when interrupted (1: one query at a time; default {CHUNK_PAIRS}). Does not change metrics.json",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -86,46 +100,51 @@ def _model_id(model: str) -> str:
 
 def summary_table(result: EvalResult) -> str:
     """The printed summary: one row per system, ``mean [95% CI]`` per metric, then the A/B comparison and calibration."""
-    names = default_metrics(result.k)
-    m = result.metrics
+    report = result.report
+    names = list(report.metric_names)
     rows = [["system", *names]]
-    for system, report in m["systems"].items():
+    for key, system in report.systems.items():
         rows.append(
-            [system]
-            + [f"{report['means'][n]:.4f} [{report['ci95'][n][0]:.3f}, {report['ci95'][n][1]:.3f}]" for n in names]
+            [key] + [f"{system.means[n]:.4f} [{system.ci95[n][0]:.3f}, {system.ci95[n][1]:.3f}]" for n in names]
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    n_none = m["n_queries_without_relevant"]
+    n_none = report.n_queries_without_relevant
     head = (
-        f"{m['n_queries']} queries, {m['n_pairs']} pairs ({n_none} quer{'y' if n_none == 1 else 'ies'} without a relevant "
-        "candidate; they score 0 and count in the means)"
+        f"{report.n_queries} queries, {report.n_pairs} pairs ({n_none} quer{'y' if n_none == 1 else 'ies'} without a "
+        "relevant candidate; they score 0 and count in the means)"
     )
-    out = [head, *lines]
-    if "comparison" in m:
-        c = m["comparison"]
+    return "\n".join([head, *lines, *_comparison_lines(report), *_calibration_lines(report)])
+
+
+def _comparison_lines(report: Report) -> list[str]:
+    c = report.comparison
+    if c is None:
+        return []
+    out = ["", f"A/B ({c.b} vs {c.a}; paired randomization test, 10,000 permutations, two-sided):"]
+    for n, v in c.metrics.items():
+        out.append(
+            f"  {n}: {v.mean_a:.4f} -> {v.mean_b:.4f} (delta {v.delta:+.4f}, p = {v.p_value:.4g}; "
+            f"B wins {v.wins}, ties {v.ties}, losses {v.losses})"
+        )
+    return out
+
+
+def _calibration_lines(report: Report) -> list[str]:
+    out = []
+    for key, cal in report.calibration.items():
+        best, medium, strong = cal.best_f1, cal.bands["medium"], cal.bands["strong"]
         out.append("")
-        out.append(f"A/B ({c['b']} vs {c['a']}; paired randomization test, 10,000 permutations, two-sided):")
-        for n, v in c["metrics"].items():
-            out.append(
-                f"  {n}: {v['mean_a']:.4f} -> {v['mean_b']:.4f} (delta {v['delta']:+.4f}, p = {v['p_value']:.4g}; "
-                f"B wins {v['wins']}, ties {v['ties']}, losses {v['losses']})"
-            )
-    for system, cal in m["calibration"].items():
-        best = cal["best_f1"]
-        bands = cal["bands"]
-        out.append("")
-        if best["threshold"] is None:
-            out.append(f"calibration ({system}): no relevant pair, F1 undefined")
+        if best.threshold is None:
+            out.append(f"calibration ({key}): no relevant pair, F1 undefined")
             continue
         out.append(
-            f"calibration ({system}): best F1 {best['f1']:.3f} at score >= {best['threshold']:.2f} "
-            f"(P {best['precision']:.3f}, R {best['recall']:.3f}); at the bands: "
-            f"medium {bands['medium']['threshold']:.2f} F1 {bands['medium']['f1']:.3f}, "
-            f"strong {bands['strong']['threshold']:.2f} F1 {bands['strong']['f1']:.3f}"
+            f"calibration ({key}): best F1 {best.f1:.3f} at score >= {best.threshold:.2f} "
+            f"(P {best.precision:.3f}, R {best.recall:.3f}); at the bands: "
+            f"medium {medium.threshold:.2f} F1 {medium.f1:.3f}, strong {strong.threshold:.2f} F1 {strong.f1:.3f}"
         )
-    return "\n".join(out)
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -152,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Use a VLM reranker checkpoint to compare instructions.",
             args.model,
         )
+    for note in language_warnings(labelled, [s for s in (scorer, scorer_b) if s is not None]):
+        logger.warning("warning: %s", note)
     out = Path(args.out)
     partial = out / PARTIAL_NAME
     if args.fresh and partial.exists():
@@ -183,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress=progress,
             strong=args.strong,
             medium=args.medium,
+            chunk_pairs=args.chunk_pairs,
         )
     except ValueError as exc:
         if bar is not None:
@@ -192,13 +214,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
-        print(f"\ninterrupted; finished queries are kept in {partial}. Re-run the same command to continue.", file=sys.stderr)
+        print(
+            f"\ninterrupted; finished queries are kept in {partial}. Re-run the same command to continue.",
+            file=sys.stderr,
+        )
         return 130
     if bar is not None:
         bar.close()
     written = write_outputs(result, out)
     print(summary_table(result))
     print(f"\nwrote {', '.join(str(p) for p in written.values())} in {time.perf_counter() - started:.1f} s")
+    # After the files: a run store that is locked or broken costs the history entry, never the evaluation.
+    run_id, problem = record_evaluation(
+        result.metrics, set_name=args.data, set_path=Path(args.data), output_dir=out, source="cli"
+    )
+    if problem:
+        print(f"warning: {problem}", file=sys.stderr)
+    else:
+        print(f"recorded as run {run_id} in the run history (python -m eval.runs show {run_id})")
     return 0
 
 

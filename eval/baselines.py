@@ -17,9 +17,14 @@ import re
 
 import numpy as np
 
-from eval.data import LabelledSet
+from eval.labelled import LabelledSet
 
 BASELINES = ("input_order", "bm25")
+#: What each baseline is, as metrics.json records it (``systems.<key>.description``).
+BASELINE_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "input_order": {"baseline": "the candidates' order in the file"},
+    "bm25": {"baseline": "BM25 (bm25s, Lucene, k1=1.5, b=0.75) over candidate text"},
+}
 BM25_K1 = 1.5
 BM25_B = 0.75
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -73,4 +78,4 @@ def bm25_run(labelled: LabelledSet, *, k1: float = BM25_K1, b: float = BM25_B) -
     return run
 
 
-__all__ = ["BASELINES", "bm25_run", "input_order_run", "tokenize"]
+__all__ = ["BASELINES", "BASELINE_DESCRIPTIONS", "bm25_run", "input_order_run", "tokenize"]

@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.api:
         from eval.bench_api import bench_api
 
-        results.update(bench_api(args.repeats))
+        results.update(bench_api(args.repeats, titles=titles))
     if args.vlm_size != "none":
         results.update(bench_vlm(args.vlm_size, args.vlm_repeats, args.device, args.dtype, family=args.vlm_family))
     width = max(len(k) for k in results)

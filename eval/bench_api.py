@@ -29,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,20 +41,24 @@ CLIENTS = 8
 
 
 class FreshTitles:
-    """Product titles never handed out before (thread-safe): each batch misses every document cache."""
+    """Titles never handed out before (thread-safe): each batch misses every document cache.
 
-    def __init__(self, start: int = 1_000_000) -> None:
+    Args:
+        make: ``make(n, offset)`` -> ``n`` distinct titles (``eval.bench.titles``), distinct across offsets.
+        start: the first offset.
+    """
+
+    def __init__(self, make: Callable[..., list[str]], start: int = 1_000_000) -> None:
+        self._make = make
         self._counter = itertools.count(start)
         self._lock = threading.Lock()
 
     def batch(self, n: int = N_TITLES) -> list[str]:
-        from eval.bench import titles
-
         with self._lock:
             first = next(self._counter)
             for _ in range(n - 1):
                 next(self._counter)
-        return titles(n, offset=first)
+        return self._make(n, offset=first)
 
 
 def _free_port() -> int:
@@ -181,12 +185,14 @@ def _api_throughput(port: int, fresh: FreshTitles, requests_per_client: int) -> 
     return CLIENTS * requests_per_client / elapsed
 
 
-def bench_api(repeats: int, *, requests_per_client: int = 2, rounds: int = 6) -> dict[str, float]:
+def bench_api(
+    repeats: int, *, titles: Callable[..., list[str]], requests_per_client: int = 2, rounds: int = 6
+) -> dict[str, float]:
     """The API figures (see the module docstring): latencies over ``repeats`` interleaved calls, throughputs over
     ``rounds`` alternating runs of ``8 * requests_per_client`` requests (medians)."""
     from lychee import load_scorer
 
-    fresh = FreshTitles()
+    fresh = FreshTitles(titles)
     scorer = load_scorer("default", device="cpu")
     load_before = os.getloadavg()[0]
     with local_server() as port:

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from lychee.validation import positive_int
+
 GRID_STEP = 0.01
 _GRID = np.array([i / 100 for i in range(101)])
 
@@ -44,8 +46,7 @@ def reliability(scores: Sequence[float], labels: Sequence[int], *, bins: int = 1
         >>> reliability([0.05, 0.95, 0.91], [0, 2, 0], bins=2)[1]
         {'low': 0.5, 'high': 1.0, 'n': 2, 'mean_label': 1.0, 'fraction_relevant': 0.5}
     """
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
-        raise ValueError(f"bins must be a positive integer, got {bins!r}.")
+    positive_int(bins, "bins")
     s, y = _check(scores, labels)
     edges = [i / bins for i in range(bins + 1)]
     which = np.searchsorted(np.array(edges[1:-1]), s, side="right")

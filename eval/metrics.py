@@ -34,6 +34,8 @@ import struct
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+from lychee.validation import positive_int
+
 Qrels = Mapping[str, Mapping[str, int]]
 Run = Mapping[str, Mapping[str, float]]
 
@@ -90,8 +92,7 @@ def _gain(label: int, kind: Literal["linear", "exp"]) -> float:
 
 
 def _check_k(k: int) -> None:
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}.")
+    positive_int(k, "k")
 
 
 def dcg(labels_in_rank_order: Sequence[int], k: int, *, gain: Literal["linear", "exp"] = "linear") -> float:

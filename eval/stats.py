@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from lychee.validation import positive_int
+
 BOOTSTRAP_RESAMPLES = 1000
 PERMUTATIONS = 10_000
 SEED = 0
@@ -38,8 +40,7 @@ def _as_values(values: Sequence[float], what: str) -> np.ndarray:
 
 
 def _check_count(n: int, what: str) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{what} must be a positive integer, got {n!r}.")
+    positive_int(n, what)
 
 
 def bootstrap_ci(

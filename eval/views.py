@@ -1,7 +1,7 @@
 """Tables and Altair charts of an :class:`~eval.runner.EvalResult`, for the Evaluation page (no Streamlit here).
 
-Every number shown comes from ``result.metrics`` (the metrics.json object) or ``result.pairs``, so the page shows
-exactly what the CLI writes.
+Every number shown comes from ``result.report`` (the typed report whose ``as_dict()`` is metrics.json) or
+``result.pairs``, so the page shows exactly what the CLI writes.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from eval.metrics import default_metrics
 from eval.runner import EvalResult
-from lychee import BAND_COLORS
+from lychee.bands import BAND_COLORS
 
 BEST_F1_COLOR = "#6a1b9a"
 SYSTEM_NAMES = {"model": "model (A)", "model_b": "model (B)", "input_order": "input order", "bm25": "BM25"}
@@ -45,23 +44,23 @@ class MetricCard:
 
 def metric_cards(result: EvalResult) -> list[MetricCard]:
     """Cards for system A; the delta is B - A when there is a B, else A - BM25."""
-    m = result.metrics
-    a = m["systems"]["model"]
-    ref_key, sign = ("model_b", -1) if "model_b" in m["systems"] else ("bm25", 1)
-    ref = m["systems"][ref_key]
+    report = result.report
+    a = report.primary
+    has_b = "model_b" in report.systems
+    ref = report.systems["model_b" if has_b else "bm25"]
     cards = []
-    for name in result.metric_names:
-        low, high = a["ci95"][name]
-        diff = ref["means"][name] - a["means"][name] if sign < 0 else a["means"][name] - ref["means"][name]
-        delta = f"{diff:+.4f} {'B vs A' if sign < 0 else 'vs BM25'}"
+    for name in report.metric_names:
+        low, high = a.ci95[name]
+        diff = ref.means[name] - a.means[name] if has_b else a.means[name] - ref.means[name]
+        delta = f"{diff:+.4f} {'B vs A' if has_b else 'vs BM25'}"
         family = name.split("@")[0]
         cards.append(
             MetricCard(
                 metric=name,
                 label=name,
-                value=f"{a['means'][name]:.4f}",
+                value=f"{a.means[name]:.4f}",
                 delta=delta,
-                help=f"{METRIC_HELP[family]} Mean over {m['n_queries']} queries; interval: bootstrap over queries, "
+                help=f"{METRIC_HELP[family]} Mean over {report.n_queries} queries; interval: bootstrap over queries, "
                 "1000 resamples, seed 0.",
                 interval=f"95% CI [{low:.3f}, {high:.3f}]",
             )
@@ -72,11 +71,11 @@ def metric_cards(result: EvalResult) -> list[MetricCard]:
 def systems_table(result: EvalResult) -> pd.DataFrame:
     """One row per system; ``<metric>`` (mean) and ``<metric> 95% CI`` columns."""
     rows = []
-    for key, report in result.metrics["systems"].items():
+    for key, system in result.report.systems.items():
         row: dict[str, Any] = {"system": system_name(key)}
-        for name in result.metric_names:
-            row[name] = report["means"][name]
-            low, high = report["ci95"][name]
+        for name in result.report.metric_names:
+            row[name] = system.means[name]
+            low, high = system.ci95[name]
             row[f"{name} 95% CI"] = f"[{low:.3f}, {high:.3f}]"
         rows.append(row)
     return pd.DataFrame(rows)
@@ -84,21 +83,21 @@ def systems_table(result: EvalResult) -> pd.DataFrame:
 
 def comparison_table(result: EvalResult) -> pd.DataFrame | None:
     """The A/B comparison per metric (``None`` without a B system)."""
-    comparison = result.metrics.get("comparison")
+    comparison = result.report.comparison
     if comparison is None:
         return None
     rows = []
-    for name, c in comparison["metrics"].items():
+    for name, c in comparison.metrics.items():
         rows.append(
             {
                 "metric": name,
-                "A": c["mean_a"],
-                "B": c["mean_b"],
-                "B - A": c["delta"],
-                "p-value": c["p_value"],
-                "B wins": c["wins"],
-                "ties": c["ties"],
-                "B losses": c["losses"],
+                "A": c.mean_a,
+                "B": c.mean_b,
+                "B - A": c.delta,
+                "p-value": c.p_value,
+                "B wins": c.wins,
+                "ties": c.ties,
+                "B losses": c.losses,
             }
         )
     return pd.DataFrame(rows)
@@ -111,22 +110,24 @@ def per_query_table(result: EvalResult) -> pd.DataFrame:
 MAX_CHART_QUERIES = 60
 
 
-def per_query_chart(result: EvalResult, metric: str | None = None, *, max_queries: int = MAX_CHART_QUERIES) -> alt.Chart:
+def per_query_chart(
+    result: EvalResult, metric: str | None = None, *, max_queries: int = MAX_CHART_QUERIES
+) -> alt.Chart:
     """Per-query values of ``metric`` (default ``ndcg@k``) for every system: one row per query, a dot per system.
 
     With more than ``max_queries`` queries, only the ``max_queries`` where model A does worst are drawn (the full
     list is in the per-query table), so the chart stays readable.
     """
-    metric = metric or default_metrics(result.k)[0]
-    order = [q.qid for q in result.labelled.queries]
+    metric = metric or result.report.metric_names[0]
+    order = result.labelled.qids
     if len(order) > max_queries:
-        a_values = result.metrics["systems"]["model"]["per_query"][metric]
+        a_values = result.report.primary.per_query[metric]
         worst = set(sorted(order, key=lambda q: (a_values[q], q))[:max_queries])
         order = [q for q in order if q in worst]
     keep = set(order)
     rows = []
-    for key, report in result.metrics["systems"].items():
-        for qid, value in report["per_query"][metric].items():
+    for key, system in result.report.systems.items():
+        for qid, value in system.per_query[metric].items():
             if qid in keep:
                 rows.append({"qid": qid, "system": system_name(key), metric: value})
     df = pd.DataFrame(rows)
@@ -170,16 +171,16 @@ def score_distribution_chart(result: EvalResult) -> alt.Chart:
 def calibration_frame(result: EvalResult) -> pd.DataFrame:
     """The reliability bins of every model system as one table."""
     rows = []
-    for key, cal in result.metrics["calibration"].items():
-        for b in cal["bins"]:
+    for key, cal in result.report.calibration.items():
+        for b in cal.bins:
             rows.append(
                 {
                     "system": system_name(key),
-                    "bin": f"[{b['low']:.1f}, {b['high']:.1f})",
-                    "bin center": (b["low"] + b["high"]) / 2,
-                    "pairs": b["n"],
-                    "fraction relevant": b["fraction_relevant"],
-                    "mean label": b["mean_label"],
+                    "bin": f"[{b.low:.1f}, {b.high:.1f})",
+                    "bin center": (b.low + b.high) / 2,
+                    "pairs": b.n,
+                    "fraction relevant": b.fraction_relevant,
+                    "mean label": b.mean_label,
                 }
             )
     return pd.DataFrame(rows)
@@ -188,8 +189,10 @@ def calibration_frame(result: EvalResult) -> pd.DataFrame:
 def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> alt.LayerChart:
     """Fraction relevant (label >= 1) per score bin against the diagonal, with the band thresholds and best-F1 rule."""
     df = calibration_frame(result).dropna(subset=["fraction relevant"])
-    diagonal = alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})).mark_line(strokeDash=[4, 4], color="gray").encode(
-        x="x:Q", y="y:Q"
+    diagonal = (
+        alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="gray")
+        .encode(x="x:Q", y="y:Q")
     )
     base = alt.Chart(df).encode(
         x=alt.X("bin center:Q", scale=alt.Scale(domain=[0, 1]), title="score bin (P(yes))"),
@@ -201,24 +204,34 @@ def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> al
     # Dot area grows with the number of pairs in the bin: a bin of 2 pairs says little.
     dots = base.mark_circle(opacity=0.9).encode(
         size=alt.Size("pairs:Q", title="pairs in bin", scale=alt.Scale(range=[30, 400])),
-        tooltip=["system", "bin", "pairs", alt.Tooltip("fraction relevant:Q", format=".2f"), alt.Tooltip("mean label:Q", format=".2f")],
+        tooltip=[
+            "system",
+            "bin",
+            "pairs",
+            alt.Tooltip("fraction relevant:Q", format=".2f"),
+            alt.Tooltip("mean label:Q", format=".2f"),
+        ],
     )
     rules = [
         {"threshold": medium, "rule": f"medium band {medium:.2f}", "color": BAND_COLORS["medium"]},
         {"threshold": strong, "rule": f"strong band {strong:.2f}", "color": BAND_COLORS["strong"]},
     ]
-    for key, cal in result.metrics["calibration"].items():
-        t = cal["best_f1"]["threshold"]
+    for key, cal in result.report.calibration.items():
+        t = cal.best_f1.threshold
         if t is not None:
             rules.append({"threshold": t, "rule": f"best F1 {system_name(key)} {t:.2f}", "color": BEST_F1_COLOR})
     rule_df = pd.DataFrame(rules)
     # Fixed colours (the dashboard's band colours) and a label along each rule: no second colour legend to confuse
     # with the systems'.
-    rule_chart = alt.Chart(rule_df).mark_rule(strokeWidth=2, strokeDash=[6, 3]).encode(
-        x="threshold:Q", color=alt.Color("color:N", scale=None, title=None), tooltip=["rule"]
+    rule_chart = (
+        alt.Chart(rule_df)
+        .mark_rule(strokeWidth=2, strokeDash=[6, 3])
+        .encode(x="threshold:Q", color=alt.Color("color:N", scale=None, title=None), tooltip=["rule"])
     )
-    labels = alt.Chart(rule_df).mark_text(angle=270, align="right", baseline="bottom", dx=-4, fontSize=11).encode(
-        x="threshold:Q", y=alt.value(0), text="rule:N", color=alt.Color("color:N", scale=None, title=None)
+    labels = (
+        alt.Chart(rule_df)
+        .mark_text(angle=270, align="right", baseline="bottom", dx=-4, fontSize=11)
+        .encode(x="threshold:Q", y=alt.value(0), text="rule:N", color=alt.Color("color:N", scale=None, title=None))
     )
     return alt.layer(diagonal, line, dots, rule_chart, labels).properties(height=320)
 
@@ -226,19 +239,18 @@ def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> al
 def threshold_table(result: EvalResult) -> pd.DataFrame:
     """Precision/recall/F1 of "score >= t is relevant" at the bands and at the best-F1 threshold, per model system."""
     rows = []
-    for key, cal in result.metrics["calibration"].items():
-        best = cal["best_f1"]
-        entries = [("medium band", cal["bands"]["medium"]), ("strong band", cal["bands"]["strong"]), ("best F1", best)]
+    for key, cal in result.report.calibration.items():
+        entries = [("medium band", cal.bands["medium"]), ("strong band", cal.bands["strong"]), ("best F1", cal.best_f1)]
         for what, r in entries:
             rows.append(
                 {
                     "system": system_name(key),
                     "rule": what,
-                    "threshold": r["threshold"],
-                    "precision": r["precision"],
-                    "recall": r["recall"],
-                    "F1": r["f1"],
-                    "pairs predicted relevant": r["n_predicted"],
+                    "threshold": r.threshold,
+                    "precision": r.precision,
+                    "recall": r.recall,
+                    "F1": r.f1,
+                    "pairs predicted relevant": r.n_predicted,
                 }
             )
     return pd.DataFrame(rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee import ui
-from lychee.ui import batch, batch_view
+from lychee.ui import batch, batch_ab, batch_label, batch_view
 
 settings = ui.sidebar()
 
@@ -24,6 +24,7 @@ source = st.radio(
     **ui.bind("batch_source", "paste"),
 )
 csv_table, csv_column, csv_name = batch_view.csv_picker() if source == "csv" else (None, None, "")
+ab_choice = batch_ab.controls(settings)
 
 FORM_KEYS = ["batch_query_text", "batch_titles"]
 with st.form("batch_form", border=True):
@@ -65,11 +66,16 @@ if submitted:
     except ValueError as exc:
         st.error(str(exc))
     else:
-        batch_view.run_batch(settings, query_text=query_text, query_file=query_file, titles=titles, source=origin)
+        a_result = batch_view.run_batch(
+            settings, query_text=query_text, query_file=query_file, titles=titles, source=origin
+        )
+        batch_ab.after_rerank(a_result, ab_choice, settings)
 
 result = st.session_state.get(batch_view.RESULT_KEY)
 if result is not None:
     st.divider()
     batch_view.render_result(result, settings)
+    batch_ab.render(result, settings)
+    batch_label.render(result, settings)
 else:
     st.info("The example query and titles are ready: click **Rerank** to see them reordered.")

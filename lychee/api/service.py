@@ -15,6 +15,7 @@ import functools
 import json
 import logging
 import math
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -58,6 +59,17 @@ class RerankService:
             self._executor = ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="lychee-api")
         status = self.loader.start(self.key, pin=True)
         logger.info("API: serving model %r (%s)", self.key[0], status.state)
+        threading.Thread(target=self._warm_up, name="lychee-api-warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        # One tiny pair once the model is loaded, so the first request does not pay torch's lazy initialisation.
+        loaded = self.loader.wait(self.key).loaded
+        if loaded is None:
+            return
+        try:
+            loaded.scorer.score("warm-up", ["warm-up"])
+        except Exception:  # a model that cannot score one text pair fails the first request with its own message
+            logger.exception("API: warming up model %r failed", self.key[0])
 
     def close(self) -> None:
         """Stop the worker threads (queued work is cancelled)."""

@@ -84,20 +84,17 @@ Loader = Callable[..., Scorer]
 
 
 def _load_scorer(model: str, *, device: str | None, dtype: str | None) -> Scorer:
-    scorer = load_scorer(model, device=device, dtype=dtype)
-    # One tiny pair, so that the first page or API request does not pay torch's lazy initialisation either.
-    scorer.score("warm-up", ["warm-up"])
-    return scorer
+    return load_scorer(model, device=device, dtype=dtype)
 
 
 class ModelLoader:
     """Loads scorers once per key, shares them between threads, and reports loading state.
 
     Args:
-        load: builds a scorer as ``load(model, device=..., dtype=...)``; by default :func:`lychee.load_scorer`
-            followed by one tiny warm-up score (its time counts as loading time).
-        max_entries: at most this many loaded models are kept; beyond it the least recently used unpinned one is
-            dropped (a pinned model never is).
+        load: builds a scorer as ``load(model, device=..., dtype=...)``; :func:`lychee.load_scorer` by default.
+        max_entries: at most this many loaded models are kept besides the pinned ones (the server's model, which is
+            never dropped); beyond it the least recently used one is dropped. Two let a dashboard session compare its
+            model with a second one (A/B) next to the server's.
 
     Example:
         >>> loader = ModelLoader()
@@ -183,12 +180,16 @@ class ModelLoader:
 
     def _evict(self, *, keep: ModelKey) -> None:
         with self._lock:
-            loaded = [(k, e) for k, e in self._entries.items() if e.loaded is not None]
-            candidates = sorted(((e.last_used, k) for k, e in loaded if not e.pinned and k != keep), key=lambda t: t[0])
-            excess = len(loaded) - self.max_entries
+            unpinned = [(e.last_used, k) for k, e in self._entries.items() if e.loaded is not None and not e.pinned]
+            candidates = sorted((t for t in unpinned if t[1] != keep), key=lambda t: t[0])
+            excess = len(unpinned) - self.max_entries
             for _, k in candidates[: max(excess, 0)]:
                 del self._entries[k]
-                logger.info("evicted model %r (least recently used; at most %d kept)", k[0], self.max_entries)
+                logger.info(
+                    "evicted model %r (least recently used; at most %d kept besides pinned ones)",
+                    k[0],
+                    self.max_entries,
+                )
 
     # --- reading ------------------------------------------------------------------------------------------------
     def status(self, key: ModelKey) -> LoadStatus:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ import altair as alt
 import pandas as pd
 
 from lychee.bands import BAND_COLORS, band
+from lychee.compare import rank_order
 
 MAX_TITLES = 50
 BAND_ORDER = ("strong", "medium", "weak")
@@ -227,11 +227,7 @@ def results_table(
     if bad:
         raise ValueError(f"results_table: got {n} titles but {bad}; expected one value per title.")
 
-    def tie_key(i: int) -> tuple[float, float, int]:
-        lo = log_odds[i]
-        return (-float(scores[i]), -(float("-inf") if math.isnan(lo) else lo), i)  # NaN log-odds last among ties
-
-    order = sorted(range(n), key=tie_key)
+    order = rank_order(scores, log_odds)
     rows = []
     for new_rank, i in enumerate(order, start=1):
         rows.append(

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
+from lychee.items import Item
 from lychee.language import language_warning
 from lychee.ui import batch, render
 from lychee.ui.models import get_scorer
@@ -47,6 +48,7 @@ class BatchResult:
     query_image_name: str | None = None
     #: Warnings about the result itself (e.g. titles in a language the model does not read well), shown with it.
     notes: list[str] = field(default_factory=list)
+    query: Item | None = field(default=None, repr=False)  # as scored: the A/B scores B on it, labelling saves it
 
     def table(self, settings: Settings) -> pd.DataFrame:
         return batch.results_table(
@@ -169,6 +171,7 @@ def run_batch(
         seconds=time.perf_counter() - start,
         query_image=thumb,
         query_image_name=q_name,
+        query=query,
     )
     note = language_warning(
         scorer.capabilities.languages, scorer.name, [query.text, *titles.titles], what="the query and titles"

@@ -111,23 +111,46 @@ def load_model(settings: Settings, *, spinner: bool = True) -> LoadedModel | Non
     """Like :func:`get_scorer`, but returns the :class:`LoadedModel` (scorer plus load time)."""
     key = model_key(settings)
     release_previous(key)
-    try:
-        if spinner and loaded_model(settings) is None:
-            with st.spinner(f"Loading model `{settings.model}`...", show_time=True):
-                loaded = LOADER.load(key)
-        else:
-            loaded = LOADER.load(key)
-    except (ValueError, TypeError, ImportError, OSError) as exc:
-        # The library's messages say what is wrong and how to fix it; show them as they are.
-        st.error(str(exc))
-        return None
-    except Exception as exc:  # a model load can fail in many ways (CUDA OOM, corrupt weights); never a traceback
-        logger.exception("loading model %r failed", settings.model)
-        st.error(f"Loading model '{settings.model}' failed: {type(exc).__name__}: {exc}")
+    loaded = _load_showing_errors(key, spinner=spinner)
+    if loaded is None:
         return None
     st.session_state[LOADED_KEY] = key
     _redraw()
     return loaded
+
+
+def load_second(key: ModelKey, *, spinner: bool = True) -> LoadedModel | None:
+    """Load (or reuse) a model *next to* this session's own, e.g. model B of an A/B; releases nothing.
+
+    The sidebar's model stays the session's model; the second one lives in the same bounded cache (two entries), so
+    loading a third model evicts the least recently used one.
+
+    Returns:
+        The :class:`LoadedModel`, or ``None`` after showing the library's error message.
+    """
+    return _load_showing_errors(tuple(key), spinner=spinner)
+
+
+def _load_showing_errors(key: ModelKey, *, spinner: bool) -> LoadedModel | None:
+    model = key[0]
+    try:
+        if spinner and LOADER.loaded(key) is None:
+            with st.spinner(f"Loading model `{model}`...", show_time=True):
+                return LOADER.load(key)
+        return LOADER.load(key)
+    except (ValueError, TypeError, ImportError, OSError) as exc:
+        # The library's messages say what is wrong and how to fix it; show them as they are.
+        st.error(str(exc))
+    except Exception as exc:  # a model load can fail in many ways (CUDA OOM, corrupt weights); never a traceback
+        logger.exception("loading model %r failed", model)
+        st.error(f"Loading model '{model}' failed: {type(exc).__name__}: {exc}")
+    return None
+
+
+def loaded_models() -> list[LoadedModel]:
+    """Every model loaded right now (by any session or the API), oldest first; never loads."""
+    loaded = [LOADER.status(key).loaded for key in LOADER.keys()]
+    return sorted((m for m in loaded if m is not None), key=lambda m: m.loaded_at)
 
 
 def release_previous(key: ModelKey) -> bool:

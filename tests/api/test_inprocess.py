@@ -114,6 +114,8 @@ class HeldScorer(BaseScorer):
     entered: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
 
     def _predict_pairs(self, pairs, instruction, *, progress=None):
+        if [d.text for _, d in pairs] == ["warm-up"]:  # the server's own warm-up after loading passes
+            return [Prediction(score=0.5, log_odds=0.0)]
         self.entered.release()
         assert self.release.wait(60)
         return [Prediction(score=0.5, log_odds=0.0) for _ in pairs]

@@ -184,13 +184,13 @@ def test_query_image_with_the_default_model_shows_the_library_message(default_sc
     assert errors(at) == [str(library.value)]
 
 
-def test_results_survive_a_page_switch_and_bands_follow_new_thresholds():
-    at = make_app(BATCH)
-    at.run()
+def test_results_survive_a_page_switch_and_bands_follow_new_thresholds(via_home):
+    at = via_home(BATCH)
     _rerank(at, "waterproof hiking boots\nhiking boots\ncoffee mug")
     before = _table(at)
     at.switch_page(str(SINGLE)).run()
     assert not at.exception, exceptions(at)
+    assert [t.value for t in at.title] == [":material/compare_arrows: Single-pair analysis"]  # really switched
     at.switch_page(str(BATCH)).run()
     assert not at.exception, exceptions(at)
     after = _table(at)

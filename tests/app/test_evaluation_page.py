@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from eval.data import load_labelled_set, shipped_set_path
+from eval.labelled import shipped_set_path
+from eval.loader import load_labelled_set
 from eval.runner import evaluate_set
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "3_Evaluation.py"
@@ -108,18 +109,33 @@ def test_metrics_json_download_matches_the_result():
     at = _run(_app(eval_k=5))
     result = at.session_state["eval_result"]
     assert result.k == 5 and "ndcg@5" in result.metrics
-    from eval.runner import output_files
+    from eval.outputs import output_files
 
     assert json.loads(output_files(result)["metrics.json"]) == result.metrics
 
 
 def test_unexpected_scoring_failure_is_a_message_not_a_traceback(monkeypatch):
-    import eval.runner
+    from lychee.ui import evaluation_view
 
     def boom(*args, **kwargs):
         raise RuntimeError("CUDA out of memory")
 
-    monkeypatch.setattr(eval.runner, "evaluate_set", boom)
+    monkeypatch.setattr(evaluation_view, "evaluate_set", boom)
     at = _run(_app())
     assert any("Scoring failed: RuntimeError: CUDA out of memory" in e.value for e in at.error)
     assert "eval_result" not in at.session_state
+
+
+def test_a_chinese_set_on_the_english_default_is_flagged_next_to_the_results():
+    rows = ["qid,query,docid,document,label"]
+    titles = ["龟背竹 盆栽 大号 室内绿植", "机械键盘 青轴 87键", "办公桌 收纳盒 桌面整理", "绿萝 吊兰 办公室 净化空气"]
+    for q, query in enumerate(["办公室绿植", "桌面收纳"]):
+        rows += [f"q{q},{query},d{i},{t},{int(i == q * 2)}" for i, t in enumerate(titles)]
+    data = ("\n".join(rows) + "\n").encode("utf-8")
+    at = _run(_app(eval_source="upload", eval_upload_data={"name": "zh.csv", "data": data}))
+    assert not at.error, [e.value for e in at.error]
+    assert any("Chinese" in w.value and "all-MiniLM-L6-v2" in w.value for w in at.warning), [w.value for w in at.warning]
+    # an English set: no language warning
+    english = Path(shipped_set_path("passages.csv")).read_bytes()
+    at = _run(_app(eval_source="upload", eval_upload_data={"name": "en.csv", "data": english}))
+    assert not any("Chinese" in w.value for w in at.warning)

@@ -32,14 +32,16 @@ def test_the_model_defaults_to_LYCHEE_MODEL(monkeypatch):
     assert at.sidebar.text_input(key="_w_model_path").value == "/models/lychee-rerank-mm"
 
 
-def test_instruction_and_thresholds_survive_page_switches():
-    at = make_app(SINGLE)
-    at.run()
+def test_instruction_and_thresholds_survive_page_switches(via_home):
+    at = via_home(SINGLE)
     at.sidebar.text_area(key="_w_instruction").set_value("Find trail gear.").run()
     at.sidebar.slider(key="_w_bands").set_value((0.4, 0.8)).run()
+    titles = {BATCH: ":material/format_list_numbered: Batch rerank", SINGLE: ":material/compare_arrows: Single-pair analysis"}
     for script in (BATCH, HOME, SINGLE):
         at.switch_page(str(script)).run()
         assert not at.exception, (script.name, exceptions(at))
+        if script in titles:
+            assert [t.value for t in at.title] == [titles[script]]  # really switched
         assert at.session_state["instruction"] == "Find trail gear."
         assert at.sidebar.text_area(key="_w_instruction").value == "Find trail gear."
         assert at.sidebar.slider(key="_w_bands").value == (0.4, 0.8)

@@ -169,13 +169,13 @@ def test_empty_query_shows_the_library_message():
     assert errors(at) == ["query is empty: got no text and no image. Give the query text, an image, or both."]
 
 
-def test_result_and_inputs_survive_a_page_switch():
-    at = make_app(SINGLE)
-    at.run()
+def test_result_and_inputs_survive_a_page_switch(via_home):
+    at = via_home(SINGLE)
     _score(at, "wool socks", "merino wool hiking socks")
     p_yes = {m.label: m.value for m in at.metric}["P(yes)"]
     at.switch_page(str(BATCH)).run()
     assert not at.exception, exceptions(at)
+    assert [t.value for t in at.title] == [":material/format_list_numbered: Batch rerank"]  # really switched
     at.switch_page(str(SINGLE)).run()
     assert not at.exception, exceptions(at)
     assert at.text_area(key="_w_single_query_text").value == "wool socks"

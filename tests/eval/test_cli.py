@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clihelpers import kill_mid_run
+from clihelpers import run_cli as _cli
 
-ROOT = Path(__file__).resolve().parents[2]
 DATA = "eval/data/ecommerce.jsonl"
-
-
-def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k != "LYCHEE_EVAL_KILL_AFTER"}
-    full_env.update({"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "eval", *args, "--quiet"],
-        cwd=ROOT,
-        env=full_env,
-        check=False,  # the tests assert on the exit status
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+N_QUERIES = 22
 
 
 @pytest.fixture(scope="module")
@@ -74,15 +59,17 @@ def test_metrics_json_equals_trec_eval_on_the_written_files(uninterrupted):
 
 def test_killed_run_resumes_to_byte_identical_metrics(uninterrupted, tmp_path):
     out = tmp_path / "resumed"
-    killed = _cli("--data", DATA, "--model", "default", "--out", str(out), env={"LYCHEE_EVAL_KILL_AFTER": "9"})
+    # One query per chunk, so queries reach the partial file one by one; SIGKILL from outside after the first.
+    killed = kill_mid_run("--data", DATA, "--model", "default", "--chunk-pairs", "1", out=out)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    partial = (out / "partial.jsonl").read_text().splitlines()
-    assert len(partial) == 1 + 9  # header + the 9 queries finished before the kill
+    assert 1 <= killed.finished < N_QUERIES
     assert not (out / "metrics.json").exists()
 
+    # Resumed with the default chunks: how queries are grouped is not part of the run's fingerprint or its metrics.
     resumed = _cli("--data", DATA, "--model", "default", "--out", str(out))
     assert resumed.returncode == 0, resumed.stderr
-    assert "resuming: 9 of 22 queries already scored" in resumed.stderr
+    assert f"resuming: {killed.finished} of {N_QUERIES} queries already scored" in resumed.stderr
+    assert len((out / "partial.jsonl").read_text().splitlines()) == 1 + N_QUERIES
     assert (out / "metrics.json").read_bytes() == (uninterrupted / "metrics.json").read_bytes()
     assert (out / "qrels.txt").read_bytes() == (uninterrupted / "qrels.txt").read_bytes()
 
@@ -103,11 +90,39 @@ def test_bad_data_is_refused_with_file_and_line(tmp_path):
     bad.write_text('{"qid": "q1", "query": "x", "candidates": [{"docid": "d", "text": "y", "label": -2}]}\n')
     proc = _cli("--data", str(bad), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
-    assert f"error: {bad}, line 1: candidate 'd' (candidate 1) of query 'q1': label must be a non-negative integer, got -2." in proc.stderr
+    assert (
+        f"error: {bad}, line 1: candidate 'd' (candidate 1) of query 'q1': label must be a non-negative integer, got -2."
+        in proc.stderr
+    )
     assert "Traceback" not in proc.stderr
 
 
-def test_bad_arguments(tmp_path):
-    proc = _cli("--data", DATA, "--out", str(tmp_path), "--k", "0")
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--k", "0", "argument --k: expected a positive integer, got '0'"),
+        ("--chunk-pairs", "-3", "argument --chunk-pairs: expected a positive integer, got '-3'"),
+        ("--batch-size", "two", "argument --batch-size: expected a positive integer, got 'two'"),
+        ("--medium", "1.5", "argument --medium: expected a number between 0 and 1, got '1.5'"),
+    ],
+)
+def test_bad_arguments(tmp_path, option, value, expected):
+    proc = _cli("--data", DATA, "--out", str(tmp_path), option, value)
     assert proc.returncode == 2
-    assert "argument --k: expected a positive integer, got '0'" in proc.stderr
+    assert expected in proc.stderr
+
+
+def test_the_cli_warns_when_the_model_does_not_read_the_sets_language(tmp_path):
+    data = tmp_path / "zh.jsonl"
+    line = {
+        "qid": "q1",
+        "query": "办公室绿植",
+        "candidates": [
+            {"docid": "d1", "text": "龟背竹 盆栽 大号 室内绿植", "label": 3},
+            {"docid": "d2", "text": "机械键盘 青轴 87键", "label": 0},
+        ],
+    }
+    data.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    proc = _cli("--data", str(data), "--out", str(tmp_path / "out"), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "Chinese" in proc.stderr and "'all-MiniLM-L6-v2'" in proc.stderr

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import signal
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from clihelpers import ROOT, kill_mid_run
+from clihelpers import run_cli as _cli
 
-ROOT = Path(__file__).resolve().parents[2]
 SHAPES = "eval/data/shapes/shapes.jsonl"
 INSTRUCTION_B = "Judge whether the picture shows the requested shape and colour."
 
@@ -25,16 +23,6 @@ def tiny_vlm(tmp_path_factory) -> Path:
     from lychee.synthetic import build_synthetic_checkpoint
 
     return build_synthetic_checkpoint(tmp_path_factory.mktemp("tiny") / "lychee", family="lychee", size="tiny", seed=0)
-
-
-def _cli(*args: str, kill_after: int | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "LYCHEE_EVAL_KILL_AFTER"}
-    env.update({"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"})
-    if kill_after is not None:
-        env["LYCHEE_EVAL_KILL_AFTER"] = str(kill_after)
-    return subprocess.run(
-        [sys.executable, "-m", "eval", *args, "--quiet"], cwd=ROOT, env=env, check=False, capture_output=True, text=True, timeout=300
-    )
 
 
 def test_image_set_ab_and_resume_with_a_vlm(tiny_vlm, tmp_path):
@@ -50,18 +38,19 @@ def test_image_set_ab_and_resume_with_a_vlm(tiny_vlm, tmp_path):
     assert (full / "run.trec").read_text() != (full / "run_b.trec").read_text().replace(" model_b\n", " model\n")
 
     resumed = tmp_path / "resumed"
-    killed = _cli(*args, "--out", str(resumed), kill_after=2)
+    killed = kill_mid_run(*args, "--chunk-pairs", "1", out=resumed)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert 1 <= killed.finished < 6
     again = _cli(*args, "--out", str(resumed))
     assert again.returncode == 0, again.stderr
-    assert "resuming: 2 of 6 queries already scored" in again.stderr
+    assert f"resuming: {killed.finished} of 6 queries already scored" in again.stderr
     # The VLM's float scores of re-batched queries may differ in the last bits; metrics.json is built from
     # rankings and score bins only, so it is byte-identical.
     assert (resumed / "metrics.json").read_bytes() == (full / "metrics.json").read_bytes()
 
 
 def test_zip_upload_with_images_is_scored_by_a_vlm(tiny_vlm):
-    from eval.data import load_labelled_set
+    from eval.loader import load_labelled_set
     from eval.runner import evaluate_set
     from lychee import load_scorer
 
@@ -85,7 +74,21 @@ def test_model_b_compares_two_models(tiny_vlm, tmp_path, capsys):
     from eval.__main__ import main
 
     out = tmp_path / "ab"
-    code = main(["--data", str(ROOT / "eval/data/passages.csv"), "--model", "default", "--model-b", str(tiny_vlm), "--out", str(out), "--quiet", "--device", "cpu"])
+    code = main(
+        [
+            "--data",
+            str(ROOT / "eval/data/passages.csv"),
+            "--model",
+            "default",
+            "--model-b",
+            str(tiny_vlm),
+            "--out",
+            str(out),
+            "--quiet",
+            "--device",
+            "cpu",
+        ]
+    )
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["settings"]["systems"]["model"]["model"] == "default"

@@ -7,9 +7,13 @@ import re
 
 import pytest
 
-from eval.data import load_labelled_set, shipped_set_path
+from eval.labelled import shipped_set_path
+from eval.loader import load_labelled_set
 from eval.metrics import evaluate, mean
-from eval.runner import System, evaluate_set, fingerprint, output_files, write_outputs
+from eval.outputs import output_files, write_outputs
+from eval.resume import fingerprint
+from eval.runner import evaluate_set
+from eval.systems import System
 
 
 @pytest.fixture
@@ -72,7 +76,15 @@ def test_output_files(tmp_path, passages, overlap_scorer):
     result = evaluate_set(passages, overlap_scorer, compare=True, instruction_b="reverse")
     written = write_outputs(result, tmp_path)
     assert sorted(written) == sorted(
-        ["run.trec", "run_b.trec", "run_bm25.trec", "run_input_order.trec", "qrels.txt", "metrics.json", "per_query.csv"]
+        [
+            "run.trec",
+            "run_b.trec",
+            "run_bm25.trec",
+            "run_input_order.trec",
+            "qrels.txt",
+            "metrics.json",
+            "per_query.csv",
+        ]
     )
     lines = (tmp_path / "run.trec").read_text().splitlines()
     assert len(lines) == passages.n_pairs

@@ -9,7 +9,7 @@ import pytest
 
 from eval.baselines import bm25_run, input_order_run, tokenize
 from eval.calibration import best_f1_threshold, reliability, threshold_report
-from eval.data import load_labelled_set
+from eval.loader import load_labelled_set
 from eval.stats import bootstrap_ci, randomization_test, wins_ties_losses
 
 VALUES = [0.1, 0.9, 0.4, 0.75, 0.3, 1.0, 0.0, 0.55, 0.6, 0.8]

@@ -16,7 +16,7 @@ ir_measures = pytest.importorskip("ir_measures")
 from ir_measures import RR, R, Success, nDCG
 
 from eval.metrics import evaluate
-from eval.runner import run_trec_text
+from eval.outputs import run_trec_text
 
 
 def _make(seed: int) -> tuple[dict, dict]:

@@ -94,12 +94,13 @@ def test_a_failed_load_is_reported_and_retried_only_on_an_explicit_load():
     assert loader.status(KEY).state == "loaded"
 
 
-def test_pinned_models_are_never_released_or_evicted():
+def test_pinned_models_are_never_released_or_evicted_and_do_not_count():
     loader = ModelLoader(Recorder(), max_entries=1)
     pinned = loader.load(KEY, pin=True)
     assert loader.release(KEY) is False
     other = ("other", None, None)
     loader.load(other)
+    assert loader.loaded(KEY) is pinned and loader.loaded(other) is not None  # the pinned one is extra
     loader.load(("third", None, None))
     assert loader.loaded(KEY) is pinned
     assert loader.loaded(other) is None, "the least recently used unpinned model is evicted"

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from eval.data import SHIPPED_SETS, LabelledSetError, load_labelled_set, shipped_set_path
+from eval.labelled import SHIPPED_SETS, LabelledSetError, shipped_set_path
+from eval.loader import load_labelled_set
 
 
 def _line(qid="q1", query=None, candidates=None):
@@ -88,7 +89,7 @@ def test_query_may_be_a_plain_string(tmp_path):
 
 
 def test_csv_groups_rows_by_qid_in_first_seen_order(tmp_path):
-    text = "qid,query,docid,document,label\nq2,blue,d1,blue thing,1\nq1,red,d1,red thing,0\nq2,blue,d2,\"x, y\",3\n"
+    text = 'qid,query,docid,document,label\nq2,blue,d1,blue thing,1\nq1,red,d1,red thing,0\nq2,blue,d2,"x, y",3\n'
     labelled = load_labelled_set(_write(tmp_path, "s.csv", text))
     assert [q.qid for q in labelled.queries] == ["q2", "q1"]
     assert labelled.qrels == {"q2": {"d1": 1, "d2": 3}, "q1": {"d1": 0}}
@@ -114,7 +115,7 @@ def test_content_hash_changes_with_an_image(tmp_path):
 
 # --- bad input: each names the file and the line ----------------------------------------------------------------------
 def test_malformed_json(tmp_path):
-    path = _write(tmp_path, "s.jsonl", _line() + "\n{\"qid\": \"q2\", \n")
+    path = _write(tmp_path, "s.jsonl", _line() + '\n{"qid": "q2", \n')
     _refused(path, f"{path}, line 2: malformed JSON (Expecting property name enclosed in double quotes at column 15).")
 
 
@@ -125,7 +126,10 @@ def test_missing_fields(tmp_path):
 
 def test_unknown_field_is_refused_to_catch_typos(tmp_path):
     path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "lable": 1}]))
-    _refused(path, f"{path}, line 1: candidate 1 has unknown field(s) ['lable']; expected ['docid', 'text', 'image', 'label'].")
+    _refused(
+        path,
+        f"{path}, line 1: candidate 1 has unknown field(s) ['lable']; expected ['docid', 'text', 'image', 'label'].",
+    )
 
 
 @pytest.mark.parametrize(
@@ -135,18 +139,31 @@ def test_unknown_field_is_refused_to_catch_typos(tmp_path):
 def test_non_integer_labels(tmp_path, label, shown):
     path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "label": label}]))
     if shown is None:
-        _refused(path, f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': missing label; expected a non-negative integer")
+        _refused(
+            path,
+            f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': missing label; expected a non-negative integer",
+        )
     else:
-        _refused(path, f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': label must be a non-negative integer, got {shown}.")
+        _refused(
+            path,
+            f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': label must be a non-negative integer, got {shown}.",
+        )
 
 
 def test_negative_label(tmp_path):
     path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "label": -1}]))
-    _refused(path, f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': label must be a non-negative integer, got -1. Use 0 for not relevant.")
+    _refused(
+        path,
+        f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': label must be a non-negative integer, got -1. Use 0 for not relevant.",
+    )
 
 
 def test_duplicate_docids_in_a_query(tmp_path):
-    cands = [{"docid": "d1", "text": "x", "label": 1}, {"docid": "d2", "text": "y", "label": 0}, {"docid": "d1", "text": "z", "label": 0}]
+    cands = [
+        {"docid": "d1", "text": "x", "label": 1},
+        {"docid": "d2", "text": "y", "label": 0},
+        {"docid": "d1", "text": "z", "label": 0},
+    ]
     path = _write(tmp_path, "s.jsonl", _line() + "\n" + _line(qid="q2", candidates=cands))
     _refused(
         path,
@@ -171,7 +188,11 @@ def test_query_without_candidates(tmp_path):
 
 
 def test_empty_query_and_empty_document(tmp_path):
-    path = _write(tmp_path, "s.jsonl", _line(query={"text": "  "}) + "\n" + _line(qid="q2", candidates=[{"docid": "d", "label": 0}]))
+    path = _write(
+        tmp_path,
+        "s.jsonl",
+        _line(query={"text": "  "}) + "\n" + _line(qid="q2", candidates=[{"docid": "d", "label": 0}]),
+    )
     err = _refused(path, f"{path}: 2 problems; nothing was evaluated.")
     assert err.errors == [
         f"{path}, line 1: query 'q1' has neither text nor image; give it text, an image, or both.",
@@ -181,7 +202,9 @@ def test_empty_query_and_empty_document(tmp_path):
 
 def test_ids_with_whitespace_would_break_trec_files(tmp_path):
     path = _write(tmp_path, "s.jsonl", _line(qid="query 1"))
-    _refused(path, f"{path}, line 1: qid 'query 1' contains whitespace; TREC run and qrels files are whitespace-separated")
+    _refused(
+        path, f"{path}, line 1: qid 'query 1' contains whitespace; TREC run and qrels files are whitespace-separated"
+    )
 
 
 def test_missing_image(tmp_path):
@@ -250,7 +273,10 @@ def test_empty_file(tmp_path):
 
 def test_missing_file_and_unknown_format(tmp_path):
     _refused(tmp_path / "nope.jsonl", f"{tmp_path / 'nope.jsonl'}: file not found.")
-    _refused(_write(tmp_path, "s.txt", _line()), f"{tmp_path / 's.txt'}: unknown format '.txt'; expected a file ending in .jsonl, .csv, .zip.")
+    _refused(
+        _write(tmp_path, "s.txt", _line()),
+        f"{tmp_path / 's.txt'}: unknown format '.txt'; expected a file ending in .jsonl, .csv, .zip.",
+    )
 
 
 def test_upload_with_image_paths_asks_for_a_zip():
@@ -268,12 +294,20 @@ def test_zip_problems():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("a.jsonl", _line(candidates=[{"docid": "d1", "image": "../secret.png", "label": 1}]))
-    _refused(buf.getvalue(), "upload.zip:a.jsonl, line 1: candidate 'd1' (candidate 1) of query 'q1' image '../secret.png': points outside the archive", name="upload.zip")
+    _refused(
+        buf.getvalue(),
+        "upload.zip:a.jsonl, line 1: candidate 'd1' (candidate 1) of query 'q1' image '../secret.png': points outside the archive",
+        name="upload.zip",
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("a.jsonl", _line())
         zf.writestr("b.csv", "qid,query,docid,document,label\n")
-    _refused(buf.getvalue(), "upload.zip: expected exactly one .jsonl or .csv data file in the archive, found a.jsonl, b.csv.", name="upload.zip")
+    _refused(
+        buf.getvalue(),
+        "upload.zip: expected exactly one .jsonl or .csv data file in the archive, found a.jsonl, b.csv.",
+        name="upload.zip",
+    )
 
 
 def test_bytes_need_a_name():
@@ -289,3 +323,40 @@ def test_csv_optional_image_columns(tmp_path):
     assert q.text is None and q.image_name == "a.png"
     assert [c.image_name for c in q.candidates] == ["a.png", None]
     assert labelled.has_images
+
+
+def test_a_new_format_plugs_in_through_build_set(tmp_path):
+    """A format of its own (here: tab-separated ``qid, query, docid, label, text``) only splits rows; build_set checks them."""
+    from eval.loader import UploadResolver, build_set
+    from eval.readers import ErrorLog, RawCandidate, RawQuery
+
+    data = b"q1\tred shoes\td1\t2\tNike red shoe\nq1\tred shoes\td2\tx\tblue teapot\n"
+    errors = ErrorLog("mine.tsv")
+    rows: dict[str, RawQuery] = {}
+    for line, text in enumerate(data.decode().splitlines(), start=1):
+        qid, query, docid, label, doc = text.split("\t")
+        cand = RawCandidate(line, docid, doc, None, int(label) if label.isdigit() else label, "")
+        rows.setdefault(qid, RawQuery(line, qid, query, None, [])).candidates.append(cand)
+    with pytest.raises(
+        LabelledSetError, match=re.escape("mine.tsv, line 2: candidate 'd2' of query 'q1': label must be")
+    ):
+        build_set(
+            rows.values(),
+            name="mine.tsv",
+            content=data,
+            errors=errors,
+            resolver=UploadResolver("mine.tsv"),
+            expected="rows",
+        )
+
+    rows["q1"].candidates[1].label = 0
+    labelled = build_set(
+        rows.values(),
+        name="mine.tsv",
+        content=data,
+        errors=ErrorLog("mine.tsv"),
+        resolver=UploadResolver("mine.tsv"),
+        expected="rows",
+    )
+    assert labelled.qrels == {"q1": {"d1": 2, "d2": 0}}
+    assert labelled.queries[0].candidates[0].text == "Nike red shoe"

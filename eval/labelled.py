@@ -1,0 +1,166 @@
+"""Labelled query sets as the rest of ``eval`` sees them: the types, the refusal error, and the shipped sample sets.
+
+A :class:`LabelledSet` is what every input format becomes: queries (:class:`LabelledQuery`), each with its labelled
+candidates (:class:`Candidate`), and a content hash that keys resumable runs. :mod:`eval.loader` reads the JSONL, CSV
+and zip formats into it; a new format plugs in there (or next to it) and produces these same types, so scoring,
+reports and outputs need no change.
+
+A leaf of ``eval``: it imports nothing of ``eval`` and only :class:`lychee.Item` of the library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeAlias
+
+from lychee.items import Item
+
+ImageRef: TypeAlias = Path | bytes
+"""An image as held by a set: a file path, or the bytes of an image read from a zip archive."""
+
+# Listing every problem of a badly broken file helps nobody; the first ones show what to fix.
+MAX_LISTED_ERRORS = 20
+
+
+class LabelledSetError(ValueError):
+    """A labelled set was refused. ``errors`` lists every problem found, each naming the file and line."""
+
+    def __init__(self, errors: list[str], name: str) -> None:
+        self.errors = list(errors)
+        self.name = name
+        shown = self.errors[:MAX_LISTED_ERRORS]
+        if len(self.errors) == 1:
+            message = self.errors[0]
+        else:
+            message = f"{name}: {len(self.errors)} problems; nothing was evaluated. Fix them and retry:\n" + "\n".join(
+                f"- {e}" for e in shown
+            )
+            if len(self.errors) > len(shown):
+                message += f"\n- ... and {len(self.errors) - len(shown)} more"
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One labelled candidate document of a query."""
+
+    docid: str
+    label: int
+    text: str | None = None
+    image: ImageRef | None = field(default=None, repr=False)
+    image_name: str | None = None
+    line: int = 0
+
+    def item(self) -> Item:
+        """The candidate as a :class:`lychee.Item` (decodes the image)."""
+        return Item(text=self.text, image=self.image, name=f"document {self.docid}")
+
+
+@dataclass(frozen=True)
+class LabelledQuery:
+    """One query with its labelled candidates, in file order."""
+
+    qid: str
+    text: str | None
+    candidates: tuple[Candidate, ...]
+    image: ImageRef | None = field(default=None, repr=False)
+    image_name: str | None = None
+    line: int = 0
+
+    def item(self) -> Item:
+        """The query as a :class:`lychee.Item` (decodes the image)."""
+        return Item(text=self.text, image=self.image, name=f"query {self.qid}")
+
+    @property
+    def has_image(self) -> bool:
+        return self.image is not None or any(c.image is not None for c in self.candidates)
+
+    @property
+    def n_relevant(self) -> int:
+        """Candidates with label >= 1 (trec_eval's default relevance level)."""
+        return sum(1 for c in self.candidates if c.label >= 1)
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """A validated labelled set.
+
+    Attributes:
+        name: the file name used in messages (a path, or an upload's name).
+        queries: the queries in file order.
+        content_hash: sha256 over the data file's bytes and every image's bytes (keys resumable runs).
+    """
+
+    name: str
+    queries: tuple[LabelledQuery, ...]
+    content_hash: str
+
+    @property
+    def qids(self) -> list[str]:
+        """The query ids in file order."""
+        return [q.qid for q in self.queries]
+
+    @property
+    def qrels(self) -> dict[str, dict[str, int]]:
+        """``{qid: {docid: label}}`` over every candidate, including label 0."""
+        return {q.qid: {c.docid: c.label for c in q.candidates} for q in self.queries}
+
+    @property
+    def n_pairs(self) -> int:
+        return sum(len(q.candidates) for q in self.queries)
+
+    @property
+    def has_images(self) -> bool:
+        return any(q.has_image for q in self.queries)
+
+    def texts(self) -> list[str]:
+        """Every query and candidate text of the set (for checking which language it is in)."""
+        out = []
+        for q in self.queries:
+            out += [q.text] if q.text else []
+            out += [c.text for c in q.candidates if c.text]
+        return out
+
+    def first_image(self) -> str | None:
+        """Where the first image is, as ``"<file>, line N: query 'q1' image 'a.png'"`` (for messages), or None."""
+        for q in self.queries:
+            if q.image is not None:
+                return f"{self.name}, line {q.line}: query {q.qid!r} has an image ({q.image_name!r})"
+            for c in q.candidates:
+                if c.image is not None:
+                    return f"{self.name}, line {c.line}: candidate {c.docid!r} of query {q.qid!r} has an image ({c.image_name!r})"
+        return None
+
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+# The sets shipped in eval/data (see eval/data/README.md): file name -> one-line description.
+SHIPPED_SETS: dict[str, str] = {
+    "passages.csv": "Web-search passages: 8 questions x 6 passages, labels 0-2, text (CSV)",
+    "ecommerce.jsonl": "Product search: 22 queries x 10 products, labels 0-3, hard negatives, text (JSONL)",
+    "shapes/shapes.jsonl": "Shapes: 6 queries x 6 PIL-drawn images, labels 0-2 — needs a VLM reranker (JSONL + PNG)",
+}
+
+
+def shipped_set_path(name: str) -> Path:
+    """Path of a shipped set by its name in :data:`SHIPPED_SETS`.
+
+    Raises:
+        ValueError: ``name`` is not a shipped set.
+    """
+    if name not in SHIPPED_SETS:
+        raise ValueError(f"unknown shipped set {name!r}; expected one of {sorted(SHIPPED_SETS)}.")
+    return DATA_DIR / name
+
+
+__all__ = [
+    "DATA_DIR",
+    "MAX_LISTED_ERRORS",
+    "SHIPPED_SETS",
+    "Candidate",
+    "ImageRef",
+    "LabelledQuery",
+    "LabelledSet",
+    "LabelledSetError",
+    "shipped_set_path",
+]

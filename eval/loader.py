@@ -1,0 +1,371 @@
+"""Read and validate labelled query sets into :class:`~eval.labelled.LabelledSet` (the loader layer).
+
+JSONL and CSV files are accepted (formats: :mod:`eval.readers` and ``eval/data/README.md``), plus a ``.zip``
+holding one of them with its images.
+
+Labels are non-negative integers (graded relevance, e.g. 0-3). Everything is validated before anything is scored:
+each problem is reported with the file name and line, and a file with any problem is refused as a whole, so nothing
+half-read is ever evaluated. Images are decoded once by :func:`lychee.load_image` to prove they are readable.
+
+An uploaded JSONL/CSV (bytes without a folder) cannot resolve relative image paths; upload a ``.zip`` containing the
+data file and its images instead (paths inside the zip are relative to the data file there).
+
+Adding a format: a *reader* (:mod:`eval.readers`) turns the decoded text into ``RawQuery`` rows (fields as written,
+unchecked) and reports what it cannot read to an ``ErrorLog``; :func:`build_set` then checks ids, labels, texts and images the
+same way for every format and returns the :class:`~eval.labelled.LabelledSet` (or raises one
+:class:`~eval.labelled.LabelledSetError` listing every problem). A one-file format registers its reader in
+:data:`eval.readers.READERS` under its suffix; a format spread over several files (a folder) builds its rows itself and calls
+:func:`build_set` with a :class:`FolderResolver`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from eval.labelled import Candidate, ImageRef, LabelledQuery, LabelledSet, LabelledSetError
+from eval.readers import CSV_REQUIRED, EXAMPLE_LINE, MISSING, READERS, CsvLabel, ErrorLog, RawQuery
+from lychee.items import load_image
+
+FORMATS = (".jsonl", ".csv", ".zip")
+# A zip upload is read into memory; refuse archives whose content would not fit comfortably.
+MAX_ZIP_BYTES = 512 * 1024 * 1024
+_WHITESPACE = re.compile(r"\s")
+
+
+# --- public entry point ---------------------------------------------------------------------------------------------
+def load_labelled_set(
+    source: str | os.PathLike | bytes,
+    *,
+    name: str | None = None,
+) -> LabelledSet:
+    """Read and validate a labelled set.
+
+    Args:
+        source: a path to a ``.jsonl``, ``.csv`` or ``.zip`` file, or the bytes of one (an upload).
+        name: the file name for messages and for telling the format from its suffix; required with bytes.
+
+    Returns:
+        The validated :class:`LabelledSet`.
+
+    Raises:
+        LabelledSetError: (a ``ValueError``) the file is missing, of an unknown format, or has any problem; the
+            message names the file and line of each problem.
+        TypeError: ``source`` is neither a path nor bytes.
+
+    Example:
+        >>> labelled = load_labelled_set("eval/data/ecommerce.jsonl")
+        >>> labelled.qrels["shoes-01"]["p001"]
+        3
+    """
+    if isinstance(source, (bytes, bytearray)):
+        if not name:
+            raise ValueError("load_labelled_set: bytes need a file name (name='upload.jsonl') to tell the format.")
+        data, base_dir, display = bytes(source), None, name
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source).expanduser()
+        display = name or str(source)
+        if not path.is_file():
+            what = "is a folder" if path.is_dir() else "file not found"
+            raise LabelledSetError(
+                [f"{display}: {what}. Expected a labelled set file ({', '.join(FORMATS)}); see eval/data/README.md."],
+                display,
+            )
+        data, base_dir = path.read_bytes(), path.parent
+    else:
+        raise TypeError(f"load_labelled_set: got {type(source).__name__}; expected a file path or the bytes of a file.")
+
+    suffix = Path(display).suffix.lower()
+    if suffix == ".zip":
+        return _load_zip(data, display)
+    if suffix not in READERS:
+        raise LabelledSetError(
+            [f"{display}: unknown format {suffix or '(no suffix)'!r}; expected a file ending in {', '.join(FORMATS)}."],
+            display,
+        )
+    resolver = FolderResolver(base_dir, display) if base_dir is not None else UploadResolver(display)
+    return parse_data_file(data, display=display, suffix=suffix, resolver=resolver)
+
+
+# --- image resolution -----------------------------------------------------------------------------------------------
+class ImageResolver:
+    """Turns an image path written in the file into an :data:`ImageRef`, validating it once."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.seen: dict[str, tuple[ImageRef, str]] = {}
+
+    def resolve(self, written: str, what: str) -> tuple[ImageRef, str]:
+        """Returns (image, sha256 of its bytes); raises ValueError naming ``what`` and the path."""
+        raise NotImplementedError
+
+
+class FolderResolver(ImageResolver):
+    """Image paths relative to a folder (the data file's)."""
+
+    def __init__(self, base_dir: Path, display: str) -> None:
+        super().__init__(display)
+        self.base_dir = base_dir
+
+    def resolve(self, written: str, what: str) -> tuple[ImageRef, str]:
+        path = (self.base_dir / written).resolve()
+        key = str(path)
+        if key not in self.seen:
+            load_image(path, what=what)  # raises ValueError naming the input when missing/corrupt
+            self.seen[key] = (path, hashlib.sha256(path.read_bytes()).hexdigest())
+        return self.seen[key]
+
+
+class UploadResolver(ImageResolver):
+    """An upload has no folder: any image path is refused with a message saying to upload a zip."""
+
+    def resolve(self, written: str, what: str) -> tuple[ImageRef, str]:
+        raise ValueError(
+            f"{what} {written!r}: image paths cannot be resolved relative to an uploaded file. Upload a .zip that "
+            "holds the data file and its images (paths relative to the data file), or run the CLI on the file."
+        )
+
+
+class ZipResolver(ImageResolver):
+    """Image paths relative to the data file inside a zip archive."""
+
+    def __init__(self, archive: zipfile.ZipFile, data_member: str, display: str) -> None:
+        super().__init__(display)
+        self.archive = archive
+        self.folder = posixpath.dirname(data_member)
+        self.members = {m.filename for m in archive.infolist() if not m.is_dir()}
+
+    def resolve(self, written: str, what: str) -> tuple[ImageRef, str]:
+        member = posixpath.normpath(posixpath.join(self.folder, written.replace("\\", "/")))
+        if written.startswith(("/", "\\")) or member.startswith("../") or member == "..":
+            raise ValueError(
+                f"{what} {written!r}: points outside the archive; expected a path relative to the data file."
+            )
+        if member not in self.seen:
+            if member not in self.members:
+                raise ValueError(f"{what} {written!r}: not found in the archive (looked for {member!r}).")
+            raw = self.archive.read(member)
+            load_image(raw, what=f"{what} {written!r}")
+            self.seen[member] = (raw, hashlib.sha256(raw).hexdigest())
+        return self.seen[member]
+
+
+def _load_zip(data: bytes, display: str) -> LabelledSet:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise LabelledSetError([f"{display}: not a readable zip archive ({exc})."], display) from exc
+    with archive:
+        infos = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
+        total = sum(m.file_size for m in infos)
+        if total > MAX_ZIP_BYTES:
+            raise LabelledSetError(
+                [
+                    f"{display}: unpacks to {total:,} bytes; the limit is {MAX_ZIP_BYTES:,}. Split the set or use the CLI."
+                ],
+                display,
+            )
+        data_files = [m.filename for m in infos if m.filename.lower().endswith(tuple(READERS))]
+        if len(data_files) != 1:
+            found = ", ".join(data_files) if data_files else "none"
+            raise LabelledSetError(
+                [f"{display}: expected exactly one .jsonl or .csv data file in the archive, found {found}."], display
+            )
+        member = data_files[0]
+        resolver = ZipResolver(archive, member, f"{display}:{member}")
+        return parse_data_file(
+            archive.read(member), display=f"{display}:{member}", suffix=Path(member).suffix.lower(), resolver=resolver
+        )
+
+
+# --- parsing --------------------------------------------------------------------------------------------------------
+def _decode(data: bytes, display: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise LabelledSetError(
+            [f"{display}, line {line}: not valid UTF-8 (byte {data[exc.start]:#04x}); save the file as UTF-8."], display
+        ) from exc
+
+
+def parse_data_file(data: bytes, *, display: str, suffix: str, resolver: ImageResolver) -> LabelledSet:
+    """Decode one data file, read it with the reader of its suffix (:data:`READERS`) and build the set.
+
+    Raises:
+        LabelledSetError: the bytes are not UTF-8, or any row has a problem.
+    """
+    text = _decode(data, display)
+    errors = ErrorLog(display)
+    rows = READERS[suffix](text, errors)
+    expected = f"one JSON object per line like {EXAMPLE_LINE}, or a CSV with the header {','.join(CSV_REQUIRED)}"
+    return build_set(rows, name=display, content=data, errors=errors, resolver=resolver, expected=expected)
+
+
+def build_set(
+    rows: Iterable[RawQuery],
+    *,
+    name: str,
+    content: bytes,
+    errors: ErrorLog,
+    resolver: ImageResolver,
+    expected: str,
+) -> LabelledSet:
+    """Check every row and build the :class:`~eval.labelled.LabelledSet`; the one validation every format shares.
+
+    Args:
+        rows: the queries as read (a reader's output); consumed once.
+        name: the set's name for messages and ``LabelledSet.name``.
+        content: the bytes the content hash starts from (the data file; a multi-file format passes all of its files'
+            bytes); every image's sha256 is added as it is resolved.
+        errors: where the reader reported its problems; this function adds its own.
+        resolver: turns image paths into images.
+        expected: what a valid file looks like, for the "no queries found" message.
+
+    Raises:
+        LabelledSetError: any problem, the reader's or this function's, each naming the file and line.
+    """
+    hasher = hashlib.sha256(content)
+    queries: list[LabelledQuery] = []
+    seen_qids: dict[str, int] = {}
+    for raw in rows:
+        query = _build_query(raw, errors, resolver, hasher)
+        if query is None:
+            continue
+        if query.qid in seen_qids:
+            errors.add(
+                query.line,
+                f"qid {query.qid!r} already used on line {seen_qids[query.qid]}; each query must appear once "
+                "(merge its candidates into one line).",
+            )
+            continue
+        seen_qids[query.qid] = query.line
+        queries.append(query)
+    if not errors.entries and not queries:
+        errors.add_raw(0, f"{name}: no queries found; expected {expected}.")
+    if errors.entries:
+        raise LabelledSetError(errors.errors, name)
+    return LabelledSet(name=name, queries=tuple(queries), content_hash=hasher.hexdigest())
+
+
+def _check_id(value: Any, what: str) -> tuple[str | None, str | None]:
+    """Returns (id, problem)."""
+    if value is None or value is MISSING:
+        return None, f"missing {what}; expected a non-empty string without spaces."
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None, f"{what} must be a string (or integer), got {value!r}."
+    text = str(value)
+    if not text:
+        return None, f"{what} is empty; expected a non-empty string without spaces."
+    if _WHITESPACE.search(text):
+        return (
+            None,
+            f"{what} {text!r} contains whitespace; TREC run and qrels files are whitespace-separated, so ids cannot.",
+        )
+    return text, None
+
+
+def _check_label(value: Any, where: str) -> tuple[int | None, str | None]:
+    if value is MISSING or value is None:
+        return (
+            None,
+            f"{where}: missing label; expected a non-negative integer (0 = not relevant, higher = more relevant).",
+        )
+    if isinstance(value, bool) or not isinstance(value, int):
+        shown = repr(str(value)) if isinstance(value, CsvLabel) else f"{value!r} ({type(value).__name__})"
+        return (
+            None,
+            f"{where}: label must be a non-negative integer, got {shown}. Use graded integers such as 0, 1, 2, 3.",
+        )
+    if value < 0:
+        return None, f"{where}: label must be a non-negative integer, got {value}. Use 0 for not relevant."
+    return value, None
+
+
+def _build_query(raw: RawQuery, errors: ErrorLog, resolver: ImageResolver, hasher: Any) -> LabelledQuery | None:
+    n_before = len(errors.entries)
+    qid, problem = _check_id(raw.qid, "qid")
+    if problem:
+        errors.add(raw.line, problem)
+        return None
+    q_text = raw.text
+    if q_text is not None and not isinstance(q_text, str):
+        errors.add(raw.line, f"query {qid!r}: text must be a string, got {q_text!r}.")
+    q_image = q_image_name = None
+    if raw.image is not None:
+        if not isinstance(raw.image, str) or not raw.image.strip():
+            errors.add(raw.line, f"query {qid!r}: image must be a path string relative to the file, got {raw.image!r}.")
+        else:
+            q_image, q_image_name = _image(resolver, raw.image, f"query {qid!r} image", raw.line, errors, hasher)
+    if (not isinstance(q_text, str) or not q_text.strip()) and raw.image is None:
+        errors.add(raw.line, f"query {qid!r} has neither text nor image; give it text, an image, or both.")
+    if not raw.candidates:
+        errors.add(raw.line, f"query {qid!r} has no candidates; expected a non-empty list of labelled documents.")
+    candidates: list[Candidate] = []
+    seen: dict[str, str] = {}
+    for rc in raw.candidates:
+        docid, problem = _check_id(rc.docid, "docid")
+        if problem:
+            errors.add(rc.line, f"{rc.where or 'row'} of query {qid!r}: {problem}")
+            continue
+        where = f"candidate {docid!r}" + (f" ({rc.where})" if rc.where else "") + f" of query {qid!r}"
+        if docid in seen:
+            errors.add(
+                rc.line,
+                f"{where}: duplicate docid, already used by {seen[docid]}; docids must be unique within a query.",
+            )
+            continue
+        seen[docid] = rc.where or f"the row on line {rc.line}"
+        label, problem = _check_label(rc.label, where)
+        if problem:
+            errors.add(rc.line, problem)
+        text = rc.text
+        if text is not None and not isinstance(text, str):
+            errors.add(rc.line, f"{where}: text must be a string, got {text!r}.")
+            text = None
+        image = image_name = None
+        if rc.image is not None:
+            if not isinstance(rc.image, str) or not rc.image.strip():
+                errors.add(rc.line, f"{where}: image must be a path string relative to the file, got {rc.image!r}.")
+            else:
+                image, image_name = _image(resolver, rc.image, f"{where} image", rc.line, errors, hasher)
+        if (text is None or not text.strip()) and rc.image is None:
+            errors.add(rc.line, f"{where} has neither text nor image; give it text, an image, or both (or remove it).")
+        if label is not None:
+            candidates.append(Candidate(docid, label, text, image, image_name, rc.line))
+    if len(errors.entries) != n_before:
+        return None
+    return LabelledQuery(qid, q_text, tuple(candidates), q_image, q_image_name, raw.line)
+
+
+def _image(
+    resolver: ImageResolver, written: str, what: str, line: int, errors: ErrorLog, hasher: Any
+) -> tuple[ImageRef | None, str | None]:
+    try:
+        ref, digest = resolver.resolve(written, f"{resolver.display}, line {line}: {what}")
+    except ValueError as exc:
+        # The resolver's message already names the file, line and image; keep it whole.
+        errors.add_raw(line, str(exc))
+        return None, None
+    hasher.update(digest.encode())
+    return ref, written
+
+
+__all__ = [
+    "FORMATS",
+    "MAX_ZIP_BYTES",
+    "FolderResolver",
+    "ImageResolver",
+    "UploadResolver",
+    "ZipResolver",
+    "build_set",
+    "load_labelled_set",
+    "parse_data_file",
+]

@@ -1,0 +1,261 @@
+"""Readers of the labelled-set file formats: decoded text -> :class:`RawQuery` rows, values as written.
+
+A reader only splits the file into queries and candidates and reports what it cannot read (malformed JSON, a bad CSV
+header, unknown fields) to an :class:`ErrorLog`, naming the line. Checking ids, labels, texts and images is the same
+for every format and happens once, in :func:`eval.loader.build_set`.
+
+JSONL, one query per line::
+
+    {"qid": "q1", "query": {"text": "red running shoes", "image": "img/q1.png"},
+     "candidates": [{"docid": "d1", "text": "Nike Pegasus, red", "image": "img/d1.png", "label": 3}, ...]}
+
+``query`` may also be a plain string (its text). ``image`` paths are relative to the data file. ``qid``/``docid``
+may be JSON strings or integers (integers are turned into their decimal string).
+
+CSV with the header ``qid,query,docid,document,label`` (one row per candidate; the rows of a query repeat its text;
+optional columns ``query_image`` and ``document_image`` hold image paths relative to the file).
+
+A new one-file format adds its reader to :data:`READERS` under its suffix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+CSV_REQUIRED = ("qid", "query", "docid", "document", "label")
+CSV_OPTIONAL = ("query_image", "document_image")
+QUERY_KEYS = ("qid", "query", "candidates")
+CANDIDATE_KEYS = ("docid", "text", "image", "label")
+EXAMPLE_LINE = (
+    '{"qid": "q1", "query": {"text": "red running shoes"}, '
+    '"candidates": [{"docid": "d1", "text": "Nike Pegasus, red", "label": 2}]}'
+)
+
+
+@dataclass
+class ErrorLog:
+    """Problems found while reading a set, each as ``"<name>, line N: <message>"``, reported in line order."""
+
+    name: str
+    entries: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, line: int, message: str) -> None:
+        self.entries.append((line, f"{self.name}, line {line}: {message}"))
+
+    def add_raw(self, line: int, message: str) -> None:
+        """A message that already names the file and line (from :func:`lychee.load_image`)."""
+        self.entries.append((line, message))
+
+    @property
+    def errors(self) -> list[str]:
+        # Rows are checked in two passes (CSV rows, then whole queries); report in file order.
+        return [message for _, message in sorted(self.entries, key=lambda e: e[0])]
+
+
+@dataclass
+class RawCandidate:
+    """A candidate as a reader found it: values as written (``MISSING`` for an absent label), checked later."""
+
+    line: int
+    docid: Any
+    text: Any
+    image: Any
+    label: Any
+    where: str  # "candidate 3" (JSONL) or "" (CSV, where the line says which row), for messages
+
+
+@dataclass
+class RawQuery:
+    """A query as a reader found it, with its raw candidates; :func:`build_set` checks it."""
+
+    line: int
+    qid: Any
+    text: Any
+    image: Any
+    candidates: list[RawCandidate]
+
+
+MISSING = object()
+"""A field the file does not have (told apart from an explicit ``null``)."""
+
+
+def read_jsonl(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
+    """The JSONL reader: one query object per line (see the module docstring)."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.add(
+                number,
+                f"malformed JSON ({exc.msg} at column {exc.colno}). Expected one object per line like {EXAMPLE_LINE}",
+            )
+            continue
+        if not isinstance(obj, dict):
+            errors.add(number, f"expected a JSON object with {', '.join(QUERY_KEYS)}, got a {type(obj).__name__}.")
+            continue
+        unknown = sorted(set(obj) - set(QUERY_KEYS))
+        if unknown:
+            errors.add(number, f"unknown field(s) {unknown}; expected only {list(QUERY_KEYS)}.")
+            continue
+        missing = [k for k in QUERY_KEYS if k not in obj]
+        if missing:
+            errors.add(number, f"missing field(s) {missing}; expected an object like {EXAMPLE_LINE}")
+            continue
+        query = obj["query"]
+        if isinstance(query, str):
+            q_text, q_image = query, None
+        elif isinstance(query, dict):
+            bad = sorted(set(query) - {"text", "image"})
+            if bad:
+                errors.add(number, f"query has unknown field(s) {bad}; expected 'text' and/or 'image'.")
+                continue
+            q_text, q_image = query.get("text"), query.get("image")
+        else:
+            errors.add(number, f'query must be an object {{"text": ..., "image": ...}} or a string, got {query!r}.')
+            continue
+        cands = obj["candidates"]
+        if not isinstance(cands, list):
+            errors.add(number, f"candidates must be a list of objects, got {type(cands).__name__}.")
+            continue
+        raw_cands: list[RawCandidate] = []
+        for i, cand in enumerate(cands, start=1):
+            if not isinstance(cand, dict):
+                errors.add(number, f"candidate {i} must be an object with {list(CANDIDATE_KEYS)}, got {cand!r}.")
+                continue
+            bad = sorted(set(cand) - set(CANDIDATE_KEYS))
+            if bad:
+                errors.add(number, f"candidate {i} has unknown field(s) {bad}; expected {list(CANDIDATE_KEYS)}.")
+                continue
+            raw_cands.append(
+                RawCandidate(
+                    number,
+                    cand.get("docid"),
+                    cand.get("text"),
+                    cand.get("image"),
+                    cand.get("label", MISSING),
+                    f"candidate {i}",
+                )
+            )
+        if len(raw_cands) != len(cands):
+            continue
+        yield RawQuery(number, obj["qid"], q_text, q_image, raw_cands)
+
+
+def read_csv(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
+    """The CSV reader: one row per candidate, rows of a query grouped by ``qid``."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        errors.add(1, f"unreadable CSV header ({exc}).")
+        return
+    header = [h.strip() for h in header]
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    unknown = [c for c in header if c not in CSV_REQUIRED + CSV_OPTIONAL]
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    if missing or unknown or dupes:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {missing}")
+        if unknown:
+            parts.append(f"unknown column(s) {unknown}")
+        if dupes:
+            parts.append(f"repeated column(s) {dupes}")
+        errors.add(
+            1,
+            f"{'; '.join(parts)} in the header {header}. Expected the columns {','.join(CSV_REQUIRED)} "
+            f"(optionally {', '.join(CSV_OPTIONAL)}).",
+        )
+        return
+    col = {c: header.index(c) for c in header}
+    by_qid: dict[str, RawQuery] = {}
+    prev_end = reader.line_num
+    while True:
+        start = prev_end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.add(start, f"unreadable CSV row ({exc}).")
+            return
+        prev_end = reader.line_num
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            errors.add(
+                start,
+                f"has {len(row)} fields, expected {len(header)} ({','.join(header)}). Quote fields that contain commas.",
+            )
+            continue
+        cell = {c: row[i] for c, i in col.items()}
+        qid = cell["qid"].strip()
+        q_text = cell["query"] if cell["query"].strip() else None  # an image-only query leaves the text cell empty
+        q_image = cell.get("query_image", "").strip() or None
+        cand = RawCandidate(
+            start,
+            cell["docid"].strip(),
+            cell["document"] if cell["document"].strip() else None,
+            cell.get("document_image", "").strip() or None,
+            _csv_label(cell["label"]),
+            "",
+        )
+        if qid in by_qid:
+            first = by_qid[qid]
+            if q_text != first.text or q_image != first.image:
+                errors.add(
+                    start,
+                    f"query text/image for qid {qid!r} differs from line {first.line} ({first.text!r}); every row of a "
+                    "query must repeat the same query.",
+                )
+                continue
+            first.candidates.append(cand)
+        else:
+            by_qid[qid] = RawQuery(start, qid, q_text, q_image, [cand])
+    yield from by_qid.values()
+
+
+class CsvLabel(str):
+    """A label cell as written, so the message can quote it."""
+
+
+def _csv_label(cell: str) -> Any:
+    value = cell.strip()
+    if re.fullmatch(r"[+-]?\d+", value):
+        return int(value)
+    return CsvLabel(value)
+
+
+Reader: TypeAlias = Callable[[str, ErrorLog], Iterator[RawQuery]]
+"""Decoded text of a data file -> its queries as written; problems go to the :class:`ErrorLog`."""
+
+#: The reader of each one-file format, by suffix (a ``.zip`` holds one file of these formats).
+READERS: dict[str, Reader] = {".jsonl": read_jsonl, ".csv": read_csv}
+
+
+__all__ = [
+    "CANDIDATE_KEYS",
+    "CSV_OPTIONAL",
+    "CSV_REQUIRED",
+    "EXAMPLE_LINE",
+    "MISSING",
+    "QUERY_KEYS",
+    "READERS",
+    "CsvLabel",
+    "ErrorLog",
+    "RawCandidate",
+    "RawQuery",
+    "Reader",
+    "read_csv",
+    "read_jsonl",
+]

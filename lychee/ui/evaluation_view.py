@@ -1,0 +1,276 @@
+"""Evaluation on the page: the set picker, reading the chosen set, scoring it with a progress bar, and the report.
+
+Every number comes from ``eval`` (:func:`eval.runner.evaluate_set`, the same call as ``python -m eval``); tables and
+charts from :mod:`eval.views`. The last result is kept in ``st.session_state["eval_result"]`` (a non-widget key), so
+it is still there after visiting another page.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from eval import views
+from eval.labelled import SHIPPED_SETS, LabelledSet, shipped_set_path
+from eval.labelling import list_sets
+from eval.loader import load_labelled_set
+from eval.outputs import output_files
+from eval.runner import EvalResult, evaluate_set
+from eval.runstore import record_evaluation
+from eval.scoring import language_warnings
+from eval.workspace import sets_dir
+from lychee.ui.models import get_scorer
+from lychee.ui.progress import run_with_progress
+from lychee.ui.settings import Settings
+from lychee.ui.state import bind
+
+RESULT_KEY = "eval_result"
+LANGUAGE_NOTES_KEY = "eval_language_notes"  # warnings about the language of the set evaluated last
+UPLOAD_KEY = "eval_upload_data"  # {"name": str, "data": bytes}: the uploaded set, kept across page switches
+UPLOADER_KEY = "eval_upload"
+DEFAULT_SET = "passages.csv"
+
+
+@dataclass(frozen=True)
+class SetChoice:
+    """Which labelled set the user picked: a shipped one by name, a saved one by path, or the upload kept in session
+    state."""
+
+    source: str  # "shipped", "saved" or "upload"
+    set_name: str | None = None  # the shipped set's name, or the saved set's path
+
+    def path(self) -> Path | None:
+        """The set's file (``None`` for an upload), as recorded in the run history."""
+        if self.source == "shipped" and self.set_name is not None:
+            return shipped_set_path(self.set_name)
+        if self.source == "saved" and self.set_name is not None:
+            return Path(self.set_name)
+        return None
+
+
+SOURCES = {
+    "shipped": "A shipped sample set",
+    "saved": "Saved sets (labelled on Batch rerank)",
+    "upload": "Upload a set",
+}
+
+
+def saved_set_name(path: Path) -> str:
+    """How a saved set is named on the page: relative to the current folder when inside it, else its full path."""
+    try:
+        return str(path.resolve().relative_to(Path(os.getcwd()).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _on_upload() -> None:
+    file = st.session_state.get(UPLOADER_KEY)
+    if file is None:  # the user removed the file
+        st.session_state.pop(UPLOAD_KEY, None)
+    else:
+        st.session_state[UPLOAD_KEY] = {"name": file.name, "data": file.getvalue()}
+
+
+def set_picker() -> SetChoice:
+    """The "shipped, saved or upload" choice, with the set's select box or the uploader."""
+    source = st.radio(
+        "Labelled set",
+        list(SOURCES),
+        format_func=SOURCES.__getitem__,
+        horizontal=True,
+        **bind("eval_source", "shipped"),
+    )
+    if source == "saved":
+        return _saved_picker()
+    if source == "shipped":
+        set_name = st.selectbox(
+            "Sample set",
+            list(SHIPPED_SETS),
+            format_func=lambda name: f"{name} — {SHIPPED_SETS[name]}",
+            **bind("eval_set", DEFAULT_SET),
+        )
+        return SetChoice("shipped", set_name)
+    st.file_uploader(
+        "JSONL, CSV, or a ZIP holding one of them with its images",
+        type=["jsonl", "csv", "zip"],
+        key=UPLOADER_KEY,
+        on_change=_on_upload,
+        help="JSONL: one query per line with labelled candidates. CSV: columns qid,query,docid,document,label. "
+        "Image paths cannot be resolved relative to an uploaded JSONL/CSV: for a set with images, upload a .zip "
+        "with the data file and its images (paths relative to the data file). See eval/data/README.md.",
+    )
+    stored = st.session_state.get(UPLOAD_KEY)
+    if stored is not None and st.session_state.get(UPLOADER_KEY) is None:
+        st.caption(f"Using `{stored['name']}` uploaded earlier. Upload another file to replace it.")
+    return SetChoice("upload")
+
+
+def _saved_picker() -> SetChoice:
+    folder = sets_dir()
+    paths = [str(p) for p in list_sets(folder)]
+    if not paths:
+        st.info(
+            f"No saved sets yet in `{folder}`. On **Batch rerank**, grade the titles under *Label these results* and "
+            "click **Save to set**; the set appears here."
+        )
+        return SetChoice("saved")
+    if st.session_state.get("eval_saved_set") not in paths:
+        st.session_state["eval_saved_set"] = paths[0]
+    chosen = st.selectbox(
+        "Saved set",
+        paths,
+        format_func=lambda p: saved_set_name(Path(p)),
+        help=f"Labelled sets in `{folder}` (LYCHEE_SETS_DIR).",
+        **bind("eval_saved_set", paths[0]),
+    )
+    return SetChoice("saved", chosen)
+
+
+def read_set(choice: SetChoice) -> LabelledSet | None:
+    """The chosen set, read and validated; ``None`` after showing what is wrong (the loader names file and line)."""
+    try:
+        if choice.source == "shipped":
+            return load_labelled_set(shipped_set_path(choice.set_name), name=f"eval/data/{choice.set_name}")
+        if choice.source == "saved":
+            if choice.set_name is None:
+                st.error(
+                    "No saved set to evaluate: save graded titles on the Batch rerank page, or pick another source."
+                )
+                return None
+            path = Path(choice.set_name)
+            return load_labelled_set(path, name=saved_set_name(path))
+        upload = st.session_state.get(UPLOAD_KEY)
+        if upload is None:
+            st.error("No file uploaded: upload a JSONL, CSV or ZIP labelled set above, or choose a shipped set.")
+            return None
+        return load_labelled_set(upload["data"], name=upload["name"])
+    except ValueError as exc:  # LabelledSetError included
+        st.error(str(exc))
+        return None
+
+
+def run_evaluation(
+    settings: Settings, choice: SetChoice, *, k: int, compare: bool, instruction_b: str | None
+) -> EvalResult | None:
+    """Read the chosen set, score it with the sidebar's model (and instruction B), and store the result.
+
+    Errors are shown on the page, never raised; ``None`` then, and the previous result stays.
+    """
+    labelled = read_set(choice)
+    if labelled is None:
+        return None
+    if compare and not (instruction_b or "").strip():
+        st.error("Instruction B is empty: type the instruction to compare against the sidebar's, or switch A/B off.")
+        return None
+    scorer = get_scorer(settings)
+    if scorer is None:
+        return None
+    if compare and not scorer.capabilities.uses_instruction:
+        st.warning(
+            f"The model `{settings.model}` ignores instructions, so A and B will be identical (p = 1). "
+            "Load a VLM reranker checkpoint to compare instructions."
+        )
+    ok, result = run_with_progress(
+        f"Scoring {labelled.n_pairs * (2 if compare else 1)} pairs",
+        lambda callback: evaluate_set(
+            labelled,
+            scorer,
+            instruction=settings.instruction,
+            model_id=settings.model,
+            compare=compare,
+            instruction_b=instruction_b if compare else None,
+            k=k,
+            progress=callback,
+            strong=settings.strong,
+            medium=settings.medium,
+        ),
+    )
+    if not ok:
+        return None
+    st.session_state[RESULT_KEY] = result
+    st.session_state[LANGUAGE_NOTES_KEY] = language_warnings(labelled, [scorer])
+    _record(result, choice)
+    return result
+
+
+def _record(result: EvalResult, choice: SetChoice) -> None:
+    """Add the run to the run history; a store problem is a warning, never a lost evaluation."""
+    run_id, problem = record_evaluation(
+        result.metrics, set_name=result.labelled.name, set_path=choice.path(), output_dir=None, source="page"
+    )
+    if problem:
+        st.warning(problem)
+    else:
+        st.caption(f"Recorded as run #{run_id} in the run history: compare it with earlier runs on the **Runs** page.")
+
+
+def render_result(result: EvalResult, settings: Settings) -> None:
+    """Draw the metric cards, tables, charts and downloads of ``result``."""
+    report = result.report
+    st.subheader(f"{result.labelled.name}: {report.n_queries} queries, {report.n_pairs} pairs")
+    for note in st.session_state.get(LANGUAGE_NOTES_KEY, []):
+        st.warning(note, icon=":material/translate:")
+    n_none = report.n_queries_without_relevant
+    if n_none:
+        st.caption(
+            f"{n_none} quer{'y has' if n_none == 1 else 'ies have'} no relevant candidate; such queries score 0 and "
+            "count in the means (trec_eval's convention)."
+        )
+    cards = views.metric_cards(result)
+    for column, card in zip(st.columns(len(cards)), cards):
+        column.metric(card.label, card.value, delta=card.delta, help=card.help, delta_color="normal")
+        column.caption(card.interval)
+
+    st.markdown("**All systems** (mean and 95% bootstrap interval over queries)")
+    st.dataframe(views.systems_table(result), hide_index=True, width="stretch")
+
+    comparison = views.comparison_table(result)
+    if comparison is not None:
+        st.markdown("**A/B** — paired randomization test, 10,000 sign flips, two-sided; wins/ties/losses count queries")
+        st.dataframe(comparison, hide_index=True, width="stretch")
+
+    per_query_title = f"**Per query** — {report.metric_names[0]}"
+    if report.n_queries > views.MAX_CHART_QUERIES:
+        per_query_title += f" (the {views.MAX_CHART_QUERIES} queries where model A does worst; all are in the table)"
+    st.markdown(per_query_title)
+    st.altair_chart(views.per_query_chart(result), width="stretch")
+    with st.expander("Per-query table"):
+        st.dataframe(views.per_query_table(result), hide_index=True, width="stretch")
+
+    st.markdown("**Scores by label**")
+    st.altair_chart(views.score_distribution_chart(result))
+
+    st.markdown("**Calibration** — fraction relevant (label ≥ 1) per score bin; on the diagonal, P(yes) is calibrated")
+    st.altair_chart(views.calibration_chart(result, medium=settings.medium, strong=settings.strong), width="stretch")
+    st.dataframe(views.threshold_table(result), hide_index=True, width="stretch")
+    if report.bands != {"medium": settings.medium, "strong": settings.strong}:
+        st.caption("The band thresholds changed since this run; re-run to recompute the band rows.")
+    _downloads(result)
+
+
+def _downloads(result: EvalResult) -> None:
+    files = output_files(result)
+    d1, d2, d3, d4 = st.columns(4)
+    d1.download_button("run.trec", files["run.trec"], file_name="run.trec", mime="text/plain", key="eval_dl_run")
+    d2.download_button(
+        "metrics.json", files["metrics.json"], file_name="metrics.json", mime="application/json", key="eval_dl_metrics"
+    )
+    d3.download_button(
+        "per_query.csv", files["per_query.csv"], file_name="per_query.csv", mime="text/csv", key="eval_dl_per_query"
+    )
+    d4.download_button("qrels.txt", files["qrels.txt"], file_name="qrels.txt", mime="text/plain", key="eval_dl_qrels")
+
+
+__all__ = [
+    "RESULT_KEY",
+    "SOURCES",
+    "SetChoice",
+    "read_set",
+    "render_result",
+    "run_evaluation",
+    "saved_set_name",
+    "set_picker",
+]

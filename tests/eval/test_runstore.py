@@ -1,0 +1,227 @@
+"""eval.runstore: recording evaluations in SQLite (WAL, transactions), several writer processes, locked and corrupt files."""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+import sqlite3
+from datetime import datetime, timezone
+
+import pytest
+
+from eval.labelled import shipped_set_path
+from eval.loader import load_labelled_set
+from eval.run_compare import compare_runs, shared_metrics
+from eval.runner import evaluate_set
+from eval.runstore import RunNotFoundError, RunStore, RunStoreError, record_evaluation
+from eval.stats import randomization_test
+
+SET_PATH = shipped_set_path("passages.csv")
+
+
+@pytest.fixture(scope="module")
+def passages():
+    return load_labelled_set(SET_PATH, name="eval/data/passages.csv")
+
+
+@pytest.fixture(scope="module")
+def metrics(passages):
+    from tests.eval.conftest import WordOverlapScorer
+
+    return evaluate_set(passages, WordOverlapScorer(), instruction="plain", k=10).metrics
+
+
+@pytest.fixture(scope="module")
+def ab_metrics(passages):
+    from tests.eval.conftest import WordOverlapScorer
+
+    return evaluate_set(passages, WordOverlapScorer(), compare=True, instruction_b="reverse it", k=10).metrics
+
+
+def _record(store, metrics, **kw):
+    args = {"set_name": "eval/data/passages.csv", "set_path": SET_PATH, "output_dir": None, "source": "cli"}
+    args.update(kw)
+    return store.record(metrics, **args)
+
+
+def test_the_store_follows_the_environment(workspace):
+    assert RunStore().path == workspace / "runs.sqlite"
+
+
+def test_a_recorded_run_holds_every_metric_interval_and_per_query_value(tmp_path, metrics):
+    store = RunStore(tmp_path / "runs.sqlite")
+    when = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
+    run_id = _record(store, metrics, output_dir=tmp_path / "out", created=when)
+    run = store.get(run_id)
+    assert (run.id, run.created, run.source) == (run_id, "2026-05-01T12:00:00+00:00", "cli")
+    assert (run.set_name, run.set_path, run.set) == ("eval/data/passages.csv", str(SET_PATH), str(SET_PATH))
+    assert run.set_hash == metrics["settings"]["data_sha256"]
+    assert (run.model, run.instruction, run.model_b, run.instruction_b) == ("word-overlap", "plain", None, None)
+    assert (run.k, run.n_queries, run.output_dir) == (10, 8, str(tmp_path / "out"))
+    assert set(run.metrics) == {"model", "input_order", "bm25"}
+    for system, report in metrics["systems"].items():
+        for name, mean in report["means"].items():
+            assert run.metrics[system][name] == (mean, *report["ci95"][name])
+            assert run.per_query[system][name] == report["per_query"][name]
+    assert run.main == metrics["ndcg@10"]
+    assert run.details["settings"] == metrics["settings"]
+
+
+def test_an_ab_run_records_both_systems(tmp_path, ab_metrics):
+    store = RunStore(tmp_path / "runs.sqlite")
+    run = store.get(_record(store, ab_metrics))
+    assert run.model_b == "word-overlap" and run.instruction_b == "reverse it"
+    assert run.systems == ["model", "model_b"]
+    assert run.details["comparison"] == ab_metrics["comparison"]
+
+
+def test_list_is_newest_first_filters_by_set_and_summarises(tmp_path, metrics):
+    store = RunStore(tmp_path / "runs.sqlite")
+    first = _record(store, metrics)
+    upload = _record(store, metrics, set_name="mine.jsonl", set_path=None, source="page")
+    assert [r.id for r in store.list()] == [upload, first]
+    assert [r.id for r in store.list(of_set="mine.jsonl")] == [upload]
+    assert store.sets() == ["mine.jsonl", str(SET_PATH)]
+    summary = store.list()[1].summary()
+    assert {"id", "created", "set", "model", "instruction", "ndcg@10"} <= set(summary)
+    assert summary["ndcg@10"] == metrics["ndcg@10"]
+
+
+def test_delete_removes_the_run_everywhere(tmp_path, metrics):
+    path = tmp_path / "runs.sqlite"
+    store = RunStore(path)
+    keep, gone = _record(store, metrics), _record(store, metrics)
+    assert store.delete(gone).id == gone
+    assert [r.id for r in store.list()] == [keep]
+    with sqlite3.connect(path) as conn:
+        for table in ("metrics", "per_query"):
+            assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE run_id = ?", (gone,)).fetchone()[0] == 0
+            assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE run_id = ?", (keep,)).fetchone()[0] > 0
+    with pytest.raises(RunNotFoundError, match=re.escape(f"no run with id {gone} in the run store {path}.")):
+        store.delete(gone)
+
+
+def test_reading_an_absent_store_creates_nothing(tmp_path):
+    store = RunStore(tmp_path / "nowhere" / "runs.sqlite")
+    assert store.list() == []
+    with pytest.raises(RunNotFoundError, match=re.escape("`python -m eval.runs list` shows the ids.")):
+        store.get(1)
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_the_store_runs_in_wal_mode(tmp_path, metrics):
+    path = tmp_path / "runs.sqlite"
+    _record(RunStore(path), metrics)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _write_runs(path: str, metrics: dict, n: int) -> None:
+    store = RunStore(path, timeout=60)
+    for _ in range(n):
+        store.record(metrics, set_name="s.jsonl", set_path=None, output_dir=None, source="cli")
+
+
+def test_several_processes_recording_at_once_lose_nothing(tmp_path, metrics):
+    path = tmp_path / "runs.sqlite"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_write_runs, args=(str(path), metrics, 8)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=180)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    store = RunStore(path)
+    runs = store.list()
+    assert len(runs) == 32 and len({r.id for r in runs}) == 32
+    per_run = sum(len(v) for report in metrics["systems"].values() for v in report["per_query"].values())
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        counts = conn.execute("SELECT run_id, COUNT(*) FROM per_query GROUP BY run_id").fetchall()
+    assert sorted(c for _, c in counts) == [per_run] * 32  # every transaction landed whole
+
+
+def test_a_corrupt_store_gives_a_clear_message_and_is_left_alone(tmp_path, metrics):
+    path = tmp_path / "runs.sqlite"
+    path.write_bytes(b"this is not a database, just some bytes that someone wrote here " * 20)
+    before = path.read_bytes()
+    store = RunStore(path)
+    expected = (
+        f"run store {path} is not a readable SQLite database (file is not a database) while listing runs. Move it "
+        f"aside (mv {path} {path}.broken) and a new store starts with the next evaluation, or point LYCHEE_RUNS_DB at "
+        "another file."
+    )
+    with pytest.raises(RunStoreError, match=re.escape(expected)):
+        store.list()
+    run_id, message = record_evaluation(
+        metrics, set_name="s.jsonl", set_path=None, output_dir=None, source="cli", store=store
+    )
+    assert run_id is None
+    assert message.startswith("The run was not recorded in the run history: run store ")
+    assert "is not a readable SQLite database" in message
+    assert path.read_bytes() == before
+
+
+def test_a_locked_store_gives_a_clear_message(tmp_path, metrics):
+    path = tmp_path / "runs.sqlite"
+    _record(RunStore(path), metrics)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the write lock
+    try:
+        store = RunStore(path, timeout=0.2)
+        assert len(store.list()) == 1  # WAL: readers are not blocked by a writer
+        run_id, message = record_evaluation(
+            metrics, set_name="s.jsonl", set_path=None, output_dir=None, source="cli", store=store
+        )
+        assert run_id is None
+        assert message == (
+            f"The run was not recorded in the run history: run store {path} is locked by another process (waited "
+            "0.2 s) while recording a run. Try again in a moment; if it stays locked, close the program holding it "
+            "(a sqlite3 shell?)."
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert len(RunStore(path).list()) == 1
+
+
+def test_a_store_from_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(RunStoreError, match=re.escape("has schema version 99, newer than this program's 1")):
+        RunStore(path).list()
+
+
+def test_metrics_without_settings_are_refused(tmp_path):
+    with pytest.raises(ValueError, match=re.escape("metrics lacks 'settings'; expected the metrics.json object")):
+        RunStore(tmp_path / "r.sqlite").record({}, set_name="x", set_path=None, output_dir=None, source="cli")
+    with pytest.raises(ValueError, match=re.escape("source must be one of ['cli', 'page'], got 'web'.")):
+        RunStore(tmp_path / "r.sqlite").record({}, set_name="x", set_path=None, output_dir=None, source="web")
+
+
+def test_two_runs_of_a_set_compare_per_query_with_the_randomization_test(tmp_path, metrics, ab_metrics):
+    store = RunStore(tmp_path / "runs.sqlite")
+    a, b = store.get(_record(store, metrics)), store.get(_record(store, ab_metrics))
+    comparison = compare_runs(a, b, metric="ndcg@10", system_b="model_b")
+    values_a = metrics["systems"]["model"]["per_query"]["ndcg@10"]
+    values_b = ab_metrics["systems"]["model_b"]["per_query"]["ndcg@10"]
+    assert comparison.qids == list(values_a)
+    assert comparison.values_a == list(values_a.values())
+    assert comparison.values_b == [values_b[q] for q in values_a]
+    assert comparison.p_value == randomization_test(list(values_a.values()), [values_b[q] for q in values_a])
+    assert comparison.delta == pytest.approx(ab_metrics["systems"]["model_b"]["means"]["ndcg@10"] - metrics["ndcg@10"])
+    assert comparison.same_content and not comparison.only_a and not comparison.only_b
+    assert shared_metrics(a, b) == ["ndcg@10", "ndcg_exp@10", "mrr@10", "hit@1", "recall@10"]
+
+
+def test_runs_of_different_sets_or_missing_systems_are_not_compared(tmp_path, metrics):
+    store = RunStore(tmp_path / "runs.sqlite")
+    a = store.get(_record(store, metrics))
+    other = store.get(_record(store, metrics, set_name="other.jsonl", set_path=None))
+    with pytest.raises(ValueError, match=re.escape("needs two runs of the same set")):
+        compare_runs(a, other)
+    with pytest.raises(ValueError, match=re.escape(f"run {a.id} has no system 'model_b'")):
+        compare_runs(a, a, system_b="model_b")
+    with pytest.raises(ValueError, match=re.escape("metric 'ndcg@5' is not in both runs")):
+        compare_runs(a, a, metric="ndcg@5")
