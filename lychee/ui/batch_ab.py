@@ -406,8 +406,8 @@ def _columns(name_a: str, name_b: str) -> dict[str, Any]:
 __all__ = [
     "AB_RESULT_KEY",
     "ABChoice",
-    "LOCKED_MODEL_B",
     "ABResult",
+    "LOCKED_MODEL_B",
     "after_rerank",
     "controls",
     "current",
