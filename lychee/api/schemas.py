@@ -119,8 +119,8 @@ def parse_request(
         payload: the JSON object.
         shape: ``"seed"`` or ``"shared"``.
         config: limits (documents per request, spans) and image URL policy.
-        reads_images: the loaded model reads images (``capabilities.image``); if not, an image is refused before it
-            is decoded.
+        reads_images: the loaded model reads images (``capabilities.image``); if not, an image is refused (after its
+            source is checked, so a path or a corrupt image gets its own message; a URL is never fetched for it).
         model_name: the loaded model's name, for messages.
 
     Raises:

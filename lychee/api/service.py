@@ -163,14 +163,15 @@ class RerankService:
         """
         start = time.perf_counter()
         scorer = loaded.scorer
+        payload = parse_json(body)
+        self._check_model(payload.get("model"), scorer)  # before any image is decoded or fetched
         request = parse_request(
-            parse_json(body),
+            payload,
             shape=shape,
             config=self.config,
             reads_images=scorer.capabilities.image,
             model_name=scorer.info.name,
         )
-        self._check_model(request.model, scorer)
         try:
             instruction = scorer.resolve_instruction(request.instruction)
             ranked = scorer.rank(request.query, request.documents, request.instruction)
@@ -192,9 +193,9 @@ class RerankService:
             "usage": {"total_tokens": sum(r.n_tokens or 0 for r in ranked)},
         }
 
-    def _check_model(self, requested: str | None, scorer: Scorer) -> None:
-        if requested is None or requested.strip() in self.model_names(scorer):
-            return
+    def _check_model(self, requested: Any, scorer: Scorer) -> None:
+        if not isinstance(requested, str) or requested.strip() in self.model_names(scorer):
+            return  # absent, or not a string (parse_request says so), or a name of the served model
         name = scorer.info.name
         raise bad_request(
             f"model: got {requested!r}, but this server serves '{name}' and never switches models on a request. "
