@@ -22,7 +22,7 @@ def home() -> None:
     settings = ui.sidebar()
     st.title("Lychee rerank — analyst dashboard")
     st.caption(
-        "Score how relevant a document (text and/or image) is to a query with multimodal rerankers "
+        "Score how relevant a document (text, image and/or video clip) is to a query with multimodal rerankers "
         "(Lychee-rerank-mm, Qwen3-VL-Reranker) or the embedded all-MiniLM-L6-v2, and see why."
     )
 
@@ -110,7 +110,11 @@ RUNS = st.Page(PAGES / "4_Runs.py", title="Runs", icon=":material/history:")
 
 def _task_pages() -> list[tuple[st.Page, str]]:
     pages = [
-        (SINGLE, "One query, one document: P(yes), its band, and word / image-region highlights of what drove it."),
+        (
+            SINGLE,
+            "One query, one document: P(yes), its band, and word / image-region / clip-frame highlights of what "
+            "drove it.",
+        ),
         (
             BATCH,
             "One query, up to 50 titles: reranked table, rank changes, score chart, CSV / JSON download; A/B of two "

@@ -4,7 +4,10 @@ Modules:
     labelled: the labelled-set types (LabelledSet, LabelledQuery, Candidate), LabelledSetError, the shipped sets.
     readers: the JSONL and CSV readers (text -> raw rows), by suffix.
     loader: load_labelled_set (a file, bytes, or a .zip with images) and the validation every format shares.
-    metrics: NDCG@k (linear and exponential gain), MRR@10, Hit@1, Recall@k with trec_eval's ranking conventions.
+    textfiles, trec, records: readers of TREC runs and qrels, documents / queries (JSONL or TSV) and segments files.
+    firststage, beir: qrels + documents + queries (a BEIR folder or TREC files) and a first-stage run -> LabelledSet.
+    segments: query segments (groups, and a segments file applied to any set).
+    metrics: NDCG@k (linear and exponential gain), MRR@10, Hit@1, Recall@k, Judged@k with trec_eval's conventions.
     stats: bootstrap confidence intervals and the paired randomization test.
     calibration: reliability by score bin and the F1-optimal threshold.
     baselines: the candidates' input order and BM25.
@@ -21,7 +24,8 @@ Modules:
     runs: ``python -m eval.runs list|show|delete``.
 
 Reach modules as ``from eval.metrics import ndcg_at_k``: a bare ``import eval`` shadows the builtin ``eval``.
-Command line: ``python -m eval --data FILE --model default --out DIR``; the run history: ``python -m eval.runs list``.
+Command line: ``python -m eval --data FILE --model default --out DIR`` (or ``--data BEIR_DIR --run RUN``); the run
+history: ``python -m eval.runs list``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
-"""Command line: evaluate a reranker on a labelled set.
+"""Command line: evaluate a reranker on a labelled set, a BEIR folder or TREC files with a first-stage run.
 
 Usage::
 
     python -m eval --data eval/data/ecommerce.jsonl --model default --out runs/ecommerce
     python -m eval --data eval/data/ecommerce.jsonl --model /ckpt/lychee-rerank-mm \\
         --instruction "Find products matching the query" --instruction-b "Given a product search query, ..." --out runs/ab
+    python -m eval --data beir/scifact --split test --run bm25.trec --top-k 100 --segments segments.tsv --out runs/sf
+    python -m eval --qrels qrels.txt --documents docs.tsv --queries queries.tsv --run first.trec --out runs/trec
 
 Writes ``OUT/run.trec`` (and ``run_b.trec``, ``run_bm25.trec``, ``run_input_order.trec``), ``OUT/qrels.txt``,
 ``OUT/metrics.json`` and ``OUT/per_query.csv``, and prints a summary table. Finished queries are kept in
@@ -20,17 +22,22 @@ import argparse
 import logging
 import sys
 import time
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.beir import DEFAULT_SPLIT, load_beir
+from eval.firststage import DEFAULT_TOP_K, load_collection
+from eval.labelled import LabelledSet
 from eval.loader import load_labelled_set
 from eval.outputs import write_outputs
-from eval.report import Report
+from eval.report import ALL_QUERIES, Report, segment_rows
 from eval.resume import PARTIAL_NAME
 from eval.runner import EvalResult, evaluate_set
 from eval.runstore import record_evaluation
 from eval.scoring import CHUNK_PAIRS, language_warnings
+from eval.segments import assign_segments
 from lychee.validation import positive_int, unit_float
 
 logger = logging.getLogger("eval")
@@ -57,9 +64,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="python -m eval",
-        description="Evaluate a reranker on a labelled query set (JSONL/CSV/zip) with trec_eval-identical metrics.",
+        description="Evaluate a reranker on a labelled query set (JSONL/CSV/zip), a BEIR folder, or TREC qrels + "
+        "documents + queries, optionally reranking a first-stage run, with trec_eval-identical metrics.",
     )
-    parser.add_argument("--data", required=True, help="labelled set: .jsonl, .csv, or .zip with one of them and images")
+    parser.add_argument(
+        "--data",
+        default=None,
+        help="labelled set (.jsonl, .csv, or .zip with one of them and images), or a BEIR folder "
+        "(corpus.jsonl, queries.jsonl, qrels/<split>.tsv)",
+    )
+    parser.add_argument("--split", default=None, help=f"BEIR qrels split: qrels/<split>.tsv (default {DEFAULT_SPLIT})")
+    parser.add_argument(
+        "--qrels", default=None, help="TREC (qid iteration docid label) or BEIR TSV qrels, instead of --data"
+    )
+    parser.add_argument(
+        "--documents", default=None, help="with --qrels: documents, JSONL (_id, title, text, image) or TSV"
+    )
+    parser.add_argument("--queries", default=None, help="with --qrels: queries, JSONL (_id, text, segment) or TSV")
+    parser.add_argument(
+        "--run",
+        default=None,
+        help="first-stage TREC run (qid Q0 docid rank score tag): each judged query's candidates are its top --top-k, "
+        "in trec_eval's order, which is the input_order baseline",
+    )
+    parser.add_argument(
+        "--top-k", type=_positive_int, default=None, help=f"candidates per query from --run (default {DEFAULT_TOP_K})"
+    )
+    parser.add_argument("--segments", default=None, help="query segments: a file of 'qid<TAB>segment' lines")
     parser.add_argument(
         "--model", default="default", help="'default' (embedded all-MiniLM-L6-v2), a checkpoint folder or hub id"
     )
@@ -84,6 +115,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+def read_input(args: argparse.Namespace, parser: argparse.ArgumentParser) -> LabelledSet:
+    """The set the options name (a labelled file, a BEIR folder, or TREC files), with --segments applied.
+
+    Raises:
+        SystemExit: (via ``parser.error``, exit status 2) options that do not go together.
+        ValueError: a file's problem (LabelledSetError names the file and line).
+    """
+    if (args.data is None) == (args.qrels is None):
+        parser.error("give either --data (a labelled set or a BEIR folder) or --qrels with --documents and --queries.")
+    if args.qrels is not None and (args.documents is None or args.queries is None):
+        parser.error("--qrels needs --documents and --queries (the texts of the judged documents and queries).")
+    if args.data is not None and (args.documents is not None or args.queries is not None):
+        parser.error(
+            "--documents and --queries go with --qrels; a BEIR folder has its own corpus.jsonl and queries.jsonl."
+        )
+    if args.top_k is not None and args.run is None:
+        parser.error(f"--top-k {args.top_k} needs --run (the first-stage run whose top k become the candidates).")
+    folder = args.data is not None and Path(args.data).is_dir()
+    if args.split is not None and not folder:
+        parser.error(
+            f"--split {args.split} goes with a BEIR folder (--data DIR); {args.data or args.qrels} is not one."
+        )
+    if args.run is not None and args.data is not None and not folder:
+        parser.error(
+            f"--run needs judgments it can apply to any retrieved document: a BEIR folder (--data DIR) or --qrels; "
+            f"{args.data} is a labelled set whose candidates are fixed."
+        )
+    if args.qrels is not None:
+        return load_collection(
+            qrels=args.qrels,
+            documents=args.documents,
+            queries=args.queries,
+            run=args.run,
+            top_k=args.top_k,
+            segments=args.segments,
+        )
+    if folder:
+        split = args.split or DEFAULT_SPLIT
+        return load_beir(args.data, split=split, run=args.run, top_k=args.top_k, segments=args.segments)
+    labelled = load_labelled_set(args.data)
+    return assign_segments(labelled, args.segments) if args.segments is not None else labelled
 
 
 def _load(model: str, args: argparse.Namespace) -> Any:
@@ -115,7 +189,56 @@ def summary_table(result: EvalResult) -> str:
         f"{report.n_queries} queries, {report.n_pairs} pairs ({n_none} quer{'y' if n_none == 1 else 'ies'} without a "
         "relevant candidate; they score 0 and count in the means)"
     )
-    return "\n".join([head, *lines, *_comparison_lines(report), *_calibration_lines(report)])
+    return "\n".join([head, *lines, *_segment_lines(report), *_comparison_lines(report), *_calibration_lines(report)])
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: CJK characters are two wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("F", "W") else 1 for ch in text)
+
+
+def _table(rows: list[list[str]], *, right: int = 1) -> list[str]:
+    """Rows padded to their display widths; columns from ``right`` on are right-aligned (numbers)."""
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+
+    def pad(cell: str, i: int) -> str:
+        fill = " " * (widths[i] - _width(cell))
+        return fill + cell if i >= right else cell + fill
+
+    lines = ["  ".join(pad(cell, i) for i, cell in enumerate(r)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+def _lift(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1f}%"
+
+
+def _segment_lines(report: Report) -> list[str]:
+    """The seed's table per segment: the baselines, the reranker and its lift, on the headline metric."""
+    if not report.segments:
+        return []
+    metric = report.metric_names[0]
+    rows = segment_rows(report, metric)
+    has_b = "model_b" in rows[0]
+    header = ["segment", "n", "input order", "BM25", "model", "lift vs input order", "lift vs BM25"]
+    if has_b:
+        header += ["model B", "B lift vs input order"]
+    table = [header]
+    for row in rows:
+        cells = [row["segment"], str(row["n"])]
+        cells += [f"{row[key]:.4f}" for key in ("input_order", "bm25", "model")]
+        cells += [_lift(row["lift_vs_input_order"]), _lift(row["lift_vs_bm25"])]
+        if has_b:
+            cells += [f"{row['model_b']:.4f}", _lift(row["lift_b_vs_input_order"])]
+        table.append(cells)
+    first = "the first stage" if report.settings.get("first_stage") else "the file's order"
+    return [
+        "",
+        f"{metric} per segment (input order = {first}; lift = (model - baseline) / baseline; "
+        f"'{ALL_QUERIES}' = every query; 95% intervals in metrics.json):",
+        *_table(table, right=1),
+    ]
 
 
 def _comparison_lines(report: Report) -> list[str]:
@@ -148,16 +271,19 @@ def _calibration_lines(report: Report) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     # Our own messages at INFO; other libraries' INFO chatter (model loading, index building) stays hidden.
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     logging.getLogger("eval").setLevel(logging.INFO)
     started = time.perf_counter()
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
-        labelled = load_labelled_set(args.data)
+        labelled = read_input(args, parser)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    for note in labelled.notes:
+        logger.info("note: %s", note)
     compare = args.model_b is not None or args.instruction_b is not None
     try:
         scorer = _load(args.model, args)
@@ -225,8 +351,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(summary_table(result))
     print(f"\nwrote {', '.join(str(p) for p in written.values())} in {time.perf_counter() - started:.1f} s")
     # After the files: a run store that is locked or broken costs the history entry, never the evaluation.
+    # A BEIR folder or TREC files are recorded under the set's name (folder and split; or the qrels) and its folder or
+    # qrels file.
     run_id, problem = record_evaluation(
-        result.metrics, set_name=args.data, set_path=Path(args.data), output_dir=out, source="cli"
+        result.metrics, set_name=labelled.name, set_path=Path(args.data or args.qrels), output_dir=out, source="cli"
     )
     if problem:
         print(f"warning: {problem}", file=sys.stderr)

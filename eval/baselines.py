@@ -6,8 +6,10 @@
   is built over every distinct candidate text of the set, so IDF comes from the whole set rather than from ten
   documents; each query then scores its own candidates. Tokens: lower-cased runs of letters/digits, English stop
   words removed, and a plural "s"/"es"/"ies" suffix stripped (a tiny deterministic stemmer, so "shoes" matches
-  "shoe"). Image-only documents and queries without text score 0. Equal scores are ranked by trec_eval's tie-break
-  (docid descending), as for every run.
+  "shoe"). Chinese, Japanese and Korean text has no spaces between words, so a run of CJK characters becomes its
+  overlapping character bigrams (a lone character stays a unigram), as Lucene's ``CJKAnalyzer`` does:
+  "碎花连衣裙" -> 碎花, 花连, 连衣, 衣裙. Image-only documents and queries without text score 0. Equal scores are
+  ranked by trec_eval's tie-break (docid descending), as for every run.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ BASELINE_DESCRIPTIONS: dict[str, dict[str, str]] = {
 }
 BM25_K1 = 1.5
 BM25_B = 0.75
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# Han (incl. extension A and compatibility ideographs), hiragana/katakana, hangul syllables.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+_TOKEN = re.compile(rf"([{_CJK}]+)|[^\W_{_CJK}]+", re.UNICODE)
 # A short English stop list: enough that "for", "the", "with" do not decide a ranking.
 _STOPWORDS = frozenset(
     ["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "how", "i", "in", "is", "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "what", "when", "where", "which", "who", "why", "will", "with", "you", "your"]
@@ -44,11 +48,35 @@ def _stem(token: str) -> str:
     return token
 
 
+def _bigrams(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
 def tokenize(text: str | None) -> list[str]:
-    """Lower-case word tokens without stop words, plurals stripped: ``"Red Shoes for kids"`` -> ``["red", "shoe", "kid"]``."""
+    """Lower-case word tokens without stop words, plurals stripped; CJK runs as character bigrams.
+
+    Example:
+        >>> tokenize("Red Shoes for kids")
+        ['red', 'shoe', 'kid']
+        >>> tokenize("Nike跑步鞋 红色")
+        ['nike', '跑步', '步鞋', '红色']
+    """
     if not text:
         return []
-    return [_stem(t) for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
+    tokens: list[str] = []
+    for match in _TOKEN.finditer(text.lower()):
+        if match.group(1):
+            tokens.extend(_bigrams(match.group(1)))
+        elif match.group(0) not in _STOPWORDS:
+            tokens.append(_stem(match.group(0)))
+    return tokens
+
+
+def baseline_descriptions(labelled: LabelledSet) -> dict[str, dict[str, str]]:
+    """:data:`BASELINE_DESCRIPTIONS`, with ``input_order`` described as the first-stage run when the set has one."""
+    if labelled.first_stage is None:
+        return dict(BASELINE_DESCRIPTIONS)
+    return {**BASELINE_DESCRIPTIONS, "input_order": {"baseline": f"the first stage: {labelled.first_stage}"}}
 
 
 def input_order_run(labelled: LabelledSet) -> dict[str, dict[str, float]]:
@@ -78,4 +106,4 @@ def bm25_run(labelled: LabelledSet, *, k1: float = BM25_K1, b: float = BM25_B) -
     return run
 
 
-__all__ = ["BASELINES", "BASELINE_DESCRIPTIONS", "bm25_run", "input_order_run", "tokenize"]
+__all__ = ["BASELINES", "BASELINE_DESCRIPTIONS", "baseline_descriptions", "bm25_run", "input_order_run", "tokenize"]

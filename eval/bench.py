@@ -14,6 +14,11 @@ query (448x448) with 50 titles,
   prefix_max_abs_diff       max |score_plain - score_prefix| (and prefix_max_abs_log_odds_diff for log-odds)
   vlm_prefix_path_pairs     how many of the 50 pairs the prefix path really scored (Prediction.path)
   vlm_plain_peak_gib / vlm_prefix_peak_gib  peak CUDA memory of one call of each path (CUDA only)
+and a video query (a 3-second, 10 fps, 320x240 H.264 clip made with PyAV; 4 frames sampled at 1 fps) with the same
+titles,
+  vlm_video_query_plain_s   every pair's whole prompt, the clip encoded for every pair
+  vlm_video_query_prefix_s  the clip's prefix run once, its KV cache reused for the title suffixes
+  video_prefix_max_abs_diff (and video_prefix_max_abs_log_odds_diff), vlm_video_prefix_path_pairs, as above
 
 API (``--api``; see :mod:`eval.bench_api`): a local server on the default model against the library, 50 fresh titles
 per call,
@@ -41,8 +46,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 COLORS = ["red", "blue", "black", "white", "green", "grey", "pink", "navy", "beige", "orange"]
-PRODUCTS = ["running shoes", "trail sneakers", "rain jacket", "wool socks", "yoga mat", "water bottle",
-            "backpack", "sports watch", "cycling gloves", "tennis racket"]
+PRODUCTS = [
+    "running shoes",
+    "trail sneakers",
+    "rain jacket",
+    "wool socks",
+    "yoga mat",
+    "water bottle",
+    "backpack",
+    "sports watch",
+    "cycling gloves",
+    "tennis racket",
+]
 BRANDS = ["Nike", "Adidas", "Puma", "Asics", "Salomon", "Garmin", "Osprey", "Decathlon", "Brooks", "Hoka"]
 
 
@@ -86,8 +101,13 @@ def bench_default(repeats: int) -> dict[str, float]:
     model = scorer.model
 
     def floor() -> None:
-        model.encode([query] + docs, batch_size=scorer.batch_size, normalize_embeddings=True,
-                     convert_to_numpy=True, show_progress_bar=False)
+        model.encode(
+            [query] + docs,
+            batch_size=scorer.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
 
     def rerank_cold() -> None:
         scorer.cache.clear()
@@ -111,14 +131,105 @@ def bench_default(repeats: int) -> dict[str, float]:
             scorer.cache = EmbeddingCache(cache_size)
             for q, cands in zip(queries, sets):
                 scorer.predict(q, cands)
+
         return run
 
-    ev = interleaved({"default_eval_nocache_s": evaluation(0), "default_eval_cached_s": evaluation(20_000)},
-                     max(1, repeats // 2))
+    ev = interleaved(
+        {"default_eval_nocache_s": evaluation(0), "default_eval_cached_s": evaluation(20_000)}, max(1, repeats // 2)
+    )
     res.update(ev)
     res["default_rerank_over_floor"] = res["default_rerank50_s"] / res["default_encode51_s"]
     res["default_eval_cache_speedup"] = res["default_eval_nocache_s"] / res["default_eval_cached_s"]
     return res
+
+
+def compare_paths(scorer: Any, query: Any, docs: list[str], repeats: int, names: dict[str, str]) -> dict[str, Any]:
+    """Time ``scorer.predict(query, docs)`` on the plain and the shared-prefix path (interleaved), compare their
+    scores and count the pairs each path really scored; ``names`` maps ``plain_s``, ``prefix_s``, ``diff``,
+    ``log_odds_diff``, ``prefix_pairs``, ``plain_pairs``, ``speedup``, ``tokens`` (and ``plain_peak`` /
+    ``prefix_peak`` on CUDA) to output keys."""
+    import torch
+
+    cuda = scorer.info.device.startswith("cuda")
+
+    def run(prefix: bool) -> Callable[[], list]:
+        def f() -> list:
+            scorer.use_prefix_cache = prefix
+            preds = scorer.predict(query, docs)
+            if cuda:
+                torch.cuda.synchronize()
+            return preds
+
+        return f
+
+    peaks: dict[str, float] = {}
+    preds: dict[str, list] = {}
+    for name, prefix in (("plain", False), ("prefix", True)):
+        if cuda:
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+        preds[name] = run(prefix)()
+        if cuda:
+            torch.cuda.synchronize()
+            peaks[name] = torch.cuda.max_memory_allocated() / 2**30
+    times = interleaved({names["plain_s"]: run(False), names["prefix_s"]: run(True)}, repeats)
+    out: dict[str, Any] = dict(times)
+    pairs = list(zip(preds["plain"], preds["prefix"]))
+    out[names["diff"]] = float(max(abs(a.score - b.score) for a, b in pairs))
+    out[names["log_odds_diff"]] = float(max(abs(a.log_odds - b.log_odds) for a, b in pairs))
+    # Which path really ran: a speedup means nothing if the pairs fell back to the plain path.
+    out[names["prefix_pairs"]] = sum(p.path == "prefix" for p in preds["prefix"])
+    out[names["plain_pairs"]] = sum(p.path == "plain" for p in preds["plain"])
+    out[names["speedup"]] = times[names["plain_s"]] / times[names["prefix_s"]]
+    out[names["tokens"]] = preds["plain"][0].n_tokens
+    for name, peak in peaks.items():
+        out[names[f"{name}_peak"]] = peak
+    return out
+
+
+IMAGE_KEYS = {
+    "plain_s": "vlm_image_query_plain_s",
+    "prefix_s": "vlm_image_query_prefix_s",
+    "diff": "prefix_max_abs_diff",
+    "log_odds_diff": "prefix_max_abs_log_odds_diff",
+    "prefix_pairs": "vlm_prefix_path_pairs",
+    "plain_pairs": "vlm_plain_path_pairs",
+    "speedup": "vlm_prefix_speedup",
+    "tokens": "vlm_pair_tokens",
+    "plain_peak": "vlm_plain_peak_gib",
+    "prefix_peak": "vlm_prefix_peak_gib",
+}
+VIDEO_KEYS = {
+    "plain_s": "vlm_video_query_plain_s",
+    "prefix_s": "vlm_video_query_prefix_s",
+    "diff": "video_prefix_max_abs_diff",
+    "log_odds_diff": "video_prefix_max_abs_log_odds_diff",
+    "prefix_pairs": "vlm_video_prefix_path_pairs",
+    "plain_pairs": "vlm_video_plain_path_pairs",
+    "speedup": "vlm_video_prefix_speedup",
+    "tokens": "vlm_video_pair_tokens",
+    "plain_peak": "vlm_video_plain_peak_gib",
+    "prefix_peak": "vlm_video_prefix_peak_gib",
+}
+
+
+def write_bench_clip(path: Any, *, seconds: float = 3.0, fps: int = 10, size: tuple[int, int] = (320, 240)) -> Any:
+    """A clip of random frames encoded with PyAV (H.264), for the video workload."""
+    import av
+    import numpy as np
+
+    width, height = size
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for _ in range(round(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
 
 
 def bench_vlm(
@@ -128,13 +239,16 @@ def bench_vlm(
     dtype: str | None,
     n_titles: int = 50,
     family: str = "lychee",
+    video: bool = True,
 ) -> dict[str, Any]:
     """Plain batching vs shared-prefix KV reuse on a synthetic reranker checkpoint (random weights).
 
-    The workload is an image query (448x448) with ``n_titles`` product titles. ``size="7b"`` builds the real
-    dimensions directly on the GPU in bfloat16 (``device`` defaults to ``"cuda"`` there).
+    The workloads are an image query (448x448) and a video query (3-second clip) with ``n_titles`` product titles
+    each. ``size="7b"`` builds the real dimensions directly on the GPU in bfloat16 (``device`` defaults to
+    ``"cuda"`` there).
     """
     import tempfile
+    from pathlib import Path
 
     import numpy as np
     from PIL import Image
@@ -159,36 +273,11 @@ def bench_vlm(
         image = Image.fromarray(rng.integers(0, 255, (448, 448, 3), dtype=np.uint8))
         query = Item(text="red running shoes like this one", image=image, name="query")
         docs = titles(n_titles)
-        cuda = scorer.info.device.startswith("cuda")
-
-        def run(prefix: bool) -> Callable[[], list]:
-            def f() -> list:
-                scorer.use_prefix_cache = prefix
-                preds = scorer.predict(query, docs)
-                if cuda:
-                    torch.cuda.synchronize()
-                return preds
-            return f
-
-        peaks: dict[str, float] = {}
-        preds: dict[str, list] = {}
-        for name, prefix in (("plain", False), ("prefix", True)):
-            if cuda:
-                torch.cuda.synchronize()
-                torch.cuda.reset_peak_memory_stats()
-            preds[name] = run(prefix)()
-            if cuda:
-                torch.cuda.synchronize()
-                peaks[name] = torch.cuda.max_memory_allocated() / 2**30
-        times = interleaved({"vlm_image_query_plain_s": run(False), "vlm_image_query_prefix_s": run(True)}, repeats)
-        out: dict[str, Any] = dict(times)
-        pairs = list(zip(preds["plain"], preds["prefix"]))
-        out["prefix_max_abs_diff"] = float(max(abs(a.score - b.score) for a, b in pairs))
-        out["prefix_max_abs_log_odds_diff"] = float(max(abs(a.log_odds - b.log_odds) for a, b in pairs))
-        # Which path really ran: a speedup means nothing if the pairs fell back to the plain path.
-        out["vlm_prefix_path_pairs"] = sum(p.path == "prefix" for p in preds["prefix"])
-        out["vlm_plain_path_pairs"] = sum(p.path == "plain" for p in preds["plain"])
-        out["vlm_prefix_speedup"] = times["vlm_image_query_plain_s"] / times["vlm_image_query_prefix_s"]
+        out: dict[str, Any] = compare_paths(scorer, query, docs, repeats, IMAGE_KEYS)
+        if video:
+            clip = write_bench_clip(Path(tmp) / "query.mp4")
+            clip_query = Item(text="red running shoes like in this clip", video=str(clip), name="query")
+            out.update(compare_paths(scorer, clip_query, docs, repeats, VIDEO_KEYS))
         out["vlm_family"] = family
         out["vlm_size"] = size
         out["vlm_dtype"] = scorer.info.dtype
@@ -196,11 +285,7 @@ def bench_vlm(
         out["vlm_attention"] = scorer.info.attention
         out["vlm_batch_size"] = scorer.batch_size
         out["vlm_parameters"] = scorer.info.parameters
-        out["vlm_pair_tokens"] = preds["plain"][0].n_tokens
         out["vlm_build_s"] = build_s
-        if peaks:
-            out["vlm_plain_peak_gib"] = peaks["plain"]
-            out["vlm_prefix_peak_gib"] = peaks["prefix"]
         return out
 
 
@@ -224,15 +309,24 @@ def machine() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", action="store_true", help="end with one line of JSON holding every figure")
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per measurement (median); default 7")
-    parser.add_argument("--vlm-size", choices=["none", "tiny", "cpu", "7b"], default="cpu",
-                        help="synthetic Qwen2.5-VL size: 'cpu' runs in minutes on 2 cores; '7b' is the real "
-                             "dimensions (GPU only); 'none' skips the VLM part")
-    parser.add_argument("--vlm-family", choices=["lychee", "qwen3-vl-reranker"], default="lychee",
-                        help="synthetic architecture: 'lychee' (Qwen2.5-VL, default) or 'qwen3-vl-reranker' (Qwen3-VL)")
+    parser.add_argument(
+        "--vlm-size",
+        choices=["none", "tiny", "cpu", "7b"],
+        default="cpu",
+        help="synthetic Qwen2.5-VL size: 'cpu' runs in minutes on 2 cores; '7b' is the real "
+        "dimensions (GPU only); 'none' skips the VLM part",
+    )
+    parser.add_argument(
+        "--vlm-family",
+        choices=["lychee", "qwen3-vl-reranker"],
+        default="lychee",
+        help="synthetic architecture: 'lychee' (Qwen2.5-VL, default) or 'qwen3-vl-reranker' (Qwen3-VL)",
+    )
     parser.add_argument("--vlm-repeats", type=int, default=3, help="timed runs for the VLM part; default 3")
     parser.add_argument("--device", default=None, help="VLM device (default: cuda when available, else cpu)")
     parser.add_argument("--dtype", default=None, help="VLM dtype (default: bfloat16 on CUDA, float32 on CPU)")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from lychee.items import Item
+from lychee.video import Video
 
 ImageRef: TypeAlias = Path | bytes
 """An image as held by a set: a file path, or the bytes of an image read from a zip archive."""
@@ -43,7 +44,12 @@ class LabelledSetError(ValueError):
 
 @dataclass(frozen=True)
 class Candidate:
-    """One labelled candidate document of a query."""
+    """One labelled candidate document of a query.
+
+    ``judged`` is False for a document a first-stage run retrieved but the qrels never judged: it has label 0 (not
+    relevant, trec_eval's convention) and no qrels entry, so ``judged@k`` counts it as unjudged. ``source`` is the
+    file ``line`` is in, when that is not the set's own file (a BEIR corpus, a documents file).
+    """
 
     docid: str
     label: int
@@ -51,15 +57,26 @@ class Candidate:
     image: ImageRef | None = field(default=None, repr=False)
     image_name: str | None = None
     line: int = 0
+    judged: bool = True
+    source: str | None = None
+    video: Video | None = field(default=None, repr=False)
+    video_name: str | None = None
 
     def item(self) -> Item:
-        """The candidate as a :class:`lychee.Item` (decodes the image)."""
-        return Item(text=self.text, image=self.image, name=f"document {self.docid}")
+        """The candidate as a :class:`lychee.Item` (decodes the image; the clip was checked when the set loaded)."""
+        return Item(text=self.text, image=self.image, video=self.video, name=f"document {self.docid}")
 
 
 @dataclass(frozen=True)
 class LabelledQuery:
-    """One query with its labelled candidates, in file order."""
+    """One query with its labelled candidates, in file order.
+
+    Attributes:
+        segment: the query's segment (query type, category...) when the set has them; reports group by it.
+        unranked_judgments: ``(docid, label)`` of judged documents that are not candidates (a first-stage run did not
+            retrieve them in its top k). They count in the ideal DCG and in recall, as trec_eval counts them.
+        source: the file ``line`` is in, when that is not the set's own file (a BEIR ``queries.jsonl``).
+    """
 
     qid: str
     text: str | None
@@ -67,19 +84,35 @@ class LabelledQuery:
     image: ImageRef | None = field(default=None, repr=False)
     image_name: str | None = None
     line: int = 0
+    segment: str | None = None
+    unranked_judgments: tuple[tuple[str, int], ...] = ()
+    source: str | None = None
+    video: Video | None = field(default=None, repr=False)
+    video_name: str | None = None
 
     def item(self) -> Item:
-        """The query as a :class:`lychee.Item` (decodes the image)."""
-        return Item(text=self.text, image=self.image, name=f"query {self.qid}")
+        """The query as a :class:`lychee.Item` (decodes the image; the clip was checked when the set loaded)."""
+        return Item(text=self.text, image=self.image, video=self.video, name=f"query {self.qid}")
 
     @property
     def has_image(self) -> bool:
         return self.image is not None or any(c.image is not None for c in self.candidates)
 
     @property
+    def has_video(self) -> bool:
+        return self.video is not None or any(c.video is not None for c in self.candidates)
+
+    @property
     def n_relevant(self) -> int:
         """Candidates with label >= 1 (trec_eval's default relevance level)."""
         return sum(1 for c in self.candidates if c.label >= 1)
+
+    @property
+    def judgments(self) -> dict[str, int]:
+        """``{docid: label}`` of every judged document: judged candidates, then unranked judgments."""
+        out = {c.docid: c.label for c in self.candidates if c.judged}
+        out.update(self.unranked_judgments)
+        return out
 
 
 @dataclass(frozen=True)
@@ -89,12 +122,17 @@ class LabelledSet:
     Attributes:
         name: the file name used in messages (a path, or an upload's name).
         queries: the queries in file order.
-        content_hash: sha256 over the data file's bytes and every image's bytes (keys resumable runs).
+        content_hash: sha256 over the data file's bytes and every image's and clip's bytes (keys resumable runs).
+        notes: what the loader skipped or read leniently, for the analyst (e.g. run queries without judgments).
+        first_stage: what the candidates' order is when it is not a file's order (a first-stage run and its top k);
+            it describes the ``input_order`` baseline.
     """
 
     name: str
     queries: tuple[LabelledQuery, ...]
     content_hash: str
+    notes: tuple[str, ...] = ()
+    first_stage: str | None = None
 
     @property
     def qids(self) -> list[str]:
@@ -103,8 +141,22 @@ class LabelledSet:
 
     @property
     def qrels(self) -> dict[str, dict[str, int]]:
-        """``{qid: {docid: label}}`` over every candidate, including label 0."""
-        return {q.qid: {c.docid: c.label for c in q.candidates} for q in self.queries}
+        """``{qid: {docid: label}}`` over every judged document, label 0 included (every candidate of a JSONL/CSV
+        set; for a first-stage run, the judged candidates and the judged documents it missed)."""
+        return {q.qid: q.judgments for q in self.queries}
+
+    @property
+    def has_unjudged(self) -> bool:
+        """Some candidate has no judgment (only sets built from a first-stage run)."""
+        return any(not c.judged for q in self.queries for c in q.candidates)
+
+    @property
+    def has_segments(self) -> bool:
+        return any(q.segment is not None for q in self.queries)
+
+    def where(self, item: LabelledQuery | Candidate) -> str:
+        """``"<file>, line N"`` of a query or candidate, for messages."""
+        return f"{item.source or self.name}, line {item.line}"
 
     @property
     def n_pairs(self) -> int:
@@ -122,14 +174,31 @@ class LabelledSet:
             out += [c.text for c in q.candidates if c.text]
         return out
 
+    @property
+    def has_videos(self) -> bool:
+        return any(q.has_video for q in self.queries)
+
+    def first_video(self) -> str | None:
+        """Where the first clip is, as ``"<file>, line N: query 'q1' has a clip ('a.mp4')"``, or None."""
+        for q in self.queries:
+            if q.video is not None:
+                return f"{self.name}, line {q.line}: query {q.qid!r} has a clip ({q.video_name!r})"
+            for c in q.candidates:
+                if c.video is not None:
+                    return (
+                        f"{self.name}, line {c.line}: candidate {c.docid!r} of query {q.qid!r} has a clip "
+                        f"({c.video_name!r})"
+                    )
+        return None
+
     def first_image(self) -> str | None:
         """Where the first image is, as ``"<file>, line N: query 'q1' image 'a.png'"`` (for messages), or None."""
         for q in self.queries:
             if q.image is not None:
-                return f"{self.name}, line {q.line}: query {q.qid!r} has an image ({q.image_name!r})"
+                return f"{self.where(q)}: query {q.qid!r} has an image ({q.image_name!r})"
             for c in q.candidates:
                 if c.image is not None:
-                    return f"{self.name}, line {c.line}: candidate {c.docid!r} of query {q.qid!r} has an image ({c.image_name!r})"
+                    return f"{self.where(c)}: candidate {c.docid!r} of query {q.qid!r} has an image ({c.image_name!r})"
         return None
 
 
@@ -138,6 +207,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 SHIPPED_SETS: dict[str, str] = {
     "passages.csv": "Web-search passages: 8 questions x 6 passages, labels 0-2, text (CSV)",
     "ecommerce.jsonl": "Product search: 22 queries x 10 products, labels 0-3, hard negatives, text (JSONL)",
+    "ecommerce_zh.jsonl": "中文商品搜索 Chinese product search: 28 queries x 10 listings in the seed's 4 query segments, "
+    "labels 0-3, hard negatives (JSONL) — the default model reads English; use Lychee / Qwen3-VL",
     "shapes/shapes.jsonl": "Shapes: 6 queries x 6 PIL-drawn images, labels 0-2 — needs a VLM reranker (JSONL + PNG)",
 }
 

@@ -5,10 +5,11 @@ holding one of them with its images.
 
 Labels are non-negative integers (graded relevance, e.g. 0-3). Everything is validated before anything is scored:
 each problem is reported with the file name and line, and a file with any problem is refused as a whole, so nothing
-half-read is ever evaluated. Images are decoded once by :func:`lychee.load_image` to prove they are readable.
+half-read is ever evaluated. Images are decoded once by :func:`lychee.load_image` and clips by
+:func:`lychee.video.load_video` to prove they are readable (a clip over 30 s is refused here too).
 
-An uploaded JSONL/CSV (bytes without a folder) cannot resolve relative image paths; upload a ``.zip`` containing the
-data file and its images instead (paths inside the zip are relative to the data file there).
+An uploaded JSONL/CSV (bytes without a folder) cannot resolve relative image or clip paths; upload a ``.zip``
+containing the data file and its images and clips instead (paths inside the zip are relative to the data file there).
 
 Adding a format: a *reader* (:mod:`eval.readers`) turns the decoded text into ``RawQuery`` rows (fields as written,
 unchecked) and reports what it cannot read to an ``ErrorLog``; :func:`build_set` then checks ids, labels, texts and images the
@@ -33,6 +34,7 @@ from typing import Any
 from eval.labelled import Candidate, ImageRef, LabelledQuery, LabelledSet, LabelledSetError
 from eval.readers import CSV_REQUIRED, EXAMPLE_LINE, MISSING, READERS, CsvLabel, ErrorLog, RawQuery
 from lychee.items import load_image
+from lychee.video import Video, load_video
 
 FORMATS = (".jsonl", ".csv", ".zip")
 # A zip upload is read into memory; refuse archives whose content would not fit comfortably.
@@ -96,14 +98,20 @@ def load_labelled_set(
 
 # --- image resolution -----------------------------------------------------------------------------------------------
 class ImageResolver:
-    """Turns an image path written in the file into an :data:`ImageRef`, validating it once."""
+    """Turns an image or clip path written in the file into an :data:`ImageRef` / a checked
+    :class:`~lychee.video.Video`, validating each file once."""
 
     def __init__(self, display: str) -> None:
         self.display = display
         self.seen: dict[str, tuple[ImageRef, str]] = {}
+        self.seen_videos: dict[str, tuple[Video, str]] = {}
 
     def resolve(self, written: str, what: str) -> tuple[ImageRef, str]:
         """Returns (image, sha256 of its bytes); raises ValueError naming ``what`` and the path."""
+        raise NotImplementedError
+
+    def resolve_video(self, written: str, what: str) -> tuple[Video, str]:
+        """Returns (clip, sha256 of its bytes); raises ValueError naming ``what`` and the path."""
         raise NotImplementedError
 
 
@@ -122,6 +130,14 @@ class FolderResolver(ImageResolver):
             self.seen[key] = (path, hashlib.sha256(path.read_bytes()).hexdigest())
         return self.seen[key]
 
+    def resolve_video(self, written: str, what: str) -> tuple[Video, str]:
+        path = (self.base_dir / written).resolve()
+        key = str(path)
+        if key not in self.seen_videos:
+            video = load_video(path, what=what)  # raises ValueError naming the input: missing, corrupt, too long...
+            self.seen_videos[key] = (video, hashlib.sha256(path.read_bytes()).hexdigest())
+        return self.seen_videos[key]
+
 
 class UploadResolver(ImageResolver):
     """An upload has no folder: any image path is refused with a message saying to upload a zip."""
@@ -130,6 +146,12 @@ class UploadResolver(ImageResolver):
         raise ValueError(
             f"{what} {written!r}: image paths cannot be resolved relative to an uploaded file. Upload a .zip that "
             "holds the data file and its images (paths relative to the data file), or run the CLI on the file."
+        )
+
+    def resolve_video(self, written: str, what: str) -> tuple[Video, str]:
+        raise ValueError(
+            f"{what} {written!r}: clip paths cannot be resolved relative to an uploaded file. Upload a .zip that "
+            "holds the data file and its clips (paths relative to the data file), or run the CLI on the file."
         )
 
 
@@ -142,19 +164,30 @@ class ZipResolver(ImageResolver):
         self.folder = posixpath.dirname(data_member)
         self.members = {m.filename for m in archive.infolist() if not m.is_dir()}
 
-    def resolve(self, written: str, what: str) -> tuple[ImageRef, str]:
+    def _member(self, written: str, what: str) -> str:
         member = posixpath.normpath(posixpath.join(self.folder, written.replace("\\", "/")))
         if written.startswith(("/", "\\")) or member.startswith("../") or member == "..":
             raise ValueError(
                 f"{what} {written!r}: points outside the archive; expected a path relative to the data file."
             )
+        if member not in self.members:
+            raise ValueError(f"{what} {written!r}: not found in the archive (looked for {member!r}).")
+        return member
+
+    def resolve(self, written: str, what: str) -> tuple[ImageRef, str]:
+        member = self._member(written, what)
         if member not in self.seen:
-            if member not in self.members:
-                raise ValueError(f"{what} {written!r}: not found in the archive (looked for {member!r}).")
             raw = self.archive.read(member)
             load_image(raw, what=f"{what} {written!r}")
             self.seen[member] = (raw, hashlib.sha256(raw).hexdigest())
         return self.seen[member]
+
+    def resolve_video(self, written: str, what: str) -> tuple[Video, str]:
+        member = self._member(written, what)
+        if member not in self.seen_videos:
+            raw = self.archive.read(member)
+            self.seen_videos[member] = (load_video(raw, what=f"{what} {written!r}"), hashlib.sha256(raw).hexdigest())
+        return self.seen_videos[member]
 
 
 def _load_zip(data: bytes, display: str) -> LabelledSet:
@@ -304,10 +337,16 @@ def _build_query(raw: RawQuery, errors: ErrorLog, resolver: ImageResolver, hashe
             errors.add(raw.line, f"query {qid!r}: image must be a path string relative to the file, got {raw.image!r}.")
         else:
             q_image, q_image_name = _image(resolver, raw.image, f"query {qid!r} image", raw.line, errors, hasher)
-    if (not isinstance(q_text, str) or not q_text.strip()) and raw.image is None:
-        errors.add(raw.line, f"query {qid!r} has neither text nor image; give it text, an image, or both.")
+    q_video, q_video_name = _video(resolver, raw.video, f"query {qid!r}", raw.line, errors, hasher)
+    if (not isinstance(q_text, str) or not q_text.strip()) and raw.image is None and raw.video is None:
+        errors.add(
+            raw.line, f"query {qid!r} has neither text nor image nor clip; give it text, an image, a clip, or a mix."
+        )
     if not raw.candidates:
         errors.add(raw.line, f"query {qid!r} has no candidates; expected a non-empty list of labelled documents.")
+    segment = raw.segment
+    if segment is not None and (not isinstance(segment, str) or not segment.strip()):
+        errors.add(raw.line, f'query {qid!r}: segment must be a non-empty string such as "风格导向", got {segment!r}.')
     candidates: list[Candidate] = []
     seen: dict[str, str] = {}
     for rc in raw.candidates:
@@ -336,13 +375,29 @@ def _build_query(raw: RawQuery, errors: ErrorLog, resolver: ImageResolver, hashe
                 errors.add(rc.line, f"{where}: image must be a path string relative to the file, got {rc.image!r}.")
             else:
                 image, image_name = _image(resolver, rc.image, f"{where} image", rc.line, errors, hasher)
-        if (text is None or not text.strip()) and rc.image is None:
-            errors.add(rc.line, f"{where} has neither text nor image; give it text, an image, or both (or remove it).")
+        video, video_name = _video(resolver, rc.video, where, rc.line, errors, hasher)
+        if (text is None or not text.strip()) and rc.image is None and rc.video is None:
+            errors.add(
+                rc.line,
+                f"{where} has neither text nor image nor clip; give it text, an image, a clip, or a mix (or remove it).",
+            )
         if label is not None:
-            candidates.append(Candidate(docid, label, text, image, image_name, rc.line))
+            candidates.append(
+                Candidate(docid, label, text, image, image_name, rc.line, video=video, video_name=video_name)
+            )
     if len(errors.entries) != n_before:
         return None
-    return LabelledQuery(qid, q_text, tuple(candidates), q_image, q_image_name, raw.line)
+    return LabelledQuery(
+        qid,
+        q_text,
+        tuple(candidates),
+        q_image,
+        q_image_name,
+        raw.line,
+        segment=segment.strip() if segment else None,
+        video=q_video,
+        video_name=q_video_name,
+    )
 
 
 def _image(
@@ -356,6 +411,25 @@ def _image(
         return None, None
     hasher.update(digest.encode())
     return ref, written
+
+
+def _video(
+    resolver: ImageResolver, written: Any, owner: str, line: int, errors: ErrorLog, hasher: Any
+) -> tuple[Video | None, str | None]:
+    """The clip ``written`` for ``owner`` (``"query 'q1'"``, ``"candidate 'd1' ... of query 'q1'"``), checked."""
+    if written is None:
+        return None, None
+    if not isinstance(written, str) or not written.strip():
+        errors.add(line, f"{owner}: video must be a path string relative to the file, got {written!r}.")
+        return None, None
+    try:
+        video, digest = resolver.resolve_video(written, f"{resolver.display}, line {line}: {owner} video")
+    except ValueError as exc:
+        # The message names the file, line and clip (and says what is wrong with it); keep it whole.
+        errors.add_raw(line, str(exc))
+        return None, None
+    hasher.update(digest.encode())
+    return video, written
 
 
 __all__ = [

@@ -19,6 +19,9 @@ Conventions (each one is trec_eval's, checked against ``pytrec_eval`` in ``tests
   ``relevance_level`` 1). ``mrr@k`` is 1/rank of the first relevant document within the top k, else 0; ``hit@k`` is 1 if
   a relevant document is in the top k; ``recall@k`` is the share of the query's relevant documents in the top k (0
   when it has none). Documents in the run without a qrels entry count as label 0.
+* ``judged@k`` is the share of the top ``min(k, n)`` ranked documents that have a qrels entry (any label, 0
+  included), as ir_measures' ``Judged@k``: documents of the run missing from ``qrels`` are *unjudged* and count as
+  non-relevant in every other metric (trec_eval's convention), so judged@k says how much of that was never labelled.
 * Means are over every query of ``qrels``; a query of ``qrels`` missing from ``run`` is an error (trec_eval would
   silently drop it), documents of ``run`` not in ``qrels`` are non-relevant.
 
@@ -39,8 +42,8 @@ from lychee.validation import positive_int
 Qrels = Mapping[str, Mapping[str, int]]
 Run = Mapping[str, Mapping[str, float]]
 
-METRIC_FAMILIES = ("ndcg", "ndcg_exp", "mrr", "hit", "recall")
-_METRIC = re.compile(r"^(ndcg|ndcg_exp|mrr|hit|recall)@([1-9][0-9]*)$")
+METRIC_FAMILIES = ("ndcg", "ndcg_exp", "mrr", "hit", "recall", "judged")
+_METRIC = re.compile(r"^(ndcg|ndcg_exp|mrr|hit|recall|judged)@([1-9][0-9]*)$")
 
 
 def default_metrics(k: int = 10) -> list[str]:
@@ -162,6 +165,20 @@ def recall_at_k(qrel: Mapping[str, int], scores: Mapping[str, float], k: int = 1
     return found / n_relevant
 
 
+def judged_at_k(qrel: Mapping[str, int], scores: Mapping[str, float], k: int = 10) -> float:
+    """Share of the top ``min(k, n)`` of the ``n`` ranked documents that have a judgment in ``qrel`` (any label).
+
+    Equals ir_measures' ``Judged@k`` (its denominator is also the number of documents ranked when fewer than k).
+
+    Example:
+        >>> judged_at_k({"a": 0, "b": 2}, {"a": 0.9, "x": 0.8, "b": 0.1}, k=2)  # top 2: a (judged), x (not)
+        0.5
+    """
+    _check_k(k)
+    top = trec_order(scores)[:k]
+    return sum(1 for d in top if d in qrel) / len(top) if top else 0.0
+
+
 def query_metric(name: str, qrel: Mapping[str, int], scores: Mapping[str, float]) -> float:
     """The value of metric ``name`` (e.g. ``"ndcg@10"``) for one query."""
     family, k = parse_metric(name)
@@ -173,6 +190,8 @@ def query_metric(name: str, qrel: Mapping[str, int], scores: Mapping[str, float]
         return mrr_at_k(qrel, scores, k)
     if family == "hit":
         return hit_at_k(qrel, scores, k)
+    if family == "judged":
+        return judged_at_k(qrel, scores, k)
     return recall_at_k(qrel, scores, k)
 
 
@@ -219,6 +238,7 @@ __all__ = [
     "default_metrics",
     "evaluate",
     "hit_at_k",
+    "judged_at_k",
     "mean",
     "mrr_at_k",
     "ndcg_at_k",

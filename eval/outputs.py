@@ -32,8 +32,12 @@ def run_trec_text(run: dict[str, dict[str, float]], tag: str) -> str:
 
 
 def qrels_text(labelled: LabelledSet) -> str:
-    """TREC qrels (``qid 0 docid label``) of every candidate, label 0 included."""
-    return "".join(f"{q.qid} 0 {c.docid} {c.label}\n" for q in labelled.queries for c in q.candidates)
+    """TREC qrels (``qid 0 docid label``) of every judged document, label 0 included: every candidate of a JSONL/CSV
+    set; for a first-stage run, its judged candidates and the judged documents it missed, but not its unjudged
+    candidates — so trec_eval on ``run.trec`` and this file gives the reported numbers."""
+    return "".join(
+        f"{qid} 0 {docid} {label}\n" for qid, by_doc in labelled.qrels.items() for docid, label in by_doc.items()
+    )
 
 
 def metrics_json_text(metrics: dict[str, Any]) -> str:

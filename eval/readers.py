@@ -9,11 +9,14 @@ JSONL, one query per line::
     {"qid": "q1", "query": {"text": "red running shoes", "image": "img/q1.png"},
      "candidates": [{"docid": "d1", "text": "Nike Pegasus, red", "image": "img/d1.png", "label": 3}, ...]}
 
-``query`` may also be a plain string (its text). ``image`` paths are relative to the data file. ``qid``/``docid``
-may be JSON strings or integers (integers are turned into their decimal string).
+``query`` may also be a plain string (its text). A query or a candidate may have a ``"video"``: a clip (mp4, webm,
+mov, mkv; at most 30 s). ``image`` and ``video`` paths are relative to the data file. ``qid``/``docid`` may be JSON
+strings or integers (integers are turned into their decimal string). An optional ``"segment"`` (a non-empty string:
+a query type, a category) groups queries in the report.
 
 CSV with the header ``qid,query,docid,document,label`` (one row per candidate; the rows of a query repeat its text;
-optional columns ``query_image`` and ``document_image`` hold image paths relative to the file).
+optional columns ``query_image``, ``document_image``, ``query_video`` and ``document_video`` hold paths relative to
+the file, and ``segment`` the query's segment, repeated on every row of the query).
 
 A new one-file format adds its reader to :data:`READERS` under its suffix.
 """
@@ -29,9 +32,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 CSV_REQUIRED = ("qid", "query", "docid", "document", "label")
-CSV_OPTIONAL = ("query_image", "document_image")
+CSV_OPTIONAL = ("query_image", "document_image", "query_video", "document_video", "segment")
 QUERY_KEYS = ("qid", "query", "candidates")
-CANDIDATE_KEYS = ("docid", "text", "image", "label")
+QUERY_OPTIONAL_KEYS = ("segment",)
+QUERY_FIELDS = ("text", "image", "video")
+CANDIDATE_KEYS = ("docid", "text", "image", "video", "label")
 EXAMPLE_LINE = (
     '{"qid": "q1", "query": {"text": "red running shoes"}, '
     '"candidates": [{"docid": "d1", "text": "Nike Pegasus, red", "label": 2}]}'
@@ -68,6 +73,7 @@ class RawCandidate:
     image: Any
     label: Any
     where: str  # "candidate 3" (JSONL) or "" (CSV, where the line says which row), for messages
+    video: Any = None
 
 
 @dataclass
@@ -79,6 +85,8 @@ class RawQuery:
     text: Any
     image: Any
     candidates: list[RawCandidate]
+    segment: Any = None
+    video: Any = None
 
 
 MISSING = object()
@@ -101,9 +109,11 @@ def read_jsonl(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
         if not isinstance(obj, dict):
             errors.add(number, f"expected a JSON object with {', '.join(QUERY_KEYS)}, got a {type(obj).__name__}.")
             continue
-        unknown = sorted(set(obj) - set(QUERY_KEYS))
+        unknown = sorted(set(obj) - set(QUERY_KEYS) - set(QUERY_OPTIONAL_KEYS))
         if unknown:
-            errors.add(number, f"unknown field(s) {unknown}; expected only {list(QUERY_KEYS)}.")
+            errors.add(
+                number, f"unknown field(s) {unknown}; expected only {list(QUERY_KEYS)} (and optionally 'segment')."
+            )
             continue
         missing = [k for k in QUERY_KEYS if k not in obj]
         if missing:
@@ -111,15 +121,18 @@ def read_jsonl(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
             continue
         query = obj["query"]
         if isinstance(query, str):
-            q_text, q_image = query, None
+            q_text, q_image, q_video = query, None, None
         elif isinstance(query, dict):
-            bad = sorted(set(query) - {"text", "image"})
+            bad = sorted(set(query) - set(QUERY_FIELDS))
             if bad:
-                errors.add(number, f"query has unknown field(s) {bad}; expected 'text' and/or 'image'.")
+                errors.add(number, f"query has unknown field(s) {bad}; expected 'text', 'image' and/or 'video'.")
                 continue
-            q_text, q_image = query.get("text"), query.get("image")
+            q_text, q_image, q_video = query.get("text"), query.get("image"), query.get("video")
         else:
-            errors.add(number, f'query must be an object {{"text": ..., "image": ...}} or a string, got {query!r}.')
+            errors.add(
+                number,
+                f'query must be an object {{"text": ..., "image": ..., "video": ...}} or a string, got {query!r}.',
+            )
             continue
         cands = obj["candidates"]
         if not isinstance(cands, list):
@@ -142,11 +155,12 @@ def read_jsonl(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
                     cand.get("image"),
                     cand.get("label", MISSING),
                     f"candidate {i}",
+                    cand.get("video"),
                 )
             )
         if len(raw_cands) != len(cands):
             continue
-        yield RawQuery(number, obj["qid"], q_text, q_image, raw_cands)
+        yield RawQuery(number, obj["qid"], q_text, q_image, raw_cands, segment=obj.get("segment"), video=q_video)
 
 
 def read_csv(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
@@ -202,6 +216,8 @@ def read_csv(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
         qid = cell["qid"].strip()
         q_text = cell["query"] if cell["query"].strip() else None  # an image-only query leaves the text cell empty
         q_image = cell.get("query_image", "").strip() or None
+        segment = cell.get("segment", "").strip() or None
+        q_video = cell.get("query_video", "").strip() or None
         cand = RawCandidate(
             start,
             cell["docid"].strip(),
@@ -209,19 +225,27 @@ def read_csv(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
             cell.get("document_image", "").strip() or None,
             _csv_label(cell["label"]),
             "",
+            cell.get("document_video", "").strip() or None,
         )
         if qid in by_qid:
             first = by_qid[qid]
-            if q_text != first.text or q_image != first.image:
+            if q_text != first.text or q_image != first.image or q_video != first.video:
                 errors.add(
                     start,
-                    f"query text/image for qid {qid!r} differs from line {first.line} ({first.text!r}); every row of a "
-                    "query must repeat the same query.",
+                    f"query text/image/video for qid {qid!r} differs from line {first.line} ({first.text!r}); every "
+                    "row of a query must repeat the same query.",
+                )
+                continue
+            if segment != first.segment:
+                errors.add(
+                    start,
+                    f"segment {segment!r} of qid {qid!r} differs from line {first.line} ({first.segment!r}); every row "
+                    "of a query must repeat the same segment.",
                 )
                 continue
             first.candidates.append(cand)
         else:
-            by_qid[qid] = RawQuery(start, qid, q_text, q_image, [cand])
+            by_qid[qid] = RawQuery(start, qid, q_text, q_image, [cand], segment=segment, video=q_video)
     yield from by_qid.values()
 
 
@@ -249,7 +273,9 @@ __all__ = [
     "CSV_REQUIRED",
     "EXAMPLE_LINE",
     "MISSING",
+    "QUERY_FIELDS",
     "QUERY_KEYS",
+    "QUERY_OPTIONAL_KEYS",
     "READERS",
     "CsvLabel",
     "ErrorLog",

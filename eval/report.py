@@ -8,9 +8,15 @@
 Every number is computed from rankings and score bins (never from timings or output paths), so an interrupted and
 resumed run reports the same bytes as an uninterrupted one.
 
-Per-query groupings (segments: query language, length, category...) plug in here: take a :class:`SystemReport`,
-:meth:`~SystemReport.restricted` to the segment's query ids (means and intervals recomputed over those queries), and
-:func:`compare` two restricted reports.
+* :class:`SegmentReport` — every system restricted to one segment's queries (:mod:`eval.segments`): per-segment means
+  are the means of those queries' per-query values, with their own bootstrap intervals.
+
+Per-query groupings plug in through :meth:`SystemReport.restricted` (means and intervals recomputed over a subset of
+the queries) and :func:`compare` of two restricted reports.
+
+When the set has unjudged candidates (a first-stage run retrieved documents the qrels never judged), the metrics
+gain ``judged@k`` (:func:`eval.metrics.judged_at_k`), and calibration uses the judged pairs only: an unjudged pair's
+label 0 is a convention for ranking metrics, not an observation of relevance.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from eval import calibration, stats
-from eval.baselines import BASELINE_DESCRIPTIONS
+from eval.baselines import baseline_descriptions
 from eval.labelled import LabelledSet
 from eval.metrics import default_metrics, evaluate, mean, trec_order
+from eval.segments import NO_SEGMENT, segment_groups
 from eval.systems import System
 from lychee.bands import MEDIUM, STRONG
 
@@ -240,18 +247,45 @@ class CalibrationReport:
 
 
 @dataclass(frozen=True)
+class SegmentReport:
+    """Every system over one segment's queries.
+
+    Attributes:
+        name: the segment (:data:`eval.segments.NO_SEGMENT` for queries without one).
+        qids: its queries, in file order.
+        systems: system key -> that system's report restricted to ``qids``.
+    """
+
+    name: str
+    qids: tuple[str, ...]
+    systems: dict[str, SystemReport]
+
+    def entry(self, key: str) -> dict[str, Any]:
+        """``{"n": queries, "<metric>": mean, ..., "ci95": {metric: [low, high]}}`` of one system, as in metrics.json."""
+        system = self.systems[key]
+        return {"n": len(self.qids), **system.means, "ci95": {m: list(ci) for m, ci in system.ci95.items()}}
+
+
+def report_metrics(k: int, labelled: LabelledSet) -> list[str]:
+    """``default_metrics(k)``, plus ``judged@k`` when some candidate of the set is unjudged."""
+    names = default_metrics(k)
+    return names + [f"judged@{k}"] if labelled.has_unjudged else names
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything one evaluation measured.
 
     Attributes:
         k: the cutoff of ``ndcg@k``/``recall@k``.
-        metric_names: ``default_metrics(k)``; the first is the headline metric.
+        metric_names: :func:`report_metrics`; the first is the headline metric.
         systems: key -> report, model systems first, then the baselines.
         n_queries, n_pairs: size of the set.
         n_queries_without_relevant: queries with no label >= 1 (they score 0 and count in the means).
         comparison: B against A, when there is a B.
         calibration: model system key -> calibration.
         settings: data, models, instructions and conventions, as metrics.json records them.
+        segments: one report per segment, when the set's queries have segments.
     """
 
     k: int
@@ -263,6 +297,7 @@ class Report:
     comparison: Comparison | None
     calibration: dict[str, CalibrationReport]
     settings: dict[str, Any]
+    segments: tuple[SegmentReport, ...] = ()
 
     @property
     def primary(self) -> SystemReport:
@@ -285,7 +320,12 @@ class Report:
         out["n_queries"] = self.n_queries
         out["n_pairs"] = self.n_pairs
         out["n_queries_without_relevant"] = self.n_queries_without_relevant
+        if self.segments:
+            out["segments"] = {s.name: s.entry(a.key) for s in self.segments}
         out["systems"] = {key: r.as_dict() for key, r in self.systems.items()}
+        if self.segments:
+            for key, system in out["systems"].items():
+                system["segments"] = {s.name: s.entry(key) for s in self.segments}
         if self.comparison is not None:
             out["comparison"] = self.comparison.as_dict()
         out["calibration"] = {key: c.as_dict() for key, c in self.calibration.items()}
@@ -309,22 +349,27 @@ def build_report(
         labelled: the evaluated set (its qrels, and query order).
         runs: system key -> run, for every system of ``systems`` and every baseline of :mod:`eval.baselines`.
         systems: the model systems, A first; a second one is compared against A.
-        k: cutoff of ``ndcg@k``, ``ndcg_exp@k`` and ``recall@k``.
+        k: cutoff of ``ndcg@k``, ``ndcg_exp@k``, ``recall@k`` (and ``judged@k``).
         strong, medium: band thresholds whose precision/recall/F1 the calibration reports.
         bins: calibration bins over [0, 1].
     """
-    names = default_metrics(k)
+    names = report_metrics(k, labelled)
     qrels = labelled.qrels
     qids = labelled.qids
     reports = {s.key: system_report(s.key, s.describe(), qrels, runs[s.key], names, qids) for s in systems}
-    for key, description in BASELINE_DESCRIPTIONS.items():
+    for key, description in baseline_descriptions(labelled).items():
         reports[key] = system_report(key, description, qrels, runs[key], names, qids)
     comparison = compare(reports[systems[0].key], reports[systems[1].key]) if len(systems) > 1 else None
     cal = {}
+    judged_pairs = [(q.qid, c) for q in labelled.queries for c in q.candidates if c.judged]
     for s in systems:
-        scores = [runs[s.key][q.qid][c.docid] for q in labelled.queries for c in q.candidates]
-        labels = [c.label for q in labelled.queries for c in q.candidates]
+        scores = [runs[s.key][qid][c.docid] for qid, c in judged_pairs]
+        labels = [c.label for _, c in judged_pairs]
         cal[s.key] = CalibrationReport.of(scores, labels, medium=medium, strong=strong, bins=bins)
+    segments = tuple(
+        SegmentReport(name, tuple(members), {key: r.restricted(members) for key, r in reports.items()})
+        for name, members in segment_groups(labelled).items()
+    )
     return Report(
         k=k,
         metric_names=tuple(names),
@@ -335,6 +380,7 @@ def build_report(
         comparison=comparison,
         calibration=cal,
         settings=_settings(labelled, systems, k=k, strong=strong, medium=medium, bins=bins),
+        segments=segments,
     )
 
 
@@ -357,19 +403,58 @@ def _settings(
         },
         "bands": {"medium": medium, "strong": strong},
         "calibration_bins": bins,
+        # Only sets read from a first-stage run have these; the shipped JSONL/CSV sets' metrics.json is unchanged.
+        **({"first_stage": labelled.first_stage} if labelled.first_stage else {}),
+        **({"notes": list(labelled.notes)} if labelled.notes else {}),
     }
 
 
-def per_query_rows(labelled: LabelledSet, report: Report) -> list[dict[str, Any]]:
-    """One row per query: ``qid, query, n_candidates, n_relevant`` and ``<system>:<metric>`` for each system."""
+ALL_QUERIES = "all"
+"""The row of :func:`segment_rows` over every query."""
+
+
+def lift_percent(value: float, baseline: float) -> float | None:
+    """``(value - baseline) / baseline * 100``, the seed's "lift"; ``None`` when the baseline is 0."""
+    return (value - baseline) / baseline * 100.0 if baseline else None
+
+
+def segment_rows(report: Report, metric: str | None = None) -> list[dict[str, Any]]:
+    """The seed's table: per segment (then ``"all"``), each system's mean of ``metric`` and the model's lift.
+
+    Args:
+        report: a report with segments (without, only the ``"all"`` row).
+        metric: default the headline metric (``ndcg@k``).
+
+    Returns:
+        Rows ``{"segment", "n", "<system key>": mean, ..., "lift_vs_input_order", "lift_vs_bm25"}`` (lifts of system A
+        in percent, ``None`` where the baseline is 0; with a B system also ``"lift_b_vs_input_order"``).
+    """
+    metric = metric or report.metric_names[0]
+    groups = [(s.name, len(s.qids), s.systems) for s in report.segments]
+    groups.append((ALL_QUERIES, report.n_queries, report.systems))
     rows = []
+    for name, n, systems in groups:
+        row: dict[str, Any] = {"segment": name, "n": n}
+        row.update({key: system.means[metric] for key, system in systems.items()})
+        for baseline in ("input_order", "bm25"):
+            row[f"lift_vs_{baseline}"] = lift_percent(row["model"], row[baseline])
+        if "model_b" in row:
+            row["lift_b_vs_input_order"] = lift_percent(row["model_b"], row["input_order"])
+        rows.append(row)
+    return rows
+
+
+def per_query_rows(labelled: LabelledSet, report: Report) -> list[dict[str, Any]]:
+    """One row per query: ``qid, query`` (``segment`` when the set has segments), ``n_candidates, n_relevant`` and
+    ``<system>:<metric>`` for each system."""
+    rows = []
+    with_segments = labelled.has_segments
     for q in labelled.queries:
-        row: dict[str, Any] = {
-            "qid": q.qid,
-            "query": q.text or "",
-            "n_candidates": len(q.candidates),
-            "n_relevant": q.n_relevant,
-        }
+        row: dict[str, Any] = {"qid": q.qid, "query": q.text or ""}
+        if with_segments:
+            row["segment"] = q.segment if q.segment is not None else NO_SEGMENT
+        row["n_candidates"] = len(q.candidates)
+        row["n_relevant"] = q.n_relevant
         for key, system in report.systems.items():
             for m in report.metric_names:
                 row[f"{key}:{m}"] = system.per_query[m][q.qid]
@@ -378,7 +463,7 @@ def per_query_rows(labelled: LabelledSet, report: Report) -> list[dict[str, Any]
 
 
 def pair_rows(labelled: LabelledSet, runs: Mapping[str, Run], keys: Sequence[str]) -> list[dict[str, Any]]:
-    """One row per (system, query, candidate): score, label and trec rank."""
+    """One row per (system, query, candidate): score, label (0 for an unjudged candidate), judged, and trec rank."""
     rows = []
     for key in keys:
         for q in labelled.queries:
@@ -391,6 +476,7 @@ def pair_rows(labelled: LabelledSet, runs: Mapping[str, Run], keys: Sequence[str
                         "qid": q.qid,
                         "docid": c.docid,
                         "label": c.label,
+                        "judged": c.judged,
                         "score": run[c.docid],
                         "rank": rank[c.docid],
                     }
@@ -399,6 +485,7 @@ def pair_rows(labelled: LabelledSet, runs: Mapping[str, Run], keys: Sequence[str
 
 
 __all__ = [
+    "ALL_QUERIES",
     "CALIBRATION_BINS",
     "CalibrationBin",
     "CalibrationReport",
@@ -407,12 +494,16 @@ __all__ = [
     "PerQuery",
     "Report",
     "Run",
+    "SegmentReport",
     "SystemReport",
     "ThresholdStats",
     "build_report",
     "compare",
+    "lift_percent",
     "pair_rows",
     "per_query_rows",
+    "report_metrics",
+    "segment_rows",
     "summarize",
     "system_report",
 ]

@@ -12,6 +12,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from eval.report import ALL_QUERIES, segment_rows
 from eval.runner import EvalResult
 from lychee.bands import BAND_COLORS
 
@@ -23,6 +24,8 @@ METRIC_HELP = {
     "mrr": "Mean reciprocal rank of the first candidate with label >= 1 within the top 10.",
     "hit": "Share of queries whose top result has label >= 1.",
     "recall": "Share of each query's label >= 1 candidates found in the top k.",
+    "judged": "Share of the top k that has a judgment in the qrels (ir_measures' Judged@k); unjudged candidates count "
+    "as not relevant in every other metric (trec_eval's convention), so a low value means the metrics are uncertain.",
 }
 
 
@@ -103,6 +106,62 @@ def comparison_table(result: EvalResult) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
+def segment_table(result: EvalResult, metric: str | None = None) -> pd.DataFrame | None:
+    """The seed's table: per segment (and over all queries), each system's mean of ``metric`` (default ``ndcg@k``)
+    and model A's lift in percent over the input order and BM25; ``None`` when the set has no segments."""
+    report = result.report
+    if not report.segments:
+        return None
+    rows = []
+    for row in segment_rows(report, metric):
+        out: dict[str, Any] = {"segment": row["segment"], "queries": row["n"]}
+        for key in report.systems:
+            out[system_name(key)] = row[key]
+        out["lift vs input order (%)"] = row["lift_vs_input_order"]
+        out["lift vs BM25 (%)"] = row["lift_vs_bm25"]
+        if "lift_b_vs_input_order" in row:
+            out["B lift vs input order (%)"] = row["lift_b_vs_input_order"]
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
+def segment_chart(result: EvalResult, metric: str | None = None) -> alt.LayerChart | None:
+    """Mean of ``metric`` per segment for every system, as grouped bars with their 95% bootstrap intervals;
+    ``None`` when the set has no segments."""
+    report = result.report
+    if not report.segments:
+        return None
+    metric = metric or report.metric_names[0]
+    groups = [(s.name, s.systems) for s in report.segments] + [(ALL_QUERIES, report.systems)]
+    rows = []
+    for name, systems in groups:
+        for key, system in systems.items():
+            low, high = system.ci95[metric]
+            rows.append(
+                {"segment": name, "system": system_name(key), metric: system.means[metric], "low": low, "high": high}
+            )
+    df = pd.DataFrame(rows)
+    order = [name for name, _ in groups]
+    systems_order = [system_name(key) for key in report.systems]
+    base = alt.Chart(df).encode(
+        x=alt.X("segment:N", sort=order, title="segment", axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("system:N", sort=systems_order),
+        color=alt.Color("system:N", sort=systems_order, title="system"),
+    )
+    bars = base.mark_bar().encode(
+        y=alt.Y(f"{metric}:Q", scale=alt.Scale(domain=[0, 1]), title=metric),
+        tooltip=[
+            "segment",
+            "system",
+            alt.Tooltip(f"{metric}:Q", format=".4f"),
+            alt.Tooltip("low:Q", format=".3f"),
+            alt.Tooltip("high:Q", format=".3f"),
+        ],
+    )
+    whiskers = base.mark_rule(color="black").encode(y="low:Q", y2="high:Q")
+    return alt.layer(bars, whiskers).properties(height=320)
+
+
 def per_query_table(result: EvalResult) -> pd.DataFrame:
     return pd.DataFrame(result.per_query)
 
@@ -152,8 +211,10 @@ def pairs_frame(result: EvalResult) -> pd.DataFrame:
 
 
 def score_distribution_chart(result: EvalResult) -> alt.Chart:
-    """Scores by label (box plot per label, one panel per model system)."""
+    """Scores by label (box plot per label, one panel per model system); unjudged candidates are their own box."""
     df = pairs_frame(result)
+    if not df.empty and not df["judged"].all():
+        df["label"] = [str(label) if judged else "unjudged" for label, judged in zip(df["label"], df["judged"])]
     return (
         alt.Chart(df)
         .mark_boxplot(extent="min-max")
@@ -267,6 +328,8 @@ __all__ = [
     "per_query_chart",
     "per_query_table",
     "score_distribution_chart",
+    "segment_chart",
+    "segment_table",
     "system_name",
     "systems_table",
     "threshold_table",

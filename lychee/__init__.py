@@ -12,6 +12,7 @@ from lychee.items import Item, load_image
 from lychee.results import Prediction, Ranked
 from lychee.scorers import DEFAULT_MODEL, ScorerConfig, load_scorer
 from lychee.scorers.base import DEFAULT_INSTRUCTION, BaseScorer
+from lychee.video import Video, load_video
 
 __all__ = [
     "BAND_COLORS",
@@ -31,7 +32,9 @@ __all__ = [
     "Scorer",
     "ScorerConfig",
     "TokenWeight",
+    "Video",
     "band",
     "load_image",
     "load_scorer",
+    "load_video",
 ]

@@ -1,8 +1,9 @@
-"""Items (text and/or image), input coercion, and image decoding with validation (a leaf module).
+"""Items (text, image and/or video clip), input coercion, and image decoding with validation (a leaf module).
 
 Every image that enters the library passes through :func:`load_image`, which applies EXIF orientation, converts every
 mode to RGB (transparency composited onto white, 16-bit scaled down, CMYK converted) and refuses corrupt, truncated,
-missing or absurdly large inputs with a ``ValueError`` naming the input.
+missing or absurdly large inputs with a ``ValueError`` naming the input. Every clip passes through
+:func:`lychee.video.load_video` in the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any, TypeAlias, TypedDict, Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from lychee.video import Video, VideoInput, load_video
+
 # A 16K x 8K image (131 MP) is more than any screen shows; anything larger is treated as a decompression bomb.
 MAX_IMAGE_PIXELS = 16_384 * 8_192
 # Qwen's smart_resize refuses aspect ratios above this; images beyond it are padded (see pad_to_aspect_ratio).
@@ -28,6 +31,7 @@ ImageInput: TypeAlias = Image.Image | str | os.PathLike | bytes | bytearray
 class ItemDict(TypedDict, total=False):
     text: str | None
     image: ImageInput | None
+    video: VideoInput | None
 
 
 ItemLike: TypeAlias = Union["Item", str, ItemDict, Image.Image]
@@ -73,7 +77,9 @@ def load_image(source: ImageInput, *, what: str = "image") -> Image.Image:
         img.load()
         img = ImageOps.exif_transpose(img)
     except (OSError, SyntaxError, ValueError) as exc:  # PIL reports truncation/corruption as OSError
-        raise ValueError(f"{label}: the image data is corrupt or truncated ({exc}). Re-export or re-download it.") from exc
+        raise ValueError(
+            f"{label}: the image data is corrupt or truncated ({exc}). Re-export or re-download it."
+        ) from exc
     return to_rgb(img)
 
 
@@ -89,7 +95,9 @@ def _open(fp: Any, label: str) -> Image.Image:
             "downscale the image first."
         ) from exc
     except UnidentifiedImageError as exc:
-        raise ValueError(f"{label}: not a readable image (unknown or corrupt format). Expected PNG, JPEG, WebP, GIF, BMP or TIFF.") from exc
+        raise ValueError(
+            f"{label}: not a readable image (unknown or corrupt format). Expected PNG, JPEG, WebP, GIF, BMP or TIFF."
+        ) from exc
     except OSError as exc:
         raise ValueError(f"{label}: cannot be read ({exc}).") from exc
 
@@ -139,21 +147,27 @@ def pad_to_aspect_ratio(img: Image.Image, max_ratio: float = MAX_ASPECT_RATIO) -
 
 @dataclass(frozen=True, eq=False)
 class Item:
-    """A query or a document: text and/or an image.
+    """A query or a document: text, an image and/or a video clip.
 
     Args:
         text: the text, or ``None``.
         image: a PIL image, a file path or encoded image bytes, or ``None``. It is decoded and validated on
             construction (see :func:`load_image`) and stored as an RGB PIL image.
+        video: a video file path, its bytes, a list of PIL frames, or a :class:`~lychee.video.Video` (from
+            :func:`~lychee.video.load_video`, which sets the sampling and a frame list's frame rate), or ``None``.
+            It is checked on construction (default sampling: 1 frame per second, at most 64 frames, clips up to
+            30 s) and stored as a :class:`~lychee.video.Video`.
         name: how to call this item in error messages (e.g. ``"query"``, ``"document 3"``).
 
     Example:
         >>> Item("red running shoes")
         Item(text='red running shoes')
+        >>> Item("unboxing", video="unboxing.mp4")  # doctest: +SKIP
     """
 
     text: str | None = None
     image: Image.Image | None = None
+    video: Video | None = None
     name: str = field(default="item", repr=False)
 
     def __post_init__(self) -> None:
@@ -161,6 +175,8 @@ class Item:
             raise TypeError(f"{self.name} text: got {type(self.text).__name__}; expected a string or None.")
         if self.image is not None:
             object.__setattr__(self, "image", load_image(self.image, what=f"{self.name} image"))
+        if self.video is not None and not isinstance(self.video, Video):
+            object.__setattr__(self, "video", load_video(self.video, what=f"{self.name} video"))
 
     @property
     def has_text(self) -> bool:
@@ -171,15 +187,22 @@ class Item:
         return self.image is not None
 
     @property
+    def has_video(self) -> bool:
+        return self.video is not None
+
+    @property
     def is_empty(self) -> bool:
-        return not self.has_text and not self.has_image
+        return not self.has_text and not self.has_image and not self.has_video
 
     def with_text(self, text: str | None) -> Item:
-        """A copy with other text (same image); used by occlusion and truncation."""
-        return Item(text=text, image=self.image, name=self.name)
+        """A copy with other text (same image and clip); used by occlusion and truncation."""
+        return Item(text=text, image=self.image, video=self.video, name=self.name)
 
     def with_image(self, image: Image.Image | None) -> Item:
-        return Item(text=self.text, image=image, name=self.name)
+        return Item(text=self.text, image=image, video=self.video, name=self.name)
+
+    def with_video(self, video: Video | None) -> Item:
+        return Item(text=self.text, image=self.image, video=video, name=self.name)
 
     def __repr__(self) -> str:
         parts = []
@@ -188,28 +211,33 @@ class Item:
             parts.append(f"text={shown!r}")
         if self.image is not None:
             parts.append(f"image=<{self.image.width}x{self.image.height}>")
+        if self.video is not None:
+            parts.append(f"video=<{self.video.n_frames} frames, {self.video.duration:.1f} s>")
         return f"Item({', '.join(parts)})"
 
     @classmethod
     def coerce(cls, value: ItemLike, *, name: str = "item") -> Item:
-        """Turn a ``str``, ``{"text":..., "image":...}`` dict, PIL image or ``Item`` into an ``Item``."""
+        """Turn a ``str``, ``{"text":..., "image":..., "video":...}`` dict, PIL image or ``Item`` into an ``Item``."""
         if isinstance(value, Item):
             if value.name == name:
                 return value
-            return cls(text=value.text, image=value.image, name=name)
+            return cls(text=value.text, image=value.image, video=value.video, name=name)
         if isinstance(value, str):
             return cls(text=value, name=name)
         if isinstance(value, Image.Image):
             return cls(image=value, name=name)
         if isinstance(value, dict):
-            unknown = set(value) - {"text", "image"}
+            unknown = set(value) - {"text", "image", "video"}
             if unknown:
-                raise ValueError(f"{name}: unknown keys {sorted(unknown)}; expected only 'text' and/or 'image'.")
-            return cls(text=value.get("text"), image=value.get("image"), name=name)
+                raise ValueError(
+                    f"{name}: unknown keys {sorted(unknown)}; expected only 'text', 'image' and/or 'video'."
+                )
+            return cls(text=value.get("text"), image=value.get("image"), video=value.get("video"), name=name)
         if value is None:
-            raise ValueError(f"{name}: got None; expected text, an image, or both.")
+            raise ValueError(f"{name}: got None; expected text, an image, a video clip, or a mix.")
         raise TypeError(
-            f"{name}: got {type(value).__name__}; expected a string, an Item, a PIL image or a dict with 'text'/'image'."
+            f"{name}: got {type(value).__name__}; expected a string, an Item, a PIL image or a dict with "
+            "'text'/'image'/'video'."
         )
 
 
@@ -222,7 +250,9 @@ def coerce_query(query: ItemLike) -> Item:
     """
     item = Item.coerce(query, name="query")
     if item.is_empty:
-        raise ValueError("query is empty: got no text and no image. Give the query text, an image, or both.")
+        raise ValueError(
+            "query is empty: got no text, no image and no video. Give the query text, an image, a clip, or a mix."
+        )
     return item
 
 
@@ -245,8 +275,8 @@ def coerce_documents(documents: Any, *, allow_empty: bool = False) -> list[Item]
         item = Item.coerce(doc, name=f"document {i + 1}")
         if item.is_empty and not allow_empty:
             raise ValueError(
-                f"document {i + 1} is empty: got no text and no image. Give each document text, an image, or both "
-                "(or remove it)."
+                f"document {i + 1} is empty: got no text, no image and no video. Give each document text, an image, "
+                "a clip, or a mix (or remove it)."
             )
         items.append(item)
     return items

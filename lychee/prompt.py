@@ -4,9 +4,11 @@ Both rerankers read one chat: a fixed system sentence, then one user turn whose 
 
     text  "<Instruct>: " + instruction
     text  "<Query>:"
+    video query clip             (if any)
     image query image            (if any)
     text  query text             (if any)
     text  "\\n<Document>:"
+    video document clip          (if any)
     image document image         (if any)
     text  document text          (if any)
 
@@ -22,7 +24,12 @@ The families differ only in details, collected in :class:`FamilySpec`:
   in the public reference ``Qwen3VLReranker.format_mm_content``.
 
 Images are given to the template as ``{"type": "image", "image": <PIL image>, "min_pixels": ..., "max_pixels": ...}``
-so that ``qwen_vl_utils.process_vision_info`` resizes them within the family's bounds.
+so that ``qwen_vl_utils.process_vision_info`` resizes them within the family's bounds. A clip is the part
+``{"type": "video", "video": <lychee.video.Video>}`` ahead of the side's image, in the order of the public
+Qwen3-VL-Reranker's ``format_mm_content`` (videos, images, texts); the template renders it as one
+``<|vision_start|><|video_pad|><|vision_end|>``, and its frames, sampling and timing travel with the ``Video`` (see
+:mod:`lychee.video` and :mod:`lychee.scorers.qwen_vl.vision`). Lychee-rerank-mm publishes no video recipe; its clips
+take the same layout and qwen-vl-utils' sampling with its own patch size.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from typing import Any
 from lychee.items import Item
 
 SYSTEM_PROMPT = (
-    'Judge whether the Document meets the requirements based on the Query and the Instruct provided. '
+    "Judge whether the Document meets the requirements based on the Query and the Instruct provided. "
     'Note that the answer can only be "yes" or "no".'
 )
 INSTRUCT_PREFIX = "<Instruct>: "
@@ -61,6 +68,9 @@ class FamilySpec:
         max_length: default max tokens per pair (prompt, images and answer position included).
         null_for_empty: an empty side becomes the text part ``"NULL"`` (Qwen3-VL-Reranker) rather than nothing.
         score_formula: how P(yes) is computed from the answer-position logits, for display.
+        frames_total_pixels: the pixel budget of a clip given as a list of frames, over all its frames
+            (Qwen3-VL-Reranker's ``MAX_TOTAL_PIXELS = 10 * 768 * 32 * 32``; the same token budget for Lychee). A
+            video file is resized with qwen-vl-utils' own defaults, as Qwen3-VL-Reranker passes it none.
     """
 
     name: str
@@ -72,6 +82,7 @@ class FamilySpec:
     max_length: int
     null_for_empty: bool
     score_formula: str
+    frames_total_pixels: int
 
 
 LYCHEE_SPEC = FamilySpec(
@@ -86,6 +97,7 @@ LYCHEE_SPEC = FamilySpec(
     max_length=8192,
     null_for_empty=False,
     score_formula="softmax([z_no, z_yes])[1] at the last position (= sigmoid(z_yes - z_no))",
+    frames_total_pixels=10 * 768 * 28 * 28,
 )
 
 QWEN3_SPEC = FamilySpec(
@@ -98,6 +110,7 @@ QWEN3_SPEC = FamilySpec(
     max_length=10240,
     null_for_empty=True,
     score_formula="sigmoid(z_yes - z_no) at the last position",
+    frames_total_pixels=10 * 768 * 32 * 32,
 )
 
 FAMILIES: dict[str, FamilySpec] = {LYCHEE: LYCHEE_SPEC, QWEN3_VL_RERANKER: QWEN3_SPEC}
@@ -119,14 +132,17 @@ def family_spec(family: str) -> FamilySpec:
 
 
 def _side(spec: FamilySpec, prefix: str, item: Item) -> list[dict[str, Any]]:
-    """The content parts of one side: its prefix, then its image, then its text (``NULL`` when empty, Qwen3 only)."""
+    """The content parts of one side: its prefix, then its clip, its image and its text (``NULL`` when empty, Qwen3
+    only)."""
     parts: list[dict[str, Any]] = [{"type": "text", "text": prefix}]
+    if item.has_video:
+        parts.append({"type": "video", "video": item.video})
     if item.has_image:
         image = {"type": "image", "image": item.image, "min_pixels": spec.min_pixels, "max_pixels": spec.max_pixels}
         parts.append(image)
     if item.has_text:
         parts.append({"type": "text", "text": item.text})
-    if spec.null_for_empty and not item.has_image and not item.has_text:
+    if spec.null_for_empty and item.is_empty:
         parts.append({"type": "text", "text": NULL_TEXT})
     return parts
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee import ui
-from lychee.ui import single
+from lychee.ui import single, video
 
 settings = ui.sidebar()
 
 st.title(":material/compare_arrows: Single-pair analysis")
 st.caption(
-    "Score one query against one document (text and/or image). Occlusion salience shows which words and image "
-    "regions pushed the score up (green) or down (red)."
+    "Score one query against one document (text, image and/or video clip). Occlusion salience shows which words, "
+    "image regions and clip frames pushed the score up (green) or down (red)."
 )
 
 left, right = st.columns(2, gap="large")
@@ -31,6 +31,14 @@ with left:
         help="Needs a vision-language reranker (Lychee-rerank-mm / Qwen3-VL); the embedded default reads text only.",
     )
     single.image_preview(query_file)
+    query_video_file = st.file_uploader(
+        "Query clip (optional)",
+        type=ui.VIDEO_TYPES,
+        key="single_query_video",
+        help="A video clip of at most 30 s, sampled at 1 frame per second (at most 64 frames); needs a "
+        "vision-language reranker.",
+    )
+    video.video_preview(query_video_file)
 with right:
     st.subheader("Document")
     document_text = st.text_area(
@@ -46,6 +54,13 @@ with right:
         help="A product photo, screenshot or figure; needs a vision-language reranker.",
     )
     single.image_preview(document_file)
+    document_video_file = st.file_uploader(
+        "Document clip (optional)",
+        type=ui.VIDEO_TYPES,
+        key="single_document_video",
+        help="A product or how-to clip of at most 30 s; needs a vision-language reranker.",
+    )
+    video.video_preview(document_video_file)
 
 with st.expander("Explanation options"):
     method = single.method_picker(settings)
@@ -77,6 +92,8 @@ if st.button("Score and explain", type="primary", key="single_score"):
         max_units=max_units,
         image_cells=image_cells,
         method=method,
+        query_video_file=query_video_file,
+        document_video_file=document_video_file,
     )
 
 result = st.session_state.get(single.RESULT_KEY)

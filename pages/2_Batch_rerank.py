@@ -41,6 +41,12 @@ with st.form("batch_form", border=True):
         key="batch_query_image",
         help="Needs a vision-language reranker; the embedded default reads text only.",
     )
+    query_video_file = q2.file_uploader(
+        "Query clip (optional)",
+        type=ui.VIDEO_TYPES,
+        key="batch_query_video",
+        help="A clip of at most 30 s (1 frame per second, at most 64 frames); needs a vision-language reranker.",
+    )
     titles_text = None
     if source == "paste":
         titles_text = st.text_area(
@@ -67,7 +73,12 @@ if submitted:
         st.error(str(exc))
     else:
         a_result = batch_view.run_batch(
-            settings, query_text=query_text, query_file=query_file, titles=titles, source=origin
+            settings,
+            query_text=query_text,
+            query_file=query_file,
+            query_video_file=query_video_file,
+            titles=titles,
+            source=origin,
         )
         batch_ab.after_rerank(a_result, ab_choice, settings)
 

@@ -58,7 +58,9 @@ def explain(
     q = coerce_query(query)
     d = Item.coerce(document, name="document")
     if d.is_empty:
-        raise ValueError("document is empty: got no text and no image. Give it text, an image, or both.")
+        raise ValueError(
+            "document is empty: got no text, no image and no video. Give it text, an image, a clip, or a mix."
+        )
     explanation = gradient(
         scorer, q, d, scorer.resolve_instruction(instruction), max_units=options.get("max_units", 64)
     )

@@ -3,8 +3,9 @@
 The model part (one forward and one backward pass, where each input position's attribution is
 ``sum_d grad(log_odds)[d] * embedding[d]``) is the scorer's ``token_attributions``; this module turns those into an
 :class:`~lychee.explanation.Explanation`: text positions are summed per word unit of :func:`segment` (each token goes
-to the unit it overlaps most), image positions are laid out on the merged patch grid and summed over time. Words cut
-away by truncation get weight 0 (the model never saw them).
+to the unit it overlaps most), image positions are laid out on the merged patch grid and summed over time, and a clip's
+video pads are summed per temporal patch (the two sampled frames the vision encoder reads together share one weight).
+Words cut away by truncation get weight 0 (the model never saw them).
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from lychee.explanation import Explanation, ImageRun, ImageSalience, TokenAttributions, TokenWeight
+from lychee.explanation import (
+    Explanation,
+    ImageRun,
+    ImageSalience,
+    TokenAttributions,
+    TokenWeight,
+    VideoRun,
+    VideoSalience,
+)
 from lychee.items import Item
 
 
@@ -60,6 +69,16 @@ def _image_map(run: ImageRun | None, attributions: np.ndarray) -> ImageSalience 
     return ImageSalience(weights=values, rows=rows, cols=cols, size=run.size)
 
 
+def _video_map(run: VideoRun | None, attributions: np.ndarray) -> VideoSalience | None:
+    if run is None:
+        return None
+    t, rows, cols = run.grid
+    if t * rows * cols != len(run.positions):
+        raise ValueError(f"clip has {len(run.positions)} tokens but the grid {run.grid} expects {t * rows * cols}.")
+    values = attributions[list(run.positions)].astype(np.float64).reshape(t, rows * cols).sum(1)
+    return VideoSalience(weights=values, units=run.units, timestamps=run.timestamps, frames=run.frames)
+
+
 def gradient(
     scorer: TokenAttributor, query: Item, document: Item, instruction: str, *, max_units: int | None = 64
 ) -> Explanation:
@@ -83,6 +102,8 @@ def gradient(
         document_tokens=d_tokens,
         query_image=_image_map(attr.images.get("query"), attr.attributions),
         document_image=_image_map(attr.images.get("document"), attr.attributions),
+        query_video=_video_map(attr.videos.get("query"), attr.attributions),
+        document_video=_video_map(attr.videos.get("document"), attr.attributions),
         method="gradient",
         grouped=q_grouped or d_grouped,
         n_evaluations=1,

@@ -1,7 +1,8 @@
 """Model-agnostic occlusion salience on the log-odds.
 
-For one (query, document) pair, each word of the query text and of the document text is removed in turn, and each
-cell of a grid over each image is greyed; every variant is scored in one batched call. A unit's weight is
+For one (query, document) pair, each word of the query text and of the document text is removed in turn, each cell
+of a grid over each image is greyed, and each sampled frame of each clip is greyed (the clip keeps its timing); every
+variant is scored in one batched call. A unit's weight is
 
     weight = log_odds(original pair) - log_odds(pair without that unit)
 
@@ -17,10 +18,11 @@ import numpy as np
 from PIL import Image
 
 from lychee.contract import Scorer
-from lychee.explanation import Explanation, ImageSalience, TokenWeight
+from lychee.explanation import Explanation, ImageSalience, TokenWeight, VideoSalience
 from lychee.items import Item, ItemLike, coerce_query
 from lychee.results import ProgressCallback
-from lychee.salience.units import grey_cell, grid_shape, remove_span, segment
+from lychee.salience.units import grey_cell, grey_frame_variant, grid_shape, remove_span, segment
+from lychee.video import SampledClip
 
 
 def occlusion(
@@ -44,7 +46,7 @@ def occlusion(
         progress: ``progress(done, total)`` over the batched variant scoring.
 
     Returns:
-        An :class:`Explanation`; costs ``1 + units + cells`` scored pairs.
+        An :class:`Explanation`; costs ``1 + units + cells + sampled frames`` scored pairs.
     """
     q = coerce_query(query)
     d = Item.coerce(document, name="document")
@@ -55,6 +57,8 @@ def occlusion(
     d_spans, d_grouped = segment(d.text, max_units) if d.has_text else ([], False)
     q_grid = grid_shape(q.image, image_cells) if q.has_image else None
     d_grid = grid_shape(d.image, image_cells) if d.has_image else None
+    q_clip = q.video.sample(what="query video") if q.has_video else None
+    d_clip = d.video.sample(what="document video") if d.has_video else None
 
     # Build every variant, then score them in one batched call.
     variants: list[tuple[Item, Item]] = []
@@ -68,6 +72,10 @@ def occlusion(
         variants += [
             (q, d.with_image(grey_cell(d.image, *d_grid, r, c))) for r in range(d_grid[0]) for c in range(d_grid[1])
         ]
+    if q_clip:
+        variants += [(q.with_video(grey_frame_variant(q.video, q_clip, k)), d) for k in range(len(q_clip.frames))]
+    if d_clip:
+        variants += [(q, d.with_video(grey_frame_variant(d.video, d_clip, k))) for k in range(len(d_clip.frames))]
     # A variant may be empty (its only word removed): a legitimate "nothing there" baseline, hence allow_empty.
     preds = scorer.predict_pairs(variants, instr, progress=progress, allow_empty=True) if variants else []
     drops = iter([base.log_odds - p.log_odds for p in preds])
@@ -76,6 +84,8 @@ def occlusion(
     d_tokens = [TokenWeight(d.text[s:e], s, e, next(drops)) for s, e in d_spans]
     q_img = _grid(drops, q_grid, q.image) if q_grid else None
     d_img = _grid(drops, d_grid, d.image) if d_grid else None
+    q_vid = _frames(drops, q_clip) if q_clip else None
+    d_vid = _frames(drops, d_clip) if d_clip else None
     return Explanation(
         score=base.score,
         log_odds=base.log_odds,
@@ -85,6 +95,8 @@ def occlusion(
         document_tokens=d_tokens,
         query_image=q_img,
         document_image=d_img,
+        query_video=q_vid,
+        document_video=d_vid,
         method="occlusion",
         grouped=q_grouped or d_grouped,
         n_evaluations=1 + len(variants),
@@ -96,6 +108,12 @@ def _grid(drops: Iterator[float], shape: tuple[int, int], image: Image.Image) ->
     rows, cols = shape
     weights = np.array([next(drops) for _ in range(rows * cols)], dtype=np.float64).reshape(rows, cols)
     return ImageSalience(weights=weights, rows=rows, cols=cols, size=image.size)
+
+
+def _frames(drops: Iterator[float], clip: SampledClip) -> VideoSalience:
+    weights = np.array([next(drops) for _ in clip.frames], dtype=np.float64)
+    units = tuple((k,) for k in range(len(clip.frames)))
+    return VideoSalience(weights=weights, units=units, timestamps=clip.timestamps, frames=clip.thumbnails())
 
 
 __all__ = ["occlusion"]

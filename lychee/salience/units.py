@@ -1,4 +1,5 @@
-"""The units salience weighs: word spans of a text, and cells of a grid over an image (shared by both methods).
+"""The units salience weighs: word spans of a text, cells of a grid over an image, and the sampled frames of a clip
+(shared by both methods).
 
 CJK characters are units of their own (no spaces between words); everything else splits on white space.
 """
@@ -12,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from lychee.validation import positive_int
+from lychee.video import SampledClip, Video
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _UNIT = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
@@ -60,6 +62,22 @@ def grey_cell(image: Image.Image, rows: int, cols: int, r: int, c: int) -> Image
     return out
 
 
+def grey_frame(frame: Image.Image | np.ndarray) -> Image.Image | np.ndarray:
+    """A frame of the same size and type (PIL image or ``(H, W, 3)`` array) filled with :data:`OCCLUSION_GREY`."""
+    if isinstance(frame, Image.Image):
+        return Image.new("RGB", frame.size, OCCLUSION_GREY)
+    out = np.empty_like(frame)
+    out[...] = OCCLUSION_GREY
+    return out
+
+
+def grey_frame_variant(video: Video, sampled: SampledClip, k: int) -> Video:
+    """``video`` showing its sampled frames with frame ``k`` greyed: same frames otherwise, same timing."""
+    frames = list(sampled.frames)
+    frames[k] = grey_frame(frames[k])
+    return video.with_frames(sampled, frames)
+
+
 def weights_to_rgba(weights: Sequence[float], scale: float | None = None) -> list[tuple[int, int, int, float]]:
     """Colour for each weight: green for positive, red for negative, alpha by |weight| / scale (0..1)."""
     arr = np.asarray(list(weights), dtype=np.float64)
@@ -71,4 +89,13 @@ def weights_to_rgba(weights: Sequence[float], scale: float | None = None) -> lis
     return out
 
 
-__all__ = ["OCCLUSION_GREY", "grey_cell", "grid_shape", "remove_span", "segment", "weights_to_rgba"]
+__all__ = [
+    "OCCLUSION_GREY",
+    "grey_cell",
+    "grey_frame",
+    "grey_frame_variant",
+    "grid_shape",
+    "remove_span",
+    "segment",
+    "weights_to_rgba",
+]

@@ -19,10 +19,20 @@ from lychee.prompt import LYCHEE_DEFAULT_INSTRUCTION
 from lychee.results import Prediction, ProgressCallback, Ranked
 from lychee.salience import explain
 from lychee.validation import positive_int
+from lychee.video import (
+    DEFAULT_FPS,
+    DEFAULT_MAX_FRAMES,
+    MAX_VIDEO_SECONDS,
+    Video,
+    check_fps,
+    check_max_frames,
+    check_max_seconds,
+    load_video,
+)
 
 #: The library's default instruction (Lychee-rerank-mm's); each scorer may have its own (``default_instruction``).
 DEFAULT_INSTRUCTION = LYCHEE_DEFAULT_INSTRUCTION
-PROCESS_KEYS = ("instruction", "query", "documents", "fps")
+PROCESS_KEYS = ("instruction", "query", "documents", "fps", "max_frames", "max_video_seconds")
 
 
 @dataclass
@@ -79,19 +89,24 @@ class BaseScorer:
         return instruction
 
     def check_modalities(self, items: Sequence[Item]) -> None:
-        """Refuse an image given to a text-only model.
+        """Refuse an image or a clip given to a model that does not read it.
 
         Raises:
             ValueError: naming the item and what to load instead.
         """
-        if self.capabilities.image:
-            return
+        caps = self.capabilities
         for item in items:
-            if item.has_image:
+            if item.has_image and not caps.image:
                 raise ValueError(
-                    f"{item.name} has an image, but the model '{self.name}' reads text only. Remove the image, or "
-                    "load a Qwen2.5-VL / Qwen3-VL reranker checkpoint (e.g. LYCHEE_MODEL=/path/to/lychee-rerank-mm) "
-                    "to score images."
+                    f"{item.name} has an image, but the model '{self.name}' reads {caps.modalities} only. Remove the "
+                    "image, or load a Qwen2.5-VL / Qwen3-VL reranker checkpoint (e.g. "
+                    "LYCHEE_MODEL=/path/to/lychee-rerank-mm) to score images."
+                )
+            if item.has_video and not caps.video:
+                raise ValueError(
+                    f"{item.name} has a video clip ({item.video.source}), but the model '{self.name}' reads "
+                    f"{caps.modalities} only. Remove the clip, or load a Qwen2.5-VL / Qwen3-VL reranker checkpoint "
+                    "(e.g. LYCHEE_MODEL=/path/to/Qwen3-VL-Reranker-2B) to score clips."
                 )
 
     # --- public API ---------------------------------------------------------------------------------------------
@@ -135,7 +150,8 @@ class BaseScorer:
             document = Item.coerce(d, name=f"document {i + 1}")
             if document.is_empty and not allow_empty:
                 raise ValueError(
-                    f"{document.name} is empty: got no text and no image. Give it text, an image, or both."
+                    f"{document.name} is empty: got no text, no image and no video. Give it text, an image, a clip, "
+                    "or a mix."
                 )
             self.check_modalities([query, document])
             items.append((query, document))
@@ -206,9 +222,14 @@ class BaseScorer:
         """Qwen3-VL-Reranker's ``process()`` input shape.
 
         Args:
-            inputs: ``{"instruction": str?, "query": {"text": ..., "image": ...}, "documents": [{...}, ...],
-                "fps": float?}``. ``fps`` only matters for video; it is validated and otherwise ignored by scorers
-                that do not read video, so that Qwen3-VL-Reranker call sites work unchanged.
+            inputs: ``{"instruction": str?, "query": {"text": ..., "image": ..., "video": ...},
+                "documents": [{...}, ...], "fps": float?, "max_frames": int?, "max_video_seconds": float?}``.
+                A ``"video"`` is a file path, its bytes, a list of PIL frames or a :class:`~lychee.video.Video`;
+                ``fps`` (default 1.0) is how many frames are sampled per second of a video file and ``max_frames``
+                (default 64) the most frames per clip, as in Qwen3-VL-Reranker (a frame list keeps its own frame rate,
+                2 per second unless it was loaded with ``load_video(frames, frame_rate=...)``). Clips longer than
+                ``max_video_seconds`` (default 30) are refused. The settings are validated even when no clip is
+                given, so Qwen3-VL-Reranker call sites work unchanged on every scorer.
 
         Returns:
             One score per document, in input order.
@@ -220,15 +241,42 @@ class BaseScorer:
         unknown = set(inputs) - set(PROCESS_KEYS)
         if unknown:
             raise ValueError(
-                f"process() inputs: unknown keys {sorted(unknown)}; expected 'instruction', 'query', 'documents', 'fps'."
+                f"process() inputs: unknown keys {sorted(unknown)}; expected {', '.join(repr(k) for k in PROCESS_KEYS)}."
             )
         for key in ("query", "documents"):
             if key not in inputs:
                 raise ValueError(f"process() inputs: missing '{key}'; expected a dict with 'query' and 'documents'.")
-        fps = inputs.get("fps", 1.0)
-        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or fps <= 0:
-            raise ValueError(f"process() inputs: fps must be a positive number, got {fps!r}.")
-        return self.score(inputs["query"], inputs["documents"], inputs.get("instruction"))
+        try:
+            settings = {
+                "fps": check_fps(inputs["fps"], "fps") if "fps" in inputs else None,
+                "max_frames": check_max_frames(inputs["max_frames"]) if "max_frames" in inputs else None,
+                "max_seconds": check_max_seconds(inputs.get("max_video_seconds", MAX_VIDEO_SECONDS)),
+            }
+        except ValueError as exc:
+            raise ValueError(f"process() inputs: {exc}") from None
+        documents = inputs["documents"]
+        if isinstance(documents, (list, tuple)):
+            documents = [_with_clip(doc, f"document {i + 1}", **settings) for i, doc in enumerate(documents)]
+        query = _with_clip(inputs["query"], "query", **settings)
+        return self.score(query, documents, inputs.get("instruction"))
+
+
+def _with_clip(value: Any, name: str, *, fps: float | None, max_frames: int | None, max_seconds: float) -> Any:
+    """``value`` with its ``"video"`` (if it is a dict with one) loaded at the call's settings: the given ``fps`` /
+    ``max_frames``, else the defaults (a :class:`~lychee.video.Video` keeps its own)."""
+    if not isinstance(value, dict) or value.get("video") is None:
+        return value
+    source = value["video"]
+    if isinstance(source, Video):
+        source = source.with_sampling(fps=fps, max_frames=max_frames)
+    video = load_video(
+        source,
+        what=f"{name} video",
+        fps=source.sample_fps if isinstance(source, Video) else fps or DEFAULT_FPS,
+        max_frames=source.max_frames if isinstance(source, Video) else max_frames or DEFAULT_MAX_FRAMES,
+        max_seconds=max_seconds,
+    )
+    return {**value, "video": video}
 
 
 __all__ = ["DEFAULT_INSTRUCTION", "BaseScorer"]

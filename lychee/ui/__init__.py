@@ -23,7 +23,7 @@ from lychee.ui.models import (
     model_status,
 )
 from lychee.ui.progress import progress_bar
-from lychee.ui.settings import IMAGE_TYPES, Settings
+from lychee.ui.settings import IMAGE_TYPES, VIDEO_TYPES, Settings
 from lychee.ui.sidebar import PRESETS, sidebar
 from lychee.ui.state import bind, store, store_many
 
@@ -32,6 +32,7 @@ __all__ = [
     "PRESETS",
     "LoadedModel",
     "Settings",
+    "VIDEO_TYPES",
     "bind",
     "free_memory",
     "get_scorer",

@@ -46,6 +46,7 @@ class BatchResult:
     seconds: float
     query_image: Image.Image | None = None
     query_image_name: str | None = None
+    query_video_name: str | None = None
     #: Warnings about the result itself (e.g. titles in a language the model does not read well), shown with it.
     notes: list[str] = field(default_factory=list)
     query: Item | None = field(default=None, repr=False)  # as scored: the A/B scores B on it, labelling saves it
@@ -65,6 +66,7 @@ class BatchResult:
         return {
             "query": self.query_text,
             "query_image": self.query_image_name,
+            "query_video": self.query_video_name,
             "model": self.model,
             "instruction": self.instruction_used,
             "n_titles": len(self.titles),
@@ -129,12 +131,15 @@ def run_batch(
     query_file: Any,
     titles: batch.TitleList,
     source: str,
+    query_video_file: Any = None,
 ) -> BatchResult | None:
     """Score ``titles`` against the query with a progress bar and store the result; errors are shown, not raised."""
     q_bytes = query_file.getvalue() if query_file is not None else None
     q_name = query_file.name if query_file is not None else None
+    v_bytes = query_video_file.getvalue() if query_video_file is not None else None
+    v_name = query_video_file.name if query_video_file is not None else None
     try:
-        query = make_item(query_text, q_bytes, name="query", image_name=q_name)
+        query = make_item(query_text, q_bytes, name="query", image_name=q_name, video_bytes=v_bytes, video_name=v_name)
     except (ValueError, TypeError) as exc:
         st.error(str(exc))
         return None
@@ -172,6 +177,7 @@ def run_batch(
         query_image=thumb,
         query_image_name=q_name,
         query=query,
+        query_video_name=v_name,
     )
     note = language_warning(
         scorer.capabilities.languages, scorer.name, [query.text, *titles.titles], what="the query and titles"
@@ -223,9 +229,14 @@ def render_result(result: BatchResult, settings: Settings) -> None:
         m3.metric("🟡 Medium", int(counts.get("medium", 0)))
         m4.metric("🔴 Weak", int(counts.get("weak", 0)))
     instr = result.instruction_used if len(result.instruction_used) <= 120 else result.instruction_used[:117] + "…"
-    query_desc = f"“{result.query_text}”" if result.query_text else "(image only)"
+    only = {(True, False): "(image only)", (False, True): "(clip only)"}.get(
+        (bool(result.query_image_name), bool(result.query_video_name)), "(no text)"
+    )
+    query_desc = f"“{result.query_text}”" if result.query_text else only
     if result.query_image_name:
         query_desc += f" + image `{result.query_image_name}`"
+    if result.query_video_name:
+        query_desc += f" + clip `{result.query_video_name}`"
     st.caption(
         f"Query {query_desc} · model `{result.model}` · instruction “{instr}” · {len(df)} titles from {result.source} "
         f"scored in {result.seconds:.2f} s"

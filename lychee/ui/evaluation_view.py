@@ -8,12 +8,15 @@ it is still there after visiting another page.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
 from eval import views
+from eval.beir import DEFAULT_SPLIT, load_beir_upload
+from eval.firststage import DEFAULT_TOP_K
 from eval.labelled import SHIPPED_SETS, LabelledSet, shipped_set_path
 from eval.labelling import list_sets
 from eval.loader import load_labelled_set
@@ -21,6 +24,7 @@ from eval.outputs import output_files
 from eval.runner import EvalResult, evaluate_set
 from eval.runstore import record_evaluation
 from eval.scoring import language_warnings
+from eval.segments import assign_segments
 from eval.workspace import sets_dir
 from lychee.ui.models import get_scorer
 from lychee.ui.progress import run_with_progress
@@ -31,16 +35,22 @@ RESULT_KEY = "eval_result"
 LANGUAGE_NOTES_KEY = "eval_language_notes"  # warnings about the language of the set evaluated last
 UPLOAD_KEY = "eval_upload_data"  # {"name": str, "data": bytes}: the uploaded set, kept across page switches
 UPLOADER_KEY = "eval_upload"
+# Uploads of the BEIR source and the optional segments file, kept the same way: uploader key -> stored key.
+BEIR_UPLOADS = {"eval_beir_zip": "eval_beir_zip_data", "eval_run_file": "eval_run_file_data"}
+SEGMENTS_UPLOADER_KEY = "eval_segments_file"
+SEGMENTS_KEY = "eval_segments_file_data"
 DEFAULT_SET = "passages.csv"
 
 
 @dataclass(frozen=True)
 class SetChoice:
-    """Which labelled set the user picked: a shipped one by name, a saved one by path, or the upload kept in session
-    state."""
+    """Which labelled set the user picked: a shipped one by name, a saved one by path, the upload kept in session
+    state, or an uploaded BEIR folder with an optional first-stage run (its ``split`` and ``top_k``)."""
 
-    source: str  # "shipped", "saved" or "upload"
+    source: str  # "shipped", "saved", "upload" or "beir"
     set_name: str | None = None  # the shipped set's name, or the saved set's path
+    split: str = DEFAULT_SPLIT
+    top_k: int = DEFAULT_TOP_K
 
     def path(self) -> Path | None:
         """The set's file (``None`` for an upload), as recorded in the run history."""
@@ -55,6 +65,7 @@ SOURCES = {
     "shipped": "A shipped sample set",
     "saved": "Saved sets (labelled on Batch rerank)",
     "upload": "Upload a set",
+    "beir": "A BEIR folder (zip) + first-stage run",
 }
 
 
@@ -66,16 +77,26 @@ def saved_set_name(path: Path) -> str:
         return str(path)
 
 
-def _on_upload() -> None:
-    file = st.session_state.get(UPLOADER_KEY)
+def _keep_upload(uploader_key: str, stored_key: str) -> None:
+    """``on_change`` of an uploader: keep the file's name and bytes under a non-widget key (survives page switches)."""
+    file = st.session_state.get(uploader_key)
     if file is None:  # the user removed the file
-        st.session_state.pop(UPLOAD_KEY, None)
+        st.session_state.pop(stored_key, None)
     else:
-        st.session_state[UPLOAD_KEY] = {"name": file.name, "data": file.getvalue()}
+        st.session_state[stored_key] = {"name": file.name, "data": file.getvalue()}
+
+
+def _uploader(label: str, uploader_key: str, stored_key: str, *, types: list[str] | None, help: str) -> None:
+    st.file_uploader(
+        label, type=types, key=uploader_key, on_change=_keep_upload, args=(uploader_key, stored_key), help=help
+    )
+    stored = st.session_state.get(stored_key)
+    if stored is not None and st.session_state.get(uploader_key) is None:
+        st.caption(f"Using `{stored['name']}` uploaded earlier. Upload another file to replace it.")
 
 
 def set_picker() -> SetChoice:
-    """The "shipped, saved or upload" choice, with the set's select box or the uploader."""
+    """The set choice (shipped, saved, upload, or a BEIR folder with a run), then an optional segments file."""
     source = st.radio(
         "Labelled set",
         list(SOURCES),
@@ -83,6 +104,45 @@ def set_picker() -> SetChoice:
         horizontal=True,
         **bind("eval_source", "shipped"),
     )
+    choice = _beir_picker() if source == "beir" else _set_picker(source)
+    _uploader(
+        "Query segments (qid<TAB>segment per line), optional",
+        SEGMENTS_UPLOADER_KEY,
+        SEGMENTS_KEY,
+        types=None,
+        help="Report every system per segment (query type, category), as the seed's table: baseline, reranker, lift. "
+        'JSONL sets may carry "segment" per line and CSV sets a segment column instead.',
+    )
+    return choice
+
+
+def _beir_picker() -> SetChoice:
+    _uploader(
+        "BEIR folder as a .zip (corpus.jsonl, queries.jsonl, qrels/<split>.tsv)",
+        "eval_beir_zip",
+        BEIR_UPLOADS["eval_beir_zip"],
+        types=["zip"],
+        help="The folder may be the archive's root or one folder inside it. corpus.jsonl: _id, title, text "
+        "(optional image, relative to it); queries.jsonl: _id, text (optional segment).",
+    )
+    c1, c2 = st.columns(2)
+    split = c1.text_input("Split (qrels/<split>.tsv)", **bind("eval_split", DEFAULT_SPLIT))
+    top_k = c2.number_input(
+        "Top k of the run", min_value=1, max_value=10_000, step=1, **bind("eval_top_k", DEFAULT_TOP_K)
+    )
+    _uploader(
+        "First-stage run (TREC: qid Q0 docid rank score tag), optional",
+        "eval_run_file",
+        BEIR_UPLOADS["eval_run_file"],
+        types=None,
+        help="Each judged query's candidates are the run's top k in trec_eval's order (score descending, ties by "
+        "docid descending); that order is the 'input order' baseline. Without a run, the candidates are the "
+        "judged documents.",
+    )
+    return SetChoice("beir", split=split.strip() or DEFAULT_SPLIT, top_k=int(top_k))
+
+
+def _set_picker(source: str) -> SetChoice:
     if source == "saved":
         return _saved_picker()
     if source == "shipped":
@@ -93,18 +153,16 @@ def set_picker() -> SetChoice:
             **bind("eval_set", DEFAULT_SET),
         )
         return SetChoice("shipped", set_name)
-    st.file_uploader(
+    _uploader(
         "JSONL, CSV, or a ZIP holding one of them with its images",
-        type=["jsonl", "csv", "zip"],
-        key=UPLOADER_KEY,
-        on_change=_on_upload,
-        help="JSONL: one query per line with labelled candidates. CSV: columns qid,query,docid,document,label. "
-        "Image paths cannot be resolved relative to an uploaded JSONL/CSV: for a set with images, upload a .zip "
-        "with the data file and its images (paths relative to the data file). See eval/data/README.md.",
+        UPLOADER_KEY,
+        UPLOAD_KEY,
+        types=["jsonl", "csv", "zip"],
+        help='JSONL: one query per line with labelled candidates (optional "segment"). CSV: columns '
+        "qid,query,docid,document,label (optional segment). Image and clip paths cannot be resolved relative to an "
+        "uploaded JSONL/CSV: for a set with images or clips, upload a .zip with the data file and its images and clips "
+        "(paths relative to the data file). See eval/data/README.md.",
     )
-    stored = st.session_state.get(UPLOAD_KEY)
-    if stored is not None and st.session_state.get(UPLOADER_KEY) is None:
-        st.caption(f"Using `{stored['name']}` uploaded earlier. Upload another file to replace it.")
     return SetChoice("upload")
 
 
@@ -130,26 +188,54 @@ def _saved_picker() -> SetChoice:
 
 
 def read_set(choice: SetChoice) -> LabelledSet | None:
-    """The chosen set, read and validated; ``None`` after showing what is wrong (the loader names file and line)."""
+    """The chosen set, read and validated, with the uploaded segments applied; ``None`` after showing what is wrong
+    (the loaders name file and line)."""
+    segments = st.session_state.get(SEGMENTS_KEY)
     try:
-        if choice.source == "shipped":
-            return load_labelled_set(shipped_set_path(choice.set_name), name=f"eval/data/{choice.set_name}")
-        if choice.source == "saved":
-            if choice.set_name is None:
-                st.error(
-                    "No saved set to evaluate: save graded titles on the Batch rerank page, or pick another source."
-                )
-                return None
-            path = Path(choice.set_name)
-            return load_labelled_set(path, name=saved_set_name(path))
-        upload = st.session_state.get(UPLOAD_KEY)
-        if upload is None:
-            st.error("No file uploaded: upload a JSONL, CSV or ZIP labelled set above, or choose a shipped set.")
-            return None
-        return load_labelled_set(upload["data"], name=upload["name"])
+        if choice.source == "beir":
+            return _read_beir(choice, segments)
+        labelled = _read_labelled(choice)
+        if labelled is None or segments is None:
+            return labelled
+        with tempfile.TemporaryDirectory(prefix="lychee-segments-") as tmp:
+            path = Path(tmp) / "segments.tsv"
+            path.write_bytes(segments["data"])
+            return assign_segments(labelled, path, name=segments["name"])
     except ValueError as exc:  # LabelledSetError included
         st.error(str(exc))
         return None
+
+
+def _read_labelled(choice: SetChoice) -> LabelledSet | None:
+    if choice.source == "shipped":
+        return load_labelled_set(shipped_set_path(choice.set_name), name=f"eval/data/{choice.set_name}")
+    if choice.source == "saved":
+        if choice.set_name is None:
+            st.error("No saved set to evaluate: save graded titles on the Batch rerank page, or pick another source.")
+            return None
+        path = Path(choice.set_name)
+        return load_labelled_set(path, name=saved_set_name(path))
+    upload = st.session_state.get(UPLOAD_KEY)
+    if upload is None:
+        st.error("No file uploaded: upload a JSONL, CSV or ZIP labelled set above, or choose a shipped set.")
+        return None
+    return load_labelled_set(upload["data"], name=upload["name"])
+
+
+def _read_beir(choice: SetChoice, segments: dict | None) -> LabelledSet | None:
+    archive = st.session_state.get(BEIR_UPLOADS["eval_beir_zip"])
+    if archive is None:
+        st.error("No BEIR folder uploaded: upload a .zip holding corpus.jsonl, queries.jsonl and qrels/<split>.tsv.")
+        return None
+    run = st.session_state.get(BEIR_UPLOADS["eval_run_file"])
+    return load_beir_upload(
+        archive["data"],
+        name=archive["name"],
+        split=choice.split,
+        run=(run["name"], run["data"]) if run is not None else None,
+        top_k=choice.top_k if run is not None else None,
+        segments=(segments["name"], segments["data"]) if segments is not None else None,
+    )
 
 
 def run_evaluation(
@@ -224,8 +310,10 @@ def render_result(result: EvalResult, settings: Settings) -> None:
         column.metric(card.label, card.value, delta=card.delta, help=card.help, delta_color="normal")
         column.caption(card.interval)
 
+    _set_notes(result)
     st.markdown("**All systems** (mean and 95% bootstrap interval over queries)")
     st.dataframe(views.systems_table(result), hide_index=True, width="stretch")
+    _segments(result)
 
     comparison = views.comparison_table(result)
     if comparison is not None:
@@ -249,6 +337,36 @@ def render_result(result: EvalResult, settings: Settings) -> None:
     if report.bands != {"medium": settings.medium, "strong": settings.strong}:
         st.caption("The band thresholds changed since this run; re-run to recompute the band rows.")
     _downloads(result)
+
+
+def _set_notes(result: EvalResult) -> None:
+    """What the set's input order is, how much was judged, and the loader's notes."""
+    labelled, report = result.labelled, result.report
+    if labelled.first_stage:
+        st.caption(f"Input order = the first stage: {labelled.first_stage}.")
+    judged = f"judged@{report.k}"
+    if judged in report.metric_names:
+        share = report.primary.means[judged]
+        st.caption(
+            f"{judged} of model A: {share:.1%} of its top {report.k} has judgments; the rest was never labelled and "
+            "counts as not relevant (trec_eval's convention), so the metrics are a lower bound."
+        )
+    for note in labelled.notes:
+        st.info(note, icon=":material/info:")
+
+
+def _segments(result: EvalResult) -> None:
+    """The seed's table per segment (baselines, reranker, lift) and its chart, when the set has segments."""
+    table = views.segment_table(result)
+    if table is None:
+        return
+    metric = result.report.metric_names[0]
+    st.markdown(
+        f"**Per segment** — mean {metric}; lift = (model − baseline) / baseline, in percent; 'all' = every query"
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.altair_chart(views.segment_chart(result), width="stretch")
+    st.caption("Bars: mean per system; lines: 95% bootstrap interval over the segment's queries (metrics.json).")
 
 
 def _downloads(result: EvalResult) -> None:

@@ -1,4 +1,4 @@
-"""HTML and image renderers: band badges, token highlights, the salience legend and image heatmaps.
+"""HTML and image renderers: band badges, token highlights, the salience legend, image heatmaps and clip frame strips.
 
 Every piece of user text that ends up in HTML goes through :func:`html.escape` here, so pages can pass the result to
 ``st.markdown(..., unsafe_allow_html=True)`` safely.
@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from lychee.bands import BAND_COLORS
-from lychee.explanation import ImageSalience, TokenWeight
+from lychee.explanation import ImageSalience, TokenWeight, VideoSalience
 from lychee.salience.units import weights_to_rgba
 
 # Highlight colours: the same green/red as lychee.salience.weights_to_rgba, so text and images read alike.
@@ -125,6 +125,47 @@ def heatmap_overlay(
         if grid_lines:
             draw.rectangle([x0, y0, max(x0, x1 - 1), max(y0, y1 - 1)], outline=(255, 255, 255, 90))
     return Image.alpha_composite(base.convert("RGBA"), overlay).convert("RGB")
+
+
+def frame_strip(
+    salience: VideoSalience, *, scale: float | None = None, thumb_height: int = 72, bar: int = 14
+) -> Image.Image:
+    """The clip's sampled frames side by side with a weight bar under them, coloured like the image heatmaps.
+
+    Each unit of ``salience`` (one frame for occlusion, one temporal patch of frames for gradient) gets one bar under
+    the frames it covers: green for a positive weight, red for a negative one, opacity by |weight| / ``scale``, on a
+    neutral track so that a zero weight still shows where the bar is.
+
+    Args:
+        salience: from :meth:`BaseScorer.explain` (its ``frames`` are the thumbnails drawn).
+        scale: |weight| that gets full opacity; ``None`` uses the largest |weight| of this clip.
+        thumb_height: height of each frame in pixels (widths follow the aspect ratio).
+        bar: height of the weight bar in pixels.
+
+    Returns:
+        An RGB image.
+    """
+    frames = list(salience.frames)
+    if not frames:
+        raise ValueError("frame_strip: the salience has no frame thumbnails to draw.")
+    gap = 4
+    sizes = [(max(1, round(f.width * thumb_height / f.height)), thumb_height) for f in frames]
+    width = sum(w for w, _ in sizes) + gap * (len(frames) - 1)
+    strip = Image.new("RGB", (width, thumb_height + gap + bar), (255, 255, 255))
+    lefts, x = [], 0
+    for frame, size in zip(frames, sizes):
+        strip.paste(frame.convert("RGB").resize(size, Image.LANCZOS), (x, 0))
+        lefts.append(x)
+        x += size[0] + gap
+    overlay = Image.new("RGBA", strip.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    colours = weights_to_rgba(np.asarray(salience.weights, dtype=np.float64).tolist(), scale)
+    top = thumb_height + gap
+    for unit, (r, g, b, alpha) in zip(salience.units, colours):
+        x0, x1 = lefts[unit[0]], lefts[unit[-1]] + sizes[unit[-1]][0] - 1
+        draw.rectangle([x0, top, x1, top + bar - 1], fill=(128, 128, 128, 40))
+        draw.rectangle([x0, top, x1, top + bar - 1], fill=(r, g, b, round(255 * alpha * MAX_IMAGE_ALPHA)))
+    return Image.alpha_composite(strip.convert("RGBA"), overlay).convert("RGB")
 
 
 def top_result_html(title: str, score: float, band_name: str, *, rank_change: str) -> str:

@@ -10,6 +10,8 @@ from lychee.bands import MEDIUM, STRONG, Band, band
 
 #: Image file types the pages' uploaders accept (everything lychee.load_image decodes that browsers send).
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff"]
+#: Video file types the pages' uploaders accept (containers PyAV reads that browsers send).
+VIDEO_TYPES = ["mp4", "webm", "mov", "mkv", "m4v"]
 
 
 @dataclass(frozen=True)
@@ -37,4 +39,4 @@ class Settings:
         return band(score, strong=self.strong, medium=self.medium)
 
 
-__all__ = ["IMAGE_TYPES", "Settings"]
+__all__ = ["IMAGE_TYPES", "VIDEO_TYPES", "Settings"]

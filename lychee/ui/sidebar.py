@@ -229,7 +229,7 @@ def _model_section() -> None:
         label_visibility="collapsed",
         help="The embedded default needs no download and reads English text only: on Chinese titles it ranks by "
         "shared characters, not meaning. Lychee-rerank-mm (Qwen2.5-VL) and Qwen3-VL-Reranker checkpoints read "
-        "text and images in many languages, Chinese included.",
+        "text, images and video clips in many languages, Chinese included.",
     )
     if ss["model_source"] == "checkpoint":
         ss[widget_key("model_path")] = ss["model_path"]

@@ -19,7 +19,7 @@ from PIL import Image
 from lychee.explanation import Explanation, ImageSalience
 from lychee.items import Item, load_image
 from lychee.language import language_warning
-from lychee.ui import render
+from lychee.ui import render, video
 from lychee.ui.models import capabilities, get_scorer
 from lychee.ui.progress import run_with_progress
 from lychee.ui.settings import Settings
@@ -45,20 +45,34 @@ class SingleResult:
     document_image_name: str | None = None
     #: A warning when the texts are mostly in a language the model does not read well.
     language_note: str | None = None
+    query_video_name: str | None = None
+    document_video_name: str | None = None
 
 
-def make_item(text: str | None, image_bytes: bytes | None, *, name: str, image_name: str | None = None) -> Item:
+def make_item(
+    text: str | None,
+    image_bytes: bytes | None,
+    *,
+    name: str,
+    image_name: str | None = None,
+    video_bytes: bytes | None = None,
+    video_name: str | None = None,
+) -> Item:
     """An :class:`Item` from page inputs; blank text counts as no text.
 
     Raises:
-        ValueError: the image bytes are not a readable image (the library's message, naming ``name`` and the file).
+        ValueError: the image bytes are not a readable image, or the clip cannot be read or is too long (the
+            library's message, naming ``name`` and the file).
     """
     what = name if image_name is None else f"{name} '{image_name}'"
     text = text if text is not None and text.strip() else None
     image = None
     if image_bytes is not None:
         image = load_image(image_bytes, what=f"{what} image")
-    return Item(text=text, image=image, name=name)
+    clip = None
+    if video_bytes is not None:
+        clip = video.load_upload(video_bytes, name=name, file_name=video_name or "upload")
+    return Item(text=text, image=image, video=clip, name=name)
 
 
 def token_table(explanation: Explanation) -> pd.DataFrame:
@@ -86,7 +100,8 @@ def _grid_dict(grid: ImageSalience | None) -> dict[str, Any] | None:
 
 
 def explanation_json(result: SingleResult) -> bytes:
-    """The whole explanation as JSON: score, log-odds, instruction, model, token weights and image grids."""
+    """The whole explanation as JSON: score, log-odds, instruction, model, token weights, image grids and frame
+    weights."""
     e = result.explanation
     doc = {
         "model": result.model,
@@ -101,12 +116,16 @@ def explanation_json(result: SingleResult) -> bytes:
             "image": result.query_image_name,
             "tokens": [vars(t) for t in e.query_tokens],
             "image_grid": _grid_dict(e.query_image),
+            "video": result.query_video_name,
+            "frames": video.frame_rows("query", e.query_video),
         },
         "document": {
             "text": e.document_text,
             "image": result.document_image_name,
             "tokens": [vars(t) for t in e.document_tokens],
             "image_grid": _grid_dict(e.document_image),
+            "video": result.document_video_name,
+            "frames": video.frame_rows("document", e.document_video),
         },
     }
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
@@ -155,6 +174,8 @@ def score_and_explain(
     max_units: int = 64,
     image_cells: int = 16,
     method: str = "occlusion",
+    query_video_file: Any = None,
+    document_video_file: Any = None,
 ) -> SingleResult | None:
     """Validate inputs, load the scorer, explain the pair and store the result; errors are shown, never raised.
 
@@ -162,6 +183,7 @@ def score_and_explain(
         settings: from the sidebar.
         query_text, document_text: the texts (blank = none).
         query_file, document_file: Streamlit ``UploadedFile`` objects (or anything with ``getvalue()``/``name``).
+        query_video_file, document_video_file: uploaded clips, likewise.
         max_units: the most word units per text for occlusion.
         image_cells: about how many grid cells per image (occlusion).
         method: ``"occlusion"`` or, for scorers that list it in ``capabilities.explain_methods``, ``"gradient"``.
@@ -171,9 +193,15 @@ def score_and_explain(
     """
     q_bytes, q_name = _upload(query_file)
     d_bytes, d_name = _upload(document_file)
+    qv_bytes, qv_name = _upload(query_video_file)
+    dv_bytes, dv_name = _upload(document_video_file)
     try:
-        query = make_item(query_text, q_bytes, name="query", image_name=q_name)
-        document = make_item(document_text, d_bytes, name="document", image_name=d_name)
+        query = make_item(
+            query_text, q_bytes, name="query", image_name=q_name, video_bytes=qv_bytes, video_name=qv_name
+        )
+        document = make_item(
+            document_text, d_bytes, name="document", image_name=d_name, video_bytes=dv_bytes, video_name=dv_name
+        )
     except (ValueError, TypeError) as exc:
         st.error(str(exc))
         return None
@@ -205,6 +233,8 @@ def score_and_explain(
         document_image=document.image,
         query_image_name=q_name,
         document_image_name=d_name,
+        query_video_name=qv_name,
+        document_video_name=dv_name,
         language_note=language_warning(
             scorer.capabilities.languages, scorer.name, [query.text, document.text], what="the query and document"
         ),
@@ -231,7 +261,9 @@ def render_result(result: SingleResult, settings: Settings) -> None:
         st.markdown(render.band_badge_html(band_name, size="1.2rem"), unsafe_allow_html=True)
     c3.metric("Log-odds", f"{e.log_odds:+.2f}", help="log(P / (1 − P)); explanations are changes in this.")
     if e.method == "occlusion":
-        how = f"each word removed / each image cell greyed: {e.n_evaluations} scored variants in one batch"
+        how = (
+            f"each word removed / each image cell or clip frame greyed: {e.n_evaluations} scored variants in one batch"
+        )
     else:
         how = "gradient × input on the input embeddings: one forward and one backward pass"
     c4.metric("Salience", "Occlusion" if e.method == "occlusion" else "Gradient × input", help=how.capitalize() + ".")
@@ -240,7 +272,13 @@ def render_result(result: SingleResult, settings: Settings) -> None:
 
     scale = e.max_abs_weight()
     has_images = e.query_image is not None or e.document_image is not None
-    tab_names = ["Text highlights", *(["Image heatmaps"] if has_images else []), "Weights table & download"]
+    has_clips = e.query_video is not None or e.document_video is not None
+    tab_names = [
+        "Text highlights",
+        *(["Image heatmaps"] if has_images else []),
+        *(["Clip frames"] if has_clips else []),
+        "Weights table & download",
+    ]
     tabs = dict(zip(tab_names, st.tabs(tab_names)))
 
     with tabs["Text highlights"]:
@@ -282,6 +320,11 @@ def render_result(result: SingleResult, settings: Settings) -> None:
                     with st.expander("Original"):
                         st.image(image)
 
+    if has_clips:
+        with tabs["Clip frames"]:
+            names = {"query": result.query_video_name, "document": result.document_video_name}
+            video.render_frame_strips(e, names, scale)
+
     with tabs["Weights table & download"]:
         table = token_table(e)
         st.dataframe(
@@ -299,7 +342,9 @@ def render_result(result: SingleResult, settings: Settings) -> None:
                 ),
             },
         )
-        d1, d2 = st.columns(2)
+        if has_clips:
+            st.dataframe(video.frame_table(e), hide_index=True, width="stretch")
+        d1, d2, d3 = st.columns(3)
         d1.download_button(
             "Download explanation (JSON)",
             explanation_json(result),
@@ -318,6 +363,16 @@ def render_result(result: SingleResult, settings: Settings) -> None:
             icon=":material/download:",
             on_click="ignore",
         )
+        if has_clips:
+            d3.download_button(
+                "Download frame weights (CSV)",
+                video.frame_table(e).to_csv(index=False).encode("utf-8"),
+                file_name="frame_weights.csv",
+                mime="text/csv",
+                key="single_download_frames",
+                icon=":material/download:",
+                on_click="ignore",
+            )
 
 
 def image_preview(file: Any) -> None:

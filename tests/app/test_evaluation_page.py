@@ -126,6 +126,111 @@ def test_unexpected_scoring_failure_is_a_message_not_a_traceback(monkeypatch):
     assert "eval_result" not in at.session_state
 
 
+# --- segments, BEIR folders and first-stage runs ------------------------------------------------------------------------
+def _segment_frame(at: AppTest):
+    frames = [df.value for df in at.dataframe if "lift vs input order (%)" in df.value.columns]
+    assert len(frames) == 1, [list(df.value.columns) for df in at.dataframe]
+    return frames[0]
+
+
+def test_segment_table_and_chart_for_the_chinese_set():
+    at = _run(_app(eval_set="ecommerce_zh.jsonl"))
+    assert not at.error, [e.value for e in at.error]
+    result = at.session_state["eval_result"]
+    frame = _segment_frame(at)
+    assert list(frame["segment"]) == ["场景化描述", "风格导向", "功能需求", "视觉特征", "all"]
+    assert list(frame["queries"]) == [7, 7, 7, 7, 28]
+    segments = result.metrics["systems"]
+    for i, name in enumerate(frame["segment"][:4]):
+        assert frame["model (A)"][i] == segments["model"]["segments"][name]["ndcg@10"]
+        assert frame["input order"][i] == segments["input_order"]["segments"][name]["ndcg@10"]
+        assert frame["BM25"][i] == segments["bm25"]["segments"][name]["ndcg@10"]
+        base = segments["input_order"]["segments"][name]["ndcg@10"]
+        assert frame["lift vs input order (%)"][i] == pytest.approx((frame["model (A)"][i] - base) / base * 100)
+    assert frame["model (A)"][4] == result.metrics["ndcg@10"]
+    assert len(at.get("vega_lite_chart")) == 4  # per-query, scores by label, calibration, per segment
+    # The default model reads English: the page says so before the Chinese numbers.
+    assert any("is Chinese, but the model 'all-MiniLM-L6-v2' reads English" in w.value for w in at.warning)
+
+
+def _beir_zip(tmp_path: Path) -> bytes:
+    """passages.csv as a zipped BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv under passages/."""
+    import io
+    import zipfile
+
+    labelled = load_labelled_set(shipped_set_path("passages.csv"))
+    docs = {c.docid: c.text for q in labelled.queries for c in q.candidates}
+    files = {
+        "corpus.jsonl": "".join(json.dumps({"_id": d, "title": "", "text": t}) + "\n" for d, t in docs.items()),
+        "queries.jsonl": "".join(json.dumps({"_id": q.qid, "text": q.text}) + "\n" for q in labelled.queries),
+        "qrels/test.tsv": "query-id\tcorpus-id\tscore\n"
+        + "".join(f"{q.qid}\t{c.docid}\t{c.label}\n" for q in labelled.queries for c in q.candidates),
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(f"passages/{name}", text)
+    return buf.getvalue()
+
+
+def test_beir_zip_with_a_first_stage_run_and_segments(tmp_path):
+    labelled = load_labelled_set(shipped_set_path("passages.csv"))
+    # The first stage ranks one passage the qrels never judged for the query first, then the candidates reversed.
+    every = sorted({c.docid for q in labelled.queries for c in q.candidates})
+    run = ""
+    for q in labelled.queries:
+        unjudged = next(d for d in every if d not in {c.docid for c in q.candidates})
+        ranking = [unjudged, *(c.docid for c in reversed(q.candidates))]
+        run += "".join(f"{q.qid} Q0 {docid} {rank} {10 - rank} bm25\n" for rank, docid in enumerate(ranking, 1))
+    segments = "".join(
+        f"{q.qid}\t{'science' if q.qid in ('web-01', 'web-02', 'web-06') else 'other'}\n" for q in labelled.queries
+    )
+    at = _run(
+        _app(
+            eval_source="beir",
+            eval_top_k=5,
+            eval_beir_zip_data={"name": "passages.zip", "data": _beir_zip(tmp_path)},
+            eval_run_file_data={"name": "bm25.trec", "data": run.encode()},
+            eval_segments_file_data={"name": "segments.tsv", "data": segments.encode()},
+        )
+    )
+    assert not at.error, [e.value for e in at.error]
+    result = at.session_state["eval_result"]
+    assert result.labelled.first_stage == "bm25.trec, top 5 per query in trec_eval's order"
+    assert [len(q.candidates) for q in result.labelled.queries] == [5] * 8
+    assert list(_segment_frame(at)["segment"]) == ["science", "other", "all"]
+    assert "judged@10" in result.metric_names
+    assert result.metrics["systems"]["input_order"]["means"]["judged@10"] == 0.8  # 4 of each top 5 judged
+    captions = [c.value for c in at.caption]
+    assert "Input order = the first stage: bm25.trec, top 5 per query in trec_eval's order." in captions
+    assert any(c.startswith("judged@10 of model A:") for c in captions)
+
+
+def test_beir_zip_problems_name_the_archive_and_the_upload(tmp_path):
+    at = _run(
+        _app(
+            eval_source="beir",
+            eval_split="dev",
+            eval_beir_zip_data={"name": "passages.zip", "data": _beir_zip(tmp_path)},
+        )
+    )
+    assert any(
+        "passages.zip:passages: not a BEIR folder, missing qrels/dev.tsv (splits there: test" in e.value
+        for e in at.error
+    ), [e.value for e in at.error]
+    at = _run(
+        _app(
+            eval_source="beir",
+            eval_beir_zip_data={"name": "passages.zip", "data": _beir_zip(tmp_path / "b")},
+            eval_run_file_data={"name": "bm25.trec", "data": b"web-01 Q0 w01 1 0.5\n"},
+        )
+    )
+    assert any("bm25.trec, line 1: has 5 columns" in e.value for e in at.error), [e.value for e in at.error]
+    assert "eval_result" not in at.session_state
+    at = _run(_app(eval_source="beir"))
+    assert any("No BEIR folder uploaded" in e.value for e in at.error)
+
+
 def test_a_chinese_set_on_the_english_default_is_flagged_next_to_the_results():
     rows = ["qid,query,docid,document,label"]
     titles = ["龟背竹 盆栽 大号 室内绿植", "机械键盘 青轴 87键", "办公桌 收纳盒 桌面整理", "绿萝 吊兰 办公室 净化空气"]
@@ -134,7 +239,9 @@ def test_a_chinese_set_on_the_english_default_is_flagged_next_to_the_results():
     data = ("\n".join(rows) + "\n").encode("utf-8")
     at = _run(_app(eval_source="upload", eval_upload_data={"name": "zh.csv", "data": data}))
     assert not at.error, [e.value for e in at.error]
-    assert any("Chinese" in w.value and "all-MiniLM-L6-v2" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any("Chinese" in w.value and "all-MiniLM-L6-v2" in w.value for w in at.warning), [
+        w.value for w in at.warning
+    ]
     # an English set: no language warning
     english = Path(shipped_set_path("passages.csv")).read_bytes()
     at = _run(_app(eval_source="upload", eval_upload_data={"name": "en.csv", "data": english}))

@@ -166,7 +166,9 @@ def test_empty_query_shows_the_library_message():
     at.run()
     _score(at, "   ", "some document")
     assert not at.exception, exceptions(at)
-    assert errors(at) == ["query is empty: got no text and no image. Give the query text, an image, or both."]
+    assert errors(at) == [
+        "query is empty: got no text, no image and no video. Give the query text, an image, a clip, or a mix."
+    ]
 
 
 def test_result_and_inputs_survive_a_page_switch(via_home):

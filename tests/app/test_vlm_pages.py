@@ -33,7 +33,7 @@ def test_home_loads_a_vlm_checkpoint_on_demand_and_reports_it(tiny_vlm):
     assert not at.exception, exceptions(at)
     status = {m.label: m.value for m in at.metric}
     assert status["Device"] == "cpu" and status["Dtype"] == "float32"
-    assert status["Modalities"] == "text+image"
+    assert status["Modalities"] == "text+image+video"
     assert status["Attention"] not in ("", "—")
     # the sidebar, drawn before the load, was updated in the same run: loaded, and the instruction note is gone
     captions = [c.value for c in at.sidebar.caption]

@@ -128,7 +128,7 @@ def test_unknown_field_is_refused_to_catch_typos(tmp_path):
     path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "lable": 1}]))
     _refused(
         path,
-        f"{path}, line 1: candidate 1 has unknown field(s) ['lable']; expected ['docid', 'text', 'image', 'label'].",
+        f"{path}, line 1: candidate 1 has unknown field(s) ['lable']; expected ['docid', 'text', 'image', 'video', 'label'].",
     )
 
 
@@ -195,8 +195,8 @@ def test_empty_query_and_empty_document(tmp_path):
     )
     err = _refused(path, f"{path}: 2 problems; nothing was evaluated.")
     assert err.errors == [
-        f"{path}, line 1: query 'q1' has neither text nor image; give it text, an image, or both.",
-        f"{path}, line 2: candidate 'd' (candidate 1) of query 'q2' has neither text nor image; give it text, an image, or both (or remove it).",
+        f"{path}, line 1: query 'q1' has neither text nor image nor clip; give it text, an image, a clip, or a mix.",
+        f"{path}, line 2: candidate 'd' (candidate 1) of query 'q2' has neither text nor image nor clip; give it text, an image, a clip, or a mix (or remove it).",
     ]
 
 
@@ -251,7 +251,7 @@ def test_csv_duplicate_docid_and_inconsistent_query(tmp_path):
         f"{path}, line 3: candidate 'd1' of query 'q1': duplicate docid, already used by the row on line 2; "
         "docids must be unique within a query."
     )
-    assert err.errors[1].startswith(f"{path}, line 4: query text/image for qid 'q1' differs from line 2 ('red')")
+    assert err.errors[1].startswith(f"{path}, line 4: query text/image/video for qid 'q1' differs from line 2 ('red')")
 
 
 def test_csv_multiline_field_keeps_line_numbers(tmp_path):

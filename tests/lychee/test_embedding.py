@@ -123,9 +123,9 @@ def test_very_long_text_is_scored_and_flagged(default_scorer):
 
 
 def test_bad_inputs_have_clear_messages(default_scorer):
-    with pytest.raises(ValueError, match=re.escape("query is empty: got no text and no image.")):
+    with pytest.raises(ValueError, match=re.escape("query is empty: got no text, no image and no video.")):
         default_scorer.score("  ", ["x"])
-    with pytest.raises(ValueError, match=re.escape("document 2 is empty: got no text and no image.")):
+    with pytest.raises(ValueError, match=re.escape("document 2 is empty: got no text, no image and no video.")):
         default_scorer.score("q", ["x", {"text": ""}])
     with pytest.raises(ValueError, match="document 1 has an image, but the model 'all-MiniLM-L6-v2' reads text only"):
         default_scorer.score("q", [Item(text="x", image=Image.new("RGB", (4, 4)))])

@@ -30,7 +30,7 @@ def test_dict_and_image_coercion(tmp_path):
 
 
 def test_unknown_dict_key_is_refused():
-    with pytest.raises(ValueError, match=re.escape("query: unknown keys ['img']; expected only 'text' and/or 'image'.")):
+    with pytest.raises(ValueError, match=re.escape("query: unknown keys ['img']; expected only 'text', 'image' and/or 'video'.")):
         Item.coerce({"img": "x"}, name="query")
 
 

@@ -23,6 +23,14 @@ def test_bench_vlm_reports_both_paths(family):
     described = (out["vlm_family"], out["vlm_size"], out["vlm_dtype"], out["vlm_device"])
     assert described == (family, "tiny", "float32", "cpu")
     assert "vlm_plain_peak_gib" not in out  # peak memory is a CUDA figure
+    # the video query: a 3-second clip, both paths, the same scores
+    for key in ("vlm_video_query_plain_s", "vlm_video_query_prefix_s", "vlm_video_prefix_speedup"):
+        assert isinstance(out[key], float) and out[key] > 0, key
+    assert out["vlm_video_prefix_path_pairs"] == 6 and out["vlm_video_plain_path_pairs"] == 6
+    assert out["video_prefix_max_abs_diff"] <= 1e-4 and out["video_prefix_max_abs_log_odds_diff"] <= 1e-4
+    # 320x240 frames are resized up to 280x392 (patch 14) or 320x448 (patch 16): 20 x 28 patches, 140 merged tokens
+    # per temporal patch, two temporal patches (4 frames)
+    assert out["vlm_video_pair_tokens"] > 280
 
 
 def test_bench_cli_prints_table_and_json(capsys, monkeypatch):

@@ -9,7 +9,6 @@ purpose — it does not import ``lychee.prompt``.
 from __future__ import annotations
 
 import dataclasses
-
 import io
 import json
 import math
@@ -385,9 +384,9 @@ def _bomb_png(width: int, height: int) -> bytes:
 
 
 def test_empty_query_and_empty_document_rejected(vlm_scorer):
-    with pytest.raises(ValueError, match=re.escape("query is empty: got no text and no image")):
+    with pytest.raises(ValueError, match=re.escape("query is empty: got no text, no image and no video")):
         vlm_scorer.score("", ["doc"])
-    with pytest.raises(ValueError, match=re.escape("document 2 is empty: got no text and no image")):
+    with pytest.raises(ValueError, match=re.escape("document 2 is empty: got no text, no image and no video")):
         vlm_scorer.score("q", ["doc", {}])
 
 
@@ -511,7 +510,7 @@ def test_info_fields(vlm_scorer, family, checkpoint):
         info.device = "cuda"  # shared by every session: never mutated
     assert vlm_scorer.stats.oom_retries == 0
     assert info.family == family and info.device == "cpu" and info.dtype == "float32"
-    assert vlm_scorer.capabilities.modalities == "text+image"
+    assert vlm_scorer.capabilities.modalities == "text+image+video"
     assert vlm_scorer.capabilities.explain_methods == ("occlusion", "gradient")
     assert info.attention == vlm_scorer.model.config._attn_implementation == "sdpa"
     assert info.parameters == sum(p.numel() for p in vlm_scorer.model.parameters())

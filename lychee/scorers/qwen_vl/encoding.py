@@ -1,5 +1,5 @@
-"""Prompt encoding for the Qwen-VL scorers: render a pair's reference prompt, prepare its images, measure it in
-tokens, and truncate it to ``max_length`` (document text first, then query text, never the end of the template).
+"""Prompt encoding for the Qwen-VL scorers: render a pair's reference prompt, prepare its images and clips, measure
+it in tokens, and truncate it to ``max_length`` (document text first, then query text, never the end of the template).
 
 No model here: :class:`PromptEncoder` needs only the processor and the family's :class:`~lychee.prompt.FamilySpec`.
 """
@@ -10,11 +10,12 @@ import functools
 import logging
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lychee.items import MAX_ASPECT_RATIO, Item, pad_to_aspect_ratio
 from lychee.prompt import FamilySpec, build_messages
+from lychee.scorers.qwen_vl.vision import VIDEO_PROCESSOR_KWARGS, PreparedVideo, prepare_video
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +34,15 @@ def _stand_in_image() -> Any:
 
 
 def stand_in(item: Item) -> Item:
-    """``item`` with its image replaced by a 1x1 stand-in (same text, same name).
+    """``item`` with its image replaced by a 1x1 stand-in (same text, same clip, same name).
 
     Rendering only needs to know that an item has an image (the template emits a placeholder), so prompts are
-    measured with this stand-in instead of copying a possibly large image for every truncation probe.
+    measured with this stand-in instead of copying a possibly large image for every truncation probe. A clip is kept
+    as it is: a :class:`~lychee.video.Video` is never copied.
     """
     if not item.has_image:
         return item
-    return Item(text=item.text, image=_stand_in_image(), name=item.name)
+    return Item(text=item.text, image=_stand_in_image(), video=item.video, name=item.name)
 
 
 @dataclass
@@ -54,8 +56,9 @@ class EncodedPair:
         images: the images as the model sees them (padded if needed, resized within the pixel bounds), prompt order.
         image_tokens: merged image tokens per image.
         image_sizes: ``{"query"|"document": (width, height)}`` of each image before resizing (after padding).
-        n_tokens: the pair's length in tokens, images expanded.
+        n_tokens: the pair's length in tokens, images and clips expanded.
         truncated: text was cut to fit ``max_length``.
+        videos: ``{"query"|"document": PreparedVideo}`` of each side's clip, in prompt order (query first).
     """
 
     index: int
@@ -67,6 +70,12 @@ class EncodedPair:
     image_sizes: dict[str, tuple[int, int]]
     n_tokens: int
     truncated: bool
+    videos: dict[str, PreparedVideo] = field(default_factory=dict)
+
+    @property
+    def vision_extra(self) -> int:
+        """Tokens the processor adds beyond one placeholder per image and per clip."""
+        return sum(n - 1 for n in self.image_tokens) + sum(v.n_tokens - 1 for v in self.videos.values())
 
 
 class PromptEncoder:
@@ -127,6 +136,14 @@ class PromptEncoder:
             cache[key] = (img, n_tokens, image.size)
         return cache[key]
 
+    def prepare_video(self, item: Item, cache: dict[int, PreparedVideo]) -> PreparedVideo:
+        """Sample, resize and measure ``item``'s clip (see :mod:`lychee.scorers.qwen_vl.vision`), once per clip
+        object for the duration of one call."""
+        key = id(item.video)
+        if key not in cache:
+            cache[key] = prepare_video(self.processor, self.spec, item.video, what=f"{item.name} video")
+        return cache[key]
+
     def _check_placeholders(self, item: Item) -> None:
         for token in (getattr(self.processor, name, None) for name in ("image_token", "video_token")):
             if token and item.has_text and token in item.text:
@@ -140,30 +157,35 @@ class PromptEncoder:
         """Render, measure and (if needed) truncate each pair; each distinct image is padded/resized once.
 
         Raises:
-            ValueError: a pair does not fit in ``max_length`` even with all its text removed (its images alone are
-                too long), or a text contains an image/video placeholder token.
+            ValueError: a pair does not fit in ``max_length`` even with all its text removed (its images and clips
+                alone are too long), a text contains an image/video placeholder token, or a clip's file broke.
         """
         cache: dict[int, PreparedImage] = {}
+        video_cache: dict[int, PreparedVideo] = {}
         out = []
         for i, (q, d) in enumerate(pairs):
-            images, image_tokens, sizes = [], [], {}
+            images, image_tokens, sizes, videos = [], [], {}, {}
             for side, item in (("query", q), ("document", d)):
                 self._check_placeholders(item)
+                if item.has_video:
+                    videos[side] = self.prepare_video(item, video_cache)
                 if item.has_image:
                     resized, n, size = self.prepare_image(item, cache)
                     images.append(resized)
                     image_tokens.append(n)
                     sizes[side] = size
-            # each <|image_pad|> of the rendered text becomes n tokens in the processor
-            image_extra = sum(n - 1 for n in image_tokens)
+            enc = EncodedPair(i, q, d, "", images, image_tokens, sizes, 0, False, videos)
+            # each <|image_pad|> / <|video_pad|> of the rendered text becomes many tokens in the processor
             q_kept, d_kept, text, n_tokens, truncated = self.truncate_pair(
-                i, len(pairs), stand_in(q), stand_in(d), instruction, image_extra
+                i, len(pairs), stand_in(q), stand_in(d), instruction, enc.vision_extra
             )
-            out.append(EncodedPair(i, q_kept, d_kept, text, images, image_tokens, sizes, n_tokens, truncated))
+            enc.query, enc.document, enc.text, enc.n_tokens, enc.truncated = q_kept, d_kept, text, n_tokens, truncated
+            out.append(enc)
         return out
 
     def measure_pair(self, q: Item, d: Item, instruction: str, image_extra: int) -> tuple[int, str]:
-        """``(tokens, rendered prompt)`` of a pair; ``image_extra`` is the image tokens beyond one pad per image."""
+        """``(tokens, rendered prompt)`` of a pair; ``image_extra`` is the image and clip tokens beyond one
+        placeholder each."""
         text = self.render_pair(q, d, instruction)
         return self.count_text_tokens(text) + image_extra, text
 
@@ -189,11 +211,15 @@ class PromptEncoder:
             cuts.append("the query text was " + ("cut" if q.has_text else "removed"))
             n, text = self.measure_pair(q, d, instruction, image_extra)
         if n > self.max_length:
-            image_tokens = image_extra + sum(1 for item in (q, d) if item.has_image)
+            vision_tokens = image_extra + sum(int(item.has_image) + int(item.has_video) for item in (q, d))
+            if q.has_video or d.has_video:
+                what, fix = "images and clips", "fewer clip frames (load_video(..., fps=..., max_frames=...))"
+            else:
+                what, fix = "images", "a smaller image"
             raise ValueError(
                 f"pair {index + 1} of {n_pairs} ({q.name} / {d.name}) needs {n} tokens even with all its text "
-                f"removed (images: {image_tokens} tokens; the rest is the instruction and the prompt template), more "
-                f"than max_length={self.max_length}. Use a smaller image or a shorter instruction, or load the "
+                f"removed ({what}: {vision_tokens} tokens; the rest is the instruction and the prompt template), "
+                f"more than max_length={self.max_length}. Use {fix} or a shorter instruction, or load the "
                 "scorer with a bigger max_length (load_scorer(..., max_length=...)) or a smaller max_pixels "
                 "(processor_kwargs={'max_pixels': ...})."
             )
@@ -222,9 +248,23 @@ class PromptEncoder:
     # --- processor batches and text positions ---------------------------------------------------------------------
     def batch_inputs(self, batch: Sequence[EncodedPair]) -> Any:
         """Processor output for a batch (left-padded), with all its keys (input_ids, attention_mask, pixel_values,
-        image_grid_thw, mm_token_type_ids)."""
+        image_grid_thw, mm_token_type_ids; pixel_values_videos, video_grid_thw and for Qwen2.5-VL
+        second_per_grid_ts when there are clips)."""
         images = [img for p in batch for img in p.images]
-        return self.processor(text=[p.text for p in batch], images=images or None, padding=True, return_tensors="pt")
+        videos = [v for p in batch for v in p.videos.values()]
+        if not videos:
+            return self.processor(
+                text=[p.text for p in batch], images=images or None, padding=True, return_tensors="pt"
+            )
+        return self.processor(
+            text=[p.text for p in batch],
+            images=images or None,
+            videos=[v.pixels.float() for v in videos],
+            video_metadata=[dict(v.metadata) for v in videos],
+            videos_kwargs=VIDEO_PROCESSOR_KWARGS,
+            padding=True,
+            return_tensors="pt",
+        )
 
     def text_spans(self, enc: EncodedPair, instruction: str) -> dict[str, tuple[int, int]]:
         """Where the query / document text sit in ``enc.text``, found by rendering with sentinel texts.
@@ -255,19 +295,24 @@ class PromptEncoder:
         return spans
 
     def token_offsets(self, enc: EncodedPair, input_ids: list[int]) -> list[tuple[int, int]]:
-        """Character offsets in ``enc.text`` of every processor token (image pads expanded to their token counts).
+        """Character offsets in ``enc.text`` of every processor token (image pads expanded to their token counts,
+        each clip's pad to its replacement tokens; expanded tokens get the placeholder's offsets).
 
         Raises:
             ValueError: the tokenizer's offsets do not line up with ``input_ids``.
         """
         tok = self.processor.tokenizer(enc.text, return_offsets_mapping=True)
-        image_pad = self.processor.image_token_id
+        image_pad, video_pad = self.processor.image_token_id, self.processor.video_token_id
         ids, offsets = [], []
         counts = iter(enc.image_tokens)
+        clips = iter(enc.videos.values())
         for t, off in zip(tok["input_ids"], tok["offset_mapping"]):
-            reps = next(counts) if t == image_pad else 1
-            ids += [t] * reps
-            offsets += [tuple(off)] * reps
+            if t == video_pad:
+                expanded = list(next(clips).replacement_ids)
+            else:
+                expanded = [t] * (next(counts) if t == image_pad else 1)
+            ids += expanded
+            offsets += [tuple(off)] * len(expanded)
         if ids != input_ids:
             raise ValueError(
                 "gradient explain: the tokenizer's offsets do not line up with the processor's tokens. "

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lychee.explanation import ImageRun, TokenAttributions
+from lychee.explanation import ImageRun, TokenAttributions, VideoRun
 from lychee.items import Item
 from lychee.prompt import FamilySpec
 from lychee.results import PATH_PLAIN, Prediction, ProgressCallback
@@ -40,6 +40,11 @@ from lychee.scorers.qwen_vl.prefix import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+def rope_video_kwargs(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The clip arguments of ``get_rope_index`` present in ``inputs`` (grids; Qwen2.5-VL's seconds per patch)."""
+    return {key: inputs[key] for key in ("video_grid_thw", "second_per_grid_ts") if key in inputs}
 
 
 @dataclass
@@ -76,8 +81,9 @@ class QwenVLScorer(BaseScorer):
         import torch
 
         model_inputs = {k: v.to(self.device) for k, v in inputs.items() if hasattr(v, "to")}
-        if "pixel_values" in model_inputs:
-            model_inputs["pixel_values"] = model_inputs["pixel_values"].to(self.model.dtype)
+        for key in ("pixel_values", "pixel_values_videos"):
+            if key in model_inputs:
+                model_inputs[key] = model_inputs[key].to(self.model.dtype)
         # Positions from the attention mask (get_rope_index skips padding), so that a pair's score does not depend
         # on how much left padding its batch needed; transformers' text-only default would count the padding.
         with torch.no_grad():
@@ -86,6 +92,7 @@ class QwenVLScorer(BaseScorer):
                 mm_token_type_ids=model_inputs["mm_token_type_ids"],
                 image_grid_thw=model_inputs.get("image_grid_thw"),
                 attention_mask=model_inputs["attention_mask"],
+                **rope_video_kwargs(model_inputs),
             )
         model_inputs["position_ids"] = position_ids
         return model_inputs
@@ -254,6 +261,21 @@ class QwenVLScorer(BaseScorer):
             run = tuple(positions[offset : offset + n])
             offset += n
             images[side] = ImageRun(positions=run, grid=(int(t), gh // merge, gw // merge), size=enc.image_sizes[side])
+        # Clip token runs likewise (query clip first); each clip's video pads, temporal patch by temporal patch.
+        video_pad, video_merge = self.processor.video_token_id, self.processor.video_processor.merge_size
+        video_positions = [i for i, t in enumerate(input_ids) if t == video_pad]
+        videos, offset = {}, 0
+        for side, clip in enc.videos.items():
+            run = tuple(video_positions[offset : offset + clip.n_pads])
+            offset += clip.n_pads
+            t, gh, gw = clip.grid
+            videos[side] = VideoRun(
+                positions=run,
+                grid=(t, gh // video_merge, gw // video_merge),
+                units=clip.patch_frames,
+                timestamps=clip.sampled.timestamps,
+                frames=clip.sampled.thumbnails(),
+            )
         return TokenAttributions(
             score=pred.score,
             log_odds=pred.log_odds,
@@ -263,6 +285,7 @@ class QwenVLScorer(BaseScorer):
             text_spans=spans,
             images=images,
             instruction=instruction,
+            videos=videos,
         )
 
 

@@ -1,0 +1,163 @@
+"""Clips on the pages: uploads with a preview, per-frame weight strips and their downloads, a clip as batch query.
+
+VLM cases run on a random tiny Lychee checkpoint (CPU): they check what is shown, stored and exported, never quality.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+from apphelpers import BATCH, SINGLE, errors, exceptions, make_app
+from PIL import Image
+
+from lychee.explanation import VideoSalience
+from lychee.ui import batch_view, render, single
+from lychee.ui import video as ui_video
+from lychee.ui.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory, make_clip) -> bytes:
+    """A 3-second, 10 fps, 64x48 mp4 (30 frames; 4 are sampled: 0, 1.0, 1.9, 2.9 s)."""
+    return make_clip(tmp_path_factory.mktemp("page-clips") / "clip.mp4").read_bytes()
+
+
+def test_single_pair_with_a_query_clip_shows_frame_weights_and_exports_them(tiny_vlm, clip):
+    at = make_app(SINGLE, model=tiny_vlm)
+    at.run()
+    at.text_area(key="_w_single_query_text").set_value("running")
+    at.text_area(key="_w_single_document_text").set_value("a red shoe")
+    at.file_uploader(key="single_query_video").set_value(("clip.mp4", clip, "video/mp4"))
+    at.run()
+    assert not at.exception, exceptions(at)
+    assert "clip.mp4 · 3.0 s · 30 frames at 10 fps · 64×48" in [c.value for c in at.caption]  # the preview
+    assert len(at.get("video")) == 1
+    at.button(key="single_score").click().run()
+    assert not at.exception, exceptions(at)
+    assert not errors(at)
+    result = at.session_state[single.RESULT_KEY]
+    frames = result.explanation.query_video
+    assert frames is not None and result.explanation.document_video is None
+    assert frames.timestamps == pytest.approx((0.0, 1.0, 1.9, 2.9)) and frames.weights.shape == (4,)
+    assert result.query_video_name == "clip.mp4"
+    captions = [c for img in at.get("image") for c in img.captions]
+    assert any(
+        c.startswith("4 sampled frames (0.0 s, 1.0 s, 1.9 s, 2.9 s): each sampled frame greyed") for c in captions
+    )
+    # downloads: the JSON carries the frame weights, the frame CSV one row per sampled frame
+    doc = json.loads(single.explanation_json(result))
+    assert doc["query"]["video"] == "clip.mp4" and doc["document"]["frames"] == []
+    assert [f["time_s"] for f in doc["query"]["frames"]] == pytest.approx([0.0, 1.0, 1.9, 2.9])
+    assert np.allclose([f["weight"] for f in doc["query"]["frames"]], frames.weights)
+    table = ui_video.frame_table(result.explanation)
+    assert list(table.columns) == ["side", "frame", "time_s", "unit", "weight"] and len(table) == 4
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download frame weights (CSV)" in labels, labels
+
+
+def test_single_pair_with_a_document_clip_and_gradient(tiny_vlm, clip):
+    at = make_app(SINGLE, model=tiny_vlm)
+    at.run()
+    at.button(key="single_score").click().run()  # loads the model, so the next run offers gradient
+    at.run()
+    at.radio(key="_w_single_method").set_value("gradient").run()
+    at.file_uploader(key="single_document_video").set_value(("doc.mp4", clip, "video/mp4"))
+    at.button(key="single_score").click().run()
+    assert not at.exception, exceptions(at)
+    assert not errors(at)
+    frames = at.session_state[single.RESULT_KEY].explanation.document_video
+    assert frames.units == ((0, 1), (2, 3))  # two temporal patches of two frames
+    captions = [c for img in at.get("image") for c in img.captions]
+    assert any("gradient × input summed over each temporal patch" in c for c in captions), captions
+
+
+def test_a_clip_with_the_text_only_default_model_shows_the_library_message(default_scorer, clip):
+    at = make_app(SINGLE)
+    at.run()
+    at.file_uploader(key="single_query_video").set_value(("clip.mp4", clip, "video/mp4"))
+    at.button(key="single_score").click().run()
+    assert not at.exception, exceptions(at)
+    [message] = errors(at)
+    assert message.startswith("query has a video clip ((") and "reads text only. Remove the clip" in message
+    assert single.RESULT_KEY not in at.session_state
+
+
+def test_a_corrupt_clip_shows_the_decoding_message_in_the_preview_and_on_score(clip):
+    broken = clip[: len(clip) // 2]
+    at = make_app(SINGLE)
+    at.run()
+    at.file_uploader(key="single_document_video").set_value(("broken.mp4", broken, "video/mp4"))
+    at.run()
+    assert not at.exception, exceptions(at)
+    assert errors(at) == [
+        f"video 'broken.mp4' ({len(broken)} bytes): cannot be opened as a video ([Errno 1094995529] Invalid data found when processing "
+        "input: '<none>'); the file is corrupt, truncated or not a video. Expected an mp4, webm, mov or mkv file "
+        "that plays."
+    ]
+    at.button(key="single_score").click().run()
+    assert not at.exception, exceptions(at)
+    assert any(e.startswith(f"document 'broken.mp4' video ({len(broken)} bytes): cannot be opened") for e in errors(at))
+    assert single.RESULT_KEY not in at.session_state
+
+
+def test_batch_with_a_query_clip(tiny_vlm, clip):
+    at = make_app(BATCH, model=tiny_vlm, batch_query_text="", batch_titles="red shoe\nblue teapot\ngreen hat")
+    at.run()
+    at.file_uploader(key="batch_query_video").set_value(("q.mp4", clip, "video/mp4"))
+    at.button(key="batch_submit").click().run()
+    assert not at.exception, exceptions(at)
+    assert not errors(at)
+    result = at.session_state[batch_view.RESULT_KEY]
+    assert result.query_text is None and result.query_video_name == "q.mp4" and len(result.scores) == 3
+    assert any("(clip only) + clip `q.mp4`" in c.value for c in at.caption)
+    assert result.meta(Settings())["query_video"] == "q.mp4"  # in the JSON download's metadata
+
+
+def test_batch_clip_with_the_default_model_shows_the_library_message(clip):
+    at = make_app(BATCH)
+    at.run()
+    at.file_uploader(key="batch_query_video").set_value(("q.mp4", clip, "video/mp4"))
+    at.button(key="batch_submit").click().run()
+    assert not at.exception, exceptions(at)
+    [message] = errors(at)
+    assert message.startswith("query has a video clip ((") and "Remove the clip" in message
+
+
+def test_frame_strip_colours_follow_the_weights():
+    thumbs = tuple(Image.new("RGB", (40, 30), (255, 255, 255)) for _ in range(4))
+    salience = VideoSalience(
+        weights=np.array([2.0, -2.0, 0.0, 1.0]), units=((0,), (1,), (2,), (3,)), timestamps=(0, 1, 2, 3), frames=thumbs
+    )
+    strip = render.frame_strip(salience, scale=2.0, thumb_height=30, bar=10)
+    assert strip.size == (4 * 40 + 3 * 4, 30 + 4 + 10)
+    bar_y = 30 + 4 + 5
+    green, red, neutral, half = (strip.getpixel((20 + k * 44, bar_y)) for k in range(4))
+    assert green[1] > green[0] and red[0] > red[1]  # green for positive, red for negative
+    assert abs(neutral[0] - neutral[1]) < 8  # zero: only the neutral track
+    assert half[1] > half[0] and half[0] > green[0]  # half the weight: a paler green
+    # a unit of two frames draws one bar across both
+    pair = VideoSalience(weights=np.array([1.0]), units=((0, 1),), timestamps=(0, 1), frames=thumbs[:2])
+    strip = render.frame_strip(pair, thumb_height=30, bar=10)
+    assert strip.getpixel((42, bar_y)) == strip.getpixel((10, bar_y))  # the gap between the frames is covered
+    with pytest.raises(ValueError, match="no frame thumbnails"):
+        render.frame_strip(VideoSalience(np.zeros(1), ((0,),), (0.0,)))
+
+
+def test_frame_rows_give_each_frame_its_unit_weight():
+    salience = VideoSalience(weights=np.array([0.5, -1.0]), units=((0, 1), (2, 3)), timestamps=(0.0, 1.0, 2.0, 3.0))
+    rows = ui_video.frame_rows("document", salience)
+    assert [(r["frame"], r["unit"], r["weight"]) for r in rows] == [
+        (1, 1, 0.5),
+        (2, 1, 0.5),
+        (3, 2, -1.0),
+        (4, 2, -1.0),
+    ]
+    assert ui_video.frame_rows("query", None) == []
+    buf = io.BytesIO()
+    ui_video.frame_table(
+        type("E", (), {"query_video": None, "document_video": salience})()  # any object with the two fields
+    ).to_csv(buf, index=False)
+    assert buf.getvalue().decode().splitlines()[0] == "side,frame,time_s,unit,weight"
