@@ -34,10 +34,17 @@ def home() -> None:
     if loaded is None:
         prompt = st.empty()
         with prompt.container():
-            st.info(
-                f"Model `{settings.model}` is not loaded. It loads on first use, or now with **Load model** "
-                "(a VLM reads all its weights: 2 bytes per parameter in bfloat16, about 16 GB for a 7-8 B model)."
-            )
+            status = ui.load_status(settings)
+            if status.state == "loading":
+                st.info(
+                    f"Model `{settings.model}` is loading in the background ({status.seconds:.0f} s so far). "
+                    "**Load model** waits for that load; nothing is loaded twice."
+                )
+            else:
+                st.info(
+                    f"Model `{settings.model}` is not loaded. It loads on first use, or now with **Load model** "
+                    "(a VLM reads all its weights: 2 bytes per parameter in bfloat16, about 16 GB for a 7-8 B model)."
+                )
             clicked = st.button(
                 "Load model", type="primary", key="home_load", help="Load the model chosen in the sidebar."
             )
@@ -73,7 +80,16 @@ def _model_status(loaded: ui.LoadedModel) -> None:
         "Attention": "The attention implementation the model runs with.",
         "Weights": "Memory taken by the model's weights (parameters and buffers).",
     }
-    names = ["Device", "Dtype", "Attention", "Parameters", "Weights", "Process memory (RSS)", "CUDA allocated", "Modalities"]
+    names = [
+        "Device",
+        "Dtype",
+        "Attention",
+        "Parameters",
+        "Weights",
+        "Process memory (RSS)",
+        "CUDA allocated",
+        "Modalities",
+    ]
     for row in (names[:4], names[4:]):
         for col, name in zip(st.columns(4), row):
             col.metric(name, status[name], help=helps.get(name))
