@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# ./start.sh            set up .venv (when missing or stale) and serve the dashboard on http://localhost:8080
+# ./start.sh            set up .venv (when missing or stale) and serve the dashboard and the rerank API on
+#                       http://localhost:8080 (dashboard at /, API at /api/rerank, /v1/rerank, /v2/rerank, /rerank)
 # ./start.sh test [...] set up .venv with the test extras (and Chromium for the browser test), then run pytest [...]
 # Environment: LYCHEE_MODEL=/path/or/hub-id  start on a VLM checkpoint instead of the embedded default
 #              PORT=8080                     port to serve on
+#              LYCHEE_API_KEY=...            require 'Authorization: Bearer ...' on every API call
+#              LYCHEE_LOCK_MODEL=1           dashboard users cannot switch to another checkpoint
+#              (more LYCHEE_API_* limits: see README, "HTTP API")
 #              PYTHON=python3.11             interpreter used to create .venv
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -56,7 +60,8 @@ case "$mode" in
     ;;
   run|"")
     ensure_venv requirements.txt
-    exec "$VENV/bin/python" -m streamlit run streamlit_app.py \
+    # server.py holds st.App("streamlit_app.py", routes=<the API>): dashboard and API on one port, one process.
+    exec "$VENV/bin/python" -m streamlit run server.py \
       --server.port "${PORT:-8080}" --server.headless true --browser.gatherUsageStats false
     ;;
   *)

@@ -36,7 +36,13 @@ def home() -> None:
     if loaded is None:
         prompt = st.empty()
         with prompt.container():
-            if is_remote(settings.model):
+            status = ui.load_status(settings)
+            if status.state == "loading":
+                st.info(
+                    f"Model `{settings.model}` is loading in the background ({status.seconds:.0f} s so far). "
+                    "**Load model** waits for that load; nothing is loaded twice."
+                )
+            elif is_remote(settings.model):
                 st.info(
                     f"Remote model `{settings.model}` is not connected yet. It connects on first use, or now with "
                     "**Load model** (each endpoint is asked what it serves)."

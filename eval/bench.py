@@ -20,6 +20,11 @@ titles,
   vlm_video_query_prefix_s  the clip's prefix run once, its KV cache reused for the title suffixes
   video_prefix_max_abs_diff (and video_prefix_max_abs_log_odds_diff), vlm_video_prefix_path_pairs, as above
 
+API (``--api``; see :mod:`eval.bench_api`): a local server on the default model against the library, 50 fresh titles
+per call,
+  api_rerank50_s / library_rerank50_s            median latency of one /v1/rerank call / of rank() in-process
+  api_concurrent8_rps / library_sequential_rps   8 concurrent API clients / sequential rank() calls, per second
+
 Remote model (``--model URL [--concurrency N]``; see :mod:`eval.bench_remote`): only the endpoint is measured,
   remote_rerank50_s        median latency of one rank() of 50 fresh titles
   remote_pairs_per_s       pairs per second of one predict_pairs call at that concurrency
@@ -330,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None, help="VLM device (default: cuda when available, else cpu)")
     parser.add_argument("--dtype", default=None, help="VLM dtype (default: bfloat16 on CUDA, float32 on CPU)")
     parser.add_argument("--skip-default", action="store_true", help="skip the embedded-default part")
+    parser.add_argument("--api", action="store_true",
+                        help="also benchmark the HTTP API against the library (starts a local server on a free port)")
     parser.add_argument("--model", default=None,
                         help="measure this remote model (a URL, see docs/deploy.md) instead of the local parts")
     parser.add_argument("--concurrency", type=int, default=4,
@@ -367,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
         args.skip_default, args.vlm_size = True, "none"  # the local parts measure another thing
     if not args.skip_default:
         results.update(bench_default(args.repeats))
+    if args.api:
+        from eval.bench_api import bench_api
+
+        results.update(bench_api(args.repeats, titles=titles))
     if args.vlm_size != "none":
         results.update(bench_vlm(args.vlm_size, args.vlm_repeats, args.device, args.dtype, family=args.vlm_family))
     width = max(len(k) for k in results)

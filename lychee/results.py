@@ -43,13 +43,15 @@ class Prediction:
 
 @dataclass(frozen=True)
 class Ranked:
-    """One entry of ``scorer.rank``: ``index`` is the document's position in the input list."""
+    """One entry of ``scorer.rank``: ``index`` is the document's position in the input list; ``log_odds``,
+    ``truncated`` and ``n_tokens`` are those of its :class:`Prediction`."""
 
     index: int
     score: float
     document: Item
     log_odds: float = float("nan")
     truncated: bool = False
+    n_tokens: int | None = None
 
 
 def sigmoid(x: float) -> float:

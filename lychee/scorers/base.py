@@ -200,7 +200,9 @@ class BaseScorer:
         docs = coerce_documents(documents)
         preds = self.predict(query, docs, instruction, progress=progress)
         order = sorted(range(len(preds)), key=lambda i: (-preds[i].score, -preds[i].log_odds, i))
-        ranked = [Ranked(i, preds[i].score, docs[i], preds[i].log_odds, preds[i].truncated) for i in order]
+        ranked = [
+            Ranked(i, preds[i].score, docs[i], preds[i].log_odds, preds[i].truncated, preds[i].n_tokens) for i in order
+        ]
         return ranked[:top_k] if top_k is not None else ranked
 
     def explain(

@@ -223,12 +223,18 @@ class EmbeddingScorer(BaseScorer):
         q_vecs = vecs[[q_index[t] for t in q_texts]]
         d_vecs = vecs[len(distinct_q) :]
         cos = np.einsum("nd,nd->n", q_vecs.astype(np.float64), d_vecs.astype(np.float64))
-        lengths = self._n_tokens(list(dict.fromkeys(q_texts + d_texts)))
-        too_long = {t for t, n in zip(dict.fromkeys(q_texts + d_texts), lengths) if n > self.max_length}
+        distinct = list(dict.fromkeys(q_texts + d_texts))
+        length = dict(zip(distinct, self._n_tokens(distinct)))
         preds = []
         for qt, dt, c in zip(q_texts, d_texts, cos):
             log_odds = cosine_to_log_odds(c)
             preds.append(
-                Prediction(score=sigmoid(log_odds), log_odds=log_odds, truncated=(qt in too_long or dt in too_long))
+                Prediction(
+                    score=sigmoid(log_odds),
+                    log_odds=log_odds,
+                    truncated=length[qt] > self.max_length or length[dt] > self.max_length,
+                    # both texts as encoded (each cut at max_length)
+                    n_tokens=min(length[qt], self.max_length) + min(length[dt], self.max_length),
+                )
             )
         return preds

@@ -4,7 +4,7 @@ Every page starts with::
 
     from lychee import ui
     settings = ui.sidebar()          # sidebar + session state; returns ui.Settings
-    scorer = ui.get_scorer(settings) # cached scorer, or None after st.error(...)
+    scorer = ui.get_scorer(settings) # shared scorer (lychee.serving.LOADER), or None after st.error(...)
     callback, finish = ui.progress_bar("Scoring")
 
 Session keys: shared ``model``, ``instruction``, ``band_strong``, ``band_medium`` (plus ``device``, ``dtype``);
@@ -13,7 +13,15 @@ page-local keys are prefixed ``single_*``, ``batch_*``, ``eval_*``.
 
 from __future__ import annotations
 
-from lychee.ui.models import LoadedModel, free_memory, get_scorer, load_model, loaded_model, model_status
+from lychee.ui.models import (
+    LoadedModel,
+    free_memory,
+    get_scorer,
+    load_model,
+    load_status,
+    loaded_model,
+    model_status,
+)
 from lychee.ui.progress import progress_bar
 from lychee.ui.settings import IMAGE_TYPES, VIDEO_TYPES, Settings
 from lychee.ui.sidebar import PRESETS, sidebar
@@ -29,6 +37,7 @@ __all__ = [
     "free_memory",
     "get_scorer",
     "load_model",
+    "load_status",
     "loaded_model",
     "model_status",
     "progress_bar",

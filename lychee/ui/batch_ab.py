@@ -18,12 +18,19 @@ import pandas as pd
 import streamlit as st
 
 from lychee.compare import OVERLAP_K, Overlap, ab_table, kendall_tau, top_k_overlap
+from lychee.serving import model_locked
 from lychee.ui import batch, models
 from lychee.ui.batch_view import BatchResult
 from lychee.ui.progress import run_with_progress
 from lychee.ui.settings import Settings
 from lychee.ui.sidebar import PRESETS
 from lychee.ui.state import bind
+
+# With LYCHEE_LOCK_MODEL=1 the server serves one model: no free checkpoint field here either.
+LOCKED_MODEL_B = (
+    "Model B: comparing with another model is off on this server (LYCHEE_LOCK_MODEL=1 serves one model). "
+    "Compare two instructions instead."
+)
 
 AB_RESULT_KEY = "batch_ab_result"
 MODES = {"instruction": "Another instruction (same model)", "model": "Another model (same instruction)"}
@@ -138,6 +145,9 @@ def _model_label(key: models.ModelKey) -> str:
 
 
 def _model_b_picker(settings: Settings) -> models.ModelKey | None:
+    if model_locked():
+        st.info(LOCKED_MODEL_B)
+        return None
     own = models.model_key(settings)
     others = [m.key for m in models.loaded_models() if m.key != own]
     st.session_state.setdefault("batch_ab_model_path", "")
@@ -205,7 +215,11 @@ def run_b(a: BatchResult, choice: ABChoice, settings: Settings) -> ABResult | No
         model_b, instruction = settings.model, choice.instruction_b
     else:
         if choice.model_b is None:
-            st.error("Model B: no second model is loaded. Load one under **Load another model as B**, then rerank.")
+            st.error(
+                LOCKED_MODEL_B
+                if model_locked()
+                else "Model B: no second model is loaded. Load one under **Load another model as B**, then rerank."
+            )
             return None
         loaded = models.load_second(choice.model_b)
         scorer = None if loaded is None else loaded.scorer
@@ -393,6 +407,7 @@ __all__ = [
     "AB_RESULT_KEY",
     "ABChoice",
     "ABResult",
+    "LOCKED_MODEL_B",
     "after_rerank",
     "controls",
     "current",

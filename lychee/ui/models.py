@@ -1,10 +1,11 @@
-"""Cached model loading for the dashboard: one scorer per (model, device, dtype), shared by all sessions.
+"""Model loading for the dashboard: one scorer per (model, device, dtype), shared by all sessions and the HTTP API.
 
-The scorer is held by ``st.cache_resource`` so every browser session uses the same weights. Scorers are stateless per
-call (the embedding cache is thread-safe), so two sessions scoring at once both get correct results; the cached object
-is never mutated. When a session switches model, the entry it used before is cleared and memory is given back
-(``gc.collect()``, and ``torch.cuda.empty_cache()`` when torch is already imported and CUDA is up) — pages never import
-torch themselves.
+Scorers come from the process-wide loader :data:`lychee.serving.LOADER`, so every browser session and every API
+request of the server process uses the same weights, and a model the server started loading in the background is
+joined, not loaded twice. Scorers are stateless per call (the embedding cache is thread-safe), so two sessions scoring
+at once both get correct results; the shared object is never mutated. When a session switches model, the model it used
+before is released (unless the server pins it for the API) and memory is given back (``gc.collect()``, and
+``torch.cuda.empty_cache()`` when torch is already imported and CUDA is up) — pages never import torch themselves.
 """
 
 from __future__ import annotations
@@ -12,10 +13,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-import time
-import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -23,30 +21,13 @@ import streamlit as st
 import lychee
 from lychee.contract import Scorer
 from lychee.runtime import cuda_allocated_bytes, empty_cuda_cache, process_rss_bytes
+from lychee.serving import LOADER, LoadedModel, LoadStatus, ModelKey
 from lychee.ui.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-ModelKey = tuple[str, str | None, str | None]
-
 # Session key holding the (model, device, dtype) this session loaded last; switching away from it releases it.
 LOADED_KEY = "_loaded_model_key"
-
-
-@dataclass(eq=False)
-class LoadedModel:
-    """A cached scorer with what the home page reports about its loading."""
-
-    scorer: Scorer
-    key: ModelKey
-    seconds: float
-    loaded_at: float
-
-
-# Which keys are loaded right now, without triggering a load: weak references, so an entry vanishes as soon as
-# st.cache_resource drops the model (clear(), eviction) and nothing else holds it.
-_LOADED: weakref.WeakValueDictionary[ModelKey, LoadedModel] = weakref.WeakValueDictionary()
-_LOADED_LOCK = threading.Lock()
 
 
 # Sidebar parts that depend on whether the model is loaded, kept per script-run thread: the sidebar is drawn before a
@@ -85,10 +66,12 @@ def _redraw() -> None:
 
 
 def status_line(settings: Settings, slot: Any) -> None:
-    """Write the sidebar's model status ("loaded (2.1 s)" / "not loaded yet") into ``slot`` (an ``st.empty()``)."""
-    loaded = loaded_model(settings)
-    if loaded is not None:
-        slot.caption(f":material/check_circle: `{settings.model}` loaded ({loaded.seconds:.1f} s).")
+    """Write the sidebar's model status ("loaded (2.1 s)" / "loading" / "not loaded yet") into ``slot``."""
+    status = load_status(settings)
+    if status.loaded is not None:
+        slot.caption(f":material/check_circle: `{settings.model}` loaded ({status.loaded.seconds:.1f} s).")
+    elif status.state == "loading":
+        slot.caption(f":material/hourglass_top: `{settings.model}` is loading ({status.seconds:.0f} s so far).")
     else:
         slot.caption(f"`{settings.model}` is not loaded yet: it loads on first use, or with **Load model** on Home.")
 
@@ -98,23 +81,15 @@ def model_key(settings: Settings) -> ModelKey:
     return (settings.model, settings.device, settings.dtype)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _load(model: str, device: str | None, dtype: str | None) -> LoadedModel:
-    start = time.perf_counter()
-    scorer = lychee.load_scorer(model, device=device, dtype=dtype)
-    loaded = LoadedModel(
-        scorer=scorer, key=(model, device, dtype), seconds=time.perf_counter() - start, loaded_at=time.time()
-    )
-    with _LOADED_LOCK:
-        _LOADED[loaded.key] = loaded
-    logger.info("loaded model %r (device=%s, dtype=%s) in %.1f s", model, device, dtype, loaded.seconds)
-    return loaded
-
-
 def loaded_model(settings: Settings) -> LoadedModel | None:
-    """The model ``settings`` asks for if it is already loaded (by any session), else ``None``; never loads."""
-    with _LOADED_LOCK:
-        return _LOADED.get(model_key(settings))
+    """The model ``settings`` asks for if it is already loaded (by any session or the API), else ``None``; never loads."""
+    return LOADER.loaded(model_key(settings))
+
+
+def load_status(settings: Settings) -> LoadStatus:
+    """Whether the model ``settings`` asks for is absent, loading (e.g. in the background at server start), loaded
+    or failed; never loads."""
+    return LOADER.status(model_key(settings))
 
 
 def get_scorer(settings: Settings, *, spinner: bool = True) -> Scorer | None:
@@ -158,13 +133,11 @@ def load_second(key: ModelKey, *, spinner: bool = True) -> LoadedModel | None:
 
 def _load_showing_errors(key: ModelKey, *, spinner: bool) -> LoadedModel | None:
     model = key[0]
-    with _LOADED_LOCK:
-        present = key in _LOADED
     try:
-        if spinner and not present:
+        if spinner and LOADER.loaded(key) is None:
             with st.spinner(f"Loading model `{model}`...", show_time=True):
-                return _load(*key)
-        return _load(*key)
+                return LOADER.load(key)
+        return LOADER.load(key)
     except (ValueError, TypeError, ImportError, OSError) as exc:
         # The library's messages say what is wrong and how to fix it; show them as they are.
         st.error(str(exc))
@@ -175,13 +148,14 @@ def _load_showing_errors(key: ModelKey, *, spinner: bool) -> LoadedModel | None:
 
 
 def loaded_models() -> list[LoadedModel]:
-    """Every model loaded right now (by any session), oldest first; never loads."""
-    with _LOADED_LOCK:
-        return sorted(_LOADED.values(), key=lambda m: m.loaded_at)
+    """Every model loaded right now (by any session or the API), oldest first; never loads."""
+    loaded = [LOADER.status(key).loaded for key in LOADER.keys()]
+    return sorted((m for m in loaded if m is not None), key=lambda m: m.loaded_at)
 
 
 def release_previous(key: ModelKey) -> bool:
-    """If this session used another model before, drop it from the cache and free its memory.
+    """If this session used another model before, release it and free its memory (unless the server pins it: the
+    HTTP API serves that one).
 
     Returns:
         True when a previous model was released.
@@ -189,10 +163,10 @@ def release_previous(key: ModelKey) -> bool:
     previous = st.session_state.get(LOADED_KEY)
     if previous is None or tuple(previous) == tuple(key):
         return False
-    _load.clear(*previous)
     st.session_state.pop(LOADED_KEY, None)
+    if not LOADER.release(tuple(previous)):
+        return False
     free_memory()
-    logger.info("released model %r", previous[0])
     return True
 
 

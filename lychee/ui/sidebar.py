@@ -9,13 +9,14 @@ widget keys, so choices survive page switches (see :mod:`lychee.ui.state`).
 from __future__ import annotations
 
 import logging
-import os
 
 import streamlit as st
 
 import lychee
 from lychee.bands import MEDIUM, STRONG, band
 from lychee.scorers.remote import is_remote
+from lychee.serving import DEVICES, DTYPES, model_locked, server_model_key
+from lychee.serving.environment import env_choice, server_model
 from lychee.ui import models, remote_picker
 from lychee.ui.settings import Settings
 from lychee.ui.state import widget_key
@@ -34,9 +35,6 @@ PRESETS: dict[str, str] = {
 MODEL_DEFAULT_CHOICE = "Model default"
 CUSTOM_CHOICE = "Custom (edited)"
 
-DEVICES = ("auto", "cpu", "cuda")
-DTYPES = ("auto", "bfloat16", "float16", "float32")
-
 MODEL_SOURCES = {
     "default": "Embedded default (all-MiniLM-L6-v2: English text only)",
     "checkpoint": "Checkpoint folder or hub id",
@@ -52,8 +50,8 @@ def source_of(model: str) -> str:
 
 
 def default_model() -> str:
-    """The model a new session starts on: env ``LYCHEE_MODEL``, else ``"default"``."""
-    return os.environ.get("LYCHEE_MODEL", "").strip() or lychee.DEFAULT_MODEL
+    """The model a new session starts on: the server's (env ``LYCHEE_MODEL``), else ``"default"``."""
+    return server_model()
 
 
 def init_state() -> list[str]:
@@ -64,10 +62,12 @@ def init_state() -> list[str]:
     ss.setdefault("instruction", None)
     ss.setdefault("band_strong", STRONG)
     ss.setdefault("band_medium", MEDIUM)
-    env_device = os.environ.get("LYCHEE_DEVICE", "").strip() or "auto"
-    env_dtype = os.environ.get("LYCHEE_DTYPE", "").strip() or "auto"
-    ss.setdefault("device", env_device if env_device in DEVICES else "auto")
-    ss.setdefault("dtype", env_dtype if env_dtype in DTYPES else "auto")
+    ss.setdefault("device", env_choice("LYCHEE_DEVICE", DEVICES))
+    ss.setdefault("dtype", env_choice("LYCHEE_DTYPE", DTYPES))
+    if model_locked():
+        # A shared deployment: every session uses the server's model, whatever the session state says.
+        model, device, dtype = server_model_key()
+        ss["model"], ss["device"], ss["dtype"] = model, device or "auto", dtype or "auto"
 
     if not isinstance(ss["model"], str) or not ss["model"].strip():
         problems.append(
@@ -228,6 +228,13 @@ def sidebar() -> Settings:
 def _model_section() -> None:
     ss = st.session_state
     st.subheader("Model")
+    if model_locked():
+        st.caption(
+            f"`{ss['model']}`: this server serves one model (LYCHEE_LOCK_MODEL=1), so no other can be chosen here."
+        )
+        slot = st.empty()
+        models.on_load(lambda: models.status_line(current_settings(), slot))
+        return
     ss[widget_key("model_source")] = ss["model_source"]
     st.radio(
         "Model",

@@ -6,12 +6,16 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
+from lychee.serving import LOADER
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Cached resources outlive AppTest instances; start every test without a loaded model."""
+    """Loaded models and cached resources outlive AppTest instances; start every test without a loaded model."""
+    LOADER.clear()
     st.cache_resource.clear()
     yield
+    LOADER.clear()
     st.cache_resource.clear()
 
 

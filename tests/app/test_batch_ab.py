@@ -200,3 +200,17 @@ def test_two_loaded_models_compare_side_by_side(tiny_vlm):
     loaded = {m.key[0] for m in loaded_models()}
     assert loaded == {"default", tiny_vlm}
     assert len(_ab_table(at)) == 3
+
+
+def test_lock_model_offers_no_model_b_field(monkeypatch):
+    monkeypatch.setenv("LYCHEE_LOCK_MODEL", "1")
+    at = make_app(BATCH)
+    at.run()
+    at.toggle(key="_w_batch_ab").set_value(True).run()
+    at.radio(key="_w_batch_ab_mode").set_value("model").run()
+    assert not at.exception, exceptions(at)
+    assert "_w_batch_ab_model_path" not in [t.key for t in at.text_input]
+    assert "batch_ab_load" not in [b.key for b in at.button]
+    assert any(batch_ab.LOCKED_MODEL_B in i.value for i in at.info)
+    at.button(key="batch_submit").click().run()
+    assert errors(at) == [batch_ab.LOCKED_MODEL_B]

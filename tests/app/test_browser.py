@@ -1,4 +1,5 @@
-"""End to end in a real headless Chromium: ./start.sh serves the app, the batch page reranks, the CSV download is read.
+"""End to end in a real headless Chromium: ./start.sh serves the app, the batch page reranks, the CSV download is read,
+and the rerank API on the same port gives the same ranking.
 
 Uses Debian's /usr/bin/chromium through the playwright package (never ``playwright install``). Skips when Chromium or
 playwright is missing, unless LYCHEE_REQUIRE_BROWSER=1 (set by ``./start.sh test``), then it fails.
@@ -9,7 +10,9 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import json
 import os
+import urllib.request
 from pathlib import Path
 
 import browser
@@ -80,3 +83,14 @@ def test_batch_rerank_end_to_end_in_chromium():
         )
         browser.wait_idle(page)
         page.screenshot(path=str(artifacts / "browser_batch_rerank.png"))
+
+        # The seed's integration on the same port, while the dashboard is open: the same ranking.
+        request = urllib.request.Request(
+            f"{url}/api/rerank",
+            data=json.dumps({"query": QUERY, "documents": TITLES}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as resp:
+            api = json.loads(resp.read())
+        assert [r["document"] for r in api["results"]] == [r["title"] for r in rows]
+        assert [r["score"] for r in api["results"]] == pytest.approx(scores, abs=1e-6)

@@ -13,18 +13,19 @@ from apphelpers import BATCH, ROOT, exceptions, make_app
 from streamlit.testing.v1 import AppTest
 
 from lychee import ui
+from lychee.serving import LOADER
 from lychee.ui import models
 
 
 def test_the_scorer_is_cached_once_per_model_device_dtype():
-    first = models._load("default", None, None)
-    assert models._load("default", None, None) is first
+    first = LOADER.load(("default", None, None))
+    assert LOADER.load(("default", None, None)) is first
     assert models.loaded_model(ui.Settings()) is first
     assert models.loaded_model(ui.Settings(dtype="float32")) is None  # another key, not loaded
 
 
 def test_threads_sharing_the_cached_scorer_get_the_same_results_as_alone():
-    scorer = models._load("default", None, None).scorer
+    scorer = LOADER.load(("default", None, None)).scorer
     jobs = {
         "red running shoes": [f"red running shoe size {i}" for i in range(20)] + ["blue teapot"],
         "ceramic teapot": [f"ceramic teapot {i} cups" for i in range(20)] + ["trail shoes"],
@@ -57,7 +58,7 @@ def test_two_sessions_reranking_at_once_both_get_their_own_correct_results(defau
         at = make_app(BATCH, batch_query_text=query, batch_titles="\n".join(titles))
         at.run()
         apps[name] = at
-    models._load("default", None, None)  # both sessions share this one
+    LOADER.load(("default", None, None))  # both sessions share this one
     with ThreadPoolExecutor(max_workers=len(apps)) as pool:
         futures = [pool.submit(lambda at=at: at.button(key="batch_submit").click().run()) for at in apps.values()]
         for future in futures:

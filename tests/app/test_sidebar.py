@@ -127,3 +127,19 @@ def test_model_picker_switches_between_default_and_a_folder_and_releases_the_old
     assert at.session_state["model"] == "default"
     assert models.loaded_model(ui.Settings(model=folder)) is None
     assert any("changed since these results" in i.value for i in at.info)
+
+
+def test_lock_model_hides_the_free_checkpoint_field(monkeypatch):
+    monkeypatch.setenv("LYCHEE_LOCK_MODEL", "1")
+    monkeypatch.setenv("LYCHEE_MODEL", "default")
+    at = make_app(BATCH)
+    at.session_state["model"] = "/some/other/checkpoint"  # what a session might try: the lock wins
+    at.run()
+    assert not at.exception, exceptions(at)
+    assert at.session_state["model"] == "default"
+    assert "_w_model_source" not in [r.key for r in at.sidebar.radio]
+    assert "_w_model_path" not in [t.key for t in at.sidebar.text_input]
+    assert any("LYCHEE_LOCK_MODEL=1" in c.value for c in at.sidebar.caption)
+    monkeypatch.delenv("LYCHEE_LOCK_MODEL")
+    at.run()
+    assert "_w_model_source" in [r.key for r in at.sidebar.radio]

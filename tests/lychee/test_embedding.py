@@ -12,14 +12,18 @@ from lychee.results import sigmoid
 from lychee.scorers.embedding import EMBEDDING_SCALE, EMBEDDING_SHIFT, EmbeddingCache, cosine_to_log_odds
 
 PRODUCTS = {
-    "red running shoes": (["Nike red running shoe", "Adidas Ultraboost running sneakers in red"],
-                          ["blue ceramic teapot", "stainless steel chef knife", "wool winter scarf"]),
-    "wireless noise cancelling headphones": (["Sony WH-1000XM5 wireless noise-cancelling headphones",
-                                              "Bose QuietComfort Bluetooth headphones with ANC"],
-                                             ["garden hose 30 m", "children's picture book about dinosaurs",
-                                              "cast iron frying pan"]),
-    "espresso machine": (["De'Longhi espresso coffee maker with milk frother", "Breville Barista Express espresso machine"],
-                         ["yoga mat non-slip", "USB-C charging cable 2 m", "men's leather wallet"]),
+    "red running shoes": (
+        ["Nike red running shoe", "Adidas Ultraboost running sneakers in red"],
+        ["blue ceramic teapot", "stainless steel chef knife", "wool winter scarf"],
+    ),
+    "wireless noise cancelling headphones": (
+        ["Sony WH-1000XM5 wireless noise-cancelling headphones", "Bose QuietComfort Bluetooth headphones with ANC"],
+        ["garden hose 30 m", "children's picture book about dinosaurs", "cast iron frying pan"],
+    ),
+    "espresso machine": (
+        ["De'Longhi espresso coffee maker with milk frother", "Breville Barista Express espresso machine"],
+        ["yoga mat non-slip", "USB-C charging cable 2 m", "men's leather wallet"],
+    ),
 }
 
 
@@ -35,7 +39,7 @@ def test_relevant_titles_outrank_irrelevant_ones(default_scorer, query):
     ranked = default_scorer.rank(query, irrelevant + relevant)
     top = {r.document.text for r in ranked[: len(relevant)]}
     assert top == set(relevant)
-    assert min(r.score for r in ranked[: len(relevant)]) > max(r.score for r in ranked[len(relevant):])
+    assert min(r.score for r in ranked[: len(relevant)]) > max(r.score for r in ranked[len(relevant) :])
 
 
 def test_score_is_the_documented_mapping_of_cosine(default_scorer):
@@ -97,7 +101,9 @@ def test_cache_is_bounded():
 
 def test_instruction_is_validated_but_ignored(default_scorer):
     docs = ["Nike red running shoe", "blue ceramic teapot"]
-    assert default_scorer.score("red shoes", docs, instruction="Find products.") == default_scorer.score("red shoes", docs)
+    assert default_scorer.score("red shoes", docs, instruction="Find products.") == default_scorer.score(
+        "red shoes", docs
+    )
     with pytest.raises(ValueError, match="instruction is empty"):
         default_scorer.score("red shoes", docs, instruction="   ")
     assert default_scorer.capabilities.uses_instruction is False
@@ -109,6 +115,11 @@ def test_very_long_text_is_scored_and_flagged(default_scorer):
     preds = default_scorer.predict("running shoes", [long_doc, "running shoes"])
     assert preds[0].truncated and not preds[1].truncated
     assert 0.0 <= preds[0].score <= 1.0
+    # n_tokens: query and document as encoded, each cut at max_length ("[CLS] running shoes [SEP]" is 4 tokens)
+    assert preds[1].n_tokens == 4 + 4
+    assert preds[0].n_tokens == 4 + default_scorer.max_length
+    ranked = default_scorer.rank("running shoes", [long_doc, "running shoes"])
+    assert [r.n_tokens for r in ranked] == [4 + 4, 4 + default_scorer.max_length]
 
 
 def test_bad_inputs_have_clear_messages(default_scorer):
@@ -133,7 +144,9 @@ def test_process_accepts_qwen3_vl_reranker_inputs(default_scorer):
         "documents": [{"text": "Nike red running shoe"}, {"text": "blue ceramic teapot"}],
         "fps": 1.0,
     }
-    assert default_scorer.process(inputs) == default_scorer.score("red running shoes", ["Nike red running shoe", "blue ceramic teapot"])
+    assert default_scorer.process(inputs) == default_scorer.score(
+        "red running shoes", ["Nike red running shoe", "blue ceramic teapot"]
+    )
     with pytest.raises(ValueError, match=re.escape("process() inputs: missing 'documents'")):
         default_scorer.process({"query": {"text": "q"}})
     with pytest.raises(ValueError, match=re.escape("process() inputs: unknown keys ['docs']")):

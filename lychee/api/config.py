@@ -1,0 +1,101 @@
+"""The HTTP API's limits and switches, read once from the environment at server start.
+
+=============================  =========  ==================================================================
+variable                       default    meaning
+=============================  =========  ==================================================================
+``LYCHEE_API_KEY``             unset      set: every API call needs ``Authorization: Bearer <key>`` (else 401)
+``LYCHEE_API_ALLOW_URLS``      ``0``      ``1``: images may be ``http(s)://`` URLs, fetched by the server
+``LYCHEE_API_MAX_BODY_MB``     ``20``     request body cap in MB (413 above it, answered before reading it all)
+``LYCHEE_API_MAX_DOCUMENTS``   ``1000``   documents per request (400 above it)
+``LYCHEE_API_MAX_IN_FLIGHT``   ``64``     rerank requests admitted at once, running or queued (429 above it)
+``LYCHEE_API_WORKERS``         ``1``      worker threads that score (requests beyond them wait in the queue)
+``LYCHEE_API_URL_TIMEOUT_S``   ``10``     timeout of one image URL fetch
+``LYCHEE_API_URL_MAX_MB``      ``10``     size cap of one fetched image
+``LYCHEE_API_MAX_SPAN_DOCS``   ``100``    results per request that may ask for ``relevant_spans``
+=============================  =========  ==================================================================
+
+A value that is not a number in range stops the server at start with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    """Limits and switches of the HTTP API (see the module docstring for the environment variables).
+
+    Attributes:
+        api_key: the bearer key every call must carry, or ``None`` for an open API.
+        allow_urls: fetch ``http(s)://`` image URLs (off: refused with a 400).
+        max_body_bytes: request body cap.
+        max_documents: documents per request.
+        max_in_flight: rerank requests admitted at once (running or waiting for a worker).
+        workers: threads that parse, decode and score requests, off the event loop.
+        url_timeout_s: timeout of one image URL fetch.
+        url_max_bytes: size cap of one fetched image.
+        max_span_documents: how many results of one request may carry ``relevant_spans`` (each costs one
+            occlusion pass: one scored pair per word).
+        retry_after_s: the ``Retry-After`` header of 503 (model loading) and 429 (queue full) answers.
+    """
+
+    api_key: str | None = None
+    allow_urls: bool = False
+    max_body_bytes: int = 20 * MB
+    max_documents: int = 1000
+    max_in_flight: int = 64
+    workers: int = 1
+    url_timeout_s: float = 10.0
+    url_max_bytes: int = 10 * MB
+    max_span_documents: int = 100
+    retry_after_s: int = 5
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ApiConfig:
+        """Read the configuration from ``env`` (``os.environ`` by default).
+
+        Raises:
+            ValueError: a variable holds something other than a number in its range; the message names it.
+        """
+        env = os.environ if env is None else env
+        key = env.get("LYCHEE_API_KEY", "").strip() or None
+        return cls(
+            api_key=key,
+            allow_urls=_flag(env, "LYCHEE_API_ALLOW_URLS"),
+            max_body_bytes=int(_number(env, "LYCHEE_API_MAX_BODY_MB", 20, minimum=0.001) * MB),
+            max_documents=int(_number(env, "LYCHEE_API_MAX_DOCUMENTS", 1000, minimum=1, integer=True)),
+            max_in_flight=int(_number(env, "LYCHEE_API_MAX_IN_FLIGHT", 64, minimum=1, integer=True)),
+            workers=int(_number(env, "LYCHEE_API_WORKERS", 1, minimum=1, integer=True)),
+            url_timeout_s=_number(env, "LYCHEE_API_URL_TIMEOUT_S", 10, minimum=0.1),
+            url_max_bytes=int(_number(env, "LYCHEE_API_URL_MAX_MB", 10, minimum=0.001) * MB),
+            max_span_documents=int(_number(env, "LYCHEE_API_MAX_SPAN_DOCS", 100, minimum=1, integer=True)),
+        )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip()
+    if value not in ("", "0", "1"):
+        raise ValueError(f"{name}={value!r}: expected 1 (on) or 0 (off). Set {name}=1 or unset it.")
+    return value == "1"
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool = False) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return float(default)
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum or value != value:  # value != value: NaN
+        what = f"an integer >= {minimum:g}" if integer else f"a number >= {minimum:g}"
+        raise ValueError(f"{name}={raw!r}: expected {what} (default {default:g}). Fix or unset {name}.")
+    return float(value)
+
+
+__all__ = ["MB", "ApiConfig"]

@@ -1,0 +1,153 @@
+"""The API's guard, an ASGI middleware in front of every API path (the dashboard's own paths pass untouched).
+
+In order, for a request to an API path:
+
+1. **Key**: with ``LYCHEE_API_KEY`` set, ``Authorization: Bearer <key>`` must match (constant-time compare), else 401.
+2. **Queue bound**: a POST is admitted only while fewer than ``max_in_flight`` are running or queued, else 429 with
+   ``Retry-After`` — so memory never grows without bound. GETs (health, model info) are not counted.
+3. **Body cap**: a declared ``Content-Length`` above ``max_body_bytes`` is answered 413 at once, without reading the
+   body; a body without a length is read up to the cap and answered 413 as soon as it goes over.
+
+The body, once read, is handed to the route as it came.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from lychee.api.config import MB, ApiConfig
+from lychee.api.errors import ApiError
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: Paths served by the API (everything else is the dashboard's).
+API_PREFIXES = ("/api/", "/v1/", "/v2/")
+API_PATHS = ("/rerank", "/api", "/v1", "/v2")
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` belongs to the API (``/api/...``, ``/v1/...``, ``/v2/...``, ``/rerank``)."""
+    return path.startswith(API_PREFIXES) or path in API_PATHS
+
+
+class ApiGuard:
+    """ASGI middleware: key check, in-flight bound and body cap for API paths (see the module docstring).
+
+    Args:
+        app: the wrapped ASGI app.
+        config: the API's limits and key.
+    """
+
+    def __init__(self, app: ASGIApp, *, config: ApiConfig) -> None:
+        self.app = app
+        self.config = config
+        self.in_flight = 0  # touched only on the event loop thread
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_api_path(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        key = self.config.api_key
+        if key is not None and not _authorized(headers.get("authorization", ""), key):
+            await _answer(
+                send,
+                ApiError(
+                    401,
+                    "Missing or wrong API key: send the header 'Authorization: Bearer <key>' with the key this "
+                    "server was started with (LYCHEE_API_KEY).",
+                    headers={"WWW-Authenticate": "Bearer"},
+                ),
+            )
+            return
+        if scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.config.max_in_flight:
+            await _answer(
+                send,
+                ApiError(
+                    429,
+                    f"The server is busy: {self.in_flight} requests are being scored or queued (limit "
+                    f"{self.config.max_in_flight}, LYCHEE_API_MAX_IN_FLIGHT). Retry after "
+                    f"{self.config.retry_after_s} s, or send fewer requests at once.",
+                    headers={"Retry-After": str(self.config.retry_after_s)},
+                ),
+            )
+            return
+        self.in_flight += 1
+        try:
+            body = await self._read_body(headers, receive, send)
+            if body is not None:
+                await self.app(scope, _replay(body, receive), send)
+        finally:
+            self.in_flight -= 1
+
+    async def _read_body(self, headers: dict[str, str], receive: Receive, send: Send) -> bytes | None:
+        """The whole body, or ``None`` after answering 413 (the rest is never read)."""
+        cap = self.config.max_body_bytes
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            await _answer(send, _too_large(int(declared), cap))
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > cap:
+                await _answer(send, _too_large(None, cap))
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+def _authorized(header: str, key: str) -> bool:
+    scheme, _, token = header.strip().partition(" ")
+    # compare_digest takes as long whatever the first difference: the key cannot be guessed byte by byte
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode("utf-8"), key.encode("utf-8"))
+
+
+def _too_large(declared: int | None, cap: int) -> ApiError:
+    got = f"{declared / MB:.1f} MB" if declared is not None else f"more than {cap / MB:g} MB"
+    return ApiError(
+        413,
+        f"The request body is {got}; this server accepts at most {cap / MB:g} MB (LYCHEE_API_MAX_BODY_MB). Send fewer "
+        "or smaller images, or split the documents over several requests.",
+    )
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: wait for the disconnect, as the server would say it
+
+    return replay
+
+
+async def _answer(send: Send, error: ApiError) -> None:
+    body = error.body_bytes()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()]
+    if error.status == 413:
+        headers.append((b"connection", b"close"))  # the unread body is not drained; the connection cannot be reused
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+__all__ = ["API_PATHS", "API_PREFIXES", "ApiGuard", "is_api_path"]

@@ -1,0 +1,394 @@
+"""Request validation: JSON bodies into :class:`RerankRequest` (lychee :class:`~lychee.Item` objects and options).
+
+Two request shapes are read:
+
+- ``seed`` (``POST /api/rerank``): ``{"query", "documents", "instruction"?, "top_n"?}``;
+- ``shared`` (``POST /v1/rerank``, ``/rerank``, ``/v2/rerank``; vLLM, Jina, Cohere v2, Infinity):
+  ``{"model"?, "query", "documents", "top_n"?, "return_documents"?, "instruction"?, "relevant_spans"?}``.
+
+A query or document is a string, ``{"text"?, "image"?}`` (Jina, the seed), or vLLM's multimodal
+``{"content": [{"type": "text", "text": ...}, {"type": "image_url", "image_url": {"url": ...}}]}`` (its text parts are
+joined with newlines; at most one image). ``documents`` may also be one ``{"content": [...]}`` object whose parts are
+the documents (vLLM's other form). Every problem is a 400 naming the JSON path of the field, e.g.
+``documents[3].content[1].image_url.url``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from PIL import Image
+
+from lychee.api.config import ApiConfig
+from lychee.api.errors import bad_request, describe
+from lychee.api.images import decode_image
+from lychee.items import Item
+from lychee.validation import is_int
+
+Shape = Literal["seed", "shared"]
+
+FIELDS: dict[Shape, tuple[str, ...]] = {
+    "seed": ("query", "documents", "instruction", "top_n", "model", "relevant_spans"),
+    "shared": (
+        "model",
+        "query",
+        "documents",
+        "top_n",
+        "return_documents",
+        "instruction",
+        "relevant_spans",
+        "priority",  # Cohere / vLLM scheduling hint: accepted, one queue serves all
+        "user",  # OpenAI-style caller id: accepted, unused
+    ),
+}
+ITEM_FORMS = 'a string, {"text": ..., "image": ...} or {"content": [{"type": "text", ...}, {"type": "image_url", ...}]}'
+DEFAULT_SPAN_THRESHOLD = 0.1  # Cohere's default
+
+
+@dataclass(frozen=True)
+class SpanOptions:
+    """``relevant_spans`` options: spans scoring at least ``threshold``, at most ``max_spans`` per document."""
+
+    threshold: float = DEFAULT_SPAN_THRESHOLD
+    max_spans: int | None = None
+
+
+@dataclass(frozen=True)
+class RerankRequest:
+    """A validated rerank request.
+
+    Attributes:
+        shape: which route family it came from (``"seed"`` or ``"shared"``).
+        model: the ``model`` field, or ``None`` (checked against the loaded model by the service).
+        query: the query item.
+        documents: the document items, in request order.
+        echoes: what each result's ``document`` field shows (never the image bytes).
+        instruction: the instruction, or ``None`` for the model's default.
+        top_n: how many results to return (``None``: all).
+        return_documents: include ``document`` in each result.
+        spans: ``relevant_spans`` options, or ``None`` when not asked for.
+    """
+
+    shape: Shape
+    model: str | None
+    query: Item
+    documents: list[Item]
+    echoes: list[Any]
+    instruction: str | None
+    top_n: int | None
+    return_documents: bool
+    spans: SpanOptions | None
+
+    @property
+    def n_results(self) -> int:
+        return len(self.documents) if self.top_n is None else min(self.top_n, len(self.documents))
+
+
+def parse_json(body: bytes) -> dict[str, Any]:
+    """The request body as a JSON object.
+
+    Raises:
+        ApiError: 400 for an empty body, invalid UTF-8 or JSON, or JSON that is not an object.
+    """
+    example = 'Send a JSON object such as {"query": "red shoes", "documents": ["Nike red shoe", "blue teapot"]}.'
+    if not body.strip():
+        raise bad_request(f"The request body is empty; expected a JSON object. {example}")
+    try:
+        text = body.decode("utf-8-sig")  # JSON is UTF-8 (RFC 8259); a leading BOM is tolerated
+    except UnicodeDecodeError as exc:
+        raise bad_request(f"The request body is not UTF-8 text ({exc.reason} at byte {exc.start}). {example}") from exc
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise bad_request(
+            f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}. {example}"
+        ) from exc
+    if not isinstance(payload, dict):
+        raise bad_request(f"The request body is {describe(payload)}; expected a JSON object. {example}")
+    return payload
+
+
+def parse_request(
+    payload: dict[str, Any], *, shape: Shape, config: ApiConfig, reads_images: bool, model_name: str
+) -> RerankRequest:
+    """Validate a rerank request of ``shape``.
+
+    Args:
+        payload: the JSON object.
+        shape: ``"seed"`` or ``"shared"``.
+        config: limits (documents per request, spans) and image URL policy.
+        reads_images: the loaded model reads images (``capabilities.image``); if not, an image is refused (after its
+            source is checked, so a path or a corrupt image gets its own message; a URL is never fetched for it).
+        model_name: the loaded model's name, for messages.
+
+    Raises:
+        ApiError: 400 naming the field for every problem.
+    """
+    unknown = sorted(set(payload) - set(FIELDS[shape]))
+    if unknown:
+        raise bad_request(
+            f"Unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; this route accepts "
+            f"{', '.join(FIELDS[shape])}. Remove or rename {'them' if len(unknown) > 1 else 'it'}.",
+            unknown[0],
+        )
+    reader = _ItemReader(config=config, reads_images=reads_images, model_name=model_name)
+    model = _optional_str(payload, "model")
+    instruction = _instruction(payload)
+    top_n = _top_n(payload)
+    return_documents = _optional_bool(payload, "return_documents", default=True)
+    spans = _spans(payload.get("relevant_spans"))
+    if shape == "shared":
+        priority = payload.get("priority")
+        if priority is not None and not is_int(priority):
+            raise bad_request(f"priority: got {describe(priority)}; expected an integer (or omit it).", "priority")
+        _optional_str(payload, "user")
+
+    if "query" not in payload:
+        raise bad_request(
+            f'query: missing; expected the search query: {ITEM_FORMS}. E.g. "query": "red shoes".', "query"
+        )
+    query = reader.item(payload["query"], "query")
+    if query.is_empty:
+        raise bad_request(
+            f"query is empty: got {describe(payload['query'])} with no text and no image. Send the query text, an "
+            "image, or both.",
+            "query",
+        )
+    raw_documents, paths = _document_list(payload, config)
+    documents = [reader.item(raw, path) for raw, path in zip(raw_documents, paths)]
+    for document, raw, path in zip(documents, raw_documents, paths):
+        if document.is_empty:
+            raise bad_request(
+                f"{path} is empty: got {describe(raw)} with no text and no image. Give each document text, an image "
+                "or both, or remove it.",
+                path,
+            )
+    request = RerankRequest(
+        shape=shape,
+        model=model,
+        query=query,
+        documents=documents,
+        echoes=[_echo(raw, doc, shape) for raw, doc in zip(raw_documents, documents)],
+        instruction=instruction,
+        top_n=top_n,
+        return_documents=return_documents,
+        spans=spans,
+    )
+    if spans is not None and request.n_results > config.max_span_documents:
+        raise bad_request(
+            f"relevant_spans: asked for the spans of {request.n_results} results; this server explains at most "
+            f"{config.max_span_documents} per request (each costs one occlusion pass, one scored pair per word). "
+            f"Pass top_n <= {config.max_span_documents} with relevant_spans (LYCHEE_API_MAX_SPAN_DOCS).",
+            "relevant_spans",
+        )
+    return request
+
+
+# --- options --------------------------------------------------------------------------------------------------------
+def _optional_str(payload: dict[str, Any], name: str) -> str | None:
+    value = payload.get(name)
+    if value is not None and not isinstance(value, str):
+        raise bad_request(f"{name}: got {describe(value)}; expected a string (or omit it).", name)
+    return value
+
+
+def _optional_bool(payload: dict[str, Any], name: str, *, default: bool) -> bool:
+    value = payload.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise bad_request(f"{name}: got {describe(value)}; expected true or false (or omit it).", name)
+    return value
+
+
+def _instruction(payload: dict[str, Any]) -> str | None:
+    value = _optional_str(payload, "instruction")
+    if value is not None and not value.strip():
+        raise bad_request(
+            "instruction is empty: expected a sentence telling the model what relevance means, or omit it for the "
+            "model's default instruction.",
+            "instruction",
+        )
+    return value
+
+
+def _top_n(payload: dict[str, Any]) -> int | None:
+    value = payload.get("top_n")
+    if value is None:
+        return None
+    if not is_int(value) or value < 0:
+        raise bad_request(
+            f"top_n: got {describe(value)}; expected a positive integer (how many of the best results to return), "
+            "or 0 / null for all of them.",
+            "top_n",
+        )
+    return None if value == 0 else value  # 0 means "all", as in vLLM
+
+
+def _spans(value: Any) -> SpanOptions | None:
+    """``relevant_spans``: ``true``/``false`` or Cohere's ``{"mode": "enabled", "threshold"?, "max_spans"?}``."""
+    expected = 'expected true, false, or {"mode": "enabled", "threshold": 0.1, "max_spans": 5}'
+    if value is None or value is False:
+        return None
+    if value is True:
+        return SpanOptions()
+    if not isinstance(value, dict):
+        raise bad_request(f"relevant_spans: got {describe(value)}; {expected}.", "relevant_spans")
+    unknown = sorted(set(value) - {"mode", "threshold", "max_spans"})
+    if unknown:
+        raise bad_request(f"relevant_spans: unknown keys {unknown}; {expected}.", f"relevant_spans.{unknown[0]}")
+    mode = value.get("mode")
+    if mode not in ("enabled", "disabled"):
+        raise bad_request(
+            f'relevant_spans.mode: got {describe(mode)}; expected "enabled" or "disabled".', "relevant_spans.mode"
+        )
+    threshold = value.get("threshold", DEFAULT_SPAN_THRESHOLD)
+    if threshold is None:
+        threshold = DEFAULT_SPAN_THRESHOLD
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
+        raise bad_request(
+            f"relevant_spans.threshold: got {describe(threshold)}; expected a number between 0 and 1 (default 0.1).",
+            "relevant_spans.threshold",
+        )
+    max_spans = value.get("max_spans")
+    if max_spans is not None and (not is_int(max_spans) or max_spans < 1):
+        raise bad_request(
+            f"relevant_spans.max_spans: got {describe(max_spans)}; expected a positive integer (or omit it for all).",
+            "relevant_spans.max_spans",
+        )
+    return SpanOptions(threshold=float(threshold), max_spans=max_spans) if mode == "enabled" else None
+
+
+# --- queries and documents ------------------------------------------------------------------------------------------
+def _document_list(payload: dict[str, Any], config: ApiConfig) -> tuple[list[Any], list[str]]:
+    if "documents" not in payload:
+        raise bad_request(
+            f'documents: missing; expected a list of documents, each {ITEM_FORMS}. E.g. "documents": ["title 1", '
+            '"title 2"].',
+            "documents",
+        )
+    documents = payload["documents"]
+    if isinstance(documents, dict) and set(documents) == {"content"}:
+        # vLLM's other form: one {"content": [...]} object whose parts are the documents.
+        parts = documents["content"]
+        if not isinstance(parts, list):
+            raise bad_request(
+                f"documents.content: got {describe(parts)}; expected a list of content parts, one per document.",
+                "documents.content",
+            )
+        raw = [{"content": [part]} for part in parts]
+        paths = [f"documents.content[{i}]" for i in range(len(parts))]
+    elif isinstance(documents, list):
+        raw, paths = documents, [f"documents[{i}]" for i in range(len(documents))]
+    else:
+        raise bad_request(
+            f'documents: got {describe(documents)}; expected a list of documents, e.g. ["title 1", "title 2"].',
+            "documents",
+        )
+    if len(raw) > config.max_documents:
+        raise bad_request(
+            f"documents: got {len(raw)} documents; this server accepts at most {config.max_documents} per request "
+            "(LYCHEE_API_MAX_DOCUMENTS). Split them over several requests.",
+            "documents",
+        )
+    return raw, paths
+
+
+@dataclass(frozen=True)
+class _ItemReader:
+    config: ApiConfig
+    reads_images: bool
+    model_name: str
+
+    def item(self, value: Any, path: str) -> Item:
+        """A query or document (``path`` is its JSON path) as an :class:`Item`."""
+        if isinstance(value, str):
+            return Item(text=value, name=path)
+        if not isinstance(value, dict):
+            raise bad_request(f"{path}: got {describe(value)}; expected {ITEM_FORMS}.", path)
+        if "content" in value:
+            extra = sorted(set(value) - {"content"})
+            if extra:
+                raise bad_request(
+                    f"{path}: has 'content' and also {extra}; send either 'content' or 'text'/'image'.", path
+                )
+            return self._content(value["content"], f"{path}.content", path)
+        unknown = sorted(set(value) - {"text", "image"})
+        if unknown:
+            raise bad_request(f"{path}: unknown keys {unknown}; expected {ITEM_FORMS}.", f"{path}.{unknown[0]}")
+        text = value.get("text")
+        if text is not None and not isinstance(text, str):
+            raise bad_request(f"{path}.text: got {describe(text)}; expected a string.", f"{path}.text")
+        image = value.get("image")
+        return Item(text=text, image=None if image is None else self._image(image, f"{path}.image"), name=path)
+
+    def _content(self, parts: Any, path: str, name: str) -> Item:
+        if not isinstance(parts, list) or not parts:
+            raise bad_request(
+                f'{path}: got {describe(parts)}; expected a non-empty list of parts such as {{"type": "text", "text": '
+                '"..."} and {"type": "image_url", "image_url": {"url": "data:image/png;base64,..."}}.',
+                path,
+            )
+        texts: list[str] = []
+        images = []
+        for i, part in enumerate(parts):
+            where = f"{path}[{i}]"
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "text":
+                text = part.get("text")
+                if not isinstance(text, str):
+                    raise bad_request(f"{where}.text: got {describe(text)}; expected a string.", f"{where}.text")
+                texts.append(text)
+            elif kind == "image_url":
+                image_url = part.get("image_url")
+                url = image_url.get("url") if isinstance(image_url, dict) else image_url
+                images.append(
+                    self._image(url, f"{where}.image_url.url" if isinstance(image_url, dict) else f"{where}.image_url")
+                )
+            elif isinstance(part, dict) and isinstance(kind, str):
+                raise bad_request(
+                    f'{where}.type: {kind!r} parts are not supported; expected "text" or "image_url" (video, '
+                    "audio and embeddings are not read by this API).",
+                    f"{where}.type",
+                )
+            else:
+                raise bad_request(
+                    f'{where}: got {describe(part)}; expected {{"type": "text", "text": ...}} or '
+                    '{"type": "image_url", "image_url": {"url": ...}}.',
+                    where,
+                )
+            if len(images) > 1:
+                raise bad_request(
+                    f"{where}: a second image; a query or document holds at most one image. Send each image as its "
+                    "own document.",
+                    where,
+                )
+        return Item(text="\n".join(texts) if texts else None, image=images[0] if images else None, name=name)
+
+    def _image(self, value: Any, path: str) -> Image.Image:
+        # Decoded (and refused with its own message when unusable) before the model's modalities are checked, so a
+        # caller learns the first real problem; a URL is not fetched for a model that would refuse the image anyway.
+        image = decode_image(value, param=path, config=self.config, fetch=self.reads_images)
+        if not self.reads_images or image is None:
+            raise bad_request(
+                f"{path}: this server's model '{self.model_name}' reads text only, so images are refused. Send text, "
+                "or run the server on a Qwen2.5-VL / Qwen3-VL reranker (LYCHEE_MODEL=/path/to/lychee-rerank-mm) to "
+                "score images.",
+                path,
+            )
+        return image
+
+
+def _echo(raw: Any, item: Item, shape: Shape) -> Any:
+    """What a result's ``document`` shows: the text (never the image bytes; an image is described by its size)."""
+    if shape == "seed" and isinstance(raw, str):
+        return raw
+    echo: dict[str, Any] = {"text": item.text}
+    if item.image is not None:
+        echo["image"] = {"width": item.image.width, "height": item.image.height}
+    return echo
+
+
+__all__ = ["FIELDS", "ITEM_FORMS", "RerankRequest", "Shape", "SpanOptions", "parse_json", "parse_request"]

@@ -1,0 +1,49 @@
+"""The server's model and deployment switches, read from the environment (one home for each variable).
+
+``LYCHEE_MODEL``       the model the server serves and new dashboard sessions start on (``"default"`` when unset)
+``LYCHEE_DEVICE``      ``auto`` (default), ``cpu`` or ``cuda``
+``LYCHEE_DTYPE``       ``auto`` (default), ``bfloat16``, ``float16`` or ``float32``
+``LYCHEE_LOCK_MODEL``  ``1``: the dashboard offers no free checkpoint field; everyone uses the server's model
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from lychee.scorers import DEFAULT_MODEL
+from lychee.serving.loader import ModelKey
+
+logger = logging.getLogger(__name__)
+
+DEVICES = ("auto", "cpu", "cuda")
+DTYPES = ("auto", "bfloat16", "float16", "float32")
+
+
+def server_model() -> str:
+    """``LYCHEE_MODEL``, or ``"default"`` (the embedded all-MiniLM-L6-v2) when unset or blank."""
+    return os.environ.get("LYCHEE_MODEL", "").strip() or DEFAULT_MODEL
+
+
+def env_choice(name: str, choices: tuple[str, ...]) -> str:
+    """The value of environment variable ``name`` when it is one of ``choices``, else ``"auto"`` (logged)."""
+    value = os.environ.get(name, "").strip() or "auto"
+    if value not in choices:
+        logger.warning("%s=%r is not one of %s; using auto.", name, value, list(choices))
+        return "auto"
+    return value
+
+
+def server_model_key() -> ModelKey:
+    """The ``(model, device, dtype)`` the server serves: what new dashboard sessions start on, too."""
+    device = env_choice("LYCHEE_DEVICE", DEVICES)
+    dtype = env_choice("LYCHEE_DTYPE", DTYPES)
+    return (server_model(), None if device == "auto" else device, None if dtype == "auto" else dtype)
+
+
+def model_locked() -> bool:
+    """``LYCHEE_LOCK_MODEL=1``: the dashboard serves only the server's model (no free checkpoint-path field)."""
+    return os.environ.get("LYCHEE_LOCK_MODEL", "").strip() == "1"
+
+
+__all__ = ["DEVICES", "DTYPES", "env_choice", "model_locked", "server_model", "server_model_key"]

@@ -1,0 +1,79 @@
+"""Fixtures for the API tests: the real server started with ``./start.sh`` on free ports, and what to compare with.
+
+- ``server``: the embedded default model, no key, image URLs refused (the out-of-the-box ``./start.sh``).
+- ``vlm_server``: a tiny synthetic Lychee (Qwen2.5-VL) checkpoint, ``LYCHEE_API_KEY`` set, image URLs allowed.
+
+Both are session-scoped and killed (whole process group) at the end of the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from apihelpers import API_KEY, AUTH
+
+from tests.servers import ROOT, serve
+
+CLEAN_ENV = {  # a developer's shell must not change what the tests start
+    "LYCHEE_MODEL": None,
+    "LYCHEE_DEVICE": None,
+    "LYCHEE_DTYPE": None,
+    "LYCHEE_LOCK_MODEL": None,
+    "LYCHEE_API_KEY": None,
+    "LYCHEE_API_ALLOW_URLS": None,
+    "LYCHEE_API_MAX_BODY_MB": None,
+    "LYCHEE_API_MAX_DOCUMENTS": None,
+    "LYCHEE_API_MAX_IN_FLIGHT": None,
+}
+
+
+def _log(name: str) -> Path:
+    folder = ROOT / "artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder / f"api_test_{name}_server.log"
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """Base URL of ``./start.sh`` on the embedded default model, once the model is loaded."""
+    with serve(env=CLEAN_ENV, ready_path="/api/health", log_path=_log("default"), timeout=600) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def client(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=120) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def vlm_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from lychee.synthetic import build_synthetic_checkpoint
+
+    return str(build_synthetic_checkpoint(tmp_path_factory.mktemp("api-vlm"), family="lychee", size="tiny", seed=0))
+
+
+@pytest.fixture(scope="session")
+def vlm_server(vlm_checkpoint: str) -> Iterator[str]:
+    """``./start.sh`` on the tiny VLM with an API key and image URLs allowed."""
+    env = {
+        **CLEAN_ENV,
+        "LYCHEE_MODEL": vlm_checkpoint,
+        "LYCHEE_DEVICE": "cpu",
+        "LYCHEE_DTYPE": "float32",
+        "LYCHEE_API_KEY": API_KEY,
+        "LYCHEE_API_ALLOW_URLS": "1",
+    }
+    with serve(env=env, ready_path="/api/health", ready_headers=AUTH, log_path=_log("vlm"), timeout=600) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def vlm_scorer(vlm_checkpoint: str):
+    """The library's scorer on the same checkpoint, device and dtype as ``vlm_server``."""
+    import lychee
+
+    return lychee.load_scorer(vlm_checkpoint, device="cpu", dtype="float32")

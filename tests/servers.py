@@ -1,0 +1,139 @@
+"""Start the real server (``./start.sh``: dashboard + API on one port) in its own process group, for tests.
+
+Used by the browser test (``tests/app/browser.py``) and the API tests (``tests/api``). Servers started here are killed
+(their whole process group) when the ``with`` block ends, whatever happens inside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port that is free right now on localhost."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _status(url: str, headers: dict[str, str]) -> int | None:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=2) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+@contextlib.contextmanager
+def serve(
+    *,
+    port: int | None = None,
+    python: str | None = None,
+    timeout: float = 600.0,
+    log_path: Path | None = None,
+    env: dict[str, str] | None = None,
+    ready_path: str = "/_stcore/health",
+    ready_headers: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """Start the server in its own process group and yield its base URL once ``ready_path`` answers 200; kill the
+    whole group on exit.
+
+    Args:
+        port: the port (a free one by default).
+        python: run ``<python> -m streamlit run server.py`` (what ``./start.sh`` runs) instead of ``./start.sh``, for
+            local experiments while .venv is not ready; committed tests use ``./start.sh``, which sets up .venv on
+            first use, hence the long timeout.
+        timeout: seconds to wait for ``ready_path``.
+        log_path: where the server's output goes (a temp file by default).
+        env: extra environment variables (a value of ``None`` removes the variable).
+        ready_path: the path that must answer 200: ``/_stcore/health`` (the dashboard is up) or ``/api/health``
+            (the model is loaded, too).
+        ready_headers: headers for the readiness probe (e.g. the API key).
+
+    Raises:
+        RuntimeError: the server exited or did not become ready in time; the message quotes its log tail.
+    """
+    port = port or free_port()
+    if python is None:
+        cmd = ["./start.sh"]
+    else:
+        cmd = [
+            python,
+            "-m",
+            "streamlit",
+            "run",
+            "server.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ]
+    full_env = {**os.environ, "PORT": str(port), "HF_HUB_OFFLINE": "1"}
+    for name, value in (env or {}).items():
+        if value is None:
+            full_env.pop(name, None)
+        else:
+            full_env[name] = value
+    log_path = log_path or Path(tempfile.mkstemp(prefix="lychee-server-", suffix=".log")[1])
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: start.sh execs streamlit, and we kill the group
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while _status(f"http://127.0.0.1:{port}{ready_path}", ready_headers or {}) != 200:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}; log tail:\n{tail(log_path)}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"server not ready ({ready_path}) on port {port} after {timeout:.0f} s; log tail:\n{tail(log_path)}"
+                )
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        kill_group(proc)
+
+
+def tail(path: Path, n: int = 3000) -> str:
+    """The last ``n`` characters of a log file."""
+    try:
+        return path.read_text(errors="replace")[-n:]
+    except OSError:
+        return "(no log)"
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the process group of ``proc`` (SIGKILL after 15 s)."""
+    if proc.poll() is not None:
+        return
+    pgid = os.getpgid(proc.pid)
+    os.killpg(pgid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(pgid, signal.SIGKILL)
+        proc.wait(timeout=15)
+
+
+__all__ = ["ROOT", "free_port", "kill_group", "serve", "tail"]
