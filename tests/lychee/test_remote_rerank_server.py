@@ -70,11 +70,15 @@ def test_explain_through_occlusion_equals_local(remote, default_scorer):
     )
 
 
-def test_one_word_occlusion_cannot_be_sent_and_says_so(remote):
-    # Removing the query's only word leaves an empty query, which this project's API refuses: a clear error, never a
-    # made-up score.
-    with pytest.raises(ValueError, match=r"the query is empty \(occlusion removed its only word\).*refuses an empty"):
-        remote.explain("shoes", "Nike red running shoe")
+def test_one_word_occlusion_equals_local(remote, default_scorer):
+    # Removing the query's only word leaves an empty query: sent as "" with "allow_empty": true, which this project's
+    # server scores with its own recipe, exactly as the local scorer does.
+    assert remote.protocol.empty_items is True
+    got = remote.explain("shoes", "Nike red running shoe")
+    want = default_scorer.explain("shoes", "Nike red running shoe")
+    assert [t.weight for t in got.query_tokens + got.document_tokens] == pytest.approx(
+        [t.weight for t in want.query_tokens + want.document_tokens], abs=1e-5
+    )
 
 
 def test_requests_spread_over_two_instances_and_one_killed_mid_run(project_server, default_scorer):
@@ -164,6 +168,18 @@ def test_image_occlusion_equals_local_vlm(vlm_server, local_vlm, monkeypatch):
     want = local_vlm.explain("red running shoes", doc, image_cells=4)
     assert got.document_image.weights == pytest.approx(want.document_image.weights, abs=1e-4)
     assert [t.weight for t in got.document_tokens] == pytest.approx([t.weight for t in want.document_tokens], abs=1e-4)
+
+
+def test_one_word_occlusion_on_a_vlm_equals_local(vlm_server, local_vlm, monkeypatch):
+    # Lychee's recipe leaves an empty side out of the prompt altogether: no text reproduces that, but the server's
+    # own recipe does (allow_empty).
+    monkeypatch.setenv("LYCHEE_REMOTE_API_KEY", API_KEY)
+    remote = lychee.load_scorer(vlm_server)
+    got = remote.explain("shoes", "Nike red running shoe")
+    want = local_vlm.explain("shoes", "Nike red running shoe")
+    assert [t.weight for t in got.query_tokens + got.document_tokens] == pytest.approx(
+        [t.weight for t in want.query_tokens + want.document_tokens], abs=1e-4
+    )
 
 
 def test_a_refused_request_names_the_pair(vlm_server, monkeypatch):

@@ -56,7 +56,7 @@ def _notes(protocol: str, family: str | None, found: Discovery, caps: Capabiliti
             "Whether this server reads images is not known here: it is offered, and a text-only server refuses an "
             "image with an error."
         )
-    if protocol != "openai-chat" and family != EMBEDDING:
+    if protocol != "openai-chat" and family != EMBEDDING and found.project is None:
         notes.append(
             "Log-odds are the logit of the P(yes) the server returns (a P of exactly 0 or 1 has infinite log-odds); "
             "explanations use them."
@@ -141,6 +141,12 @@ def _family(protocol: str, wanted: str | None, found: Discovery) -> str | None:
     return family
 
 
+def _feature(found: Discovery, name: str) -> bool:
+    """Whether this project's server says it offers ``name`` beyond the shared rerank shape (``features``)."""
+    features = found.project.get("features") if found.project is not None else None
+    return isinstance(features, dict) and features.get(name) is True
+
+
 def _pixels(found: Discovery) -> tuple[int, int] | None:
     details = found.project["info"].get("details") if found.project is not None else None
     if isinstance(details, dict) and is_int(details.get("min_pixels")) and is_int(details.get("max_pixels")):
@@ -223,6 +229,7 @@ def load_remote(
             batch_size=batch_size,
             project_server=first.project is not None,
             max_body_bytes=limits.get("max_body_bytes") if is_int(limits.get("max_body_bytes")) else None,
+            empty_items=_feature(first, "allow_empty"),
         )
     name = join_model(protocol, [ep.url for ep in endpoints])
     options = {

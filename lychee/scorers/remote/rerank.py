@@ -103,6 +103,8 @@ class RerankProtocol:
             exact ``log_odds`` and ``truncated``, empty sides are refused by it (so refused here, with a clearer
             message), and no vLLM-only field is sent (it refuses unknown fields).
         max_body_bytes: the server's request size cap when known; a larger request is split in two.
+        empty_items: the server scores an empty item when asked (this project's ``"allow_empty": true``): an empty
+            side goes as ``""`` and the server's own recipe decides what "nothing there" is — exactly the local score.
     """
 
     client: httpx.Client
@@ -112,11 +114,14 @@ class RerankProtocol:
     batch_size: int = 32
     project_server: bool = False
     max_body_bytes: int | None = None
+    empty_items: bool = False
     name: str = field(default="rerank", init=False)
 
     def encode(self, item: Item, *, what: str, url: str, cache: ImageCache) -> Any:
         """The wire form of a query or document."""
         if item.is_empty:
+            if self.empty_items:
+                return ""
             return empty_side_text(
                 self.family, what=what, url=url, protocol=self.name, refuses_empty=self.project_server
             )
@@ -141,6 +146,8 @@ class RerankProtocol:
         body["top_n"] = len(documents)
         body["instruction"] = instruction
         body["return_documents"] = False
+        if self.empty_items and (query.is_empty or any(d.is_empty for d in documents)):
+            body["allow_empty"] = True
         bounds = None if self.project_server else processor_kwargs(self.family, self.pixels)
         if bounds is not None and (query.has_image or any(d.has_image for d in documents)):
             body["mm_processor_kwargs"] = bounds  # vLLM: resize within the recipe's bounds, not the checkpoint's

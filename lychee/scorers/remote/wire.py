@@ -2,11 +2,12 @@
 and what an empty side becomes on protocols that carry plain text.
 
 An empty side happens in occlusion, when a text's only word is removed. The chat protocol sends the family's own
-messages (:func:`lychee.prompt.build_messages`), so an empty side is exactly what the local recipe makes of it. The
-rerank protocols carry a text (or content parts) per side, so the empty side becomes the text that gives the same
-prompt as the local recipe — ``"NULL"`` for Qwen3-VL-Reranker (its recipe writes ``NULL`` for an empty side), ``""``
-for the embedding model and for models of unknown family — and is refused for Lychee, whose recipe leaves an empty side
-out altogether (no text reproduces that; use the ``openai-chat`` protocol or a local model to explain such pairs).
+messages (:func:`lychee.prompt.build_messages`), so an empty side is exactly what the local recipe makes of it. This
+project's server scores an empty item when asked (``"allow_empty": true``), with its own recipe: exact too. Other
+rerank servers get, per side, the text that gives the same prompt as the local recipe — ``"NULL"`` for
+Qwen3-VL-Reranker (its recipe writes ``NULL`` for an empty side), ``""`` for the embedding model and for models of
+unknown family — and a Lychee model there is refused with a clear error: its recipe leaves an empty side out
+altogether, which no text reproduces (use the ``openai-chat`` protocol or a local model to explain such pairs).
 """
 
 from __future__ import annotations
