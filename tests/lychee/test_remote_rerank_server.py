@@ -187,3 +187,19 @@ def test_a_refused_request_names_the_pair(vlm_server, monkeypatch):
     remote = lychee.load_scorer(vlm_server)
     with pytest.raises(RemoteAnswerError, match=r"pair 1: POST .*/v1/rerank answered HTTP 400: .*<\|image_pad\|>"):
         remote.score("red shoes", ["a text carrying <|image_pad|> by mistake"])
+
+
+# --- the HTTP API takes a URL too ----------------------------------------------------------------------------------------
+def test_a_server_whose_model_is_a_url_serves_the_remote_model(project_server, default_scorer):
+    import httpx
+
+    env = {**SERVER_ENV, "LYCHEE_MODEL": project_server, "LYCHEE_DEVICE": "cpu"}  # the device does not apply: ignored
+    with serve(ready_path="/api/health", env=env, timeout=600) as front:
+        model = httpx.get(f"{front}/api/model", timeout=30).json()
+        assert model["info"]["family"] == "remote" and model["info"]["name"] == project_server
+        assert model["capabilities"]["uses_instruction"] is False  # declared by the server behind it
+        docs = titles(10, offset=4000)
+        answer = httpx.post(f"{front}/v1/rerank", json={"query": QUERY, "documents": docs}, timeout=60).json()
+        got = {r["index"]: r["relevance_score"] for r in answer["results"]}
+        want = default_scorer.score(QUERY, docs)
+        assert [got[i] for i in range(10)] == pytest.approx(want, abs=1e-5)
