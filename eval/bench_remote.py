@@ -3,7 +3,7 @@
 Measures, against whatever serves ``URL`` (this project's server, vLLM, TEI; see docs/deploy.md):
 
   remote_load_s            load_scorer(URL): asking each endpoint what it serves
-  remote_rerank50_s        median latency of one ``rank(query, 50 titles)``, fresh titles each run (no server cache)
+  remote_rerank50_s        median latency of one ``rank(query, 50 titles)``, titles never sent before (no server cache)
   remote_pairs             pairs scored in the throughput run (``--queries`` queries x 50 fresh titles)
   remote_pairs_per_s       those pairs over the wall time of one ``predict_pairs`` call, ``max_concurrency`` requests in
                            flight per endpoint
@@ -15,6 +15,7 @@ is reported as ``remote_device`` when it says (this project's server does).
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -46,7 +47,9 @@ def bench_remote(
     scorer = load_scorer(model, max_concurrency=concurrency, batch_size=batch_size)
     load_s = time.perf_counter() - start
     info = scorer.info
-    offset = 0
+    # Titles this server has never seen, also across bench runs against a long-lived server (whose embedding cache
+    # would otherwise answer repeated titles without encoding them).
+    offset = random.randrange(10**6, 10**9)
 
     def fresh(n: int) -> list[str]:
         nonlocal offset
