@@ -131,7 +131,10 @@ def draw() -> None:
         st.error(f"{ss[ERROR_KEY]} Until then the embedded default model is used.")
     elif not ss["remote_url"].strip():
         st.info("Enter the URL of a served model. Until then the embedded default model is used.")
-    st.caption("An API key for the endpoints is read from LYCHEE_REMOTE_API_KEY in this server's environment.")
+    st.caption(
+        "The key LYCHEE_REMOTE_API_KEY of this server's environment, when set, is sent to the URL entered here. On a "
+        "shared server, LYCHEE_LOCK_MODEL=1 removes this field."
+    )
 
 
 __all__ = [

@@ -160,6 +160,13 @@ class OpenAIChatProtocol:
                 )
             return self._clients[endpoint.route]
 
+    def close(self) -> None:
+        """Close every endpoint's client."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+
     def request(self, messages: list[dict[str, Any]], *, has_image: bool) -> dict[str, Any]:
         """The keyword arguments of ``chat.completions.create`` for one pair."""
         kwargs: dict[str, Any] = {

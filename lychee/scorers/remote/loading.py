@@ -206,6 +206,7 @@ def load_remote(
     caps = _capabilities(protocol, family, first.project)
     pixels = _pixels(first)
     if protocol == "openai-chat":
+        client.close()  # discovery is done; the chat protocol has the OpenAI client of each endpoint
         wire: Any = OpenAIChatProtocol(
             model=first.served_model or "",
             family=family or LYCHEE,
@@ -249,7 +250,6 @@ def load_remote(
         pool=EndpointPool(endpoints, max_concurrency=max_concurrency),
         protocol=wire,
         retries=retries,
-        closeables=[client],
     )
 
 

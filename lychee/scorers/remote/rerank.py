@@ -117,6 +117,10 @@ class RerankProtocol:
     empty_items: bool = False
     name: str = field(default="rerank", init=False)
 
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.client.close()
+
     def encode(self, item: Item, *, what: str, url: str, cache: ImageCache) -> Any:
         """The wire form of a query or document."""
         if item.is_empty:
@@ -211,6 +215,10 @@ class TeiProtocol:
     pixels: tuple[int, int] | None = None
     batch_size: int = 32
     name: str = field(default="tei", init=False)
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.client.close()
 
     def text(self, item: Item, *, what: str, url: str) -> str:
         if item.has_image:  # the scorer declares text only, so BaseScorer refuses images before this

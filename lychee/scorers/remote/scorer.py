@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 from lychee.items import Item
 from lychee.results import Prediction, ProgressCallback
@@ -68,7 +68,6 @@ class RemoteScorer(BaseScorer):
         pool: the endpoints and their in-flight limits.
         protocol: how requests and answers look (``rerank``, ``tei``, ``openai-chat``).
         retries: retries after the first attempt of each request.
-        closeables: HTTP clients to close with :meth:`close`.
 
     Example:
         >>> scorer = lychee.load_scorer("http://gpu-1:8000,http://gpu-2:8000", max_concurrency=8)
@@ -78,7 +77,6 @@ class RemoteScorer(BaseScorer):
     pool: EndpointPool | None = None
     protocol: WireProtocol | None = None
     retries: int = DEFAULT_RETRIES
-    closeables: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def endpoints(self) -> list[Endpoint]:
@@ -89,9 +87,8 @@ class RemoteScorer(BaseScorer):
         return self.pool.served()
 
     def close(self) -> None:
-        """Close the HTTP connections (the scorer still works: clients reopen connections when used)."""
-        for client in self.closeables:
-            client.close()
+        """Close the HTTP connections; call it when the scorer is no longer used."""
+        self.protocol.close()
 
     def _send(self, request: Request, pairs: Sequence[tuple[Item, Item]], instruction: str) -> list[Prediction]:
         documents = [pairs[i][1] for i in request.positions]
