@@ -40,6 +40,7 @@ pytestmark = pytest.mark.gpu
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 LOG_ODDS_TOLERANCE = 1e-2  # bfloat16 on both sides, different kernels
+VLLM_MAIN = "import sys; from vllm.entrypoints.cli.main import main; sys.argv = sys.argv[1:]; main()"
 HF_OVERRIDES = {
     "architectures": ["Qwen3VLForSequenceClassification"],
     "classifier_from_token": ["no", "yes"],
@@ -114,8 +115,10 @@ def _vllm_version(python: str) -> str:
 def vllm_serve(python: str, model: Path, args: list[str], log: Path, timeout: float = 900) -> Iterator[str]:
     """``vllm serve <model> <args>`` on a free port in its own process group; yields the base URL once it answers."""
     port = _free_port()
-    vllm = str(Path(python).parent / "vllm")
-    cmd = [vllm, "serve", str(model), "--port", str(port), "--host", "127.0.0.1", *args]
+    script = Path(python).parent / "vllm"
+    # the `vllm` console script next to that Python, else its entry point called through the Python itself
+    launcher = [str(script)] if script.exists() else [python, "-c", VLLM_MAIN, "vllm"]
+    cmd = [*launcher, "serve", str(model), "--port", str(port), "--host", "127.0.0.1", *args]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
