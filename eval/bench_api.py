@@ -1,6 +1,6 @@
 """API benchmark (``python -m eval.bench --api``): the rerank HTTP API against the library, same machine, same run.
 
-A local server is started the way ``./start.sh`` starts it (``streamlit run server.py``, embedded default model) on a
+A local server is started the way ``./start.sh`` starts it (``streamlit run lychee/ui/server.py``, embedded default model) on a
 free port, and stopped at the end. Every call sends 50 *fresh* titles — never sent before, so neither the server's
 nor the library's document cache holds them:
 
@@ -81,7 +81,7 @@ def local_server(*, timeout_s: float = 300.0) -> Iterator[int]:
         "-m",
         "streamlit",
         "run",
-        "server.py",
+        "lychee/ui/server.py",
         "--server.port",
         str(port),
         "--server.headless",

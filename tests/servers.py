@@ -54,7 +54,7 @@ def serve(
 
     Args:
         port: the port (a free one by default).
-        python: run ``<python> -m streamlit run server.py`` (what ``./start.sh`` runs) instead of ``./start.sh``, for
+        python: run ``<python> -m streamlit run lychee/ui/server.py`` (what ``./start.sh`` runs) instead of ``./start.sh``, for
             local experiments while .venv is not ready; committed tests use ``./start.sh``, which sets up .venv on
             first use, hence the long timeout.
         timeout: seconds to wait for ``ready_path``.
@@ -76,7 +76,7 @@ def serve(
             "-m",
             "streamlit",
             "run",
-            "server.py",
+            "lychee/ui/server.py",
             "--server.port",
             str(port),
             "--server.headless",
