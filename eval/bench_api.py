@@ -34,6 +34,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lychee.serving.environment import server_command
+
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = "red running shoes"
 N_TITLES = 50
@@ -76,19 +78,7 @@ def local_server(*, timeout_s: float = 300.0) -> Iterator[int]:
     for name in ("LYCHEE_MODEL", "LYCHEE_API_KEY"):
         env.pop(name, None)
     log = tempfile.NamedTemporaryFile(prefix="lychee-bench-server-", suffix=".log", delete=False)
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "lychee/ui/server.py",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    cmd = server_command(sys.executable, port)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + timeout_s

@@ -18,6 +18,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from lychee.serving.environment import server_command
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -71,19 +73,7 @@ def serve(
     if python is None:
         cmd = ["./start.sh"]
     else:
-        cmd = [
-            python,
-            "-m",
-            "streamlit",
-            "run",
-            "lychee/ui/server.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
+        cmd = server_command(python, port)
     full_env = {**os.environ, "PORT": str(port), "HF_HUB_OFFLINE": "1"}
     for name, value in (env or {}).items():
         if value is None:
