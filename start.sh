@@ -60,8 +60,8 @@ case "$mode" in
     ;;
   run|"")
     ensure_venv requirements.txt
-    # server.py holds st.App("streamlit_app.py", routes=<the API>): dashboard and API on one port, one process.
-    exec "$VENV/bin/python" -m streamlit run server.py \
+    # lychee/ui/server.py holds st.App("streamlit_app.py", routes=<the API>): dashboard and API on one port.
+    exec "$VENV/bin/python" -m streamlit run lychee/ui/server.py \
       --server.port "${PORT:-8080}" --server.headless true --browser.gatherUsageStats false
     ;;
   *)

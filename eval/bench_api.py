@@ -1,6 +1,6 @@
 """API benchmark (``python -m eval.bench --api``): the rerank HTTP API against the library, same machine, same run.
 
-A local server is started the way ``./start.sh`` starts it (``streamlit run server.py``, embedded default model) on a
+A local server is started the way ``./start.sh`` starts it (``streamlit run lychee/ui/server.py``, embedded default model) on a
 free port, and stopped at the end. Every call sends 50 *fresh* titles — never sent before, so neither the server's
 nor the library's document cache holds them:
 
@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from lychee.serving.environment import server_command
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = "red running shoes"
@@ -76,19 +78,7 @@ def local_server(*, timeout_s: float = 300.0) -> Iterator[int]:
     for name in ("LYCHEE_MODEL", "LYCHEE_API_KEY"):
         env.pop(name, None)
     log = tempfile.NamedTemporaryFile(prefix="lychee-bench-server-", suffix=".log", delete=False)
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "server.py",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    cmd = server_command(sys.executable, port)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + timeout_s

@@ -18,6 +18,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from lychee.serving.environment import server_command
+
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The environment a test server starts with: a developer's shell must not change what the tests start.
@@ -67,7 +69,7 @@ def serve(
 
     Args:
         port: the port (a free one by default).
-        python: run ``<python> -m streamlit run server.py`` (what ``./start.sh`` runs) instead of ``./start.sh``, for
+        python: run ``<python> -m streamlit run lychee/ui/server.py`` (what ``./start.sh`` runs) instead of ``./start.sh``, for
             local experiments while .venv is not ready; committed tests use ``./start.sh``, which sets up .venv on
             first use, hence the long timeout.
         timeout: seconds to wait for ``ready_path``.
@@ -84,19 +86,7 @@ def serve(
     if python is None:
         cmd = ["./start.sh"]
     else:
-        cmd = [
-            python,
-            "-m",
-            "streamlit",
-            "run",
-            "server.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
+        cmd = server_command(python, port)
     full_env = {**os.environ, "PORT": str(port), "HF_HUB_OFFLINE": "1"}
     for name, value in (env or {}).items():
         if value is None:

@@ -4,7 +4,7 @@
 Cohere v2 and Infinity share, which the ``cohere`` SDK speaks), ``GET /api/health`` and ``GET /api/model``. It serves
 the server's model (``LYCHEE_MODEL``) from the loader the dashboard's pages use, so both share one scorer.
 
-This package imports no Streamlit: ``server.py`` at the repository root mounts :func:`build_api`'s routes, middleware
+This package imports no Streamlit: ``lychee/ui/server.py`` mounts :func:`build_api`'s routes, middleware
 and lifespan on ``st.App`` beside the dashboard::
 
     api = build_api()

@@ -57,9 +57,40 @@ def server_model_key() -> ModelKey:
     return (model, None if device == "auto" else device, None if dtype == "auto" else dtype)
 
 
+#: The file ``./start.sh`` serves (dashboard + API on one port), relative to the repository root.
+SERVER_SCRIPT = "lychee/ui/server.py"
+
+
+def server_command(python: str, port: int) -> list[str]:
+    """The command line that serves the dashboard and the API on ``port`` (what ``./start.sh`` runs), from the
+    repository root."""
+    return [
+        python,
+        "-m",
+        "streamlit",
+        "run",
+        SERVER_SCRIPT,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
 def model_locked() -> bool:
     """``LYCHEE_LOCK_MODEL=1``: the dashboard serves only the server's model (no free checkpoint-path field)."""
     return os.environ.get("LYCHEE_LOCK_MODEL", "").strip() == "1"
 
 
-__all__ = ["DEVICES", "DTYPES", "env_choice", "model_locked", "server_model", "server_model_key"]
+__all__ = [
+    "DEVICES",
+    "DTYPES",
+    "SERVER_SCRIPT",
+    "env_choice",
+    "model_locked",
+    "server_command",
+    "server_model",
+    "server_model_key",
+]

@@ -17,7 +17,7 @@ import altair as alt
 import pandas as pd
 
 from lychee.bands import BAND_COLORS, band
-from lychee.compare import rank_order
+from lychee.compare import rank_order, shift_label
 
 MAX_TITLES = 50
 BAND_ORDER = ("strong", "medium", "weak")
@@ -177,12 +177,7 @@ def titles_from_column(df: pd.DataFrame, column: str, *, limit: int = MAX_TITLES
 
 def rank_change(original: int, new: int) -> str:
     """``'↑ 3'`` when a title moved up 3 places, ``'↓ 2'`` down 2, ``'='`` unchanged."""
-    delta = original - new
-    if delta > 0:
-        return f"↑ {delta}"
-    if delta < 0:
-        return f"↓ {-delta}"
-    return "="
+    return shift_label(original, new)
 
 
 def results_table(

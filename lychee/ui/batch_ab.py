@@ -21,7 +21,7 @@ from lychee.compare import OVERLAP_K, Overlap, ab_table, kendall_tau, top_k_over
 from lychee.scorers.remote import is_remote
 from lychee.serving import model_locked
 from lychee.ui import batch, models
-from lychee.ui.batch_view import BatchResult
+from lychee.ui.batch_view import BatchResult, download_table
 from lychee.ui.progress import run_with_progress
 from lychee.ui.settings import Settings
 from lychee.ui.sidebar import PRESETS
@@ -352,26 +352,7 @@ def render(a: BatchResult, settings: Settings) -> None:
         height=min(38 + 35 * len(df), 560),
         column_config=_columns(name_a, name_b),
     )
-    meta = result.meta(settings, df)
-    d1, d2, _ = st.columns([1, 1, 3])
-    d1.download_button(
-        "Download A/B CSV",
-        batch.to_csv_bytes(df),
-        file_name="rerank_ab.csv",
-        mime="text/csv",
-        key="batch_ab_download_csv",
-        icon=":material/download:",
-        on_click="ignore",
-    )
-    d2.download_button(
-        "Download A/B JSON",
-        batch.to_json_bytes(df, meta),
-        file_name="rerank_ab.json",
-        mime="application/json",
-        key="batch_ab_download_json",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+    download_table(df, result.meta(settings, df), label="A/B ", file_stem="rerank_ab", key="batch_ab_download")
     st.markdown("**Rank moves from A to B**")
     st.altair_chart(slope_chart(df, names=(name_a, name_b)), width="content")
 

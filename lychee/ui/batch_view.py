@@ -188,6 +188,24 @@ def run_batch(
     return result
 
 
+def download_table(df: pd.DataFrame, meta: dict[str, Any], *, label: str, file_stem: str, key: str) -> None:
+    """CSV and JSON download buttons for a results table (``<file_stem>.csv`` / ``.json``; JSON carries ``meta``)."""
+    d1, d2, _ = st.columns([1, 1, 3])
+    for column, kind, data, mime in (
+        (d1, "CSV", batch.to_csv_bytes(df), "text/csv"),
+        (d2, "JSON", batch.to_json_bytes(df, meta), "application/json"),
+    ):
+        column.download_button(
+            f"Download {label}{kind}",
+            data,
+            file_name=f"{file_stem}.{kind.lower()}",
+            mime=mime,
+            key=f"{key}_{kind.lower()}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
 def render_result(result: BatchResult, settings: Settings) -> None:
     """Draw the notes, top result, band counts, table, chart and downloads of ``result``."""
     if result.model != settings.model or result.instruction != settings.instruction:
@@ -269,26 +287,7 @@ def render_result(result: BatchResult, settings: Settings) -> None:
         height=min(38 + 35 * len(shown), 560),
         column_config=column_config,
     )
-    d1, d2, _ = st.columns([1, 1, 3])
-    meta = result.meta(settings)
-    d1.download_button(
-        "Download CSV",
-        batch.to_csv_bytes(df),
-        file_name="rerank.csv",
-        mime="text/csv",
-        key="batch_download_csv",
-        icon=":material/download:",
-        on_click="ignore",
-    )
-    d2.download_button(
-        "Download JSON",
-        batch.to_json_bytes(df, meta),
-        file_name="rerank.json",
-        mime="application/json",
-        key="batch_download_json",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+    download_table(df, result.meta(settings), label="", file_stem="rerank", key="batch_download")
 
     st.subheader("Scores by band")
     st.altair_chart(batch.score_chart(df, strong=settings.strong, medium=settings.medium), width="stretch")

@@ -173,7 +173,7 @@ def test_pages_and_api_share_one_model_and_a_session_cannot_release_it():
 
     LOADER.clear()
     try:
-        with running(build_api(config=ApiConfig(), key=KEY)) as url:  # the process-wide loader, as server.py does
+        with running(build_api(config=ApiConfig(), key=KEY)) as url:  # the process-wide loader, as lychee/ui/server.py does
             assert LOADER.wait(KEY, timeout=120).state == "loaded"
             served = LOADER.status(KEY).loaded
             assert httpx.post(url + "/v1/rerank", json={"query": "q", "documents": ["d"]}).status_code == 200

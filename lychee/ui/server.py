@@ -1,6 +1,6 @@
 """The server: the dashboard (``streamlit_app.py``) and the rerank HTTP API on one port, in one process.
 
-``./start.sh`` runs ``streamlit run server.py``; Streamlit finds the ``st.App`` below and serves it with uvicorn. The
+``./start.sh`` runs ``streamlit run lychee/ui/server.py``; Streamlit finds the ``st.App`` below and serves it with uvicorn. The
 API's routes sit beside the dashboard's, its guard middleware (key, queue bound, body cap) in front of the API paths
 only, and its lifespan starts loading the server's model (``LYCHEE_MODEL``) in the background as the server starts,
 into the loader the pages use, so pages and API share one model. See ``lychee/api`` and the README's API section.
@@ -8,9 +8,15 @@ into the loader the pages use, so pages and API share one model. See ``lychee/ap
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from lychee.api import build_api
 
+# The dashboard's entry script at the repository root (pages/ beside it); an absolute path, so the server does not
+# depend on the directory it is started from.
+ENTRY_SCRIPT = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+
 api = build_api()
-app = st.App("streamlit_app.py", routes=api.routes, middleware=api.middleware, lifespan=api.lifespan)
+app = st.App(str(ENTRY_SCRIPT), routes=api.routes, middleware=api.middleware, lifespan=api.lifespan)
