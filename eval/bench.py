@@ -335,14 +335,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None, help="VLM device (default: cuda when available, else cpu)")
     parser.add_argument("--dtype", default=None, help="VLM dtype (default: bfloat16 on CUDA, float32 on CPU)")
     parser.add_argument("--skip-default", action="store_true", help="skip the embedded-default part")
-    parser.add_argument("--api", action="store_true",
-                        help="also benchmark the HTTP API against the library (starts a local server on a free port)")
-    parser.add_argument("--model", default=None,
-                        help="measure this remote model (a URL, see docs/deploy.md) instead of the local parts")
-    parser.add_argument("--concurrency", type=int, default=4,
-                        help="with --model: requests in flight per endpoint (default 4)")
-    parser.add_argument("--queries", type=int, default=20,
-                        help="with --model: queries x 50 fresh titles in the throughput run (default 20)")
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="also benchmark the HTTP API against the library (starts a local server on a free port)",
+    )
+    parser.add_argument(
+        "--model", default=None, help="measure this remote model (a URL, see docs/deploy.md) instead of the local parts"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="with --model: requests in flight per endpoint (default 4)"
+    )
+    parser.add_argument(
+        "--queries",
+        type=int,
+        default=20,
+        help="with --model: queries x 50 fresh titles in the throughput run (default 20)",
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.vlm_repeats < 1:
         parser.error(f"--repeats and --vlm-repeats must be >= 1, got {args.repeats} and {args.vlm_repeats}")
@@ -366,8 +375,11 @@ def main(argv: list[str] | None = None) -> int:
                 "--concurrency and --queries must be >= 1."
             )
         try:
-            results.update(bench_remote(args.model, titles=titles, concurrency=args.concurrency,
-                                        repeats=args.repeats, queries=args.queries))
+            results.update(
+                bench_remote(
+                    args.model, titles=titles, concurrency=args.concurrency, repeats=args.repeats, queries=args.queries
+                )
+            )
         except (ValueError, ConnectionError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
