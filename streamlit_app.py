@@ -12,6 +12,8 @@ import streamlit as st
 
 import lychee
 from lychee import ui
+from lychee.scorers.remote import is_remote
+from lychee.ui import remote_picker
 
 ROOT = Path(__file__).parent
 PAGES = ROOT / "pages"
@@ -39,6 +41,11 @@ def home() -> None:
                 st.info(
                     f"Model `{settings.model}` is loading in the background ({status.seconds:.0f} s so far). "
                     "**Load model** waits for that load; nothing is loaded twice."
+                )
+            elif is_remote(settings.model):
+                st.info(
+                    f"Remote model `{settings.model}` is not connected yet. It connects on first use, or now with "
+                    "**Load model** (each endpoint is asked what it serves)."
                 )
             else:
                 st.info(
@@ -94,6 +101,9 @@ def _model_status(loaded: ui.LoadedModel) -> None:
         for col, name in zip(st.columns(4), row):
             col.metric(name, status[name], help=helps.get(name))
     info = loaded.scorer.info
+    remote = remote_picker.describe(info)
+    if remote is not None:
+        st.caption(remote)
     if info.score_formula:
         st.caption(f"Score formula: `{info.score_formula}`")
     for note in info.notes:

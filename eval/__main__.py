@@ -13,7 +13,13 @@ Writes ``OUT/run.trec`` (and ``run_b.trec``, ``run_bm25.trec``, ``run_input_orde
 ``OUT/partial.jsonl``: if the run is interrupted, the same command continues where it stopped and ends with the same
 metrics.json. Every finished evaluation is recorded in the run store (``$LYCHEE_RUNS_DB``, see
 ``python -m eval.runs``); a store that cannot be written only prints a warning. Exit status: 0 success, 2 bad input
-(the message names the file and line), 130 interrupted.
+(the message names the file and line), 3 a remote model's endpoints stopped answering (finished queries are kept;
+re-run to continue), 130 interrupted.
+
+A served model is given by its URL (see docs/deploy.md)::
+
+    python -m eval --data eval/data/ecommerce.jsonl --model http://gpu-1:8080,http://gpu-2:8080 --concurrency 8 \
+        --out runs/ecommerce
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from eval.runner import EvalResult, evaluate_set
 from eval.runstore import record_evaluation
 from eval.scoring import CHUNK_PAIRS, language_warnings
 from eval.segments import assign_segments
+from lychee.scorers.remote import RemoteUnavailableError, is_remote
+from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY
 from lychee.validation import positive_int, unit_float
 
 logger = logging.getLogger("eval")
@@ -92,7 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--segments", default=None, help="query segments: a file of 'qid<TAB>segment' lines")
     parser.add_argument(
-        "--model", default="default", help="'default' (embedded all-MiniLM-L6-v2), a checkpoint folder or hub id"
+        "--model",
+        default="default",
+        help="'default' (embedded all-MiniLM-L6-v2), a checkpoint folder, a hub id, or the URL of a served model "
+        "(http(s)://host:port, comma-separated replicas, 'openai-chat+' / 'tei+' prefix for those protocols)",
     )
     parser.add_argument("--instruction", default=None, help="instruction for the model (default: the model's own)")
     parser.add_argument("--model-b", default=None, help="a second model to compare against (A/B)")
@@ -103,18 +114,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--fresh", action="store_true", help=f"ignore OUT/{PARTIAL_NAME} and score every query again")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when available)")
-    parser.add_argument("--batch-size", type=_positive_int, default=None, help="pairs per forward pass")
+    parser.add_argument(
+        "--batch-size", type=_positive_int, default=None, help="pairs per forward pass (remote model: per request)"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=None,
+        help=f"remote model: requests in flight per endpoint (default {DEFAULT_CONCURRENCY})",
+    )
     parser.add_argument("--medium", type=_unit_float, default=MEDIUM, help=f"medium band threshold (default {MEDIUM})")
     parser.add_argument("--strong", type=_unit_float, default=STRONG, help=f"strong band threshold (default {STRONG})")
     parser.add_argument(
         "--chunk-pairs",
         type=_positive_int,
-        default=CHUNK_PAIRS,
+        default=None,
         help=f"pairs scored per batched call; finished queries are saved after each chunk, so a smaller chunk loses "
-        f"less work when interrupted (1: one query at a time; default {CHUNK_PAIRS}). Does not change metrics.json",
+        f"less work when interrupted (1: one query at a time; default {CHUNK_PAIRS}, for a remote model enough to keep "
+        "every endpoint's requests in flight). Does not change metrics.json",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+def _check_options(args: argparse.Namespace) -> str | None:
+    """A message when an option applies to no model of the run (``--device`` local, ``--concurrency`` remote)."""
+    models = [m for m in (args.model, args.model_b) if m is not None]
+    if args.concurrency is not None and not any(is_remote(m) for m in models):
+        return (
+            f"--concurrency applies to a remote model (an http(s):// URL), but --model is {args.model!r}. Remove it, "
+            "or give the URL of a served model."
+        )
+    if args.device is not None and all(is_remote(m) for m in models):
+        return f"--device applies to a local model, but --model is the URL {args.model!r}; the server chose its device."
+    return None
 
 
 def read_input(args: argparse.Namespace, parser: argparse.ArgumentParser) -> LabelledSet:
@@ -163,7 +196,22 @@ def read_input(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Lab
 def _load(model: str, args: argparse.Namespace) -> Any:
     from lychee import load_scorer
 
+    if is_remote(model):
+        return load_scorer(model, batch_size=args.batch_size, max_concurrency=args.concurrency)
     return load_scorer(model, device=args.device, batch_size=args.batch_size)
+
+
+def _chunk_pairs(args: argparse.Namespace, scorers: Sequence[Any]) -> int:
+    """``--chunk-pairs``, or by default enough pairs per call to keep every request slot of a remote model busy."""
+    if args.chunk_pairs is not None:
+        return args.chunk_pairs
+    wanted = CHUNK_PAIRS
+    for scorer in scorers:
+        info = scorer.info
+        if info.family == "remote":  # declared: endpoints x requests in flight each x documents per request
+            slots = len(info.details.get("endpoints", ())) * int(info.details.get("max_concurrency", 1))
+            wanted = max(wanted, slots * int(info.batch_size or 1))
+    return wanted
 
 
 def _model_id(model: str) -> str:
@@ -277,6 +325,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     parser = build_parser()
     args = parser.parse_args(argv)
+    problem = _check_options(args)
+    if problem is not None:
+        parser.error(problem)
     try:
         labelled = read_input(args, parser)
     except ValueError as exc:
@@ -330,13 +381,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress=progress,
             strong=args.strong,
             medium=args.medium,
-            chunk_pairs=args.chunk_pairs,
+            chunk_pairs=_chunk_pairs(args, [s for s in (scorer, scorer_b) if s is not None]),
         )
     except ValueError as exc:
         if bar is not None:
             bar.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except RemoteUnavailableError as exc:
+        if bar is not None:
+            bar.close()
+        print(
+            f"error: {exc}\nFinished queries are kept in {partial}; re-run the same command once the endpoints "
+            "answer to continue.",
+            file=sys.stderr,
+        )
+        return 3
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()

@@ -25,6 +25,10 @@ per call,
   api_rerank50_s / library_rerank50_s            median latency of one /v1/rerank call / of rank() in-process
   api_concurrent8_rps / library_sequential_rps   8 concurrent API clients / sequential rank() calls, per second
 
+Remote model (``--model URL [--concurrency N]``; see :mod:`eval.bench_remote`): only the endpoint is measured,
+  remote_rerank50_s        median latency of one rank() of 50 fresh titles
+  remote_pairs_per_s       pairs per second of one predict_pairs call at that concurrency
+
 Timings are medians over ``--repeats`` runs after one warm-up; repetitions of the variants being compared are
 interleaved so that machine noise hits both alike.
 """
@@ -331,8 +335,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None, help="VLM device (default: cuda when available, else cpu)")
     parser.add_argument("--dtype", default=None, help="VLM dtype (default: bfloat16 on CUDA, float32 on CPU)")
     parser.add_argument("--skip-default", action="store_true", help="skip the embedded-default part")
-    parser.add_argument("--api", action="store_true",
-                        help="also benchmark the HTTP API against the library (starts a local server on a free port)")
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="also benchmark the HTTP API against the library (starts a local server on a free port)",
+    )
+    parser.add_argument(
+        "--model", default=None, help="measure this remote model (a URL, see docs/deploy.md) instead of the local parts"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="with --model: requests in flight per endpoint (default 4)"
+    )
+    parser.add_argument(
+        "--queries",
+        type=int,
+        default=20,
+        help="with --model: queries x 50 fresh titles in the throughput run (default 20)",
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.vlm_repeats < 1:
         parser.error(f"--repeats and --vlm-repeats must be >= 1, got {args.repeats} and {args.vlm_repeats}")
@@ -346,6 +365,25 @@ def main(argv: list[str] | None = None) -> int:
             )
     logging.basicConfig(level=logging.WARNING)
     results: dict[str, Any] = {"machine": machine()}
+    if args.model is not None:
+        from eval.bench_remote import bench_remote
+        from lychee.scorers.remote import is_remote
+
+        if not is_remote(args.model) or args.concurrency < 1 or args.queries < 1:
+            parser.error(
+                f"--model must be the URL of a served model (http(s)://host:port...), got {args.model!r}; "
+                "--concurrency and --queries must be >= 1."
+            )
+        try:
+            results.update(
+                bench_remote(
+                    args.model, titles=titles, concurrency=args.concurrency, repeats=args.repeats, queries=args.queries
+                )
+            )
+        except (ValueError, ConnectionError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        args.skip_default, args.vlm_size = True, "none"  # the local parts measure another thing
     if not args.skip_default:
         results.update(bench_default(args.repeats))
     if args.api:

@@ -13,7 +13,9 @@ BAND_COLORS: dict[str, str] = {"strong": "#2e7d32", "medium": "#f9a825", "weak":
 def band(score: float, *, strong: float = STRONG, medium: float = MEDIUM) -> Band:
     """The band of ``score``: ``"strong"`` if >= ``strong``, ``"medium"`` if >= ``medium``, else ``"weak"``."""
     if not 0.0 <= medium <= strong <= 1.0:
-        raise ValueError(f"band thresholds must satisfy 0 <= medium <= strong <= 1, got medium={medium}, strong={strong}.")
+        raise ValueError(
+            f"band thresholds must satisfy 0 <= medium <= strong <= 1, got medium={medium}, strong={strong}."
+        )
     if score >= strong:
         return "strong"
     if score >= medium:

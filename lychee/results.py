@@ -7,7 +7,7 @@ A leaf module: it imports nothing of the project but :mod:`lychee.items` (for th
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -54,6 +54,23 @@ class Ranked:
     n_tokens: int | None = None
 
 
+def rank_predictions(predictions: Sequence[Prediction], documents: Sequence[Item]) -> list[Ranked]:
+    """The documents sorted by score, best first; ties broken by log-odds, then input order (one home for the rule
+    :meth:`lychee.BaseScorer.rank` and the HTTP API share)."""
+    order = sorted(range(len(predictions)), key=lambda i: (-predictions[i].score, -predictions[i].log_odds, i))
+    return [
+        Ranked(
+            i,
+            predictions[i].score,
+            documents[i],
+            predictions[i].log_odds,
+            predictions[i].truncated,
+            predictions[i].n_tokens,
+        )
+        for i in order
+    ]
+
+
 def sigmoid(x: float) -> float:
     """Numerically stable logistic function."""
     if x >= 0:
@@ -62,4 +79,4 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-__all__ = ["PATH_PLAIN", "PATH_PREFIX", "Prediction", "ProgressCallback", "Ranked", "sigmoid"]
+__all__ = ["PATH_PLAIN", "PATH_PREFIX", "Prediction", "ProgressCallback", "Ranked", "rank_predictions", "sigmoid"]

@@ -225,8 +225,14 @@ def _train_tokenizer() -> Any:
 
     vocab, merges = _bpe_model()
     qwen = Qwen2Tokenizer(
-        vocab=dict(vocab), merges=list(merges), unk_token=None, bos_token=None, eos_token=None, pad_token=None,
-        errors="replace", model_max_length=131072,
+        vocab=dict(vocab),
+        merges=list(merges),
+        unk_token=None,
+        bos_token=None,
+        eos_token=None,
+        pad_token=None,
+        errors="replace",
+        model_max_length=131072,
     )
     # Special tokens after the learned vocabulary, in Qwen's order (<|endoftext|>, <|im_start|>, <|im_end|>, ...).
     qwen.add_special_tokens({"additional_special_tokens": list(SPECIAL_TOKENS)})
@@ -359,25 +365,38 @@ def _processor(family: str, tokenizer: Any) -> Any:
         clip_mean = [0.48145466, 0.4578275, 0.40821073]
         clip_std = [0.26862954, 0.26130258, 0.27577711]
         image_processor = Qwen2VLImageProcessor(
-            min_pixels=3136, max_pixels=12845056, patch_size=14, temporal_patch_size=2, merge_size=2,
-            image_mean=clip_mean, image_std=clip_std,
+            min_pixels=3136,
+            max_pixels=12845056,
+            patch_size=14,
+            temporal_patch_size=2,
+            merge_size=2,
+            image_mean=clip_mean,
+            image_std=clip_std,
         )
         video_processor = Qwen2VLVideoProcessor(
             patch_size=14, temporal_patch_size=2, merge_size=2, image_mean=clip_mean, image_std=clip_std
         )
         return Qwen2_5_VLProcessor(
-            image_processor=image_processor, tokenizer=tokenizer, video_processor=video_processor,
+            image_processor=image_processor,
+            tokenizer=tokenizer,
+            video_processor=video_processor,
             chat_template=QWEN2_5_VL_CHAT_TEMPLATE,
         )
     from transformers import Qwen2VLImageProcessor, Qwen3VLProcessor, Qwen3VLVideoProcessor
 
     image_processor = Qwen2VLImageProcessor(
-        size={"shortest_edge": 65536, "longest_edge": 16777216}, patch_size=16, temporal_patch_size=2, merge_size=2,
-        image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5],
+        size={"shortest_edge": 65536, "longest_edge": 16777216},
+        patch_size=16,
+        temporal_patch_size=2,
+        merge_size=2,
+        image_mean=[0.5, 0.5, 0.5],
+        image_std=[0.5, 0.5, 0.5],
     )
     video_processor = Qwen3VLVideoProcessor(patch_size=16, temporal_patch_size=2, merge_size=2)
     return Qwen3VLProcessor(
-        image_processor=image_processor, tokenizer=tokenizer, video_processor=video_processor,
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        video_processor=video_processor,
         chat_template=QWEN3_VL_CHAT_TEMPLATE,
     )
 

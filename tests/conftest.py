@@ -35,6 +35,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("LYCHEE_SETS_DIR", str(base / "sets"))
     monkeypatch.setenv("LYCHEE_RUNS_DB", str(base / "runs.sqlite"))
     return base
+
+
 def write_clip(
     path,
     *,
@@ -81,3 +83,13 @@ def make_clip():
 def clip_path(tmp_path_factory: pytest.TempPathFactory):
     """A 3-second, 10 fps, 64x48 H.264 mp4 of random frames (30 frames)."""
     return write_clip(tmp_path_factory.mktemp("clips") / "clip.mp4")
+
+
+@pytest.fixture(scope="session")
+def project_server():
+    """Base URL of this project's own server (``./start.sh``, embedded default model) once its model is loaded; used
+    as a remote model by the remote-scorer and eval tests."""
+    from tests.servers import SERVER_ENV, serve
+
+    with serve(ready_path="/api/health", env=SERVER_ENV, timeout=600) as url:
+        yield url

@@ -22,6 +22,19 @@ from lychee.serving.environment import server_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: The environment a test server starts with: a developer's shell must not change what the tests start.
+SERVER_ENV: dict[str, str | None] = {
+    "LYCHEE_MODEL": None,
+    "LYCHEE_DEVICE": None,
+    "LYCHEE_DTYPE": None,
+    "LYCHEE_LOCK_MODEL": None,
+    "LYCHEE_API_KEY": None,
+    "LYCHEE_API_ALLOW_URLS": None,
+}
+
+# The servers running now, by base URL, so that a test can kill one in the middle of its work (kill_server).
+_RUNNING: dict[str, subprocess.Popen] = {}
+
 
 def free_port() -> int:
     """A TCP port that is free right now on localhost."""
@@ -100,8 +113,11 @@ def serve(
                     f"server not ready ({ready_path}) on port {port} after {timeout:.0f} s; log tail:\n{tail(log_path)}"
                 )
             time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        _RUNNING[url] = proc
+        yield url
     finally:
+        _RUNNING.pop(f"http://127.0.0.1:{port}", None)
         kill_group(proc)
 
 
@@ -126,4 +142,10 @@ def kill_group(proc: subprocess.Popen) -> None:
         proc.wait(timeout=15)
 
 
-__all__ = ["ROOT", "free_port", "kill_group", "serve", "tail"]
+def kill_server(url: str) -> None:
+    """Kill the server that :func:`serve` started at ``url`` now (its ``with`` block may still be running: a test
+    takes a replica away in the middle of a run)."""
+    kill_group(_RUNNING[url])
+
+
+__all__ = ["ROOT", "SERVER_ENV", "free_port", "kill_group", "kill_server", "serve", "tail"]

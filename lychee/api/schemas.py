@@ -4,7 +4,9 @@ Two request shapes are read:
 
 - ``seed`` (``POST /api/rerank``): ``{"query", "documents", "instruction"?, "top_n"?}``;
 - ``shared`` (``POST /v1/rerank``, ``/rerank``, ``/v2/rerank``; vLLM, Jina, Cohere v2, Infinity):
-  ``{"model"?, "query", "documents", "top_n"?, "return_documents"?, "instruction"?, "relevant_spans"?}``.
+  ``{"model"?, "query", "documents", "top_n"?, "return_documents"?, "instruction"?, "relevant_spans"?}``, plus this
+  project's ``"allow_empty": true``: an empty query or document (``""``) is scored as the model's recipe scores
+  "nothing there" instead of refused — what a remote scorer's occlusion sends when it removes a text's only word.
 
 A query or document is a string, ``{"text"?, "image"?}`` (Jina, the seed), or vLLM's multimodal
 ``{"content": [{"type": "text", "text": ...}, {"type": "image_url", "image_url": {"url": ...}}]}`` (its text parts are
@@ -39,6 +41,7 @@ FIELDS: dict[Shape, tuple[str, ...]] = {
         "return_documents",
         "instruction",
         "relevant_spans",
+        "allow_empty",  # this project's: empty items scored, not refused (remote occlusion)
         "priority",  # Cohere / vLLM scheduling hint: accepted, one queue serves all
         "user",  # OpenAI-style caller id: accepted, unused
     ),
@@ -69,6 +72,7 @@ class RerankRequest:
         top_n: how many results to return (``None``: all).
         return_documents: include ``document`` in each result.
         spans: ``relevant_spans`` options, or ``None`` when not asked for.
+        allow_empty: empty query / documents are scored (``"allow_empty": true``), not refused.
     """
 
     shape: Shape
@@ -80,6 +84,7 @@ class RerankRequest:
     top_n: int | None
     return_documents: bool
     spans: SpanOptions | None
+    allow_empty: bool = False
 
     @property
     def n_results(self) -> int:
@@ -139,6 +144,13 @@ def parse_request(
     top_n = _top_n(payload)
     return_documents = _optional_bool(payload, "return_documents", default=True)
     spans = _spans(payload.get("relevant_spans"))
+    allow_empty = _optional_bool(payload, "allow_empty", default=False)
+    if allow_empty and spans is not None:
+        raise bad_request(
+            "allow_empty goes without relevant_spans: the spans of an empty document are no words at all. Send one "
+            "or the other.",
+            "allow_empty",
+        )
     if shape == "shared":
         priority = payload.get("priority")
         if priority is not None and not is_int(priority):
@@ -150,7 +162,7 @@ def parse_request(
             f'query: missing; expected the search query: {ITEM_FORMS}. E.g. "query": "red shoes".', "query"
         )
     query = reader.item(payload["query"], "query")
-    if query.is_empty:
+    if query.is_empty and not allow_empty:
         raise bad_request(
             f"query is empty: got {describe(payload['query'])} with no text and no image. Send the query text, an "
             "image, or both.",
@@ -159,7 +171,7 @@ def parse_request(
     raw_documents, paths = _document_list(payload, config)
     documents = [reader.item(raw, path) for raw, path in zip(raw_documents, paths)]
     for document, raw, path in zip(documents, raw_documents, paths):
-        if document.is_empty:
+        if document.is_empty and not allow_empty:
             raise bad_request(
                 f"{path} is empty: got {describe(raw)} with no text and no image. Give each document text, an image "
                 "or both, or remove it.",
@@ -175,6 +187,7 @@ def parse_request(
         top_n=top_n,
         return_documents=return_documents,
         spans=spans,
+        allow_empty=allow_empty,
     )
     if spans is not None and request.n_results > config.max_span_documents:
         raise bad_request(

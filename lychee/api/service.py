@@ -29,7 +29,7 @@ from lychee.api.schemas import RerankRequest, Shape, parse_json, parse_request
 from lychee.api.spans import relevant_spans
 from lychee.bands import band
 from lychee.contract import Scorer
-from lychee.results import Ranked
+from lychee.results import Ranked, rank_predictions
 from lychee.scorers import DEFAULT_MODEL
 from lychee.serving.loader import LoadedModel, LoadStatus, ModelKey, ModelLoader
 
@@ -128,7 +128,8 @@ class RerankService:
         return 503, body
 
     def model_info(self) -> dict[str, Any]:
-        """``GET /api/model``: the frozen model info, capabilities and this server's limits."""
+        """``GET /api/model``: the frozen model info, capabilities, the features beyond the shared shape (``allow_empty``)
+        and this server's limits."""
         scorer = self.ready().scorer
         capabilities = dataclasses.asdict(scorer.capabilities)
         capabilities["modalities"] = scorer.capabilities.modalities
@@ -137,6 +138,7 @@ class RerankService:
             "accepted_model_names": sorted(self.model_names(scorer)),
             "info": _json_safe(scorer.info.as_dict()),
             "capabilities": _json_safe(capabilities),
+            "features": {"allow_empty": True},  # what a client may ask beyond the shared shape
             "limits": {
                 "max_documents": self.config.max_documents,
                 "max_body_bytes": self.config.max_body_bytes,
@@ -174,7 +176,12 @@ class RerankService:
         )
         try:
             instruction = scorer.resolve_instruction(request.instruction)
-            ranked = scorer.rank(request.query, request.documents, request.instruction)
+            if request.allow_empty:  # a remote scorer's occlusion: "nothing there" scored as the recipe scores it
+                pairs = [(request.query, d) for d in request.documents]
+                preds = scorer.predict_pairs(pairs, request.instruction, allow_empty=True)
+                ranked = rank_predictions(preds, request.documents)
+            else:
+                ranked = scorer.rank(request.query, request.documents, request.instruction)
         except (ValueError, TypeError) as exc:  # the library's own validation; its messages say how to fix
             raise bad_request(str(exc)) from exc
         kept = ranked if request.top_n is None else ranked[: request.top_n]

@@ -14,6 +14,7 @@ from lychee.contract import Scorer
 from lychee.prompt import FAMILIES
 from lychee.scorers.base import BaseScorer
 from lychee.scorers.embedding import DEFAULT_MODEL_NAME, EmbeddingScorer
+from lychee.scorers.remote import RemoteScorer, is_remote, load_remote
 from lychee.validation import positive_int
 
 DEFAULT_MODEL = "default"
@@ -35,6 +36,7 @@ class ScorerConfig:
     max_length: int | None = None
     model_kwargs: dict[str, Any] = field(default_factory=dict)
     processor_kwargs: dict[str, Any] = field(default_factory=dict)
+    remote_options: dict[str, Any] = field(default_factory=dict)
 
 
 def _embedding(cfg: ScorerConfig) -> BaseScorer:
@@ -48,10 +50,15 @@ def _qwen_vl(cfg: ScorerConfig) -> BaseScorer:
     return load_qwen_vl(cfg)
 
 
+def _remote(cfg: ScorerConfig) -> BaseScorer:
+    return load_remote(cfg.model_name_or_path, batch_size=cfg.batch_size, **cfg.remote_options)
+
+
 SCORERS: dict[str, Callable[[ScorerConfig], BaseScorer]] = {
     "embedding": _embedding,
     "lychee": _qwen_vl,
     "qwen3-vl-reranker": _qwen_vl,
+    "remote": _remote,
 }
 
 
@@ -76,7 +83,9 @@ def resolve_checkpoint(model_name_or_path: str, *, allow_download: bool | None =
     local = Path(model_name_or_path).expanduser()
     if local.exists():
         if not local.is_dir():
-            raise ValueError(f"model '{model_name_or_path}': {local.resolve()} is a file; expected a checkpoint folder with config.json.")
+            raise ValueError(
+                f"model '{model_name_or_path}': {local.resolve()} is a file; expected a checkpoint folder with config.json."
+            )
         if not (local / "config.json").exists():
             raise ValueError(
                 f"model '{model_name_or_path}': the folder {local.resolve()} has no config.json; expected a Hugging Face "
@@ -130,21 +139,33 @@ def load_scorer(
     allow_download: bool | None = None,
     model_kwargs: dict[str, Any] | None = None,
     processor_kwargs: dict[str, Any] | None = None,
+    protocol: str | None = None,
+    api_key: str | None = None,
+    max_concurrency: int | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
+    remote_model: str | None = None,
+    remote_family: str | None = None,
 ) -> BaseScorer:
     """Load a scorer.
 
     Args:
-        model_name_or_path: ``"default"`` (the embedded all-MiniLM-L6-v2), a local checkpoint folder, or a hub id.
-            Qwen2.5-VL checkpoints get the Lychee recipe, Qwen3-VL checkpoints the Qwen3-VL-Reranker recipe.
+        model_name_or_path: ``"default"`` (the embedded all-MiniLM-L6-v2), a local checkpoint folder, a hub id, or
+            the URL of a served model (``http(s)://host:port[/path]``, several comma-separated for replicas, optionally
+            prefixed ``tei+`` or ``openai-chat+``; see :mod:`lychee.scorers.remote`). Qwen2.5-VL checkpoints get the
+            Lychee recipe, Qwen3-VL checkpoints the Qwen3-VL-Reranker recipe.
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``...; ``None`` picks CUDA when available.
         dtype: ``"float32"``, ``"bfloat16"``, ``"float16"`` or a torch dtype; ``None`` means bfloat16 on CUDA and
             float32 on CPU (bfloat16 on CPU when float32 would not fit in free memory).
         batch_size: pairs per forward pass.
         max_length: max tokens per pair (VLM); longer pairs lose document text first, then query text.
         allow_download: permit hub downloads; ``None`` reads LYCHEE_ALLOW_DOWNLOAD=1 / HF_HUB_OFFLINE.
+        protocol, api_key, max_concurrency, timeout, retries, remote_model, remote_family: for a URL only, see
+            :func:`lychee.scorers.remote.load_remote` (``batch_size`` is then documents per request).
 
     Raises:
-        ValueError: unknown or missing model, unsupported checkpoint, bad option.
+        ValueError: unknown or missing model, unsupported checkpoint, bad option, or a remote endpoint that is
+            unreachable or does not speak the protocol.
 
     Example:
         >>> scorer = load_scorer("default")
@@ -152,11 +173,49 @@ def load_scorer(
     """
     if not isinstance(model_name_or_path, str) or not model_name_or_path.strip():
         raise ValueError(
-            f"model_name_or_path must be '{DEFAULT_MODEL}', a local folder or a hub id, got {model_name_or_path!r}."
+            f"model_name_or_path must be '{DEFAULT_MODEL}', a local folder, a hub id or an http(s):// URL, got "
+            f"{model_name_or_path!r}."
         )
     positive_int(batch_size, "batch_size", allow_none=True)
     positive_int(max_length, "max_length", minimum=64, allow_none=True)
     name = model_name_or_path.strip()
+    local_options = {
+        "device": device,
+        "dtype": dtype,
+        "max_length": max_length,
+        "allow_download": allow_download,
+        "model_kwargs": model_kwargs or None,
+        "processor_kwargs": processor_kwargs or None,
+    }
+    remote_options = {
+        "protocol": protocol,
+        "api_key": api_key,
+        "max_concurrency": max_concurrency,
+        "timeout": timeout,
+        "retries": retries,
+        "remote_model": remote_model,
+        "remote_family": remote_family,
+    }
+    if is_remote(name):
+        misplaced = sorted(k for k, v in local_options.items() if v is not None)
+        if misplaced:
+            raise ValueError(
+                f"model {name!r} is a remote URL, so {misplaced} do not apply (the server chose device, dtype and "
+                "limits when it loaded the model). Remove them."
+            )
+        cfg = ScorerConfig(
+            model_name_or_path=name,
+            family="remote",
+            batch_size=batch_size,
+            remote_options={k: v for k, v in remote_options.items() if v is not None},
+        )
+        return SCORERS["remote"](cfg)
+    misplaced = sorted(k for k, v in remote_options.items() if v is not None)
+    if misplaced:
+        raise ValueError(
+            f"{misplaced} apply to a remote model (an http(s):// URL), not to {name!r}. Remove them, or give the "
+            "URL of a served model."
+        )
     if name in (DEFAULT_MODEL, DEFAULT_MODEL_NAME):
         path, family = None, "embedding"
     else:
@@ -182,9 +241,11 @@ __all__ = [
     "SCORERS",
     "BaseScorer",
     "EmbeddingScorer",
+    "RemoteScorer",
     "Scorer",
     "ScorerConfig",
     "family_of",
+    "is_remote",
     "load_scorer",
     "resolve_checkpoint",
 ]

@@ -16,7 +16,7 @@ from lychee.contract import Capabilities, ModelInfo, RunStats
 from lychee.explanation import Explanation
 from lychee.items import Item, ItemLike, coerce_documents, coerce_query
 from lychee.prompt import LYCHEE_DEFAULT_INSTRUCTION
-from lychee.results import Prediction, ProgressCallback, Ranked
+from lychee.results import Prediction, ProgressCallback, Ranked, rank_predictions
 from lychee.salience import explain
 from lychee.validation import positive_int
 from lychee.video import (
@@ -198,11 +198,7 @@ class BaseScorer:
         """Documents sorted by score, best first; ties keep input order. ``top_k`` keeps the first ``top_k``."""
         positive_int(top_k, "top_k", allow_none=True, none_means="keep every document")
         docs = coerce_documents(documents)
-        preds = self.predict(query, docs, instruction, progress=progress)
-        order = sorted(range(len(preds)), key=lambda i: (-preds[i].score, -preds[i].log_odds, i))
-        ranked = [
-            Ranked(i, preds[i].score, docs[i], preds[i].log_odds, preds[i].truncated, preds[i].n_tokens) for i in order
-        ]
+        ranked = rank_predictions(self.predict(query, docs, instruction, progress=progress), docs)
         return ranked[:top_k] if top_k is not None else ranked
 
     def explain(

@@ -12,6 +12,7 @@ import logging
 import os
 
 from lychee.scorers import DEFAULT_MODEL
+from lychee.scorers.remote import is_remote
 from lychee.serving.loader import ModelKey
 
 logger = logging.getLogger(__name__)
@@ -35,10 +36,25 @@ def env_choice(name: str, choices: tuple[str, ...]) -> str:
 
 
 def server_model_key() -> ModelKey:
-    """The ``(model, device, dtype)`` the server serves: what new dashboard sessions start on, too."""
+    """The ``(model, device, dtype)`` the server serves: what new dashboard sessions start on, too.
+
+    A remote model (``LYCHEE_MODEL`` a URL) runs where its server put it: LYCHEE_DEVICE / LYCHEE_DTYPE do not apply
+    (said in the log when set).
+    """
+    model = server_model()
     device = env_choice("LYCHEE_DEVICE", DEVICES)
     dtype = env_choice("LYCHEE_DTYPE", DTYPES)
-    return (server_model(), None if device == "auto" else device, None if dtype == "auto" else dtype)
+    if is_remote(model):
+        if (device, dtype) != ("auto", "auto"):
+            logger.warning(
+                "LYCHEE_MODEL=%s is a remote model: LYCHEE_DEVICE=%s / LYCHEE_DTYPE=%s do not apply (its server chose "
+                "them).",
+                model,
+                device,
+                dtype,
+            )
+        return (model, None, None)
+    return (model, None if device == "auto" else device, None if dtype == "auto" else dtype)
 
 
 #: The file ``./start.sh`` serves (dashboard + API on one port), relative to the repository root.

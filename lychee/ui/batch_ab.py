@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from lychee.compare import OVERLAP_K, Overlap, ab_table, kendall_tau, top_k_overlap
+from lychee.scorers.remote import is_remote
 from lychee.serving import model_locked
 from lychee.ui import batch, models
 from lychee.ui.batch_view import BatchResult, download_table
@@ -171,13 +172,15 @@ def _model_b_picker(settings: Settings) -> models.ModelKey | None:
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     c1.text_input(
         "Load another model as B",
-        placeholder="'default', /models/lychee-rerank-mm, or a cached hub id",
-        help="A checkpoint folder or hub id (downloads only with LYCHEE_ALLOW_DOWNLOAD=1), or 'default'.",
+        placeholder="'default', /models/lychee-rerank-mm, a cached hub id, or http://host:port",
+        help="A checkpoint folder or hub id (downloads only with LYCHEE_ALLOW_DOWNLOAD=1), 'default', or the URL of a "
+        "served model (see docs/deploy.md).",
         **bind("batch_ab_model_path", ""),
     )
     if c2.button("Load model B", key="batch_ab_load", icon=":material/download:"):
         path = st.session_state["batch_ab_model_path"].strip()
-        key = (path, settings.device, settings.dtype)
+        # a served model runs where its server put it: the sidebar's device / dtype are for local checkpoints
+        key = (path, None, None) if is_remote(path) else (path, settings.device, settings.dtype)
         if not path:
             st.error("Model B: the box is empty. Type 'default', a checkpoint folder or a hub id, then click Load.")
         elif key == own:

@@ -14,9 +14,10 @@ import streamlit as st
 
 import lychee
 from lychee.bands import MEDIUM, STRONG, band
+from lychee.scorers.remote import is_remote
 from lychee.serving import DEVICES, DTYPES, model_locked, server_model_key
 from lychee.serving.environment import env_choice, server_model
-from lychee.ui import models
+from lychee.ui import models, remote_picker
 from lychee.ui.settings import Settings
 from lychee.ui.state import widget_key
 
@@ -37,7 +38,15 @@ CUSTOM_CHOICE = "Custom (edited)"
 MODEL_SOURCES = {
     "default": "Embedded default (all-MiniLM-L6-v2: English text only)",
     "checkpoint": "Checkpoint folder or hub id",
+    "remote": "Remote endpoint (URL: vLLM, TEI, another Lychee server)",
 }
+
+
+def source_of(model: str) -> str:
+    """The picker entry of ``model``: ``"default"``, ``"remote"`` (a URL) or ``"checkpoint"``."""
+    if model == lychee.DEFAULT_MODEL:
+        return "default"
+    return "remote" if is_remote(model) else "checkpoint"
 
 
 def default_model() -> str:
@@ -85,8 +94,9 @@ def init_state() -> list[str]:
     if ss["dtype"] not in DTYPES:
         problems.append(f"Dtype {ss['dtype']!r} is not one of {list(DTYPES)}; using auto.")
         ss["dtype"] = "auto"
-    ss.setdefault("model_source", "default" if ss["model"] == lychee.DEFAULT_MODEL else "checkpoint")
-    ss.setdefault("model_path", "" if ss["model"] == lychee.DEFAULT_MODEL else ss["model"])
+    ss.setdefault("model_source", source_of(ss["model"]))
+    ss.setdefault("model_path", ss["model"] if source_of(ss["model"]) == "checkpoint" else "")
+    remote_picker.init_state()
     return problems
 
 
@@ -96,13 +106,14 @@ def current_settings() -> Settings:
     instruction = ss["instruction"]
     if instruction is not None and not instruction.strip():
         instruction = None  # an emptied editor means "model default"; the sidebar says so
+    remote = is_remote(ss["model"])  # the server chose the device and dtype of a remote model
     return Settings(
         model=ss["model"].strip(),
         instruction=instruction,
         strong=float(ss["band_strong"]),
         medium=float(ss["band_medium"]),
-        device=None if ss["device"] == "auto" else ss["device"],
-        dtype=None if ss["dtype"] == "auto" else ss["dtype"],
+        device=None if remote or ss["device"] == "auto" else ss["device"],
+        dtype=None if remote or ss["dtype"] == "auto" else ss["dtype"],
     )
 
 
@@ -128,6 +139,8 @@ def _on_model_source() -> None:
     ss["model_source"] = ss[widget_key("model_source")]
     if ss["model_source"] == "default":
         ss["model"] = lychee.DEFAULT_MODEL
+    elif ss["model_source"] == "remote":
+        ss["model"] = remote_picker.model_from_fields()
     else:
         ss["model"] = ss["model_path"].strip() or lychee.DEFAULT_MODEL
 
@@ -195,8 +208,11 @@ def sidebar() -> Settings:
     problems = init_state()
     ss = st.session_state
     # Keep the picker consistent with `model` when something else (a test, another page) set it directly.
-    if ss["model"] != lychee.DEFAULT_MODEL:
+    if source_of(ss["model"]) == "checkpoint":
         ss["model_source"], ss["model_path"] = "checkpoint", ss["model"]
+    elif source_of(ss["model"]) == "remote":
+        ss["model_source"] = "remote"
+        remote_picker.sync_from_model()
 
     with st.sidebar:
         for msg in problems:
@@ -231,6 +247,8 @@ def _model_section() -> None:
         "shared characters, not meaning. Lychee-rerank-mm (Qwen2.5-VL) and Qwen3-VL-Reranker checkpoints read "
         "text, images and video clips in many languages, Chinese included.",
     )
+    if ss["model_source"] == "remote":
+        remote_picker.draw()
     if ss["model_source"] == "checkpoint":
         ss[widget_key("model_path")] = ss["model_path"]
         st.text_input(
@@ -303,9 +321,14 @@ def _instruction_section(settings: Settings) -> None:
 def _instruction_note(settings: Settings, slot) -> None:
     reads = models.uses_instruction(settings)
     if reads is False:
+        why = (
+            "the server fixes it, or its model was trained without instructions; see the model's notes on Home"
+            if is_remote(settings.model)
+            else "a bi-encoder trained without instructions"
+        )
         slot.caption(
-            ":material/info: **This model ignores the instruction** (a bi-encoder trained without instructions): "
-            "editing it does not change scores. Load a Lychee / Qwen3-VL reranker to use it."
+            f":material/info: **This model ignores the instruction** ({why}): editing it does not change scores. "
+            "Load a Lychee / Qwen3-VL reranker to use it."
         )
     elif reads is None:
         slot.caption(":material/info: Whether the model reads the instruction is known once it is loaded.")

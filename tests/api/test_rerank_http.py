@@ -194,3 +194,19 @@ def test_the_dashboard_is_served_on_the_same_port(client):
     assert client.get("/_stcore/health").status_code == 200
     page = client.get("/")
     assert page.status_code == 200 and "<html" in page.text.lower()
+
+
+def test_allow_empty_scores_empty_items_as_the_library(client, default_scorer):
+    # A remote scorer's occlusion removes a text's only word: "allow_empty": true scores "nothing there" as the
+    # library does (predict_pairs(allow_empty=True)); without it an empty query stays a 400.
+    body = {"query": "", "documents": ["Nike red running shoe", ""], "allow_empty": True, "return_documents": False}
+    answer = client.post("/v1/rerank", json=body)
+    assert answer.status_code == 200, answer.text
+    want = default_scorer.predict_pairs([("", "Nike red running shoe"), ("", "")], allow_empty=True)
+    got = sorted(answer.json()["results"], key=lambda r: r["index"])
+    assert [r["relevance_score"] for r in got] == pytest.approx([p.score for p in want], abs=1e-6)
+    assert client.get("/api/model").json()["features"] == {"allow_empty": True}
+    refused = client.post("/v1/rerank", json={"query": "", "documents": ["Nike red running shoe"]})
+    assert refused.status_code == 400 and refused.json()["error"]["param"] == "query"
+    both = client.post("/v1/rerank", json={**body, "query": QUERY, "relevant_spans": True})
+    assert both.status_code == 400 and "allow_empty goes without relevant_spans" in both.json()["error"]["message"]

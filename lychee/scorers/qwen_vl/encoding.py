@@ -78,6 +78,34 @@ class EncodedPair:
         return sum(n - 1 for n in self.image_tokens) + sum(v.n_tokens - 1 for v in self.videos.values())
 
 
+def fit_image(item: Item, spec: FamilySpec, *, min_pixels: int, max_pixels: int) -> tuple[Any, tuple[int, int]]:
+    """The image of ``item`` as the family's model sees it.
+
+    An extreme aspect ratio is padded with white first (with a warning), then ``qwen_vl_utils.process_vision_info``
+    resizes the image within ``min_pixels .. max_pixels`` to a multiple of the family's patch grid. Shared by the local
+    scorer and the remote ``openai-chat`` protocol, which sends this very image so that the server's processor sees
+    the pixels the local scorer's processor sees.
+
+    Returns:
+        ``(resized RGB image, (width, height) after padding)``.
+    """
+    from qwen_vl_utils import process_vision_info
+
+    image, padded = pad_to_aspect_ratio(item.image, MAX_ASPECT_RATIO)
+    if padded:
+        w, h = item.image.size
+        msg = (
+            f"{item.name} image is {w}x{h} (aspect ratio {max(w, h) / min(w, h):.0f}:1, above the "
+            f"{MAX_ASPECT_RATIO}:1 the Qwen vision encoder accepts); padded with white to "
+            f"{image.width}x{image.height}."
+        )
+        warnings.warn(msg, stacklevel=6)
+        logger.warning(msg)
+    part = {"type": "image", "image": image, "min_pixels": min_pixels, "max_pixels": max_pixels}
+    resized, _ = process_vision_info([{"role": "user", "content": [part]}], image_patch_size=spec.image_patch_size)
+    return resized[0], image.size
+
+
 class PromptEncoder:
     """Renders, measures and truncates (query, document) pairs for one checkpoint.
 
@@ -114,26 +142,10 @@ class PromptEncoder:
         """
         key = id(item.image)
         if key not in cache:
-            from qwen_vl_utils import process_vision_info
-
-            image, padded = pad_to_aspect_ratio(item.image, MAX_ASPECT_RATIO)
-            if padded:
-                w, h = item.image.size
-                msg = (
-                    f"{item.name} image is {w}x{h} (aspect ratio {max(w, h) / min(w, h):.0f}:1, above the "
-                    f"{MAX_ASPECT_RATIO}:1 the Qwen vision encoder accepts); padded with white to "
-                    f"{image.width}x{image.height}."
-                )
-                warnings.warn(msg, stacklevel=5)
-                logger.warning(msg)
-            part = {"type": "image", "image": image, "min_pixels": self.min_pixels, "max_pixels": self.max_pixels}
-            resized, _ = process_vision_info(
-                [{"role": "user", "content": [part]}], image_patch_size=self.spec.image_patch_size
-            )
+            img, size = fit_image(item, self.spec, min_pixels=self.min_pixels, max_pixels=self.max_pixels)
             ip = self.processor.image_processor
-            img = resized[0]
             n_tokens = (img.height // ip.patch_size) * (img.width // ip.patch_size) // (ip.merge_size**2)
-            cache[key] = (img, n_tokens, image.size)
+            cache[key] = (img, n_tokens, size)
         return cache[key]
 
     def prepare_video(self, item: Item, cache: dict[int, PreparedVideo]) -> PreparedVideo:
@@ -321,4 +333,4 @@ class PromptEncoder:
         return offsets
 
 
-__all__ = ["SENTINEL_DOCUMENT", "SENTINEL_QUERY", "EncodedPair", "PromptEncoder", "stand_in"]
+__all__ = ["SENTINEL_DOCUMENT", "SENTINEL_QUERY", "EncodedPair", "PromptEncoder", "fit_image", "stand_in"]

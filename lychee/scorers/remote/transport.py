@@ -1,0 +1,137 @@
+"""JSON over HTTP for the ``rerank`` and ``tei`` protocols (httpx), with failures sorted into "retry" and "final".
+
+Retry (:class:`~lychee.scorers.remote.endpoints.RetryableError`): connection refused or reset, timeouts, HTTP 429 /
+502 / 503 / 504. Final (:class:`RemoteAnswerError`, a ``ValueError``): any other HTTP error (the server refused the
+request: it would refuse it on every replica), and answers that are not the JSON the protocol promises.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import httpx
+
+from lychee.scorers.remote.endpoints import CONNECT_TIMEOUT, RETRY_STATUSES, RemoteAnswerError, RetryableError
+
+logger = logging.getLogger(__name__)
+
+#: How much of a server's error text goes into our messages.
+MAX_ERROR_TEXT = 400
+
+
+def make_client(*, timeout: float, api_key: str | None) -> httpx.Client:
+    """An httpx client with the scorer's timeouts and ``Authorization: Bearer`` header (thread-safe, pooled)."""
+    headers = {"Accept": "application/json"}
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
+        headers=headers,
+        limits=limits,
+        follow_redirects=False,
+        trust_env=False,  # no proxy from the environment: the endpoints are named explicitly
+    )
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` header in seconds (the HTTP-date form is not used by rerank servers; ignored)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def error_text(response: httpx.Response) -> str:
+    """The server's own error message: ``error.message`` / ``message`` / ``detail`` of a JSON body, else the text."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        body = None
+    message: Any = None
+    if isinstance(body, dict):
+        err = body.get("error")
+        message = err.get("message") if isinstance(err, dict) else err
+        message = message or body.get("message") or body.get("detail")
+    text = str(message) if message else response.text
+    text = " ".join(text.split())
+    return text[:MAX_ERROR_TEXT] + ("..." if len(text) > MAX_ERROR_TEXT else "")
+
+
+def describe_connection_error(exc: httpx.HTTPError, timeout: float) -> str:
+    """``"connection refused"``, ``"no answer within 60 s (read timeout)"``..."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"no connection within {min(CONNECT_TIMEOUT, timeout):g} s (connect timeout)"
+    if isinstance(exc, httpx.ReadTimeout):
+        return f"no answer within {timeout:g} s (read timeout)"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out ({type(exc).__name__})"
+    if isinstance(exc, httpx.ConnectError):
+        reason = str(exc) or "connection failed"
+        return "connection refused" if "refused" in reason.lower() else f"cannot connect ({reason})"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def request_json(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    body: Any = None,
+    content: bytes | None = None,
+    timeout: float | None = None,
+) -> Any:
+    """Send one request (``body`` as JSON, or ``content``: JSON bytes already encoded) and return the JSON answer.
+
+    Raises:
+        RetryableError: connection failure, timeout, or HTTP 429/502/503/504.
+        RemoteAnswerError: any other HTTP error status, or an answer that is not JSON.
+    """
+    try:
+        response = client.request(
+            method,
+            url,
+            json=body if content is None else None,
+            content=content,
+            headers={"Content-Type": "application/json"} if content is not None else None,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+    except httpx.TransportError as exc:
+        limit = timeout if timeout is not None else client.timeout.read or 0.0
+        raise RetryableError(describe_connection_error(exc, limit)) from exc
+    if response.status_code in RETRY_STATUSES:
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        busy = response.status_code == 429 or (response.status_code == 503 and retry_after is not None)
+        raise RetryableError(
+            f"HTTP {response.status_code} ({error_text(response) or response.reason_phrase})",
+            retry_after=retry_after,
+            busy=busy,
+        )
+    if response.status_code >= 400:
+        raise RemoteAnswerError(
+            f"{method} {url} answered HTTP {response.status_code}: {error_text(response) or response.reason_phrase}."
+        )
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        kind = response.headers.get("content-type", "no content type")
+        raise RemoteAnswerError(
+            f"{method} {url} answered HTTP {response.status_code} with {kind}, not JSON "
+            f"({error_text(response)[:120]!r}). Is this URL a rerank endpoint? Check the path and the protocol."
+        ) from None
+
+
+__all__ = [
+    "MAX_ERROR_TEXT",
+    "RemoteAnswerError",
+    "describe_connection_error",
+    "error_text",
+    "make_client",
+    "request_json",
+    "retry_after_seconds",
+]

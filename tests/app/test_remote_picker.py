@@ -1,0 +1,93 @@
+"""The sidebar's third model source, a remote endpoint: URL + protocol -> one model string; Home shows the remote
+model's info; a malformed URL says why and keeps the embedded default; pages score through the remote model.
+
+The endpoint is the ``openai-chat`` contract server (``tests/lychee/chat_contract_server.py``, a stand-in answering in
+vLLM's documented chat-completions shape) with canned log-probabilities: these tests are about the dashboard's wiring.
+"""
+
+from __future__ import annotations
+
+import pytest
+from apphelpers import HOME, SINGLE, errors, exceptions, make_app
+
+from tests.lychee.chat_contract_server import CannedBackend, ContractChatServer, canned_yes_no
+
+
+@pytest.fixture
+def chat_server():
+    with ContractChatServer(CannedBackend(canned_yes_no(0.7)), model="lychee-rerank-mm") as server:
+        yield server
+
+
+def pick_remote(at, url: str, protocol: str):
+    at.sidebar.radio(key="_w_model_source").set_value("remote").run()
+    at.sidebar.selectbox(key="_w_remote_protocol").set_value(protocol).run()
+    at.sidebar.text_input(key="_w_remote_url").input(url).run()
+    return at
+
+
+def test_picking_a_remote_endpoint_sets_the_model_and_home_shows_its_info(chat_server):
+    at = make_app(HOME, device="cuda")
+    at.run()
+    pick_remote(at, chat_server.url, "openai-chat")
+    assert not at.exception, exceptions(at)
+    assert at.session_state["model"] == f"openai-chat+{chat_server.url}"
+    assert any("not connected yet" in i.value for i in at.info)
+    at.button(key="home_load").click().run()
+    assert not at.exception, exceptions(at)
+    assert not errors(at), errors(at)  # device "cuda" from the session does not reach a remote model
+    captions = [c.value for c in at.caption]
+    assert any(
+        f"Remote model over the `openai-chat` protocol at `{chat_server.url}`: the server serves `lychee-rerank-mm`"
+        in c
+        for c in captions
+    ), captions
+    assert any(m.label == "Device" and m.value == "remote" for m in at.metric)
+
+
+def test_a_pasted_protocol_prefix_picks_the_protocol(chat_server):
+    at = make_app(HOME)
+    at.run()
+    pick_remote(at, f"openai-chat+{chat_server.url}", "rerank")
+    assert at.session_state["model"] == f"openai-chat+{chat_server.url}"
+    assert at.sidebar.selectbox(key="_w_remote_protocol").value == "openai-chat"
+    assert at.sidebar.text_input(key="_w_remote_url").value == chat_server.url
+
+
+def test_a_malformed_url_says_why_and_keeps_the_default():
+    at = make_app(HOME)
+    at.run()
+    pick_remote(at, "gpu-1:8000", "rerank")
+    assert not at.exception, exceptions(at)
+    assert at.session_state["model"] == "default"
+    assert any(
+        "remote URL 'gpu-1:8000': expected http(s)://host:port[/path]" in e and "embedded default model is used" in e
+        for e in errors(at)
+    ), errors(at)
+
+
+def test_a_dead_endpoint_is_a_clear_message_on_load():
+    from tests.servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    at = make_app(HOME)
+    at.run()
+    pick_remote(at, url, "rerank")
+    at.button(key="home_load").click().run()
+    assert not at.exception, exceptions(at)
+    assert any(f"remote model {url}: no usable answer. Tried: GET {url}/api/model" in e for e in errors(at)), errors(at)
+
+
+def test_single_pair_scores_through_the_remote_model(chat_server):
+    at = make_app(SINGLE, model=f"openai-chat+{chat_server.url}")
+    at.run()
+    assert at.sidebar.radio(key="_w_model_source").value == "remote"
+    at.text_area(key="_w_single_query_text").set_value("red running shoes")
+    at.text_area(key="_w_single_document_text").set_value("Nike red running shoe")
+    at.button(key="single_score").click().run()
+    assert not at.exception, exceptions(at)
+    assert not errors(at), errors(at)
+    # 1 pair + 3 + 4 occlusion variants (one per word), each a chat completion
+    assert len(chat_server.chat_requests()) == 8
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["P(yes)"] == "0.700"
