@@ -103,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
 
-    with browser.serve(python=args.python) as url, browser.chromium(width=1400, height=900) as page:
+    # Runs and saved sets of this session go to a temporary workspace, never into the repository's data/.
+    workspace = Path(tempfile.mkdtemp(prefix="lychee-shots-workspace-"))
+    env = {"LYCHEE_RUNS_DB": str(workspace / "runs.sqlite"), "LYCHEE_SETS_DIR": str(workspace / "sets")}
+    with browser.serve(python=args.python, env=env) as url, browser.chromium(width=1400, height=900) as page:
         page.goto(url)
         page.get_by_text("is loaded").first.wait_for()
         shoot(page, args.out / "home.png")
@@ -118,14 +121,25 @@ def main(argv: list[str] | None = None) -> int:
         page.get_by_text("Top result").wait_for()
         shoot(page, args.out / "batch_rerank.png")
 
-        if (browser.ROOT / "pages" / "3_Evaluation.py").exists():
-            page.goto(f"{url}/Evaluation")
-            run = page.get_by_role("button", name="Run evaluation")
-            run.wait_for()
-            browser.wait_idle(page)
+        # The Chinese set with its four segments, on the embedded default (the page warns it reads English), twice:
+        # the second run gives the Runs page two runs of one set to compare.
+        page.goto(f"{url}/Evaluation")
+        run = page.get_by_role("button", name="Run evaluation")
+        run.wait_for()
+        browser.wait_idle(page)
+        page.get_by_text("passages.csv —").first.click()
+        page.get_by_role("option", name="ecommerce_zh.jsonl", exact=False).click()
+        browser.wait_idle(page)
+        for _ in range(2):
             run.click()
             browser.wait_idle(page, timeout=600)
-            shoot(page, args.out / "evaluation.png")
+        page.get_by_text("Per segment").first.wait_for()
+        shoot(page, args.out / "evaluation.png")
+
+        page.goto(f"{url}/Runs")
+        page.get_by_text("Runs").first.wait_for()
+        browser.wait_idle(page)
+        shoot(page, args.out / "runs.png")
     if args.synthetic_vlm:
         synthetic_vlm_shot(args)
     return 0

@@ -235,7 +235,8 @@ def shared_prefix_cache(kv: Sequence[tuple[Any, Any]]) -> Any:
     return Cache(layers=[layer_cls(k, v) for k, v in kv])
 
 
-Sink = Callable[[Sequence[EncodedPair], Sequence[Prediction]], None]
+#: Called with each scored batch: ``on_scored(pairs, predictions)``.
+ScoredCallback = Callable[[Sequence[EncodedPair], Sequence[Prediction]], None]
 
 
 class PrefixRunner(Protocol):
@@ -248,7 +249,11 @@ class PrefixRunner(Protocol):
     lock: Any
 
     def run_batches(
-        self, rows: Sequence[EncodedPair], make_inputs: Callable[[list[EncodedPair]], Any], path: str, sink: Sink
+        self,
+        rows: Sequence[EncodedPair],
+        make_inputs: Callable[[list[EncodedPair]], Any],
+        path: str,
+        on_scored: ScoredCallback,
     ) -> None: ...
 
 
@@ -291,7 +296,7 @@ def score_shared_prefix(
     pairs: Sequence[tuple[Item, Item]],
     encoded: Sequence[EncodedPair],
     instruction: str,
-    sink: Sink,
+    on_scored: ScoredCallback,
     record: PathRecord,
 ) -> list[EncodedPair]:
     """Score every pair that can share its query's prefix; returns the rest (for the plain path)."""
@@ -301,7 +306,7 @@ def score_shared_prefix(
         return list(encoded)
     plain: list[EncodedPair] = []
     for query, group in query_groups(pairs, encoded):
-        plain += score_group(runner, query, group, instruction, sink, record)
+        plain += score_group(runner, query, group, instruction, on_scored, record)
     return plain
 
 
@@ -310,7 +315,7 @@ def score_group(
     query: Item,
     group: list[EncodedPair],
     instruction: str,
-    sink: Sink,
+    on_scored: ScoredCallback,
     record: PathRecord,
 ) -> list[EncodedPair]:
     """Score the pairs of ``group`` that can share the query's prefix; returns the rest (for the plain path)."""
@@ -351,7 +356,7 @@ def score_group(
         logger.warning("CUDA out of memory computing a %d-token shared prefix; scoring its pairs plain", length)
         record.fallbacks.append("out of memory on the prefix")
         return group
-    runner.run_batches(chosen, lambda chunk: suffix_inputs(runner, state, chunk, row_ids), PATH_PREFIX, sink)
+    runner.run_batches(chosen, lambda chunk: suffix_inputs(runner, state, chunk, row_ids), PATH_PREFIX, on_scored)
     record.prefix_pairs += len(chosen)
     record.prefix_lengths.append(length)
     if len(chosen) < len(group):

@@ -33,7 +33,7 @@ from lychee.scorers.qwen_vl.encoding import EncodedPair, PromptEncoder
 from lychee.scorers.qwen_vl.prefix import (
     MIN_GROUP,
     PathRecord,
-    Sink,
+    ScoredCallback,
     SuffixBatch,
     score_shared_prefix,
     shared_prefix_cache,
@@ -184,10 +184,10 @@ class QwenVLScorer(BaseScorer):
         rows: Sequence[EncodedPair],
         make_inputs: Callable[[list[EncodedPair]], Any],
         path: str,
-        sink: Sink,
+        on_scored: ScoredCallback,
     ) -> None:
         """Score ``rows`` longest first (an out-of-memory shows on the first batch) in batches of ``batch_size``,
-        halving the batch on CUDA out-of-memory; each scored batch goes to ``sink``."""
+        halving the batch on CUDA out-of-memory; each scored batch goes to ``on_scored``."""
         order = sorted(rows, key=lambda p: -p.n_tokens)
         batch_size, pos = self.batch_size, 0
         while pos < len(order):
@@ -209,7 +209,7 @@ class QwenVLScorer(BaseScorer):
                 self.stats.add(oom_retries=1)
                 logger.warning("CUDA out of memory with %d pairs per batch; retrying with %d", len(chunk), batch_size)
                 continue
-            sink(chunk, self.to_predictions(logits, chunk, path))
+            on_scored(chunk, self.to_predictions(logits, chunk, path))
             pos += len(chunk)
 
     # --- gradient x input (aggregated into words and image cells by lychee.salience.gradient) ------------------------
