@@ -77,6 +77,19 @@ def home() -> None:
         f"🔴 **weak** below."
     )
 
+    st.subheader("HTTP API")
+    st.markdown(
+        "This server also answers rerank requests on the same port, with the server's model (`LYCHEE_MODEL`): "
+        "`POST /api/rerank` (`{\"query\", \"documents\"}`), `POST /v1/rerank` · `/v2/rerank` · `/rerank` (the "
+        "Cohere / vLLM / Jina shape; the Cohere SDK works unchanged), `GET /api/health`, `GET /api/model`. "
+        "See the README's *HTTP API* section."
+    )
+    st.code(
+        "curl -s <this server>/api/rerank -H 'Content-Type: application/json' \\\n"
+        "  -d '{\"query\": \"red running shoes\", \"documents\": [\"Nike red running shoe\", \"blue teapot\"]}'",
+        language="bash",
+    )
+
 
 def _model_status(loaded: ui.LoadedModel) -> None:
     status = ui.model_status(loaded)

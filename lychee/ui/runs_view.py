@@ -141,7 +141,7 @@ def render_compare(store: RunStore, runs: list[RunRecord], chosen_set: str) -> N
     same_set = [r for r in runs if r.set == run_a.set]
     if len(same_set) < 2 and run_a.model_b is None:
         st.info(
-            f"RunRecord #{run_a.id} is the only run of {set_label(run_a.set)}. Evaluate that set again (another "
+            f"Run #{run_a.id} is the only run of {set_label(run_a.set)}. Evaluate that set again (another "
             "instruction or model, or after labelling more queries) to compare two runs."
         )
         return

@@ -86,7 +86,7 @@ def synthetic_vlm_shot(args: argparse.Namespace) -> None:
             page.goto(f"{url}/Single_pair")
             page.get_by_role("button", name="Score and explain").wait_for()
             browser.wait_idle(page)
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(1).set_input_files(str(image))
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(2).set_input_files(str(image))  # query image, query clip, document image
             browser.wait_idle(page)
             page.get_by_role("button", name="Score and explain").click()
             page.get_by_text("Biggest effects").wait_for()
@@ -99,9 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", help="serve with `<python> -m streamlit` instead of ./start.sh")
     parser.add_argument("--out", type=Path, default=browser.ROOT / "docs" / "screenshots")
     parser.add_argument("--synthetic-vlm", action="store_true", help="also shoot the image heatmap on a random VLM")
+    parser.add_argument("--only-synthetic-vlm", action="store_true", help="shoot only the image heatmap on a random VLM")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.only_synthetic_vlm:
+        synthetic_vlm_shot(args)
+        return 0
 
     # Runs and saved sets of this session go to a temporary workspace, never into the repository's data/.
     workspace = Path(tempfile.mkdtemp(prefix="lychee-shots-workspace-"))
@@ -127,11 +131,12 @@ def main(argv: list[str] | None = None) -> int:
         run = page.get_by_role("button", name="Run evaluation")
         run.wait_for()
         browser.wait_idle(page)
-        page.get_by_text("passages.csv —").first.click()
-        page.get_by_role("option", name="ecommerce_zh.jsonl", exact=False).click()
+        page.get_by_role("combobox", name="Sample set").click()
+        page.get_by_role("option").filter(has_text="ecommerce_zh.jsonl").first.click()
         browser.wait_idle(page)
-        for _ in range(2):
-            run.click()
+        for n_runs in (1, 2):
+            page.get_by_role("button", name="Run evaluation").click()
+            page.get_by_text(f"Recorded as run #{n_runs}").wait_for(timeout=600_000)
             browser.wait_idle(page, timeout=600)
         page.get_by_text("Per segment").first.wait_for()
         shoot(page, args.out / "evaluation.png")

@@ -34,7 +34,10 @@ def test_home_lists_the_task_pages():
     at = make_app(HOME)
     at.run()
     labels = {p.label for p in at.get("page_link")}
-    assert {"Single pair", "Batch rerank"} <= labels
+    assert {"Single pair", "Batch rerank", "Evaluation", "Runs"} <= labels
+    # the HTTP API on the same port is introduced with a working example
+    assert "HTTP API" in [h.value for h in at.subheader]
+    assert any("/api/rerank" in c.value for c in at.code)
 
 
 def test_a_checkpoint_folder_waits_for_the_load_button_then_reports_its_load_time():
