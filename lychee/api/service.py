@@ -128,15 +128,17 @@ class RerankService:
         return 503, body
 
     def model_info(self) -> dict[str, Any]:
-        """``GET /api/model``: the frozen model info, capabilities, the features beyond the shared shape (``allow_empty``)
+        """``GET /api/model``: the frozen model info (less the server's checkpoint path), capabilities, the features beyond the shared shape (``allow_empty``)
         and this server's limits."""
         scorer = self.ready().scorer
         capabilities = dataclasses.asdict(scorer.capabilities)
         capabilities["modalities"] = scorer.capabilities.modalities
+        # The checkpoint's folder is the server's own business: callers learn the model, not the server's file layout.
+        info = {k: v for k, v in scorer.info.as_dict().items() if k != "path"}
         return {
             "model": scorer.info.name,
             "accepted_model_names": sorted(self.model_names(scorer)),
-            "info": _json_safe(scorer.info.as_dict()),
+            "info": _json_safe(info),
             "capabilities": _json_safe(capabilities),
             "features": {"allow_empty": True},  # what a client may ask beyond the shared shape
             "limits": {
