@@ -14,16 +14,14 @@ each problem.
 
 from __future__ import annotations
 
-import io
 import posixpath
 import tempfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from eval.firststage import load_collection
 from eval.labelled import ImageRef, LabelledSet, LabelledSetError
-from eval.loader import MAX_ZIP_BYTES, FolderResolver, ImageResolver
+from eval.loader import FolderResolver, ImageResolver, open_zip
 
 CORPUS = "corpus.jsonl"
 QUERIES = "queries.jsonl"
@@ -188,18 +186,8 @@ def load_beir_upload(
 def _unpack(data: bytes, target: Path, name: str) -> Path:
     """Unpack a zip into ``target`` (refusing absolute or ``..`` paths and archives over the size limit); returns the
     folder that holds ``corpus.jsonl``."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise LabelledSetError([f"{name}: not a readable zip archive ({exc})."], name) from exc
+    archive, members = open_zip(data, name, too_big_hint="Use the CLI on the folder.")
     with archive:
-        members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
-        total = sum(m.file_size for m in members)
-        if total > MAX_ZIP_BYTES:
-            raise LabelledSetError(
-                [f"{name}: unpacks to {total:,} bytes; the limit is {MAX_ZIP_BYTES:,}. Use the CLI on the folder."],
-                name,
-            )
         corpora = []
         for member in members:
             inner = posixpath.normpath(member.filename.replace("\\", "/"))

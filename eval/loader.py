@@ -190,21 +190,30 @@ class ZipResolver(ImageResolver):
         return self.seen_videos[member]
 
 
-def _load_zip(data: bytes, display: str) -> LabelledSet:
+def open_zip(data: bytes, display: str, *, too_big_hint: str) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """Open an uploaded zip and list its files (no folders, no macOS ``__MACOSX/`` forks), refusing an unreadable
+    archive or one that unpacks to more than :data:`MAX_ZIP_BYTES`; ``too_big_hint`` ends that message.
+
+    Raises:
+        LabelledSetError: the bytes are not a zip, or the archive is over the limit.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise LabelledSetError([f"{display}: not a readable zip archive ({exc})."], display) from exc
+    members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
+    total = sum(m.file_size for m in members)
+    if total > MAX_ZIP_BYTES:
+        archive.close()
+        raise LabelledSetError(
+            [f"{display}: unpacks to {total:,} bytes; the limit is {MAX_ZIP_BYTES:,}. {too_big_hint}"], display
+        )
+    return archive, members
+
+
+def _load_zip(data: bytes, display: str) -> LabelledSet:
+    archive, infos = open_zip(data, display, too_big_hint="Split the set or use the CLI.")
     with archive:
-        infos = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
-        total = sum(m.file_size for m in infos)
-        if total > MAX_ZIP_BYTES:
-            raise LabelledSetError(
-                [
-                    f"{display}: unpacks to {total:,} bytes; the limit is {MAX_ZIP_BYTES:,}. Split the set or use the CLI."
-                ],
-                display,
-            )
         data_files = [m.filename for m in infos if m.filename.lower().endswith(tuple(READERS))]
         if len(data_files) != 1:
             found = ", ".join(data_files) if data_files else "none"
@@ -441,5 +450,6 @@ __all__ = [
     "ZipResolver",
     "build_set",
     "load_labelled_set",
+    "open_zip",
     "parse_data_file",
 ]

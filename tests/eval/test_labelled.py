@@ -360,3 +360,27 @@ def test_a_new_format_plugs_in_through_build_set(tmp_path):
     )
     assert labelled.qrels == {"q1": {"d1": 2, "d2": 0}}
     assert labelled.queries[0].candidates[0].text == "Nike red shoe"
+
+
+@pytest.mark.parametrize("kind", ["labelled set", "BEIR folder"])
+def test_both_zip_uploads_refuse_unreadable_and_oversized_archives(kind, monkeypatch):
+    import eval.loader
+    from eval.beir import load_beir_upload
+
+    def load(data):
+        if kind == "BEIR folder":
+            return load_beir_upload(data, name="upload.zip")
+        return load_labelled_set(data, name="upload.zip")
+
+    with pytest.raises(LabelledSetError, match=re.escape("upload.zip: not a readable zip archive")):
+        load(b"not a zip")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.jsonl", _line())
+    monkeypatch.setattr(eval.loader, "MAX_ZIP_BYTES", 10)
+    hint = "Use the CLI on the folder." if kind == "BEIR folder" else "Split the set or use the CLI."
+    size = len(_line().encode())
+    with pytest.raises(
+        LabelledSetError, match=re.escape(f"upload.zip: unpacks to {size:,} bytes; the limit is 10. {hint}")
+    ):
+        load(buf.getvalue())
