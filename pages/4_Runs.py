@@ -17,6 +17,7 @@ st.caption(
     "(`LYCHEE_RUNS_DB`). Pick two runs of one set to see, query by query, whether B is better than A."
 )
 
+runs_view.show_deleted_notice()
 runs = runs_view.load_runs(store)
 if runs is None:
     st.stop()
@@ -32,3 +33,5 @@ shown = runs if chosen_set == runs_view.ALL_SETS else [r for r in runs if r.set 
 st.dataframe(runs_view.runs_table(shown), hide_index=True, width="stretch")
 st.divider()
 runs_view.render_compare(store, runs, chosen_set)
+st.divider()
+runs_view.render_delete(store, shown)

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from eval.run_compare import RunComparison, compare_runs, shared_metrics
-from eval.runstore import MAIN_METRIC, RunRecord, RunStore, RunStoreError
+from eval.runstore import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
 from lychee.ui.state import bind
 
 ALL_SETS = "__all__"
@@ -208,6 +208,39 @@ def render_comparison(comparison: RunComparison) -> None:
     st.dataframe(pd.DataFrame(comparison.rows()), hide_index=True, width="stretch")
 
 
+def show_deleted_notice() -> None:
+    """After a delete (and the rerun that follows it), say what was deleted."""
+    notice = st.session_state.pop("runs_deleted_notice", None)
+    if notice:
+        st.success(notice, icon=":material/delete:")
+
+
+def render_delete(store: RunStore, runs: list[RunRecord]) -> None:
+    """Delete one of ``runs`` from the history, only after the analyst ticks the confirmation; files stay."""
+    with st.expander(":material/delete: Delete a run"):
+        by_id = {r.id: r for r in runs}
+        run_id = st.selectbox(
+            "Run to delete", list(by_id), format_func=lambda i: run_label(by_id[i]), key="runs_delete_id"
+        )
+        run = by_id[run_id]
+        where = f" Its output folder `{run.output_dir}` is not touched." if run.output_dir else ""
+        confirmed = st.checkbox(
+            f"Yes, delete run #{run.id} with its metrics and per-query values from the history.{where}",
+            key=f"runs_delete_confirm_{run.id}",
+        )
+        if not st.button("Delete run", disabled=not confirmed, type="primary", key="runs_delete_button"):
+            if not confirmed:
+                st.caption("Tick the confirmation to enable the button; a deleted run cannot be brought back.")
+            return
+        try:
+            deleted = store.delete(run.id)
+        except (RunStoreError, RunNotFoundError) as exc:
+            st.error(str(exc))
+            return
+        st.session_state["runs_deleted_notice"] = f"Deleted {run_label(deleted)} from the history."
+        st.rerun()
+
+
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -219,7 +252,9 @@ __all__ = [
     "pick_set",
     "render_compare",
     "render_comparison",
+    "render_delete",
     "run_label",
     "runs_table",
     "set_label",
+    "show_deleted_notice",
 ]

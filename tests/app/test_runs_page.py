@@ -135,3 +135,34 @@ def test_home_links_the_runs_page():
     at.run()
     assert "Runs" in {p.label for p in at.get("page_link")}
     assert runs_view.set_label("x.jsonl") == "x.jsonl (upload)"
+
+
+def test_a_run_is_deleted_only_after_the_confirmation(store):
+    at = make_app(RUNS)
+    at.run()
+    assert at.button(key="runs_delete_button").disabled  # nothing is deleted on one click
+    at.selectbox(key="runs_delete_id").set_value(2).run()
+    at.checkbox(key="runs_delete_confirm_2").check().run()
+    assert not at.button(key="runs_delete_button").disabled
+    at.button(key="runs_delete_button").click().run()
+    assert not at.exception, exceptions(at)
+    assert [r.id for r in store.list()] == [3, 1]
+    assert _table(at)["id"].tolist() == [3, 1]
+    assert any("Deleted #2 · " in s.value and "from the history" in s.value for s in at.success)
+    # the confirmation belongs to one run: choosing another asks again
+    at.selectbox(key="runs_delete_id").set_value(1).run()
+    assert at.button(key="runs_delete_button").disabled
+
+
+def test_deleting_the_last_run_leaves_the_empty_page(store):
+    for run in store.list():
+        if run.id != 1:
+            store.delete(run.id)
+    at = make_app(RUNS)
+    at.run()
+    at.checkbox(key="runs_delete_confirm_1").check().run()
+    at.button(key="runs_delete_button").click().run()
+    assert not at.exception, exceptions(at)
+    assert store.list() == []
+    assert any("Deleted #1 · " in s.value for s in at.success)
+    assert any("No evaluation recorded yet" in i.value for i in at.info)
