@@ -18,6 +18,7 @@ from typing import Any, TypeAlias, TypedDict, Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from lychee.validation import existing_file
 from lychee.video import Video, VideoInput, load_video
 
 # A 16K x 8K image (131 MP) is more than any screen shows; anything larger is treated as a decompression bomb.
@@ -63,11 +64,7 @@ def load_image(source: ImageInput, *, what: str = "image") -> Image.Image:
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
         label = f"{what} '{path}'"
-        if not path.exists():
-            raise ValueError(f"{label}: file not found. Expected a path to an existing image file.")
-        if not path.is_file():
-            raise ValueError(f"{label}: is not a file. Expected a path to an image file.")
-        img = _open(path, label)
+        img = _open(existing_file(path, label, "image"), label)
     else:
         raise TypeError(
             f"{what}: got {type(source).__name__}; expected a PIL image, a file path or the bytes of an image file."

@@ -5,6 +5,7 @@ Every message names the option, shows the value received and says what was expec
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 
@@ -44,4 +45,19 @@ def unit_float(value: Any, name: str) -> float:
     return float(value)
 
 
-__all__ = ["is_int", "positive_int", "unit_float"]
+def existing_file(path: Path, label: str, kind: str) -> Path:
+    """``path`` when it is an existing file; ``label`` names the input and ``kind`` the file expected ("image").
+
+    Raises:
+        ValueError: nothing at ``path``, or something that is not a file.
+    """
+    if not path.exists():
+        raise ValueError(f"{label}: file not found. Expected a path to an existing {kind} file.")
+    if not path.is_file():
+        raise ValueError(
+            f"{label}: is not a file. Expected a path to a{'n' if kind[0] in 'aeiou' else ''} {kind} file."
+        )
+    return path
+
+
+__all__ = ["existing_file", "is_int", "positive_int", "unit_float"]

@@ -34,6 +34,8 @@ from typing import Any, Literal, TypeAlias
 import numpy as np
 from PIL import Image
 
+from lychee.validation import existing_file
+
 #: Frames sampled per second of a video file (Qwen3-VL-Reranker's ``FPS``).
 DEFAULT_FPS = 1.0
 #: The most frames sampled from one clip (Qwen3-VL-Reranker's ``MAX_FRAMES``).
@@ -274,10 +276,7 @@ def load_video(
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
         label = f"{what} '{path}'"
-        if not path.exists():
-            raise ValueError(f"{label}: file not found. Expected a path to an existing video file.")
-        if not path.is_file():
-            raise ValueError(f"{label}: is not a file. Expected a path to a video file.")
+        existing_file(path, label, "video")
         video = _probe_file(lambda: str(path), label, longest, sample_fps, limit)
         video = replace(video, path=path, source=f"'{path}'")
     elif isinstance(source, (list, tuple)):
