@@ -27,7 +27,7 @@ import os
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -409,17 +409,24 @@ def _build_query(raw: RawQuery, errors: ErrorLog, resolver: ImageResolver, hashe
     )
 
 
-def _image(
-    resolver: ImageResolver, written: str, what: str, line: int, errors: ErrorLog, hasher: Any
-) -> tuple[ImageRef | None, str | None]:
+def _resolved(
+    resolve: Callable[[str, str], tuple[Any, str]], written: str, label: str, line: int, errors: ErrorLog, hasher: Any
+) -> tuple[Any, str | None]:
+    """``resolve(written, label)`` (an image or a clip) with its digest hashed into the set's, or ``(None, None)``
+    after logging the resolver's message (it names the file, line and what is wrong; kept whole)."""
     try:
-        ref, digest = resolver.resolve(written, f"{resolver.display}, line {line}: {what}")
+        ref, digest = resolve(written, label)
     except ValueError as exc:
-        # The resolver's message already names the file, line and image; keep it whole.
         errors.add_raw(line, str(exc))
         return None, None
     hasher.update(digest.encode())
     return ref, written
+
+
+def _image(
+    resolver: ImageResolver, written: str, what: str, line: int, errors: ErrorLog, hasher: Any
+) -> tuple[ImageRef | None, str | None]:
+    return _resolved(resolver.resolve, written, f"{resolver.display}, line {line}: {what}", line, errors, hasher)
 
 
 def _video(
@@ -431,14 +438,9 @@ def _video(
     if not isinstance(written, str) or not written.strip():
         errors.add(line, f"{owner}: video must be a path string relative to the file, got {written!r}.")
         return None, None
-    try:
-        video, digest = resolver.resolve_video(written, f"{resolver.display}, line {line}: {owner} video")
-    except ValueError as exc:
-        # The message names the file, line and clip (and says what is wrong with it); keep it whole.
-        errors.add_raw(line, str(exc))
-        return None, None
-    hasher.update(digest.encode())
-    return video, written
+    return _resolved(
+        resolver.resolve_video, written, f"{resolver.display}, line {line}: {owner} video", line, errors, hasher
+    )
 
 
 __all__ = [
