@@ -138,13 +138,21 @@ def shared_length(
     return min(lcps[i] for i in eligible), eligible
 
 
+def _per_object(obj: Any, compute: Callable[[Any], Any], memo: dict[int, Any]) -> Any:
+    """``compute(obj)``, once per object while ``memo`` (keyed by ``id``) lives; the caller keeps the objects alive."""
+    key = id(obj)
+    if key not in memo:
+        memo[key] = compute(obj)
+    return memo[key]
+
+
+def _image_key(image: Any) -> Any:
+    return image.size, image.mode, hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest()
+
+
 def image_digest(image: Any, memo: dict[int, Any]) -> Any:
     """A content key for a PIL image (size, mode and a BLAKE2 digest of its pixels), memoised per object."""
-    key = id(image)
-    if key not in memo:
-        digest = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest()
-        memo[key] = (image.size, image.mode, digest)
-    return memo[key]
+    return _per_object(image, _image_key, memo)
 
 
 @dataclass
@@ -285,7 +293,7 @@ def query_groups(
     for (query, _), enc in zip(pairs, encoded):
         clip_key = None
         if query.has_video:
-            clip_key = clip_memo.setdefault(id(query.video), query.video.content_key())
+            clip_key = _per_object(query.video, lambda clip: clip.content_key(), clip_memo)
         key = (query.text, image_digest(query.image, memo) if query.has_image else None, clip_key)
         groups.setdefault(key, (query, []))[1].append(enc)
     return list(groups.values())
