@@ -284,7 +284,9 @@ class _Images:
     def get(self, records: Records, record: Record, what: str) -> tuple[ImageRef | None, str | None]:
         if record.image is None:
             return None, None
-        resolver = self.resolvers.setdefault(records.name, self.resolver_class(records.folder, records.name))
+        if records.name not in self.resolvers:
+            self.resolvers[records.name] = self.resolver_class(records.folder, records.name)
+        resolver = self.resolvers[records.name]
         try:
             ref, digest = resolver.resolve(record.image, f"{records.name}, line {record.line}: {what} image")
         except ValueError as exc:
