@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lychee.bands import band
+from lychee.results import rank_order
 
 #: The cutoff of the overlap the Batch rerank page reports.
 OVERLAP_K = 10
@@ -41,36 +42,6 @@ AB_COLUMNS = [
     "log_odds_b",
     "duplicate_of",
 ]
-
-
-def rank_order(scores: Sequence[float], log_odds: Sequence[float] | None = None) -> list[int]:
-    """Input positions (0-based), best first: score, then log-odds (NaN last), then input order.
-
-    Args:
-        scores: P(yes) per document, in input order.
-        log_odds: per document, or ``None``.
-
-    Returns:
-        A permutation of ``range(len(scores))``.
-
-    Raises:
-        ValueError: ``log_odds`` is not one value per score.
-
-    Example:
-        >>> rank_order([0.2, 0.9, 0.9], [-1.0, 2.0, 3.0])
-        [2, 1, 0]
-    """
-    n = len(scores)
-    if log_odds is None:
-        log_odds = [math.nan] * n
-    if len(log_odds) != n:
-        raise ValueError(f"rank_order: got {n} scores but {len(log_odds)} log-odds; expected one per score.")
-
-    def key(i: int) -> tuple[float, float, int]:
-        lo = float(log_odds[i])
-        return (-float(scores[i]), math.inf if math.isnan(lo) else -lo, i)
-
-    return sorted(range(n), key=key)
 
 
 def ranks_from_order(order: Sequence[int]) -> list[int]:

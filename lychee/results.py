@@ -54,10 +54,40 @@ class Ranked:
     n_tokens: int | None = None
 
 
+def rank_order(scores: Sequence[float], log_odds: Sequence[float] | None = None) -> list[int]:
+    """Input positions (0-based), best first: score, then log-odds (NaN last), then input order — the one ranking
+    rule of the library, the HTTP API and the pages.
+
+    Args:
+        scores: P(yes) per document, in input order.
+        log_odds: per document, or ``None``.
+
+    Returns:
+        A permutation of ``range(len(scores))``.
+
+    Raises:
+        ValueError: ``log_odds`` is not one value per score.
+
+    Example:
+        >>> rank_order([0.2, 0.9, 0.9], [-1.0, 2.0, 3.0])
+        [2, 1, 0]
+    """
+    n = len(scores)
+    if log_odds is None:
+        log_odds = [math.nan] * n
+    if len(log_odds) != n:
+        raise ValueError(f"rank_order: got {n} scores but {len(log_odds)} log-odds; expected one per score.")
+
+    def key(i: int) -> tuple[float, float, int]:
+        lo = float(log_odds[i])
+        return (-float(scores[i]), math.inf if math.isnan(lo) else -lo, i)
+
+    return sorted(range(n), key=key)
+
+
 def rank_predictions(predictions: Sequence[Prediction], documents: Sequence[Item]) -> list[Ranked]:
-    """The documents sorted by score, best first; ties broken by log-odds, then input order (one home for the rule
-    :meth:`lychee.BaseScorer.rank` and the HTTP API share)."""
-    order = sorted(range(len(predictions)), key=lambda i: (-predictions[i].score, -predictions[i].log_odds, i))
+    """The documents sorted by :func:`rank_order` (score, then log-odds, then input order), best first."""
+    order = rank_order([p.score for p in predictions], [p.log_odds for p in predictions])
     return [
         Ranked(
             i,
@@ -79,4 +109,13 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-__all__ = ["PATH_PLAIN", "PATH_PREFIX", "Prediction", "ProgressCallback", "Ranked", "rank_predictions", "sigmoid"]
+__all__ = [
+    "PATH_PLAIN",
+    "PATH_PREFIX",
+    "Prediction",
+    "ProgressCallback",
+    "Ranked",
+    "rank_order",
+    "rank_predictions",
+    "sigmoid",
+]

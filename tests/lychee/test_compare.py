@@ -25,6 +25,16 @@ def test_rank_order_breaks_ties_by_log_odds_then_input_order():
     assert ranks_from_order([2, 0, 1]) == [2, 3, 1]
 
 
+def test_the_library_ranks_by_the_same_rule_as_the_pages():
+    from lychee.items import Item
+    from lychee.results import Prediction, rank_predictions
+
+    scores, log_odds = [0.5, 0.5, 0.9, 0.5], [math.nan, 1.0, 2.0, math.nan]
+    predictions = [Prediction(s, lo) for s, lo in zip(scores, log_odds)]
+    ranked = rank_predictions(predictions, [Item(text=f"d{i}") for i in range(4)])
+    assert [r.index for r in ranked] == rank_order(scores, log_odds) == [2, 1, 0, 3]
+
+
 def test_kendall_tau_on_hand_made_pairs():
     assert kendall_tau([1, 2, 3, 4], [1, 2, 3, 4]) == 1.0
     assert kendall_tau([1, 2, 3, 4], [4, 3, 2, 1]) == -1.0
