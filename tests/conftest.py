@@ -89,7 +89,7 @@ def clip_path(tmp_path_factory: pytest.TempPathFactory):
 def project_server():
     """Base URL of this project's own server (``./start.sh``, embedded default model) once its model is loaded; used
     as a remote model by the remote-scorer and eval tests."""
-    from tests.servers import SERVER_ENV, serve
+    from tests.servers import serve
 
-    with serve(ready_path="/api/health", env=SERVER_ENV, timeout=600) as url:
+    with serve(ready_path="/api/health", timeout=600) as url:
         yield url

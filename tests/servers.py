@@ -22,7 +22,7 @@ from lychee.serving.environment import server_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: The environment a test server starts with: a developer's shell must not change what the tests start.
+#: Applied to every server :func:`serve` starts: a developer's shell must not change what the tests start.
 SERVER_ENV: dict[str, str | None] = {
     "LYCHEE_MODEL": None,
     "LYCHEE_DEVICE": None,
@@ -30,6 +30,9 @@ SERVER_ENV: dict[str, str | None] = {
     "LYCHEE_LOCK_MODEL": None,
     "LYCHEE_API_KEY": None,
     "LYCHEE_API_ALLOW_URLS": None,
+    "LYCHEE_API_MAX_BODY_MB": None,
+    "LYCHEE_API_MAX_DOCUMENTS": None,
+    "LYCHEE_API_MAX_IN_FLIGHT": None,
 }
 
 # The servers running now, by base URL, so that a test can kill one in the middle of its work (kill_server).
@@ -74,7 +77,8 @@ def serve(
             first use, hence the long timeout.
         timeout: seconds to wait for ``ready_path``.
         log_path: where the server's output goes (a temp file by default).
-        env: extra environment variables (a value of ``None`` removes the variable).
+        env: environment variables on top of :data:`SERVER_ENV`, which always applies (a value of ``None`` removes
+            the variable).
         ready_path: the path that must answer 200: ``/_stcore/health`` (the dashboard is up) or ``/api/health``
             (the model is loaded, too).
         ready_headers: headers for the readiness probe (e.g. the API key).
@@ -88,7 +92,7 @@ def serve(
     else:
         cmd = server_command(python, port)
     full_env = {**os.environ, "PORT": str(port), "HF_HUB_OFFLINE": "1"}
-    for name, value in (env or {}).items():
+    for name, value in {**SERVER_ENV, **(env or {})}.items():
         if value is None:
             full_env.pop(name, None)
         else:

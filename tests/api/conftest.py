@@ -17,18 +17,6 @@ from apihelpers import API_KEY, AUTH
 
 from tests.servers import ROOT, serve
 
-CLEAN_ENV = {  # a developer's shell must not change what the tests start
-    "LYCHEE_MODEL": None,
-    "LYCHEE_DEVICE": None,
-    "LYCHEE_DTYPE": None,
-    "LYCHEE_LOCK_MODEL": None,
-    "LYCHEE_API_KEY": None,
-    "LYCHEE_API_ALLOW_URLS": None,
-    "LYCHEE_API_MAX_BODY_MB": None,
-    "LYCHEE_API_MAX_DOCUMENTS": None,
-    "LYCHEE_API_MAX_IN_FLIGHT": None,
-}
-
 
 def _log(name: str) -> Path:
     folder = ROOT / "artifacts"
@@ -39,7 +27,7 @@ def _log(name: str) -> Path:
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     """Base URL of ``./start.sh`` on the embedded default model, once the model is loaded."""
-    with serve(env=CLEAN_ENV, ready_path="/api/health", log_path=_log("default"), timeout=600) as url:
+    with serve(ready_path="/api/health", log_path=_log("default"), timeout=600) as url:
         yield url
 
 
@@ -60,7 +48,6 @@ def vlm_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
 def vlm_server(vlm_checkpoint: str) -> Iterator[str]:
     """``./start.sh`` on the tiny VLM with an API key and image URLs allowed."""
     env = {
-        **CLEAN_ENV,
         "LYCHEE_MODEL": vlm_checkpoint,
         "LYCHEE_DEVICE": "cpu",
         "LYCHEE_DTYPE": "float32",

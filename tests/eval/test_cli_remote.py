@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from clihelpers import ENV, ROOT, finished_queries, kill_mid_run, run_cli
 
-from tests.servers import SERVER_ENV, kill_server, serve
+from tests.servers import kill_server, serve
 
 DATA = "eval/data/ecommerce.jsonl"
 N_QUERIES = 22
@@ -71,7 +71,7 @@ def test_killed_remote_run_resumes_to_the_same_numbers(project_server, local_run
 
 
 def test_endpoint_dying_mid_run_exits_3_and_keeps_finished_queries(tmp_path):
-    with serve(ready_path="/api/health", env=SERVER_ENV) as url:
+    with serve(ready_path="/api/health") as url:
         out = tmp_path / "dying"
         proc = subprocess.Popen(
             [sys.executable, "-m", "eval", "--data", DATA, "--model", url, "--chunk-pairs", "1", "--out", str(out)]

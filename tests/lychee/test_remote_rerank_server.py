@@ -17,7 +17,7 @@ from PIL import Image
 import lychee
 from eval.bench import titles
 from lychee.scorers.remote import RemoteAnswerError, RemoteUnavailableError
-from tests.servers import SERVER_ENV, kill_server, serve
+from tests.servers import kill_server, serve
 
 QUERY = "red running shoes"
 
@@ -82,7 +82,7 @@ def test_one_word_occlusion_equals_local(remote, default_scorer):
 
 
 def test_requests_spread_over_two_instances_and_one_killed_mid_run(project_server, default_scorer):
-    with serve(ready_path="/api/health", env=SERVER_ENV, timeout=600) as second:
+    with serve(ready_path="/api/health", timeout=600) as second:
         both = lychee.load_scorer(f"{project_server},{second}", batch_size=4, max_concurrency=2)
         alone = lychee.load_scorer(second)
         docs = titles(80, offset=1000)
@@ -122,7 +122,7 @@ def noise_image(width: int, height: int, seed: int) -> Image.Image:
 
 @pytest.fixture(scope="module")
 def vlm_server(lychee_checkpoint):
-    env = {**SERVER_ENV, "LYCHEE_MODEL": str(lychee_checkpoint), "LYCHEE_API_KEY": API_KEY, "LYCHEE_DEVICE": "cpu"}
+    env = {"LYCHEE_MODEL": str(lychee_checkpoint), "LYCHEE_API_KEY": API_KEY, "LYCHEE_DEVICE": "cpu"}
     headers = {"Authorization": f"Bearer {API_KEY}"}
     with serve(ready_path="/api/health", env=env, ready_headers=headers, timeout=600) as url:
         yield url
@@ -193,7 +193,7 @@ def test_a_refused_request_names_the_pair(vlm_server, monkeypatch):
 def test_a_server_whose_model_is_a_url_serves_the_remote_model(project_server, default_scorer):
     import httpx
 
-    env = {**SERVER_ENV, "LYCHEE_MODEL": project_server, "LYCHEE_DEVICE": "cpu"}  # the device does not apply: ignored
+    env = {"LYCHEE_MODEL": project_server, "LYCHEE_DEVICE": "cpu"}  # the device does not apply: ignored
     with serve(ready_path="/api/health", env=env, timeout=600) as front:
         model = httpx.get(f"{front}/api/model", timeout=30).json()
         assert model["info"]["family"] == "remote" and model["info"]["name"] == project_server
