@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lychee.items import Item
-from lychee.salience import grey_cell, grid_shape, occlusion, remove_span, segment
 from lychee import Capabilities
+from lychee.items import Item
 from lychee.results import Prediction, sigmoid
+from lychee.salience import grey_cell, grid_shape, occlusion, remove_span, segment
 from lychee.scorers.base import BaseScorer
 
 WORD_WEIGHTS = {"red": 2.0, "shoes": 1.5, "teapot": -3.0, "running": 0.5}
