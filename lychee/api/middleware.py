@@ -26,9 +26,13 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: Paths served by the API (everything else is the dashboard's).
-API_PREFIXES = ("/api/", "/v1/", "/v2/")
-API_PATHS = ("/rerank", "/api", "/v1", "/v2")
+#: The API's roots: every path under them is the API's (an unknown one is a JSON 404, never the dashboard's page).
+API_ROOTS = ("/api", "/v1", "/v2")
+#: The one API path outside the roots: the bare rerank route some clients call.
+BARE_RERANK_PATH = "/rerank"
+#: Paths served by the API (everything else is the dashboard's): under a root, a root itself, or the bare route.
+API_PREFIXES = tuple(f"{root}/" for root in API_ROOTS)
+API_PATHS = (BARE_RERANK_PATH, *API_ROOTS)
 
 
 def is_api_path(path: str) -> bool:
@@ -150,4 +154,4 @@ async def _answer(send: Send, error: ApiError) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["API_PATHS", "API_PREFIXES", "ApiGuard", "is_api_path"]
+__all__ = ["API_PATHS", "API_PREFIXES", "API_ROOTS", "BARE_RERANK_PATH", "ApiGuard", "is_api_path"]

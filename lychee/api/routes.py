@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from lychee.api.errors import ApiError
+from lychee.api.middleware import API_ROOTS, BARE_RERANK_PATH
 from lychee.api.schemas import Shape
 from lychee.api.service import RerankService
 
@@ -38,7 +39,7 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 RERANK_PATHS: dict[str, Shape] = {
     "/api/rerank": "seed",
     "/v1/rerank": "shared",
-    "/rerank": "shared",
+    BARE_RERANK_PATH: "shared",
     "/v2/rerank": "shared",
 }
 
@@ -121,7 +122,7 @@ def api_routes(service: RerankService) -> list[BaseRoute]:
         Route("/api/health", _answers_errors(health), methods=ALL_METHODS),
         Route("/api/model", _answers_errors(model), methods=ALL_METHODS),
     ]
-    for prefix in ("/api", "/v1", "/v2"):
+    for prefix in API_ROOTS:
         routes.append(Route(prefix, _answers_errors(not_found), methods=ALL_METHODS))
         routes.append(Route(prefix + "/{rest:path}", _answers_errors(not_found), methods=ALL_METHODS))
     return routes
