@@ -63,8 +63,6 @@ class RerankRequest:
     """A validated rerank request.
 
     Attributes:
-        shape: which route family it came from (``"seed"`` or ``"shared"``).
-        model: the ``model`` field, or ``None`` (checked against the loaded model by the service).
         query: the query item.
         documents: the document items, in request order.
         echoes: what each result's ``document`` field shows (never the image bytes).
@@ -75,8 +73,6 @@ class RerankRequest:
         allow_empty: empty query / documents are scored (``"allow_empty": true``), not refused.
     """
 
-    shape: Shape
-    model: str | None
     query: Item
     documents: list[Item]
     echoes: list[Any]
@@ -139,7 +135,7 @@ def parse_request(
             unknown[0],
         )
     reader = _ItemReader(config=config, reads_images=reads_images, model_name=model_name)
-    model = _optional_str(payload, "model")
+    _optional_str(payload, "model")  # a string or absent; the service checks it names the loaded model
     instruction = _instruction(payload)
     top_n = _top_n(payload)
     return_documents = _optional_bool(payload, "return_documents", default=True)
@@ -178,8 +174,6 @@ def parse_request(
                 path,
             )
     request = RerankRequest(
-        shape=shape,
-        model=model,
         query=query,
         documents=documents,
         echoes=[_echo(raw, doc, shape) for raw, doc in zip(raw_documents, documents)],
