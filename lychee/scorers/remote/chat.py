@@ -32,8 +32,8 @@ from typing import Any
 from lychee.items import Item
 from lychee.prompt import LYCHEE, build_messages
 from lychee.results import Prediction, sigmoid
-from lychee.scorers.remote.endpoints import CONNECT_TIMEOUT, RETRY_STATUSES, Endpoint, RetryableError
-from lychee.scorers.remote.transport import MAX_ERROR_TEXT, RemoteAnswerError, retry_after_seconds
+from lychee.scorers.remote.endpoints import CONNECT_TIMEOUT, Endpoint, RetryableError
+from lychee.scorers.remote.transport import MAX_ERROR_TEXT, RemoteAnswerError, http_failure
 from lychee.scorers.remote.wire import ImageCache, image_url, processor_kwargs
 
 TOP_LOGPROBS = 20
@@ -187,8 +187,19 @@ class OpenAIChatProtocol:
             kwargs["extra_body"] = extra
         return kwargs
 
-    def send(self, endpoint: Endpoint, query: Item, documents: Sequence[Item], instruction: str) -> list[Prediction]:
+    def send(
+        self,
+        endpoint: Endpoint,
+        query: Item,
+        documents: Sequence[Item],
+        instruction: str,
+        *,
+        cache: ImageCache | None = None,
+    ) -> list[Prediction]:
         """Score each document against ``query`` (the scorer sends one per request).
+
+        Args:
+            cache: the images already encoded in this predict call (shared by its requests), or ``None``.
 
         Raises:
             RetryableError: 429/502/503/504, connection error, timeout.
@@ -197,7 +208,7 @@ class OpenAIChatProtocol:
         import openai
 
         out = []
-        cache: ImageCache = {}
+        cache = {} if cache is None else cache
         for document in documents:
             messages = chat_messages(self.family, instruction, query, document, pixels=self.pixels, cache=cache)
             where = f"POST {endpoint.route}/chat/completions ({document.name})"
@@ -211,13 +222,8 @@ class OpenAIChatProtocol:
                 reason = "connection refused" if "refused" in str(cause).lower() else f"cannot connect ({cause})"
                 raise RetryableError(reason) from exc
             except openai.APIStatusError as exc:
-                status = exc.status_code
                 message = " ".join(str(exc.message).split())[:MAX_ERROR_TEXT]
-                if status in RETRY_STATUSES:
-                    retry_after = retry_after_seconds(exc.response.headers.get("Retry-After"))
-                    busy = status == 429 or (status == 503 and retry_after is not None)
-                    raise RetryableError(f"HTTP {status} ({message})", retry_after=retry_after, busy=busy) from exc
-                raise RemoteAnswerError(f"{where} answered HTTP {status}: {message}") from exc
+                raise http_failure(exc.status_code, exc.response.headers, message, where) from exc
             lp_yes, lp_no = answer_logprobs(completion, token_ids=self.answer_token_ids, where=where)
             log_odds = lp_yes - lp_no
             usage = getattr(completion, "usage", None)

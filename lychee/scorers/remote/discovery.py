@@ -81,7 +81,7 @@ def _ask(
         except RemoteAnswerError as exc:
             text = str(exc)
             discovery.tried.append(text)
-            if " HTTP 401" in text or " HTTP 403" in text:
+            if exc.status in (401, 403):
                 raise ValueError(
                     f"remote model {discovery.endpoint.url}: the server refused our key ({text}). Pass the right key "
                     "as api_key= or in LYCHEE_REMOTE_API_KEY."

@@ -54,7 +54,17 @@ class RemoteUnavailableError(ConnectionError):
 
 
 class RemoteAnswerError(ValueError):
-    """The endpoint answered, but refused the request or answered in a shape the protocol does not allow."""
+    """The endpoint answered, but refused the request or answered in a shape the protocol does not allow.
+
+    Args:
+        message: what happened, with the URL and the server's own words.
+        status: the HTTP status of the answer (e.g. 401 for a refused key) when the failure is the HTTP answer
+            itself, else ``None`` (a JSON answer of the wrong shape).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class RetryableError(Exception):

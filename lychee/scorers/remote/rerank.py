@@ -157,8 +157,19 @@ class RerankProtocol:
             body["mm_processor_kwargs"] = bounds  # vLLM: resize within the recipe's bounds, not the checkpoint's
         return body
 
-    def send(self, endpoint: Endpoint, query: Item, documents: Sequence[Item], instruction: str) -> list[Prediction]:
+    def send(
+        self,
+        endpoint: Endpoint,
+        query: Item,
+        documents: Sequence[Item],
+        instruction: str,
+        *,
+        cache: ImageCache | None = None,
+    ) -> list[Prediction]:
         """Score ``documents`` against ``query`` at ``endpoint``, in input order.
+
+        Args:
+            cache: the images already encoded in this predict call (shared by its requests), or ``None``.
 
         Raises:
             RetryableError: busy server, connection error, timeout.
@@ -166,7 +177,7 @@ class RerankProtocol:
             ValueError: an empty side the protocol cannot express for this family, or one document alone larger
                 than the server's request size cap.
         """
-        cache: ImageCache = {}
+        cache = {} if cache is None else cache
         body = self.body(query, documents, instruction, url=endpoint.route, cache=cache)
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         if self.max_body_bytes is not None and len(data) > self.max_body_bytes:
@@ -177,8 +188,8 @@ class RerankProtocol:
                     "smaller image, or raise the server's limit."
                 )
             half = len(documents) // 2
-            return self.send(endpoint, query, documents[:half], instruction) + self.send(
-                endpoint, query, documents[half:], instruction
+            return self.send(endpoint, query, documents[:half], instruction, cache=cache) + self.send(
+                endpoint, query, documents[half:], instruction, cache=cache
             )
         answer = request_json(self.client, "POST", endpoint.route, content=data)
         where = f"POST {endpoint.route}"
@@ -225,8 +236,17 @@ class TeiProtocol:
             raise ValueError(f"{what} has an image; the 'tei' protocol carries text only.")
         return item.text if item.has_text else empty_side_text(self.family, what=what, url=url, protocol=self.name)
 
-    def send(self, endpoint: Endpoint, query: Item, documents: Sequence[Item], instruction: str) -> list[Prediction]:
-        """Score ``documents`` against ``query`` at ``endpoint`` (``instruction`` is not part of TEI's shape)."""
+    def send(
+        self,
+        endpoint: Endpoint,
+        query: Item,
+        documents: Sequence[Item],
+        instruction: str,
+        *,
+        cache: ImageCache | None = None,
+    ) -> list[Prediction]:
+        """Score ``documents`` against ``query`` at ``endpoint`` (``instruction`` is not part of TEI's shape; TEI
+        carries no images, so ``cache`` is unused)."""
         body = {
             "query": self.text(query, what="the query", url=endpoint.route),
             "texts": [self.text(d, what=d.name, url=endpoint.route) for d in documents],

@@ -19,6 +19,7 @@ from lychee.items import Item
 from lychee.results import Prediction, ProgressCallback
 from lychee.scorers.base import BaseScorer
 from lychee.scorers.remote.endpoints import DEFAULT_RETRIES, Endpoint, EndpointPool, call_with_retries
+from lychee.scorers.remote.wire import ImageCache
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,13 @@ class WireProtocol(Protocol):
     batch_size: int
 
     def send(
-        self, endpoint: Endpoint, query: Item, documents: Sequence[Item], instruction: str
+        self,
+        endpoint: Endpoint,
+        query: Item,
+        documents: Sequence[Item],
+        instruction: str,
+        *,
+        cache: ImageCache | None = None,
     ) -> list[Prediction]: ...
 
 
@@ -90,7 +97,9 @@ class RemoteScorer(BaseScorer):
         """Close the HTTP connections; call it when the scorer is no longer used."""
         self.protocol.close()
 
-    def _send(self, request: Request, pairs: Sequence[tuple[Item, Item]], instruction: str) -> list[Prediction]:
+    def _send(
+        self, request: Request, pairs: Sequence[tuple[Item, Item]], instruction: str, cache: ImageCache
+    ) -> list[Prediction]:
         documents = [pairs[i][1] for i in request.positions]
         first, last = request.positions[0] + 1, request.positions[-1] + 1
         what = f"remote model {self.name!r}, pair{'s' if len(documents) > 1 else ''} {first}" + (
@@ -99,7 +108,7 @@ class RemoteScorer(BaseScorer):
 
         def attempt(endpoint: Endpoint) -> list[Prediction]:
             try:
-                preds = self.protocol.send(endpoint, request.query, documents, instruction)
+                preds = self.protocol.send(endpoint, request.query, documents, instruction, cache=cache)
             except ValueError as exc:  # keep the type (RemoteAnswerError...), say which pairs
                 exc.args = (f"{what}: {exc}", *exc.args[1:])
                 raise
@@ -122,8 +131,13 @@ class RemoteScorer(BaseScorer):
         out: list[Prediction | None] = [None] * len(pairs)
         workers = min(len(requests), self.pool.max_concurrency * len(self.pool.endpoints))
         done_pairs = 0
+        # One image cache for the whole call: a query's image is fitted and encoded once, not once per request (its
+        # pairs hold every image alive until the call ends, so the id() keys stay unique).
+        cache: ImageCache = {}
         with ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="lychee-remote") as executor:
-            pending: dict[Future, Request] = {executor.submit(self._send, r, pairs, instruction): r for r in requests}
+            pending: dict[Future, Request] = {
+                executor.submit(self._send, r, pairs, instruction, cache): r for r in requests
+            }
             try:
                 while pending:
                     finished, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -45,6 +46,27 @@ def retry_after_seconds(value: str | None) -> float | None:
     except ValueError:
         return None
     return seconds if seconds >= 0 else None
+
+
+def http_failure(status: int, headers: Mapping[str, str], message: str, where: str, *, end: str = "") -> Exception:
+    """The exception for an HTTP error answer (status >= 400), for the caller to raise.
+
+    429 / 502 / 503 / 504 give a :class:`RetryableError` ``"HTTP 503 (<message>)"`` with the ``Retry-After`` seconds,
+    ``busy`` for 429 or a 503 with ``Retry-After`` (the server is alive); any other status a
+    :class:`RemoteAnswerError` ``"<where> answered HTTP <status>: <message><end>"`` carrying ``status``.
+
+    Args:
+        status: the HTTP status.
+        headers: the answer's headers (``Retry-After`` is read, case-insensitively for httpx headers).
+        message: the server's error text (see :func:`error_text`), or the reason phrase.
+        where: the request, e.g. ``"POST http://host:8000/v1/rerank"``.
+        end: what closes the refusal message (``"."`` or nothing).
+    """
+    if status in RETRY_STATUSES:
+        retry_after = retry_after_seconds(headers.get("Retry-After"))
+        busy = status == 429 or (status == 503 and retry_after is not None)
+        return RetryableError(f"HTTP {status} ({message})", retry_after=retry_after, busy=busy)
+    return RemoteAnswerError(f"{where} answered HTTP {status}: {message}{end}", status=status)
 
 
 def error_text(response: httpx.Response) -> str:
@@ -104,25 +126,17 @@ def request_json(
     except httpx.TransportError as exc:
         limit = timeout if timeout is not None else client.timeout.read or 0.0
         raise RetryableError(describe_connection_error(exc, limit)) from exc
-    if response.status_code in RETRY_STATUSES:
-        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-        busy = response.status_code == 429 or (response.status_code == 503 and retry_after is not None)
-        raise RetryableError(
-            f"HTTP {response.status_code} ({error_text(response) or response.reason_phrase})",
-            retry_after=retry_after,
-            busy=busy,
-        )
     if response.status_code >= 400:
-        raise RemoteAnswerError(
-            f"{method} {url} answered HTTP {response.status_code}: {error_text(response) or response.reason_phrase}."
-        )
+        message = error_text(response) or response.reason_phrase
+        raise http_failure(response.status_code, response.headers, message, f"{method} {url}", end=".")
     try:
         return response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         kind = response.headers.get("content-type", "no content type")
         raise RemoteAnswerError(
             f"{method} {url} answered HTTP {response.status_code} with {kind}, not JSON "
-            f"({error_text(response)[:120]!r}). Is this URL a rerank endpoint? Check the path and the protocol."
+            f"({error_text(response)[:120]!r}). Is this URL a rerank endpoint? Check the path and the protocol.",
+            status=response.status_code,
         ) from None
 
 
@@ -131,6 +145,7 @@ __all__ = [
     "RemoteAnswerError",
     "describe_connection_error",
     "error_text",
+    "http_failure",
     "make_client",
     "request_json",
     "retry_after_seconds",
