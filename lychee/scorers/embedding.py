@@ -30,7 +30,7 @@ import numpy as np
 from lychee.contract import Capabilities, ModelInfo
 from lychee.items import Item
 from lychee.results import Prediction, ProgressCallback, sigmoid
-from lychee.runtime import resolve_device, weights_bytes
+from lychee.runtime import dtype_name, resolve_device, weights_bytes
 from lychee.scorers.base import DEFAULT_INSTRUCTION, BaseScorer
 
 EMBEDDING_SCALE = 10.0
@@ -144,7 +144,7 @@ class EmbeddingScorer(BaseScorer):
             name=name,
             family="embedding",
             device=str(model.device),
-            dtype=str(next(model.parameters()).dtype).replace("torch.", ""),
+            dtype=dtype_name(next(model.parameters()).dtype),
             attention=_attention_of(model),
             parameters=n_params,
             weights_bytes=weights_bytes(model),

@@ -22,6 +22,7 @@ from lychee.runtime import (
 )
 from lychee.scorers.qwen_vl.encoding import PromptEncoder
 from lychee.scorers.qwen_vl.scorer import QwenVLScorer
+from lychee.validation import is_int
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +49,7 @@ def _pixel_bounds(processor_kwargs: dict[str, Any], spec: FamilySpec) -> tuple[i
     """``(min_pixels, max_pixels)`` taken out of ``processor_kwargs`` (family defaults), validated."""
     min_pixels = processor_kwargs.pop("min_pixels", spec.min_pixels)
     max_pixels = processor_kwargs.pop("max_pixels", spec.max_pixels)
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (min_pixels, max_pixels)) or not (
-        0 < min_pixels <= max_pixels
-    ):
+    if not all(is_int(v) for v in (min_pixels, max_pixels)) or not (0 < min_pixels <= max_pixels):
         raise ValueError(
             f"processor_kwargs: expected integers 0 < min_pixels <= max_pixels, got min_pixels={min_pixels!r}, "
             f"max_pixels={max_pixels!r}. The family default is {spec.min_pixels}..{spec.max_pixels}."
