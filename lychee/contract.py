@@ -108,10 +108,10 @@ class RunStats:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._counts: dict[str, int] = {"calls": 0, "pairs": 0, "oom_retries": 0, "prefix_pairs": 0}
+        self._counts: dict[str, int] = {}
 
     def add(self, **increments: int) -> None:
-        """Add to counters, e.g. ``stats.add(pairs=50, calls=1)``."""
+        """Add to counters, e.g. ``stats.add(oom_retries=1)`` (the VLM) or ``stats.add(requests=3)`` (remote)."""
         with self._lock:
             for name, n in increments.items():
                 self._counts[name] = self._counts.get(name, 0) + int(n)
@@ -124,10 +124,6 @@ class RunStats:
     def oom_retries(self) -> int:
         """How often a batch was halved after running out of GPU memory."""
         return self.get("oom_retries")
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._counts)
 
 
 @runtime_checkable

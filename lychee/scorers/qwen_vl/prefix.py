@@ -200,7 +200,6 @@ class PathRecord:
     """What one scoring call did (for the INFO log line); never stored on the scorer."""
 
     prefix_pairs: int = 0
-    plain_pairs: int = 0
     prefix_lengths: list[int] = field(default_factory=list)
     fallbacks: list[str] = field(default_factory=list)
 

@@ -163,15 +163,13 @@ class QwenVLScorer(BaseScorer):
         plain: list[EncodedPair] = list(encoded)
         if self.use_prefix_cache and total >= MIN_GROUP:
             plain = score_shared_prefix(self, pairs, encoded, instruction, collect, record)
-        record.plain_pairs = len(plain)
         self.run_batches(plain, self.encoder.batch_inputs, PATH_PLAIN, collect)
-        self.stats.add(calls=1, pairs=total, prefix_pairs=record.prefix_pairs)
         logger.info(
             "scored %d pairs: %d on the shared-prefix path (prefix lengths %s), %d plain%s",
             total,
             record.prefix_pairs,
             record.prefix_lengths,
-            record.plain_pairs,
+            len(plain),
             f" ({'; '.join(record.fallbacks)})" if record.fallbacks else "",
         )
         missing = [i for i, r in enumerate(results) if r is None]

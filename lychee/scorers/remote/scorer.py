@@ -152,7 +152,7 @@ class RemoteScorer(BaseScorer):
             finally:
                 for future in pending:
                     future.cancel()
-        self.stats.add(calls=1, pairs=len(pairs), requests=len(requests))
+        self.stats.add(requests=len(requests))
         missing = [i + 1 for i, p in enumerate(out) if p is None]
         if missing:  # pragma: no cover - every request fills its positions or raises
             raise RuntimeError(f"remote model {self.name!r}: no score for pairs {missing[:10]}.")
