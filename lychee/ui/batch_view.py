@@ -12,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from PIL import Image
 
 from lychee.items import Item
 from lychee.language import language_warning
@@ -44,7 +43,6 @@ class BatchResult:
     instruction: str | None
     instruction_used: str
     seconds: float
-    query_image: Image.Image | None = None
     query_image_name: str | None = None
     query_video_name: str | None = None
     #: Warnings about the result itself (e.g. titles in a language the model does not read well), shown with it.
@@ -157,10 +155,6 @@ def run_batch(
     if not ok:
         return None
     preds, instruction_used = scored
-    thumb = None
-    if query.image is not None:
-        thumb = query.image.copy()
-        thumb.thumbnail((240, 240))
     result = BatchResult(
         query_text=query.text,
         titles=list(titles.titles),
@@ -174,7 +168,6 @@ def run_batch(
         instruction=settings.instruction,
         instruction_used=instruction_used,
         seconds=time.perf_counter() - start,
-        query_image=thumb,
         query_image_name=q_name,
         query=query,
         query_video_name=v_name,
