@@ -35,6 +35,15 @@ def env_choice(name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def loader_key(model: str, device: str | None, dtype: str | None) -> ModelKey:
+    """The loader's key for a model choice, the one rule the server and the dashboard's sessions share (so both find
+    the same loaded model): ``"auto"`` device / dtype is ``None``; a remote model's are ``None`` (its server chose)."""
+    model = model.strip()
+    if is_remote(model):
+        return (model, None, None)
+    return (model, None if device in (None, "auto") else device, None if dtype in (None, "auto") else dtype)
+
+
 def server_model_key() -> ModelKey:
     """The ``(model, device, dtype)`` the server serves: what new dashboard sessions start on, too.
 
@@ -44,17 +53,14 @@ def server_model_key() -> ModelKey:
     model = server_model()
     device = env_choice("LYCHEE_DEVICE", DEVICES)
     dtype = env_choice("LYCHEE_DTYPE", DTYPES)
-    if is_remote(model):
-        if (device, dtype) != ("auto", "auto"):
-            logger.warning(
-                "LYCHEE_MODEL=%s is a remote model: LYCHEE_DEVICE=%s / LYCHEE_DTYPE=%s do not apply (its server chose "
-                "them).",
-                model,
-                device,
-                dtype,
-            )
-        return (model, None, None)
-    return (model, None if device == "auto" else device, None if dtype == "auto" else dtype)
+    if is_remote(model) and (device, dtype) != ("auto", "auto"):
+        logger.warning(
+            "LYCHEE_MODEL=%s is a remote model: LYCHEE_DEVICE=%s / LYCHEE_DTYPE=%s do not apply (its server chose them).",
+            model,
+            device,
+            dtype,
+        )
+    return loader_key(model, device, dtype)
 
 
 #: The file ``./start.sh`` serves (dashboard + API on one port), relative to the repository root.
@@ -85,6 +91,7 @@ def model_locked() -> bool:
 
 
 __all__ = [
+    "loader_key",
     "DEVICES",
     "DTYPES",
     "SERVER_SCRIPT",

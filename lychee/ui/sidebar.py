@@ -16,7 +16,7 @@ import lychee
 from lychee.bands import MEDIUM, STRONG, band
 from lychee.scorers.remote import is_remote
 from lychee.serving import DEVICES, DTYPES, model_locked, server_model_key
-from lychee.serving.environment import env_choice, server_model
+from lychee.serving.environment import env_choice, loader_key, server_model
 from lychee.ui import models, remote_picker
 from lychee.ui.settings import Settings
 from lychee.ui.state import widget_key
@@ -106,14 +106,14 @@ def current_settings() -> Settings:
     instruction = ss["instruction"]
     if instruction is not None and not instruction.strip():
         instruction = None  # an emptied editor means "model default"; the sidebar says so
-    remote = is_remote(ss["model"])  # the server chose the device and dtype of a remote model
+    model, device, dtype = loader_key(ss["model"], ss["device"], ss["dtype"])
     return Settings(
-        model=ss["model"].strip(),
+        model=model,
         instruction=instruction,
         strong=float(ss["band_strong"]),
         medium=float(ss["band_medium"]),
-        device=None if remote or ss["device"] == "auto" else ss["device"],
-        dtype=None if remote or ss["dtype"] == "auto" else ss["dtype"],
+        device=device,
+        dtype=dtype,
     )
 
 

@@ -122,3 +122,15 @@ def test_eviction_keeps_the_most_recently_used():
 def test_max_entries_is_validated():
     with pytest.raises(ValueError, match="max_entries must be a positive integer, got 0"):
         ModelLoader(Recorder(), max_entries=0)
+
+
+def test_the_server_and_a_session_asking_for_the_same_model_get_the_same_key(monkeypatch):
+    from lychee.serving.environment import loader_key, server_model_key
+
+    monkeypatch.setenv("LYCHEE_MODEL", " /ckpt/lychee ")
+    monkeypatch.setenv("LYCHEE_DEVICE", "cpu")
+    monkeypatch.delenv("LYCHEE_DTYPE", raising=False)
+    assert server_model_key() == loader_key("/ckpt/lychee", "cpu", "auto") == ("/ckpt/lychee", "cpu", None)
+    assert loader_key(" default ", None, "bfloat16") == ("default", None, "bfloat16")
+    monkeypatch.setenv("LYCHEE_MODEL", "http://gpu-1:8000")  # a remote model's device and dtype are its server's
+    assert server_model_key() == loader_key("http://gpu-1:8000", "cpu", "float32") == ("http://gpu-1:8000", None, None)
