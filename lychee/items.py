@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias, TypedDict, Union
@@ -142,6 +143,13 @@ def pad_to_aspect_ratio(img: Image.Image, max_ratio: float = MAX_ASPECT_RATIO) -
     return canvas, True
 
 
+#: The images items hold, by ``id``: decoded and checked once. An item built from another item's image (``with_text``,
+#: ``coerce`` under another name: every occlusion variant and every scored document) keeps that very object instead of
+#: a checked copy, so the per-image caches downstream (resizing, content digests) hit. Weak: an image leaves with the
+#: last item holding it.
+_CHECKED_IMAGES: weakref.WeakValueDictionary[int, Image.Image] = weakref.WeakValueDictionary()
+
+
 @dataclass(frozen=True, eq=False)
 class Item:
     """A query or a document: text, an image and/or a video clip.
@@ -170,8 +178,10 @@ class Item:
     def __post_init__(self) -> None:
         if self.text is not None and not isinstance(self.text, str):
             raise TypeError(f"{self.name} text: got {type(self.text).__name__}; expected a string or None.")
-        if self.image is not None:
-            object.__setattr__(self, "image", load_image(self.image, what=f"{self.name} image"))
+        if self.image is not None and _CHECKED_IMAGES.get(id(self.image)) is not self.image:
+            image = load_image(self.image, what=f"{self.name} image")
+            _CHECKED_IMAGES[id(image)] = image
+            object.__setattr__(self, "image", image)
         if self.video is not None and not isinstance(self.video, Video):
             object.__setattr__(self, "video", load_video(self.video, what=f"{self.name} video"))
 

@@ -125,3 +125,20 @@ def test_item_repr_and_flags():
     item = Item(text="  ", name="query")
     assert item.is_empty and not item.has_text
     assert "image=<3x2>" in repr(Item(image=Image.new("RGB", (3, 2))))
+
+
+def test_items_built_from_an_item_keep_its_checked_image_and_a_callers_image_is_copied():
+    from PIL import Image
+
+    from lychee.items import Item
+
+    mine = Image.new("RGB", (8, 4), (10, 20, 30))
+    item = Item("red shoes", image=mine)
+    assert item.image is not mine  # checked into the item's own copy: the caller may go on editing theirs
+    mine.putpixel((0, 0), (255, 255, 255))
+    assert item.image.getpixel((0, 0)) == (10, 20, 30)
+    # occlusion variants, truncation probes and renamed documents reuse that copy (per-image caches then hit)
+    assert item.with_text("shoes").image is item.image
+    assert item.with_video(None).image is item.image
+    assert Item.coerce(item, name="document 1").image is item.image
+    assert Item(text=None, image=item.image).image is item.image

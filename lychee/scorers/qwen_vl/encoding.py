@@ -6,7 +6,6 @@ No model here: :class:`PromptEncoder` needs only the processor and the family's 
 
 from __future__ import annotations
 
-import functools
 import logging
 import warnings
 from collections.abc import Callable, Sequence
@@ -24,25 +23,6 @@ SENTINEL_QUERY = "\ue000LYCHEE-QUERY\ue000"
 SENTINEL_DOCUMENT = "\ue000LYCHEE-DOCUMENT\ue000"
 
 PreparedImage = tuple[Any, int, tuple[int, int]]  # (resized image, merged tokens, (width, height) after padding)
-
-
-@functools.lru_cache(maxsize=1)
-def _stand_in_image() -> Any:
-    from PIL import Image
-
-    return Image.new("RGB", (1, 1), (255, 255, 255))
-
-
-def stand_in(item: Item) -> Item:
-    """``item`` with its image replaced by a 1x1 stand-in (same text, same clip, same name).
-
-    Rendering only needs to know that an item has an image (the template emits a placeholder), so prompts are
-    measured with this stand-in instead of copying a possibly large image for every truncation probe. A clip is kept
-    as it is: a :class:`~lychee.video.Video` is never copied.
-    """
-    if not item.has_image:
-        return item
-    return Item(text=item.text, image=_stand_in_image(), video=item.video, name=item.name)
 
 
 @dataclass
@@ -189,7 +169,7 @@ class PromptEncoder:
             enc = EncodedPair(i, q, d, "", images, image_tokens, sizes, 0, False, videos)
             # each <|image_pad|> / <|video_pad|> of the rendered text becomes many tokens in the processor
             q_kept, d_kept, text, n_tokens, truncated = self.truncate_pair(
-                i, len(pairs), stand_in(q), stand_in(d), instruction, enc.vision_extra
+                i, len(pairs), q, d, instruction, enc.vision_extra
             )
             enc.query, enc.document, enc.text, enc.n_tokens, enc.truncated = q_kept, d_kept, text, n_tokens, truncated
             out.append(enc)
@@ -333,4 +313,4 @@ class PromptEncoder:
         return offsets
 
 
-__all__ = ["SENTINEL_DOCUMENT", "SENTINEL_QUERY", "EncodedPair", "PromptEncoder", "fit_image", "stand_in"]
+__all__ = ["SENTINEL_DOCUMENT", "SENTINEL_QUERY", "EncodedPair", "PromptEncoder", "fit_image"]

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from lychee.items import Item
 from lychee.results import PATH_PREFIX, Prediction
 from lychee.runtime import is_out_of_memory
-from lychee.scorers.qwen_vl.encoding import SENTINEL_DOCUMENT, EncodedPair, PromptEncoder, stand_in
+from lychee.scorers.qwen_vl.encoding import SENTINEL_DOCUMENT, EncodedPair, PromptEncoder
 from lychee.scorers.qwen_vl.vision import PreparedVideo, vision_inputs
 
 logger = logging.getLogger(__name__)
@@ -333,7 +333,7 @@ def score_group(
     n_query_images = 1 if query.has_image else 0
     query_clips = [group[0].videos["query"]] if query.has_video else []
     # The prefix text: the prompt rendered with a sentinel document, cut where the document text would start.
-    marked = runner.encoder.render_pair(stand_in(query), Item(text=SENTINEL_DOCUMENT, name="document"), instruction)
+    marked = runner.encoder.render_pair(query, Item(text=SENTINEL_DOCUMENT, name="document"), instruction)
     cut = marked.find(SENTINEL_DOCUMENT)
     if cut < 0:  # pragma: no cover - the chat template dropped the document text
         record.fallbacks.append("prefix not found in the rendered prompt")
