@@ -117,9 +117,8 @@ class InMemoryFolderResolver(FolderResolver):
     """Like :class:`~eval.loader.FolderResolver`, but holds each image's bytes, so the folder may be deleted after
     loading (an upload unpacked into a temporary folder)."""
 
-    def resolve(self, written: str, what: str) -> tuple[ImageRef, str]:
-        ref, digest = super().resolve(written, what)
-        return (Path(ref).read_bytes() if isinstance(ref, Path) else ref), digest
+    def _keep(self, path: Path, raw: bytes) -> ImageRef:
+        return raw  # cached by resolve: a document that many queries retrieve is read once
 
 
 def load_beir_upload(

@@ -127,8 +127,13 @@ class FolderResolver(ImageResolver):
         key = str(path)
         if key not in self.seen:
             load_image(path, what=what)  # raises ValueError naming the input when missing/corrupt
-            self.seen[key] = (path, hashlib.sha256(path.read_bytes()).hexdigest())
+            raw = path.read_bytes()
+            self.seen[key] = (self._keep(path, raw), hashlib.sha256(raw).hexdigest())
         return self.seen[key]
+
+    def _keep(self, path: Path, raw: bytes) -> ImageRef:
+        """What :meth:`resolve` hands out (and caches) for a checked image: its path; ``raw`` is the file's bytes."""
+        return path
 
     def resolve_video(self, written: str, what: str) -> tuple[Video, str]:
         path = (self.base_dir / written).resolve()
