@@ -348,13 +348,19 @@ class RunStore:
         with self._connect("listing runs", write=False) as conn:
             if not self._has_runs_table(conn):
                 return []
+            # RunRecord.set is set_path, or set_name when set_path is NULL or empty; each OR term can use runs_by_set
+            where = (
+                ""
+                if of_set is None
+                else "WHERE (set_path = :set AND :set <> '') OR (set_path IS NULL AND set_name = :set) "
+                "OR (set_path = '' AND set_name = :set) "
+            )
             rows = conn.execute(
                 f"SELECT {_RUN_COLUMNS}, (SELECT mean FROM metrics m WHERE m.run_id = runs.id AND m.system = 'model' "
-                f"AND m.metric = ?) FROM runs ORDER BY id DESC",
-                (MAIN_METRIC,),
+                f"AND m.metric = :metric) FROM runs {where}ORDER BY id DESC",
+                {"metric": MAIN_METRIC, "set": of_set},
             ).fetchall()
-        runs = [RunRecord(*r[:-1], main=r[-1]) for r in rows]
-        return [r for r in runs if of_set is None or r.set == of_set]
+        return [RunRecord(*r[:-1], main=r[-1]) for r in rows]
 
     def sets(self) -> list[str]:
         """The sets that have runs (:attr:`RunRecord.set`), in order of first appearance (newest first)."""
