@@ -28,7 +28,6 @@ import argparse
 import logging
 import sys
 import time
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from eval.runner import EvalResult, evaluate_set
 from eval.runstore import record_evaluation
 from eval.scoring import CHUNK_PAIRS, language_warnings
 from eval.segments import assign_segments
+from eval.textfiles import table
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
 from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY
 from lychee.validation import positive_int, unit_float
@@ -229,33 +229,13 @@ def summary_table(result: EvalResult) -> str:
         rows.append(
             [key] + [f"{system.means[n]:.4f} [{system.ci95[n][0]:.3f}, {system.ci95[n][1]:.3f}]" for n in names]
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = table(rows)
     n_none = report.n_queries_without_relevant
     head = (
         f"{report.n_queries} queries, {report.n_pairs} pairs ({n_none} quer{'y' if n_none == 1 else 'ies'} without a "
         "relevant candidate; they score 0 and count in the means)"
     )
     return "\n".join([head, *lines, *_segment_lines(report), *_comparison_lines(report), *_calibration_lines(report)])
-
-
-def _width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: CJK characters are two wide."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("F", "W") else 1 for ch in text)
-
-
-def _table(rows: list[list[str]], *, right: int = 1) -> list[str]:
-    """Rows padded to their display widths; columns from ``right`` on are right-aligned (numbers)."""
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-
-    def pad(cell: str, i: int) -> str:
-        fill = " " * (widths[i] - _width(cell))
-        return fill + cell if i >= right else cell + fill
-
-    lines = ["  ".join(pad(cell, i) for i, cell in enumerate(r)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return lines
 
 
 def _lift(value: float | None) -> str:
@@ -272,20 +252,20 @@ def _segment_lines(report: Report) -> list[str]:
     header = ["segment", "n", "input order", "BM25", "model", "lift vs input order", "lift vs BM25"]
     if has_b:
         header += ["model B", "B lift vs input order"]
-    table = [header]
+    grid = [header]
     for row in rows:
         cells = [row["segment"], str(row["n"])]
         cells += [f"{row[key]:.4f}" for key in ("input_order", "bm25", "model")]
         cells += [_lift(row["lift_vs_input_order"]), _lift(row["lift_vs_bm25"])]
         if has_b:
             cells += [f"{row['model_b']:.4f}", _lift(row["lift_b_vs_input_order"])]
-        table.append(cells)
+        grid.append(cells)
     first = "the first stage" if report.settings.get("first_stage") else "the file's order"
     return [
         "",
         f"{metric} per segment (input order = {first}; lift = (model - baseline) / baseline; "
         f"'{ALL_QUERIES}' = every query; 95% intervals in metrics.json):",
-        *_table(table, right=1),
+        *table(grid, right=1),
     ]
 
 

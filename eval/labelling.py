@@ -36,6 +36,7 @@ from pathlib import Path
 from PIL import Image
 
 from eval.loader import FORMATS, load_labelled_set
+from eval.textfiles import write_atomically
 from eval.workspace import sets_dir
 
 GRADES = (0, 1, 2, 3)
@@ -225,15 +226,6 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_atomically(path: Path, data: bytes) -> Path:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    return tmp
-
-
 def _same_query(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
@@ -314,16 +306,10 @@ def save_query(record: QueryRecord, *, set_file: str | os.PathLike, replace: boo
             image_path = path.parent / record.image_name
             if not image_path.exists():
                 image_path.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(_write_atomically(image_path, record.image_png), image_path)
+                write_atomically(image_path, record.image_png)
         data = "".join(json.dumps(obj, ensure_ascii=False) + "\n" for obj in objects).encode("utf-8")
-        tmp = _write_atomically(path, data)
-        try:
-            # The set must reload through the evaluation loader before it replaces anything.
-            reloaded = load_labelled_set(tmp, name=str(path))
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        # The set must reload through the evaluation loader before it replaces anything.
+        reloaded = write_atomically(path, data, check=lambda tmp: load_labelled_set(tmp, name=str(path)))
         _fsync_dir(path.parent)
     return SaveResult(path=path, qid=record.qid, n_queries=len(reloaded.queries), replaced=bool(conflicts))
 

@@ -16,6 +16,7 @@ from typing import Any
 from eval.labelled import LabelledSet
 from eval.metrics import trec_order
 from eval.runner import EvalResult
+from eval.textfiles import write_atomically
 
 
 def run_trec_text(run: dict[str, dict[str, float]], tag: str) -> str:
@@ -81,9 +82,7 @@ def write_outputs(result: EvalResult, out_dir: str | os.PathLike) -> dict[str, P
     written = {}
     for name, text in output_files(result).items():
         path = folder / name
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(path, text)
         written[name] = path
     return written
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from eval.labelled import LabelledSet
 from eval.systems import System
+from eval.textfiles import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -87,12 +88,7 @@ class PartialFile:
                 os.fsync(fh.fileno())
 
     def _rewrite(self, header: str) -> None:
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(header)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        write_atomically(self.path, header)
 
     def append(self, qid: str, scores: dict[str, dict[str, float]]) -> None:
         """Store one finished query (``{system key: {docid: score}}``) durably: written, flushed and fsync-ed."""

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from eval.runstore import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
+from eval.textfiles import table
 
 
 def _run_id(text: str) -> int:
@@ -57,13 +58,6 @@ def _short(text: str | None, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def list_text(runs: list[RunRecord]) -> str:
     """The printed table of ``list``: id, created, set, model, instruction, k, ndcg@10, queries."""
     rows = [["id", "created", "set", "model", "instruction", "k", MAIN_METRIC, "queries"]]
@@ -80,7 +74,7 @@ def list_text(runs: list[RunRecord]) -> str:
                 str(r.n_queries),
             ]
         )
-    return _table(rows)
+    return "\n".join(table(rows))
 
 
 def show_text(run: RunRecord) -> str:
@@ -100,13 +94,13 @@ def show_text(run: RunRecord) -> str:
     rows = [["system", *names]]
     for system, by_metric in run.metrics.items():
         rows.append([system] + [f"{m:.4f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in by_metric.values()])
-    out += ["metrics (mean [95% bootstrap interval])", _table(rows), ""]
+    out += ["metrics (mean [95% bootstrap interval])", *table(rows), ""]
     systems = run.systems
     qids = list(run.per_query["model"][names[0]]) if names else []
     rows = [["qid"] + [f"{s}:{m}" for s in systems for m in names]]
     for q in qids:
         rows.append([q] + [f"{run.per_query[s][m][q]:.4f}" for s in systems for m in names])
-    out += ["per query", _table(rows)]
+    out += ["per query", *table(rows)]
     return "\n".join(out)
 
 

@@ -1,19 +1,22 @@
-"""Reading line-based input files (TREC runs and qrels, TSV, JSONL) with a message per bad line.
+"""Text files in and out: reading line-based input files (TREC runs and qrels, TSV, JSONL) with a message per bad
+line, writing a file atomically, and the aligned text tables the command lines print.
 
 Every reader of :mod:`eval.trec` and :mod:`eval.records` streams its file through :func:`numbered_lines` (so a large
 BEIR corpus is never held as one string) and collects problems in a :class:`Problems`, which raises one
 :class:`~eval.labelled.LabelledSetError` listing them all: a file with any problem is refused as a whole, so nothing
-half-read is evaluated.
+half-read is evaluated. :func:`write_atomically` writes every file that another process (or a crash) must never
+see half written; :func:`table` lays out the tables of ``python -m eval`` and ``python -m eval.runs``.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
+import os
+import unicodedata
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from eval.labelled import LabelledSetError
+T = TypeVar("T")
 
 # A file with a systematic problem (a wrong format) would otherwise produce one message per line; past this many,
 # reading stops and the message says so.
@@ -46,6 +49,10 @@ class Problems:
         """Raise :class:`~eval.labelled.LabelledSetError` listing every problem, if there is one."""
         if not self.messages:
             return
+        # imported here, not at the top: `python -m eval.runs` imports this module for table() only and need not
+        # load the image and video stack that eval.labelled brings
+        from eval.labelled import LabelledSetError
+
         messages = list(self.messages)
         if self.full:
             messages.append(f"stopped reading after {MAX_PROBLEMS} problems; fix these first.")
@@ -88,15 +95,6 @@ def numbered_lines(
             yield number, text.rstrip("\r\n")
 
 
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def check_id(value: Any, what: str) -> tuple[str | None, str | None]:
     """``(id, None)`` for a usable id, else ``(None, problem)``: ids are non-empty strings (or integers) without
     whitespace, since TREC run and qrels files are whitespace-separated."""
@@ -113,4 +111,55 @@ def check_id(value: Any, what: str) -> tuple[str | None, str | None]:
     return text, None
 
 
-__all__ = ["MAX_PROBLEMS", "Problems", "check_file", "check_id", "file_sha256", "numbered_lines"]
+def write_atomically(path: Path, data: bytes | str, *, check: Callable[[Path], T] | None = None) -> T | None:
+    """Write ``data`` (``str`` as UTF-8) to ``path`` so readers see the old file or the new one, never half of it.
+
+    The bytes go to a hidden temporary file beside ``path``, are flushed and fsync-ed, and the file is renamed over
+    ``path``. ``check`` (e.g. reloading the file) runs on the temporary file before the rename; if it raises, or the
+    write fails, ``path`` is left as it was and the temporary file is removed. Returns what ``check`` returned.
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        checked = check(tmp) if check is not None else None
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return checked
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: CJK characters are two wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("F", "W") else 1 for ch in text)
+
+
+def table(rows: list[list[str]], *, right: int | None = None) -> list[str]:
+    """The lines of a text table: the header row, a line of dashes, then the rows, each column padded to its display
+    width (:func:`display_width`) and two spaces apart; columns from index ``right`` on are right-aligned (numbers),
+    the others left-aligned. Trailing spaces are dropped."""
+    widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+
+    def pad(cell: str, i: int) -> str:
+        fill = " " * (widths[i] - display_width(cell))
+        return fill + cell if right is not None and i >= right else cell + fill
+
+    lines = ["  ".join(pad(cell, i) for i, cell in enumerate(r)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+__all__ = [
+    "MAX_PROBLEMS",
+    "Problems",
+    "check_file",
+    "check_id",
+    "display_width",
+    "numbered_lines",
+    "table",
+    "write_atomically",
+]

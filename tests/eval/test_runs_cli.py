@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,37 @@ def test_list_prints_a_table_newest_first(db, metrics):
     assert lines[0].split() == ["id", "created", "set", "model", "instruction", "k", "ndcg@10", "queries"]
     assert [line.split()[0] for line in lines[2:]] == ["2", "1"]
     assert f"{metrics['ndcg@10']:.4f}" in lines[2]
+
+
+def _display_columns(line: str) -> list[str]:
+    """The character at each terminal column of ``line``: a CJK character fills two."""
+    out: list[str] = []
+    for ch in line:
+        out += [ch] * (2 if unicodedata.east_asian_width(ch) in ("F", "W") else 1)
+    return out
+
+
+def test_list_aligns_chinese_set_names_and_instructions_by_display_width(tmp_path, metrics):
+    from tests.eval.conftest import WordOverlapScorer
+
+    labelled = load_labelled_set(shipped_set_path("passages.csv"), name="eval/data/passages.csv")
+    instruction = "按相关性给商品排序"
+    chinese = evaluate_set(labelled, WordOverlapScorer(), instruction=instruction, k=10).metrics
+    db = tmp_path / "runs.sqlite"
+    store = RunStore(db)
+    store.record(chinese, set_name="女鞋评测集.jsonl", set_path=None, output_dir=None, source="page")
+    store.record(metrics, set_name="shoes.jsonl", set_path=None, output_dir=None, source="page")
+    proc = _runs("list", db=db)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "女鞋评测集.jsonl" in lines[3] and instruction in lines[3]
+    dashes = lines[1]
+    starts = [i for i, ch in enumerate(dashes) if ch == "-" and (i == 0 or dashes[i - 1] == " ")]
+    assert len(starts) == len(lines[0].split())
+    for line in lines[2:]:
+        columns = _display_columns(line)
+        # every cell starts at its column's display position: two spaces before it, its first character on it
+        assert all(columns[s - 2 : s] == [" ", " "] and columns[s] != " " for s in starts[1:]), line
 
 
 def test_list_json_prints_one_line_with_the_documented_keys(db, metrics):
