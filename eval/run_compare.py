@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eval import stats
+from eval import metrics, stats
 from eval.runstore import RunRecord
 
 
@@ -43,11 +43,11 @@ class RunComparison:
 
     @property
     def mean_a(self) -> float:
-        return sum(self.values_a) / len(self.values_a)
+        return metrics.mean(self.values_a)
 
     @property
     def mean_b(self) -> float:
-        return sum(self.values_b) / len(self.values_b)
+        return metrics.mean(self.values_b)
 
     @property
     def delta(self) -> float:
