@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import json
 import re
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -15,6 +17,7 @@ from eval.run_compare import compare_runs, shared_metrics
 from eval.runner import evaluate_set
 from eval.runstore import RunNotFoundError, RunStore, RunStoreError, record_evaluation
 from eval.stats import randomization_test
+from tests.servers import ROOT
 
 SET_PATH = shipped_set_path("passages.csv")
 
@@ -116,21 +119,31 @@ def test_the_store_runs_in_wal_mode(tmp_path, metrics):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def _write_runs(path: str, metrics: dict, n: int) -> None:
-    store = RunStore(path, timeout=60)
-    for _ in range(n):
-        store.record(metrics, set_name="s.jsonl", set_path=None, output_dir=None, source="cli")
+#: A writer process: records N runs of the metrics in FILE into the store at PATH (argv: PATH FILE N).
+WRITER = """
+import json, sys
+from eval.runstore import RunStore
+store = RunStore(sys.argv[1], timeout=60)
+metrics = json.loads(open(sys.argv[2], encoding="utf-8").read())
+for _ in range(int(sys.argv[3])):
+    store.record(metrics, set_name="s.jsonl", set_path=None, output_dir=None, source="cli")
+"""
 
 
 def test_several_processes_recording_at_once_lose_nothing(tmp_path, metrics):
+    # Fresh interpreters, not multiprocessing: a spawned child re-runs the parent's __main__, which after an AppTest
+    # in the same session is a dashboard page.
     path = tmp_path / "runs.sqlite"
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_write_runs, args=(str(path), metrics, 8)) for _ in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=180)
-    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    metrics_file = tmp_path / "metrics.json"
+    metrics_file.write_text(json.dumps(metrics), encoding="utf-8")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(metrics_file), "8"], cwd=ROOT, stderr=subprocess.PIPE
+        )
+        for _ in range(4)
+    ]
+    errors = [p.communicate(timeout=180)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     store = RunStore(path)
     runs = store.list()
     assert len(runs) == 32 and len({r.id for r in runs}) == 32
