@@ -153,9 +153,7 @@ def _target_picker(folder: Any) -> Any:
     )
     if where == EXISTING_SET and existing:
         names = [p.stem for p in existing]
-        if st.session_state.get("batch_label_set") not in names:
-            st.session_state["batch_label_set"] = names[0]
-        name = st.selectbox("Set", names, **bind("batch_label_set", names[0]))
+        name = st.selectbox("Set", names, **bind("batch_label_set", names[0], options=names))
         return set_path(name, folder=folder)
     name = st.text_input(
         "New set name",

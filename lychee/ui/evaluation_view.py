@@ -175,14 +175,12 @@ def _saved_picker() -> SetChoice:
             "click **Save to set**; the set appears here."
         )
         return SetChoice("saved")
-    if st.session_state.get("eval_saved_set") not in paths:
-        st.session_state["eval_saved_set"] = paths[0]
     chosen = st.selectbox(
         "Saved set",
         paths,
         format_func=lambda p: saved_set_name(Path(p)),
         help=f"Labelled sets in `{folder}` (LYCHEE_SETS_DIR).",
-        **bind("eval_saved_set", paths[0]),
+        **bind("eval_saved_set", paths[0], options=paths),
     )
     return SetChoice("saved", chosen)
 

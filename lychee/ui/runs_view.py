@@ -94,9 +94,7 @@ def load_runs(store: RunStore) -> list[RunRecord] | None:
 def pick_set(runs: list[RunRecord]) -> str:
     sets = list(dict.fromkeys(r.set for r in runs))
     options = [ALL_SETS, *sets]
-    if st.session_state.get("runs_set") not in options:
-        st.session_state["runs_set"] = ALL_SETS
-    return st.selectbox("Set", options, format_func=set_label, **bind("runs_set", ALL_SETS))
+    return st.selectbox("Set", options, format_func=set_label, **bind("runs_set", ALL_SETS, options=options))
 
 
 def default_baseline(runs: list[RunRecord]) -> RunRecord:
@@ -110,9 +108,9 @@ def default_baseline(runs: list[RunRecord]) -> RunRecord:
 
 def _pick_run(label: str, key: str, runs: list[RunRecord], default: RunRecord) -> RunRecord:
     by_id = {r.id: r for r in runs}
-    if st.session_state.get(key) not in by_id:
-        st.session_state[key] = default.id
-    chosen = st.selectbox(label, list(by_id), format_func=lambda i: run_label(by_id[i]), **bind(key, default.id))
+    chosen = st.selectbox(
+        label, list(by_id), format_func=lambda i: run_label(by_id[i]), **bind(key, default.id, options=by_id)
+    )
     return by_id[chosen]
 
 
@@ -120,14 +118,12 @@ def _pick_system(run: RunRecord, key: str, column: Any) -> str:
     if run.model_b is None:
         st.session_state[key] = "model"
         return "model"
-    if st.session_state.get(key) not in run.systems:
-        st.session_state[key] = "model"
     return column.radio(
         f"System of run #{run.id}",
         run.systems,
         format_func=SYSTEM_NAMES.__getitem__,
         horizontal=True,
-        **bind(key, "model"),
+        **bind(key, "model", options=run.systems),
     )
 
 
@@ -162,9 +158,7 @@ def render_compare(store: RunStore, runs: list[RunRecord], chosen_set: str) -> N
     if not metrics:
         st.error(f"Runs #{run_a.id} and #{run_b.id} share no metric (k={run_a.k} and k={run_b.k}).")
         return
-    if st.session_state.get("runs_metric") not in metrics:
-        st.session_state["runs_metric"] = metrics[0]
-    metric = st.selectbox("Metric", metrics, **bind("runs_metric", metrics[0]))
+    metric = st.selectbox("Metric", metrics, **bind("runs_metric", metrics[0], options=metrics))
     try:
         comparison = compare_runs(full_a, full_b, metric=metric, system_a=system_a, system_b=system_b)
     except ValueError as exc:

@@ -145,8 +145,6 @@ def explain_methods(settings: Settings) -> tuple[str, ...]:
 def method_picker(settings: Settings) -> str:
     """A radio for the salience method, persisted in ``single_method``; falls back to occlusion when unavailable."""
     methods = explain_methods(settings)
-    if st.session_state.get("single_method") not in methods:
-        st.session_state["single_method"] = methods[0]
     return st.radio(
         "Salience method",
         methods,
@@ -154,7 +152,7 @@ def method_picker(settings: Settings) -> str:
         format_func={"occlusion": "Occlusion", "gradient": "Gradient × input"}.get,
         help="Occlusion removes each word / greys each image cell and re-scores (any model; 1 + units + cells "
         "passes). Gradient × input needs one forward and backward pass (VLM checkpoints, once loaded).",
-        **bind("single_method", methods[0]),
+        **bind("single_method", methods[0], options=methods),
     )
 
 

@@ -9,7 +9,7 @@ behavior: save your widget values in a dummy key").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import streamlit as st
@@ -41,6 +41,7 @@ def bind(
     *,
     on_change: Callable[[], None] | None = None,
     in_form: bool = False,
+    options: Collection[Any] | None = None,
 ) -> dict[str, Any]:
     """Widget kwargs that persist the widget's value in ``st.session_state[key]``.
 
@@ -50,6 +51,8 @@ def bind(
         on_change: an extra callback run after the value is stored.
         in_form: the widget sits in an ``st.form``; Streamlit forbids callbacks there, so the caller stores the value
             with ``store_many`` in the submit button's ``on_click``.
+        options: the choices of a selectbox / radio: a stored value no longer among them (a deleted set, a model
+            that offers other methods) starts over at ``default``.
 
     Returns:
         ``{"key": ..., "on_change": ...}`` to splat into the widget call. Do not also pass ``value=``/``index=``: the
@@ -58,7 +61,10 @@ def bind(
     Example:
         >>> st.text_area("Query", **bind("single_query_text", "red running shoes"))
     """
-    st.session_state.setdefault(key, default)
+    if options is not None and st.session_state.get(key) not in options:
+        st.session_state[key] = default
+    else:
+        st.session_state.setdefault(key, default)
     wkey = widget_key(key)
     # Load before the widget is drawn; a callback has already stored any new value the user made in this rerun.
     st.session_state[wkey] = st.session_state[key]

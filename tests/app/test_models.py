@@ -120,3 +120,25 @@ def test_progress_bar_reports_done_over_total():
     at.run()
     assert at.session_state["after_finish"] is True
     assert not at.get("progress")
+
+
+def test_bind_starts_a_choice_over_when_its_stored_value_is_no_longer_offered():
+    def app():
+        import streamlit as st
+
+        from lychee.ui.state import bind
+
+        options = st.session_state.get("offered", ["a", "b", "c"])
+        st.session_state["shown"] = st.selectbox("Pick", options, **bind("pick", options[0], options=options))
+
+    at = AppTest.from_function(app)
+    at.run()
+    at.selectbox(key="_w_pick").set_value("c").run()
+    assert at.session_state["pick"] == "c" and at.session_state["shown"] == "c"
+    at.session_state["offered"] = ["c", "d"]  # still offered: kept
+    at.run()
+    assert at.session_state["shown"] == "c"
+    at.session_state["offered"] = ["x", "y"]  # gone (a deleted set, another model): back to the default
+    at.run()
+    assert not at.exception, exceptions(at)
+    assert at.session_state["pick"] == "x" and at.session_state["shown"] == "x"
