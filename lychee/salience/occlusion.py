@@ -50,6 +50,15 @@ def occlusion(
     """
     q = coerce_query(query)
     d = Item.coerce(document, name="document")
+    # Decode each clip once: the base pair and every variant then carry its sampled frames (no decoding again). A
+    # model that reads no video refuses the clip in predict below, as for any call.
+    reads_video = scorer.capabilities.video
+    q_clip = q.video.sample(what="query video") if q.has_video and reads_video else None
+    d_clip = d.video.sample(what="document video") if d.has_video and reads_video else None
+    if q_clip:
+        q = q.with_video(q.video.with_frames(q_clip, q_clip.frames))
+    if d_clip:
+        d = d.with_video(d.video.with_frames(d_clip, d_clip.frames))
     base = scorer.predict(q, [d], instruction)[0]  # validates modalities and instruction
     instr = scorer.resolve_instruction(instruction)
 
@@ -57,8 +66,6 @@ def occlusion(
     d_spans, d_grouped = segment(d.text, max_units) if d.has_text else ([], False)
     q_grid = grid_shape(q.image, image_cells) if q.has_image else None
     d_grid = grid_shape(d.image, image_cells) if d.has_image else None
-    q_clip = q.video.sample(what="query video") if q.has_video else None
-    d_clip = d.video.sample(what="document video") if d.has_video else None
 
     # Build every variant, then score them in one batched call.
     variants: list[tuple[Item, Item]] = []

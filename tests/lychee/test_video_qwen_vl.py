@@ -336,6 +336,24 @@ def test_occlusion_greys_each_sampled_frame(vlm_scorer, clips):
     assert explanation.max_abs_weight() >= float(np.abs(clip.weights).max())
 
 
+def test_occlusion_decodes_each_clip_once(vlm_scorer, clips, monkeypatch):
+    import lychee.video
+
+    decoded = []
+    real = lychee.video._decode_at
+
+    def counting(open_source, indices, n_frames, label):
+        decoded.append(label)
+        return real(open_source, indices, n_frames, label)
+
+    monkeypatch.setattr(lychee.video, "_decode_at", counting)
+    query = Item("shoes", video=str(clips["a"]), name="query")
+    document = Item("a red shoe", video=str(clips["a"]), name="document")
+    explanation = vlm_scorer.explain(query, document)
+    assert explanation.query_video is not None and explanation.document_video is not None
+    assert len(decoded) == 2, decoded  # one per side, not one per scoring call
+
+
 def test_gradient_weighs_each_temporal_patch(vlm_scorer, clips):
     document = {"text": "a clip", "video": clips["b"]}
     explanation = vlm_scorer.explain("red shoes", document, method="gradient")
