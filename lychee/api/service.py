@@ -178,12 +178,10 @@ class RerankService:
         )
         try:
             instruction = scorer.resolve_instruction(request.instruction)
-            if request.allow_empty:  # a remote scorer's occlusion: "nothing there" scored as the recipe scores it
-                pairs = [(request.query, d) for d in request.documents]
-                preds = scorer.predict_pairs(pairs, request.instruction, allow_empty=True)
-                ranked = rank_predictions(preds, request.documents)
-            else:
-                ranked = scorer.rank(request.query, request.documents, request.instruction)
+            # allow_empty: a remote scorer's occlusion, "nothing there" scored as the recipe scores it
+            pairs = [(request.query, d) for d in request.documents]
+            preds = scorer.predict_pairs(pairs, instruction, allow_empty=request.allow_empty)
+            ranked = rank_predictions(preds, request.documents)
         except (ValueError, TypeError) as exc:  # the library's own validation; its messages say how to fix
             raise bad_request(str(exc)) from exc
         kept = ranked if request.top_n is None else ranked[: request.top_n]
