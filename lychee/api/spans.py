@@ -45,7 +45,8 @@ def relevant_spans(
     text)."""
     if not document.has_text:
         return []
-    explanation = scorer.explain(query, document, instruction, method="occlusion")
+    # the document's words only: the query's words and both sides' image cells would cost a scored pair each
+    explanation = scorer.explain(query, document, instruction, method="occlusion", parts={"document_text"})
     return spans_of(explanation, options)
 
 

@@ -29,9 +29,10 @@ def explain(
 ) -> Explanation:
     """Salience for one pair with ``method`` (one of ``scorer.capabilities.explain_methods``).
 
-    ``"occlusion"`` takes ``max_units``, ``image_cells`` and ``progress`` (see :func:`occlusion`). ``"gradient"``
-    accepts the same options so callers can switch methods freely: ``image_cells`` has no effect there (the grid is
-    the model's patch grid) and ``progress(1, 1)`` is called when done.
+    ``"occlusion"`` takes ``max_units``, ``image_cells``, ``progress`` and ``parts`` (see :func:`occlusion`).
+    ``"gradient"`` accepts ``max_units``, ``image_cells`` and ``progress`` too, so callers can switch methods freely:
+    ``image_cells`` has no effect there (the grid is the model's patch grid) and ``progress(1, 1)`` is called when
+    done.
 
     Raises:
         ValueError: a method the scorer does not offer, an unknown option, or bad input (as for ``score``).

@@ -12,7 +12,7 @@ not P(yes), because P saturates near 0 and 1 and would hide effects there.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import numpy as np
 from PIL import Image
@@ -24,6 +24,9 @@ from lychee.results import ProgressCallback
 from lychee.salience.units import grey_cell, grey_frame_variant, grid_shape, remove_span, segment
 from lychee.video import SampledClip
 
+#: What occlusion can take away, one kind of unit per part: words, image cells, clip frames.
+PARTS = ("query_text", "document_text", "query_image", "document_image", "query_video", "document_video")
+
 
 def occlusion(
     scorer: Scorer,
@@ -34,6 +37,7 @@ def occlusion(
     max_units: int | None = 64,
     image_cells: int = 16,
     progress: ProgressCallback | None = None,
+    parts: Collection[str] = PARTS,
 ) -> Explanation:
     """Occlusion salience for one pair (see module docstring).
 
@@ -44,10 +48,15 @@ def occlusion(
         max_units: at most this many units per text; longer texts are grouped into multi-word spans. ``None``: no limit.
         image_cells: about this many grid cells per image (shape follows the aspect ratio).
         progress: ``progress(done, total)`` over the batched variant scoring.
+        parts: which units to take away (:data:`PARTS`; default all). A part left out costs nothing and gets no
+            weights (no tokens, no map), e.g. ``{"document_text"}`` for the document's words only.
 
     Returns:
         An :class:`Explanation`; costs ``1 + units + cells + sampled frames`` scored pairs.
     """
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown or isinstance(parts, str):
+        raise ValueError(f"parts: got {parts!r}; expected a collection of {', '.join(PARTS)}.")
     q = coerce_query(query)
     d = Item.coerce(document, name="document")
     # Decode each clip once: the base pair and every variant then carry its sampled frames (no decoding again). A
@@ -59,13 +68,15 @@ def occlusion(
         q = q.with_video(q.video.with_frames(q_clip, q_clip.frames))
     if d_clip:
         d = d.with_video(d.video.with_frames(d_clip, d_clip.frames))
+    q_clip = q_clip if "query_video" in parts else None
+    d_clip = d_clip if "document_video" in parts else None
     base = scorer.predict(q, [d], instruction)[0]  # validates modalities and instruction
     instr = scorer.resolve_instruction(instruction)
 
-    q_spans, q_grouped = segment(q.text, max_units) if q.has_text else ([], False)
-    d_spans, d_grouped = segment(d.text, max_units) if d.has_text else ([], False)
-    q_grid = grid_shape(q.image, image_cells) if q.has_image else None
-    d_grid = grid_shape(d.image, image_cells) if d.has_image else None
+    q_spans, q_grouped = segment(q.text, max_units) if q.has_text and "query_text" in parts else ([], False)
+    d_spans, d_grouped = segment(d.text, max_units) if d.has_text and "document_text" in parts else ([], False)
+    q_grid = grid_shape(q.image, image_cells) if q.has_image and "query_image" in parts else None
+    d_grid = grid_shape(d.image, image_cells) if d.has_image and "document_image" in parts else None
 
     # Build every variant, then score them in one batched call.
     variants: list[tuple[Item, Item]] = []
@@ -123,4 +134,4 @@ def _frames(drops: Iterator[float], clip: SampledClip) -> VideoSalience:
     return VideoSalience(weights=weights, units=units, timestamps=clip.timestamps, frames=clip.thumbnails())
 
 
-__all__ = ["occlusion"]
+__all__ = ["PARTS", "occlusion"]

@@ -211,7 +211,8 @@ class BaseScorer:
         **options: Any,
     ) -> Explanation:
         """Salience for one pair (see :func:`lychee.salience.explain`): ``method`` is one of
-        ``capabilities.explain_methods``; ``options`` are ``max_units``, ``image_cells``, ``progress``."""
+        ``capabilities.explain_methods``; ``options`` are ``max_units``, ``image_cells``, ``progress`` (and, for
+        occlusion, ``parts``)."""
         return explain(self, query, document, instruction, method=method, **options)
 
     def process(self, inputs: dict[str, Any]) -> list[float]:

@@ -73,6 +73,19 @@ def test_occlusion_image_grid_finds_the_red_cell():
     assert exp.query_image is None and exp.document_tokens == []
 
 
+def test_occlusion_of_some_parts_only_scores_those():
+    img = Image.new("RGB", (40, 40), (255, 0, 0))
+    document = Item(text="red running shoes", image=img)
+    full = occlusion(AdditiveScorer(), "red shoes", document, image_cells=4)
+    words = occlusion(AdditiveScorer(), "red shoes", document, image_cells=4, parts={"document_text"})
+    assert [(t.text, t.weight) for t in words.document_tokens] == [(t.text, t.weight) for t in full.document_tokens]
+    assert words.query_tokens == [] and words.document_image is None and words.log_odds == full.log_odds
+    assert words.n_evaluations == 1 + 3 and full.n_evaluations == 1 + 2 + 3 + 4
+    for bad in ({"document_words"}, "document_text"):
+        with pytest.raises(ValueError, match="parts: got .*; expected a collection of query_text, document_text"):
+            occlusion(AdditiveScorer(), "red shoes", document, parts=bad)
+
+
 def test_grid_shape_follows_aspect_ratio():
     assert grid_shape(Image.new("RGB", (400, 100)), 16) == (2, 8)
     assert grid_shape(Image.new("RGB", (100, 100)), 16) == (4, 4)
