@@ -263,16 +263,27 @@ def coerce_query(query: ItemLike) -> Item:
     return item
 
 
-def coerce_documents(documents: Any, *, allow_empty: bool = False) -> list[Item]:
-    """The documents as :class:`Item` objects named ``"document 1"``, ``"document 2"``...
+def coerce_document(document: ItemLike, *, name: str = "document") -> Item:
+    """``Item.coerce(document, name=name)``, refusing a document with no text, no image and no clip.
 
-    Args:
-        documents: a list (or other sequence) of documents.
-        allow_empty: accept documents with neither text nor image (occlusion variants use this).
+    Raises:
+        ValueError: the document is empty.
+        TypeError: an unsupported type.
+    """
+    item = Item.coerce(document, name=name)
+    if item.is_empty:
+        raise ValueError(
+            f"{name} is empty: got no text, no image and no video. Give it text, an image, a clip, or a mix."
+        )
+    return item
+
+
+def coerce_documents(documents: Any) -> list[Item]:
+    """The documents as :class:`Item` objects named ``"document 1"``, ``"document 2"``...
 
     Raises:
         TypeError: a single document instead of a list, or an unsupported type.
-        ValueError: an empty document (unless ``allow_empty``).
+        ValueError: an empty document.
     """
     if isinstance(documents, (str, bytes, Item, dict, Image.Image)) or documents is None:
         got = "None" if documents is None else f"a single {type(documents).__name__}"
@@ -280,7 +291,7 @@ def coerce_documents(documents: Any, *, allow_empty: bool = False) -> list[Item]
     items = []
     for i, doc in enumerate(documents):
         item = Item.coerce(doc, name=f"document {i + 1}")
-        if item.is_empty and not allow_empty:
+        if item.is_empty:
             raise ValueError(
                 f"document {i + 1} is empty: got no text, no image and no video. Give each document text, an image, "
                 "a clip, or a mix (or remove it)."
@@ -296,6 +307,7 @@ __all__ = [
     "Item",
     "ItemDict",
     "ItemLike",
+    "coerce_document",
     "coerce_documents",
     "coerce_query",
     "load_image",

@@ -10,7 +10,7 @@ from typing import Any
 
 from lychee.contract import Scorer
 from lychee.explanation import Explanation, ImageSalience, TokenAttributions, TokenWeight
-from lychee.items import Item, ItemLike, coerce_query
+from lychee.items import ItemLike, coerce_document, coerce_query
 from lychee.salience.gradient import TokenAttributor, gradient
 from lychee.salience.occlusion import occlusion
 from lychee.salience.units import OCCLUSION_GREY, grey_cell, grid_shape, remove_span, segment, weights_to_rgba
@@ -57,11 +57,7 @@ def explain(
     if not isinstance(scorer, TokenAttributor):  # pragma: no cover - a scorer declaring gradient implements it
         raise TypeError(f"scorer '{scorer.name}' declares gradient salience but has no token_attributions().")
     q = coerce_query(query)
-    d = Item.coerce(document, name="document")
-    if d.is_empty:
-        raise ValueError(
-            "document is empty: got no text, no image and no video. Give it text, an image, a clip, or a mix."
-        )
+    d = coerce_document(document)
     explanation = gradient(
         scorer, q, d, scorer.resolve_instruction(instruction), max_units=options.get("max_units", 64)
     )

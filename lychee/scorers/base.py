@@ -14,7 +14,7 @@ from typing import Any
 
 from lychee.contract import Capabilities, ModelInfo, RunStats
 from lychee.explanation import Explanation
-from lychee.items import Item, ItemLike, coerce_documents, coerce_query
+from lychee.items import Item, ItemLike, coerce_document, coerce_documents, coerce_query
 from lychee.prompt import LYCHEE_DEFAULT_INSTRUCTION
 from lychee.results import Prediction, ProgressCallback, Ranked, rank_predictions
 from lychee.salience import explain
@@ -147,12 +147,8 @@ class BaseScorer:
         items = []
         for i, (q, d) in enumerate(pairs):
             query = Item.coerce(q, name="query") if allow_empty else coerce_query(q)
-            document = Item.coerce(d, name=f"document {i + 1}")
-            if document.is_empty and not allow_empty:
-                raise ValueError(
-                    f"{document.name} is empty: got no text, no image and no video. Give it text, an image, a clip, "
-                    "or a mix."
-                )
+            name = f"document {i + 1}"
+            document = Item.coerce(d, name=name) if allow_empty else coerce_document(d, name=name)
             self.check_modalities([query, document])
             items.append((query, document))
         instr = self.resolve_instruction(instruction)
