@@ -260,13 +260,14 @@ def _with_clip(value: Any, name: str, *, fps: float | None, max_frames: int | No
     if not isinstance(value, dict) or value.get("video") is None:
         return value
     source = value["video"]
-    if isinstance(source, Video):
-        source = source.with_sampling(fps=fps, max_frames=max_frames)
+    if isinstance(source, Video):  # a Video keeps its own sampling where the call gives none
+        fps = source.sample_fps if fps is None else fps
+        max_frames = source.max_frames if max_frames is None else max_frames
     video = load_video(
         source,
         what=f"{name} video",
-        fps=source.sample_fps if isinstance(source, Video) else fps or DEFAULT_FPS,
-        max_frames=source.max_frames if isinstance(source, Video) else max_frames or DEFAULT_MAX_FRAMES,
+        fps=DEFAULT_FPS if fps is None else fps,
+        max_frames=DEFAULT_MAX_FRAMES if max_frames is None else max_frames,
         max_seconds=max_seconds,
     )
     return {**value, "video": video}
