@@ -5,8 +5,11 @@ In order, for a request to an API path:
 1. **Key**: with ``LYCHEE_API_KEY`` set, ``Authorization: Bearer <key>`` must match (constant-time compare), else 401.
 2. **Queue bound**: a POST is admitted only while fewer than ``max_in_flight`` are running or queued, else 429 with
    ``Retry-After`` — so memory never grows without bound. GETs (health, model info) are not counted.
-3. **Body cap**: a declared ``Content-Length`` above ``max_body_bytes`` is answered 413 at once, without reading the
-   body; a body without a length is read up to the cap and answered 413 as soon as it goes over.
+3. **Body cap**: a declared ``Content-Length`` above ``max_body_bytes``, or a body without a length that goes over it
+   while read, is answered 413 and never kept. A client that asked ``Expect: 100-continue`` (curl does for large
+   bodies) gets the 413 before it sends the body. Any other client is sending it already: the rest is read and
+   thrown away first (up to :data:`DRAIN_FACTOR` times the cap), because closing a connection with unread data
+   resets it, and the client would see a broken connection instead of the 413.
 
 The body, once read, is handed to the route as it came.
 """
@@ -25,6 +28,10 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: How much of a refused body is read and thrown away before the 413, as a multiple of the cap; a larger one is
+#: answered at once (the client may then see the connection reset).
+DRAIN_FACTOR = 4
 
 #: The API's roots: every path under them is the API's (an unknown one is a JSON 404, never the dashboard's page).
 API_ROOTS = ("/api", "/v1", "/v2")
@@ -94,10 +101,12 @@ class ApiGuard:
             self.in_flight -= 1
 
     async def _read_body(self, headers: dict[str, str], receive: Receive, send: Send) -> bytes | None:
-        """The whole body, or ``None`` after answering 413 (the rest is never read)."""
+        """The whole body, or ``None`` after answering 413 (see the module docstring: the body is never kept)."""
         cap = self.config.max_body_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
+            if "100-continue" not in headers.get("expect", "").lower() and int(declared) <= DRAIN_FACTOR * cap:
+                await _discard(receive, DRAIN_FACTOR * cap)
             await _answer(send, _too_large(int(declared), cap))
             return None
         chunks: list[bytes] = []
@@ -109,11 +118,23 @@ class ApiGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > cap:
+                if message.get("more_body", False):
+                    await _discard(receive, DRAIN_FACTOR * cap - size)
                 await _answer(send, _too_large(None, cap))
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+async def _discard(receive: Receive, limit: int) -> None:
+    """Read the rest of a refused body and drop it, up to ``limit`` bytes or until the client disconnects."""
+    read = 0
+    while read < limit:
+        message = await receive()
+        read += len(message.get("body", b""))
+        if message["type"] == "http.disconnect" or not message.get("more_body", False):
+            return
 
 
 def _authorized(header: str, key: str) -> bool:
@@ -149,9 +170,9 @@ async def _answer(send: Send, error: ApiError) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in error.headers.items()]
     if error.status == 413:
-        headers.append((b"connection", b"close"))  # the unread body is not drained; the connection cannot be reused
+        headers.append((b"connection", b"close"))  # a refused body may be partly unread: the connection is not reused
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["API_PATHS", "API_PREFIXES", "API_ROOTS", "BARE_RERANK_PATH", "ApiGuard", "is_api_path"]
+__all__ = ["API_PATHS", "API_PREFIXES", "API_ROOTS", "BARE_RERANK_PATH", "DRAIN_FACTOR", "ApiGuard", "is_api_path"]

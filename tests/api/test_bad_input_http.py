@@ -133,6 +133,22 @@ def test_a_body_over_the_cap_is_413(client):
     assert "more than 20 MB" in error_of(resp, 413, None)
 
 
+def test_a_client_that_expects_100_continue_gets_the_413_before_sending_the_body(server):
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(server)
+    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+        sock.sendall(
+            b"POST /v1/rerank HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 30000000\r\nExpect: 100-continue\r\n\r\n"
+        )
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]  # not "100 Continue": the body is never asked for
+
+
 IMAGE_CASES = [
     ("not base64 !!", "is not valid base64"),
     (base64.b64encode(b"this is not an image at all").decode(), "not a readable image"),
