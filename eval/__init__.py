@@ -23,7 +23,7 @@ Modules:
     runstore: the SQLite run history of every evaluation; run_compare: two runs of a set compared per query.
     runs: ``python -m eval.runs list|show|delete``.
 
-Reach modules as ``from eval.metrics import ndcg_at_k``: a bare ``import eval`` shadows the builtin ``eval``.
+Reach modules as ``from eval.measures.metrics import ndcg_at_k``: a bare ``import eval`` shadows the builtin ``eval``.
 Command line: ``python -m eval --data FILE --model default --out DIR`` (or ``--data BEIR_DIR --run RUN``); the run
 history: ``python -m eval.runs list``.
 """

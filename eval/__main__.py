@@ -32,17 +32,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.beir import DEFAULT_SPLIT, load_beir
-from eval.firststage import DEFAULT_TOP_K, load_collection
-from eval.labelled import LabelledSet
-from eval.loader import load_labelled_set
-from eval.outputs import write_outputs
-from eval.report import ALL_QUERIES, Report, segment_rows
-from eval.resume import PARTIAL_NAME
-from eval.runner import EvalResult, evaluate_set
-from eval.runstore import record_evaluation
-from eval.scoring import CHUNK_PAIRS, language_warnings
-from eval.segments import assign_segments
+from eval.sets.beir import DEFAULT_SPLIT, load_beir
+from eval.sets.firststage import DEFAULT_TOP_K, load_collection
+from eval.sets.labelled import LabelledSet
+from eval.sets.loader import load_labelled_set
+from eval.engine.outputs import write_outputs
+from eval.engine.report import ALL_QUERIES, Report, segment_rows
+from eval.engine.resume import PARTIAL_NAME
+from eval.engine.evaluate import EvalResult, evaluate_set
+from eval.history.store import record_evaluation
+from eval.engine.scoring import CHUNK_PAIRS, language_warnings
+from eval.sets.segments import assign_segments
 from eval.textfiles import table
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
 from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY

@@ -17,7 +17,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from eval.runstore import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
+from eval.history.store import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
 from eval.textfiles import table
 
 

@@ -1,9 +1,9 @@
 """Text files in and out: reading line-based input files (TREC runs and qrels, TSV, JSONL) with a message per bad
 line, writing a file atomically, and the aligned text tables the command lines print.
 
-Every reader of :mod:`eval.trec` and :mod:`eval.records` streams its file through :func:`numbered_lines` (so a large
+Every reader of :mod:`eval.sets.trec` and :mod:`eval.sets.corpus` streams its file through :func:`numbered_lines` (so a large
 BEIR corpus is never held as one string) and collects problems in a :class:`Problems`, which raises one
-:class:`~eval.labelled.LabelledSetError` listing them all: a file with any problem is refused as a whole, so nothing
+:class:`~eval.sets.labelled.LabelledSetError` listing them all: a file with any problem is refused as a whole, so nothing
 half-read is evaluated. :func:`write_atomically` writes every file that another process (or a crash) must never
 see half written; :func:`table` lays out the tables of ``python -m eval`` and ``python -m eval.runs``.
 """
@@ -46,12 +46,12 @@ class Problems:
         return bool(self.messages)
 
     def raise_if_any(self) -> None:
-        """Raise :class:`~eval.labelled.LabelledSetError` listing every problem, if there is one."""
+        """Raise :class:`~eval.sets.labelled.LabelledSetError` listing every problem, if there is one."""
         if not self.messages:
             return
         # imported here, not at the top: `python -m eval.runs` imports this module for table() only and need not
-        # load the image and video stack that eval.labelled brings
-        from eval.labelled import LabelledSetError
+        # load the image and video stack that eval.sets.labelled brings
+        from eval.sets.labelled import LabelledSetError
 
         messages = list(self.messages)
         if self.full:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from eval.runstore import RunStore
+from eval.history.store import RunStore
 from lychee import ui
 from lychee.ui import runs_view
 

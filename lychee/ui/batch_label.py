@@ -2,7 +2,7 @@
 
 The grades are an editable column of the results (``st.data_editor``); they are copied into
 ``st.session_state["batch_label_grades"]`` after every run, tied to the result they grade, so they survive page
-switches. Saving goes through :func:`eval.labelling.save_query` (validated, atomic, reloads through the evaluation
+switches. Saving goes through :func:`eval.history.labelling.save_query` (validated, atomic, reloads through the evaluation
 loader). A query already in the set is replaced only after the analyst confirms: the refused record waits in
 ``batch_label_pending`` until **Replace it** or **Keep the existing one** is clicked.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from eval.labelling import (
+from eval.history.labelling import (
     GRADE_MEANING,
     GRADES,
     QueryExistsError,
@@ -27,7 +27,7 @@ from eval.labelling import (
     save_query,
     set_path,
 )
-from eval.workspace import sets_dir
+from eval.history.workspace import sets_dir
 from lychee.compare import rank_order
 from lychee.ui.batch_view import BatchResult
 from lychee.ui.settings import Settings

@@ -1,7 +1,7 @@
 """Evaluation on the page: the set picker, reading the chosen set, scoring it with a progress bar, and the report.
 
-Every number comes from ``eval`` (:func:`eval.runner.evaluate_set`, the same call as ``python -m eval``); tables and
-charts from :mod:`eval.views`. The last result is kept in ``st.session_state["eval_result"]`` (a non-widget key), so
+Every number comes from ``eval`` (:func:`eval.engine.evaluate.evaluate_set`, the same call as ``python -m eval``); tables and
+charts from :mod:`lychee.ui.evaluation_charts`. The last result is kept in ``st.session_state["eval_result"]`` (a non-widget key), so
 it is still there after visiting another page.
 """
 
@@ -14,18 +14,18 @@ from pathlib import Path
 
 import streamlit as st
 
-from eval import views
-from eval.beir import DEFAULT_SPLIT, load_beir_upload
-from eval.firststage import DEFAULT_TOP_K
-from eval.labelled import SHIPPED_SETS, LabelledSet, shipped_set_path
-from eval.labelling import list_sets
-from eval.loader import load_labelled_set
-from eval.outputs import output_files
-from eval.runner import EvalResult, evaluate_set
-from eval.runstore import record_evaluation
-from eval.scoring import language_warnings
-from eval.segments import assign_segments
-from eval.workspace import sets_dir
+from lychee.ui import evaluation_charts as views
+from eval.sets.beir import DEFAULT_SPLIT, load_beir_upload
+from eval.sets.firststage import DEFAULT_TOP_K
+from eval.sets.labelled import SHIPPED_SETS, LabelledSet, shipped_set_path
+from eval.history.labelling import list_sets
+from eval.sets.loader import load_labelled_set
+from eval.engine.outputs import output_files
+from eval.engine.evaluate import EvalResult, evaluate_set
+from eval.history.store import record_evaluation
+from eval.engine.scoring import language_warnings
+from eval.sets.segments import assign_segments
+from eval.history.workspace import sets_dir
 from lychee.ui.models import get_scorer
 from lychee.ui.progress import run_with_progress
 from lychee.ui.settings import Settings

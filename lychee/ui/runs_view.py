@@ -1,6 +1,6 @@
 """The Runs page: the run history as a table (filter by set), and two runs of one set compared query by query.
 
-Reading the store and comparing runs are :mod:`eval.runstore` and :mod:`eval.run_compare` (the same paired
+Reading the store and comparing runs are :mod:`eval.history.store` and :mod:`eval.history.compare` (the same paired
 randomization test as the Evaluation page's A/B); this module draws them. Choices persist in ``runs_*`` session keys.
 """
 
@@ -13,8 +13,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from eval.run_compare import RunComparison, compare_runs, shared_metrics
-from eval.runstore import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
+from eval.history.compare import RunComparison, compare_runs, shared_metrics
+from eval.history.store import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
 from lychee.ui.state import bind
 
 ALL_SETS = "__all__"

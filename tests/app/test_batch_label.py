@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apphelpers import BATCH, SINGLE, errors, exceptions, make_app
 
-from eval.loader import load_labelled_set
+from eval.sets.loader import load_labelled_set
 from lychee.ui import batch_label
 
 QUERY = "waterproof hiking boots"

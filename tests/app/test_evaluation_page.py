@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from eval.labelled import shipped_set_path
-from eval.loader import load_labelled_set
-from eval.runner import evaluate_set
+from eval.sets.labelled import shipped_set_path
+from eval.sets.loader import load_labelled_set
+from eval.engine.evaluate import evaluate_set
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "3_Evaluation.py"
 
@@ -109,7 +109,7 @@ def test_metrics_json_download_matches_the_result():
     at = _run(_app(eval_k=5))
     result = at.session_state["eval_result"]
     assert result.k == 5 and "ndcg@5" in result.metrics
-    from eval.outputs import output_files
+    from eval.engine.outputs import output_files
 
     assert json.loads(output_files(result)["metrics.json"]) == result.metrics
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from apphelpers import HOME, ROOT, errors, exceptions, make_app
 
-from eval.labelled import shipped_set_path
-from eval.loader import load_labelled_set
-from eval.runner import evaluate_set
-from eval.runstore import RunStore
-from eval.stats import randomization_test, wins_ties_losses
+from eval.sets.labelled import shipped_set_path
+from eval.sets.loader import load_labelled_set
+from eval.engine.evaluate import evaluate_set
+from eval.history.store import RunStore
+from eval.measures.stats import randomization_test, wins_ties_losses
 from lychee.ui import runs_view
 
 RUNS = ROOT / "pages" / "4_Runs.py"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from apphelpers import BATCH, ROOT, errors, exceptions, make_app
 
-from eval.labelling import make_record, save_query, set_path
-from eval.runstore import RunStore
+from eval.history.labelling import make_record, save_query, set_path
+from eval.history.store import RunStore
 from lychee.ui import batch_ab, batch_label
 
 EVALUATION = ROOT / "pages" / "3_Evaluation.py"

@@ -10,8 +10,8 @@ import pytest
 from clihelpers import run_cli
 from test_beir import write_beir
 
-from eval.labelled import shipped_set_path
-from eval.loader import load_labelled_set
+from eval.sets.labelled import shipped_set_path
+from eval.sets.loader import load_labelled_set
 
 pytest.importorskip("pytrec_eval", reason="trec_eval parity needs pytrec-eval-terrier (requirements-test.txt)")
 ir_measures = pytest.importorskip("ir_measures")

@@ -50,8 +50,8 @@ def test_image_set_ab_and_resume_with_a_vlm(tiny_vlm, tmp_path):
 
 
 def test_zip_upload_with_images_is_scored_by_a_vlm(tiny_vlm):
-    from eval.loader import load_labelled_set
-    from eval.runner import evaluate_set
+    from eval.sets.loader import load_labelled_set
+    from eval.engine.evaluate import evaluate_set
     from lychee import load_scorer
 
     shapes_dir = ROOT / "eval" / "data" / "shapes"

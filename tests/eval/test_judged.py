@@ -11,9 +11,9 @@ pytest.importorskip("pytrec_eval", reason="trec_eval parity needs pytrec-eval-te
 ir_measures = pytest.importorskip("ir_measures")
 from ir_measures import Judged, P, R, nDCG
 
-from eval.metrics import evaluate, judged_at_k
-from eval.outputs import run_trec_text
-from eval.trec import read_qrels
+from eval.measures.metrics import evaluate, judged_at_k
+from eval.engine.outputs import run_trec_text
+from eval.sets.trec import read_qrels
 
 
 def test_judged_at_k_spelled_out():

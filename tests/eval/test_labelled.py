@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from eval.labelled import SHIPPED_SETS, LabelledSetError, shipped_set_path
-from eval.loader import load_labelled_set
+from eval.sets.labelled import SHIPPED_SETS, LabelledSetError, shipped_set_path
+from eval.sets.loader import load_labelled_set
 
 
 def _line(qid="q1", query=None, candidates=None):
@@ -327,8 +327,8 @@ def test_csv_optional_image_columns(tmp_path):
 
 def test_a_new_format_plugs_in_through_build_set(tmp_path):
     """A format of its own (here: tab-separated ``qid, query, docid, label, text``) only splits rows; build_set checks them."""
-    from eval.loader import UploadResolver, build_set
-    from eval.readers import ErrorLog, RawCandidate, RawQuery
+    from eval.sets.loader import UploadResolver, build_set
+    from eval.sets.readers import ErrorLog, RawCandidate, RawQuery
 
     data = b"q1\tred shoes\td1\t2\tNike red shoe\nq1\tred shoes\td2\tx\tblue teapot\n"
     errors = ErrorLog("mine.tsv")
@@ -364,8 +364,8 @@ def test_a_new_format_plugs_in_through_build_set(tmp_path):
 
 @pytest.mark.parametrize("kind", ["labelled set", "BEIR folder"])
 def test_both_zip_uploads_refuse_unreadable_and_oversized_archives(kind, monkeypatch):
-    import eval.loader
-    from eval.beir import load_beir_upload
+    import eval.sets.loader
+    from eval.sets.beir import load_beir_upload
 
     def load(data):
         if kind == "BEIR folder":
@@ -377,7 +377,7 @@ def test_both_zip_uploads_refuse_unreadable_and_oversized_archives(kind, monkeyp
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("a.jsonl", _line())
-    monkeypatch.setattr(eval.loader, "MAX_ZIP_BYTES", 10)
+    monkeypatch.setattr(eval.sets.loader, "MAX_ZIP_BYTES", 10)
     hint = "Use the CLI on the folder." if kind == "BEIR folder" else "Split the set or use the CLI."
     size = len(_line().encode())
     with pytest.raises(

@@ -1,4 +1,4 @@
-"""eval.labelling: graded queries saved as JSONL sets that the evaluation loader reads back; atomic, locked, confirmed."""
+"""eval.history.labelling: graded queries saved as JSONL sets that the evaluation loader reads back; atomic, locked, confirmed."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from eval import labelling
-from eval.labelling import QueryExistsError, default_qid, list_sets, make_record, save_query, set_path
-from eval.loader import load_labelled_set
-from eval.workspace import sets_dir
+from eval.history import labelling
+from eval.history.labelling import QueryExistsError, default_qid, list_sets, make_record, save_query, set_path
+from eval.sets.loader import load_labelled_set
+from eval.history.workspace import sets_dir
 
 TITLES = ["Women's waterproof hiking boots", "Coffee mug", "Trail running shoes"]
 

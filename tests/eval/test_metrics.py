@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from eval.metrics import (
+from eval.measures.metrics import (
     default_metrics,
     evaluate,
     hit_at_k,

@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from eval.labelled import shipped_set_path
-from eval.loader import load_labelled_set
-from eval.metrics import evaluate, mean
-from eval.outputs import output_files, write_outputs
-from eval.resume import fingerprint
-from eval.runner import evaluate_set
-from eval.systems import System
+from eval.sets.labelled import shipped_set_path
+from eval.sets.loader import load_labelled_set
+from eval.measures.metrics import evaluate, mean
+from eval.engine.outputs import output_files, write_outputs
+from eval.engine.resume import fingerprint
+from eval.engine.evaluate import evaluate_set
+from eval.engine.scored_system import System
 
 
 @pytest.fixture
@@ -171,7 +171,7 @@ def test_bad_k(passages, overlap_scorer):
 
 
 def test_per_query_chart_keeps_the_worst_queries_when_there_are_many(passages, overlap_scorer):
-    from eval import views
+    from lychee.ui import evaluation_charts as views
 
     result = evaluate_set(passages, overlap_scorer)
     full = views.per_query_chart(result).to_dict()

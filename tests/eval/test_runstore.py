@@ -1,4 +1,4 @@
-"""eval.runstore: recording evaluations in SQLite (WAL, transactions), several writer processes, locked and corrupt files."""
+"""eval.history.store: recording evaluations in SQLite (WAL, transactions), several writer processes, locked and corrupt files."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from eval.labelled import shipped_set_path
-from eval.loader import load_labelled_set
-from eval.run_compare import compare_runs, shared_metrics
-from eval.runner import evaluate_set
-from eval.runstore import RunNotFoundError, RunStore, RunStoreError, record_evaluation
-from eval.stats import randomization_test
+from eval.sets.labelled import shipped_set_path
+from eval.sets.loader import load_labelled_set
+from eval.history.compare import compare_runs, shared_metrics
+from eval.engine.evaluate import evaluate_set
+from eval.history.store import RunNotFoundError, RunStore, RunStoreError, record_evaluation
+from eval.measures.stats import randomization_test
 from tests.servers import ROOT
 
 SET_PATH = shipped_set_path("passages.csv")
@@ -122,7 +122,7 @@ def test_the_store_runs_in_wal_mode(tmp_path, metrics):
 #: A writer process: records N runs of the metrics in FILE into the store at PATH (argv: PATH FILE N).
 WRITER = """
 import json, sys
-from eval.runstore import RunStore
+from eval.history.store import RunStore
 store = RunStore(sys.argv[1], timeout=60)
 metrics = json.loads(open(sys.argv[2], encoding="utf-8").read())
 for _ in range(int(sys.argv[3])):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.labelled import LabelledSetError
-from eval.records import read_records, read_segments
+from eval.sets.labelled import LabelledSetError
+from eval.sets.corpus import read_records, read_segments
 from eval.textfiles import Problems
-from eval.trec import read_qrels, read_run
+from eval.sets.trec import read_qrels, read_run
 
 
 def _write(tmp_path: Path, name: str, text: str | bytes) -> Path:

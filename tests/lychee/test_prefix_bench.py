@@ -10,7 +10,7 @@ import json
 import pytest
 import torch
 
-from eval.bench import bench_vlm, main
+from eval.bench.timings import bench_vlm, main
 
 
 @pytest.mark.parametrize("family", ["lychee", "qwen3-vl-reranker"])
@@ -34,7 +34,7 @@ def test_bench_vlm_reports_both_paths(family):
 
 
 def test_bench_cli_prints_table_and_json(capsys, monkeypatch):
-    from eval import bench
+    from eval.bench import timings as bench
 
     monkeypatch.setattr(bench, "bench_vlm", lambda *a, **k: {"vlm_image_query_plain_s": 2.0, "vlm_family": k["family"]})
     assert main(["--skip-default", "--vlm-size", "tiny", "--vlm-family", "qwen3-vl-reranker", "--json"]) == 0

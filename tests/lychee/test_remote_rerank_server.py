@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 import lychee
-from eval.bench import titles
+from eval.bench.timings import titles
 from lychee.scorers.remote import RemoteAnswerError, RemoteUnavailableError
 from tests.servers import kill_server, serve
 

@@ -36,7 +36,7 @@ def bench_remote(
     """The measures of the module docstring for the remote ``model``.
 
     Args:
-        titles: ``titles(n, offset=...)``: ``n`` distinct product titles (``eval.bench.titles``).
+        titles: ``titles(n, offset=...)``: ``n`` distinct product titles (``eval.bench.timings.titles``).
 
     Raises:
         ValueError: the URL is malformed, dead, or not a rerank endpoint (from ``load_scorer``).

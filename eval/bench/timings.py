@@ -20,12 +20,12 @@ titles,
   vlm_video_query_prefix_s  the clip's prefix run once, its KV cache reused for the title suffixes
   video_prefix_max_abs_diff (and video_prefix_max_abs_log_odds_diff), vlm_video_prefix_path_pairs, as above
 
-API (``--api``; see :mod:`eval.bench_api`): a local server on the default model against the library, 50 fresh titles
+API (``--api``; see :mod:`eval.bench.api`): a local server on the default model against the library, 50 fresh titles
 per call,
   api_rerank50_s / library_rerank50_s            median latency of one /v1/rerank call / of rank() in-process
   api_concurrent8_rps / library_sequential_rps   8 concurrent API clients / sequential rank() calls, per second
 
-Remote model (``--model URL [--concurrency N]``; see :mod:`eval.bench_remote`): only the endpoint is measured,
+Remote model (``--model URL [--concurrency N]``; see :mod:`eval.bench.remote`): only the endpoint is measured,
   remote_rerank50_s        median latency of one rank() of 50 fresh titles
   remote_pairs_per_s       pairs per second of one predict_pairs call at that concurrency
 
@@ -366,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     results: dict[str, Any] = {"machine": machine()}
     if args.model is not None:
-        from eval.bench_remote import bench_remote
+        from eval.bench.remote import bench_remote
         from lychee.scorers.remote import is_remote
 
         if not is_remote(args.model) or args.concurrency < 1 or args.queries < 1:
@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_default:
         results.update(bench_default(args.repeats))
     if args.api:
-        from eval.bench_api import bench_api
+        from eval.bench.api import bench_api
 
         results.update(bench_api(args.repeats, titles=titles))
     if args.vlm_size != "none":
@@ -402,6 +402,3 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results))
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -36,7 +36,7 @@ from typing import Any
 
 from lychee.serving.environment import server_command
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 QUERY = "red running shoes"
 N_TITLES = 50
 CLIENTS = 8
@@ -46,7 +46,7 @@ class FreshTitles:
     """Titles never handed out before (thread-safe): each batch misses every document cache.
 
     Args:
-        make: ``make(n, offset)`` -> ``n`` distinct titles (``eval.bench.titles``), distinct across offsets.
+        make: ``make(n, offset)`` -> ``n`` distinct titles (``eval.bench.timings.titles``), distinct across offsets.
         start: the first offset.
     """
 

@@ -1,6 +1,6 @@
 """The run store: every evaluation (CLI and dashboard) recorded in one SQLite file.
 
-The file is :func:`eval.workspace.runs_db_path` (``$LYCHEE_RUNS_DB``, default ``data/runs.sqlite``). One row of ``runs``
+The file is :func:`eval.history.workspace.runs_db_path` (``$LYCHEE_RUNS_DB``, default ``data/runs.sqlite``). One row of ``runs``
 per evaluation — when, the set (its name, absolute path when it is a file, and content hash), model, instruction (and
 B's for an A/B), k, the number of queries, the output folder, and where it ran (``cli``/``page``) — with every metric
 of every system (mean and 95% bootstrap interval) in ``metrics`` and every per-query value in ``per_query``.
@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from eval.workspace import runs_db_path
+from eval.history.workspace import runs_db_path
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class RunRecord:
         id, created: the run's id and when it was recorded (ISO 8601, UTC).
         set_name: the set as it was named (a path as typed, or an upload's file name).
         set_path: the set file's absolute path, or ``None`` for an upload.
-        set_hash: sha256 of the set's bytes and images (:attr:`eval.labelled.LabelledSet.content_hash`).
+        set_hash: sha256 of the set's bytes and images (:attr:`eval.sets.labelled.LabelledSet.content_hash`).
         model, instruction: system A (the instruction as the model read it).
         model_b, instruction_b: system B of an A/B run, else ``None``.
         k, n_queries, output_dir, source: the cutoff, the set's size, where the files went, ``cli``/``page``.
@@ -158,7 +158,7 @@ class RunRecord:
 
 
 class RunStore:
-    """The SQLite run store at ``path`` (default :func:`eval.workspace.runs_db_path`).
+    """The SQLite run store at ``path`` (default :func:`eval.history.workspace.runs_db_path`).
 
     Args:
         path: the database file; its folder is created on the first write.
@@ -256,7 +256,7 @@ class RunStore:
         """Record one evaluation from its metrics.json object; returns the new run's id.
 
         Args:
-            metrics: :attr:`eval.runner.EvalResult.metrics` (``settings``, ``systems`` with means, intervals and
+            metrics: :attr:`eval.engine.evaluate.EvalResult.metrics` (``settings``, ``systems`` with means, intervals and
                 per-query values).
             set_name: the set as named in the run (a path as typed, an upload's name).
             set_path: the set file (made absolute), or ``None`` for an upload.
@@ -279,7 +279,7 @@ class RunStore:
             model = systems["model"]
         except (KeyError, TypeError) as exc:
             raise ValueError(
-                f"metrics lacks {exc}; expected the metrics.json object of an evaluation (eval.runner.evaluate_set)."
+                f"metrics lacks {exc}; expected the metrics.json object of an evaluation (eval.engine.evaluate.evaluate_set)."
             ) from exc
         model_b = systems.get("model_b")
         when = (created or datetime.now(timezone.utc)).isoformat(timespec="seconds")

@@ -1,8 +1,8 @@
 """Evaluate a scorer (and optionally a B system) on a labelled set, with the baselines: :func:`evaluate_set`.
 
 :func:`evaluate_set` is what both the CLI (``python -m eval``) and the Evaluation page call, so they report the same
-numbers. It scores the set (:mod:`eval.scoring`, resumable through :mod:`eval.resume`), adds the baselines
-(:mod:`eval.baselines`) and builds the typed report (:mod:`eval.report`); :mod:`eval.outputs` writes the files.
+numbers. It scores the set (:mod:`eval.engine.scoring`, resumable through :mod:`eval.engine.resume`), adds the baselines
+(:mod:`eval.engine.baselines`) and builds the typed report (:mod:`eval.engine.report`); :mod:`eval.engine.outputs` writes the files.
 
 ``metrics.json`` is built only from rankings and score bins (never from timings or paths of the output folder), so an
 interrupted-and-resumed run writes the same bytes as an uninterrupted one.
@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from eval.baselines import bm25_run, input_order_run
-from eval.labelled import LabelledSet
-from eval.report import Report, Run, build_report, pair_rows, per_query_rows
-from eval.scoring import CHUNK_PAIRS, score_set
-from eval.systems import System
+from eval.engine.baselines import bm25_run, input_order_run
+from eval.sets.labelled import LabelledSet
+from eval.engine.report import Report, Run, build_report, pair_rows, per_query_rows
+from eval.engine.scoring import CHUNK_PAIRS, score_set
+from eval.engine.scored_system import System
 from lychee.bands import MEDIUM, STRONG
 from lychee.contract import Scorer
 from lychee.results import ProgressCallback
@@ -80,7 +80,7 @@ def evaluate_set(
     """Evaluate a scorer (and optionally a B system) on a labelled set, with the baselines.
 
     Args:
-        labelled: the set, from :func:`eval.loader.load_labelled_set`.
+        labelled: the set, from :func:`eval.sets.loader.load_labelled_set`.
         scorer: the A scorer (e.g. ``lychee.load_scorer("default")``).
         instruction: A's instruction; ``None`` for the scorer's default.
         model_id: how A's model was named (recorded in metrics.json and the fingerprint).
@@ -92,7 +92,7 @@ def evaluate_set(
         partial_path: file to resume from / append finished queries to; ``None`` keeps everything in memory.
         progress: ``progress(done_pairs, total_pairs)``.
         strong, medium: band thresholds whose precision/recall/F1 the calibration reports.
-        chunk_pairs: pairs per batched scoring call (see :func:`eval.scoring.score_set`); 1 scores query by query.
+        chunk_pairs: pairs per batched scoring call (see :func:`eval.engine.scoring.score_set`); 1 scores query by query.
 
     Returns:
         The :class:`EvalResult`; ``result.report`` holds the typed report, ``result.metrics`` the metrics.json object.
@@ -101,7 +101,7 @@ def evaluate_set(
         ValueError: a bad k, a set with images for a text-only model, or a scorer error (naming file, line, query).
 
     Example:
-        >>> from eval.loader import load_labelled_set
+        >>> from eval.sets.loader import load_labelled_set
         >>> result = evaluate_set(load_labelled_set("eval/data/ecommerce.jsonl"), load_scorer("default"))
         >>> result.report.primary.means["ndcg@10"]
     """

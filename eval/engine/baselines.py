@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 
-from eval.labelled import LabelledSet
+from eval.sets.labelled import LabelledSet
 
 BASELINES = ("input_order", "bm25")
 #: What each baseline is, as metrics.json records it (``systems.<key>.description``).

@@ -1,4 +1,4 @@
-"""Compare two recorded runs of the same set query by query, with the paired randomization test of :mod:`eval.stats`.
+"""Compare two recorded runs of the same set query by query, with the paired randomization test of :mod:`eval.measures.stats`.
 
 A set grows as analysts label more queries, so two runs of one set may not hold the same queries: the comparison uses
 the queries both runs evaluated (and says which are left out), and flags a set whose content changed between the runs
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eval import metrics, stats
-from eval.runstore import RunRecord
+from eval.measures import metrics, stats
+from eval.history.store import RunRecord
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class RunComparison:
         metric: e.g. ``"ndcg@10"``.
         qids: the shared queries, in A's order; ``values_a``/``values_b`` their values.
         only_a, only_b: queries only one run evaluated (left out of the comparison).
-        p_value: two-sided paired randomization test (:func:`eval.stats.randomization_test`).
+        p_value: two-sided paired randomization test (:func:`eval.measures.stats.randomization_test`).
         counts: ``{"wins", "ties", "losses"}`` of B against A.
     """
 
@@ -83,7 +83,7 @@ def compare_runs(
     """Compare ``metric`` of ``run_a``'s ``system_a`` and ``run_b``'s ``system_b`` over their shared queries.
 
     Args:
-        run_a, run_b: from :meth:`eval.runstore.RunStore.get` (with per-query values).
+        run_a, run_b: from :meth:`eval.history.store.RunStore.get` (with per-query values).
         metric: a metric both runs hold, e.g. ``"ndcg@10"``.
         system_a, system_b: ``"model"``, or ``"model_b"`` for the B system of an A/B run.
 

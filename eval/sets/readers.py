@@ -2,7 +2,7 @@
 
 A reader only splits the file into queries and candidates and reports what it cannot read (malformed JSON, a bad CSV
 header, unknown fields) to an :class:`ErrorLog`, naming the line. Checking ids, labels, texts and images is the same
-for every format and happens once, in :func:`eval.loader.build_set`.
+for every format and happens once, in :func:`eval.sets.loader.build_set`.
 
 JSONL, one query per line::
 

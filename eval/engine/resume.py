@@ -17,8 +17,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.labelled import LabelledSet
-from eval.systems import System
+from eval.sets.labelled import LabelledSet
+from eval.engine.scored_system import System
 from eval.textfiles import write_atomically
 
 logger = logging.getLogger(__name__)

@@ -1,13 +1,13 @@
-"""Grade a query's titles and save them into a labelled set: JSONL in the evaluation format (see :mod:`eval.loader`).
+"""Grade a query's titles and save them into a labelled set: JSONL in the evaluation format (see :mod:`eval.sets.loader`).
 
-Sets saved here live in :func:`eval.workspace.sets_dir` (``$LYCHEE_SETS_DIR``, default ``data/sets``). A save:
+Sets saved here live in :func:`eval.history.workspace.sets_dir` (``$LYCHEE_SETS_DIR``, default ``data/sets``). A save:
 
 * validates the record first (query id, grades 0–3 for every title) and refuses with a message naming what is wrong;
 * refuses to add to a file that does not load through the evaluation loader (it names the loader's problem);
 * refuses to overwrite a query that is already in the set (same query id, or the same query text and image) unless
   ``replace=True`` — the page asks the analyst first;
 * writes the whole new file to a temporary file in the same folder, loads it back through
-  :func:`eval.loader.load_labelled_set`, and only then renames it over the set (``os.replace``, atomic on one file
+  :func:`eval.sets.loader.load_labelled_set`, and only then renames it over the set (``os.replace``, atomic on one file
   system), so a set is never half written and always reloads;
 * holds an exclusive lock on the set (``fcntl.flock`` on a hidden ``.<name>.lock`` file) from reading to renaming, so
   two sessions saving into the same set at once both land.
@@ -35,9 +35,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from eval.loader import FORMATS, load_labelled_set
+from eval.sets.loader import FORMATS, load_labelled_set
 from eval.textfiles import write_atomically
-from eval.workspace import sets_dir
+from eval.history.workspace import sets_dir
 
 GRADES = (0, 1, 2, 3)
 GRADE_MEANING = {0: "not relevant", 1: "marginal", 2: "relevant", 3: "exactly what was asked"}

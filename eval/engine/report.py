@@ -8,14 +8,14 @@
 Every number is computed from rankings and score bins (never from timings or output paths), so an interrupted and
 resumed run reports the same bytes as an uninterrupted one.
 
-* :class:`SegmentReport` — every system restricted to one segment's queries (:mod:`eval.segments`): per-segment means
+* :class:`SegmentReport` — every system restricted to one segment's queries (:mod:`eval.sets.segments`): per-segment means
   are the means of those queries' per-query values, with their own bootstrap intervals.
 
 Per-query groupings plug in through :meth:`SystemReport.restricted` (means and intervals recomputed over a subset of
 the queries) and :func:`compare` of two restricted reports.
 
 When the set has unjudged candidates (a first-stage run retrieved documents the qrels never judged), the metrics
-gain ``judged@k`` (:func:`eval.metrics.judged_at_k`), and calibration uses the judged pairs only: an unjudged pair's
+gain ``judged@k`` (:func:`eval.measures.metrics.judged_at_k`), and calibration uses the judged pairs only: an unjudged pair's
 label 0 is a convention for ranking metrics, not an observation of relevance.
 """
 
@@ -25,12 +25,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eval import calibration, stats
-from eval.baselines import baseline_descriptions
-from eval.labelled import LabelledSet
-from eval.metrics import default_metrics, evaluate, mean, trec_order
-from eval.segments import NO_SEGMENT, segment_groups
-from eval.systems import System
+from eval.measures import calibration, stats
+from eval.engine.baselines import baseline_descriptions
+from eval.sets.labelled import LabelledSet
+from eval.measures.metrics import default_metrics, evaluate, mean, trec_order
+from eval.sets.segments import NO_SEGMENT, segment_groups
+from eval.engine.scored_system import System
 from lychee.bands import MEDIUM, STRONG
 
 PerQuery = dict[str, dict[str, float]]
@@ -220,7 +220,7 @@ class CalibrationBin:
 
 @dataclass(frozen=True)
 class CalibrationReport:
-    """Score versus label for one model system (see :mod:`eval.calibration`)."""
+    """Score versus label for one model system (see :mod:`eval.measures.calibration`)."""
 
     bins: tuple[CalibrationBin, ...]
     best_f1: ThresholdStats
@@ -251,7 +251,7 @@ class SegmentReport:
     """Every system over one segment's queries.
 
     Attributes:
-        name: the segment (:data:`eval.segments.NO_SEGMENT` for queries without one).
+        name: the segment (:data:`eval.sets.segments.NO_SEGMENT` for queries without one).
         qids: its queries, in file order.
         systems: system key -> that system's report restricted to ``qids``.
     """
@@ -347,7 +347,7 @@ def build_report(
 
     Args:
         labelled: the evaluated set (its qrels, and query order).
-        runs: system key -> run, for every system of ``systems`` and every baseline of :mod:`eval.baselines`.
+        runs: system key -> run, for every system of ``systems`` and every baseline of :mod:`eval.engine.baselines`.
         systems: the model systems, A first; a second one is compared against A.
         k: cutoff of ``ndcg@k``, ``ndcg_exp@k``, ``recall@k`` (and ``judged@k``).
         strong, medium: band thresholds whose precision/recall/F1 the calibration reports.

@@ -1,7 +1,7 @@
 """Labelled query sets as the rest of ``eval`` sees them: the types, the refusal error, and the shipped sample sets.
 
 A :class:`LabelledSet` is what every input format becomes: queries (:class:`LabelledQuery`), each with its labelled
-candidates (:class:`Candidate`), and a content hash that keys resumable runs. :mod:`eval.loader` reads the JSONL, CSV
+candidates (:class:`Candidate`), and a content hash that keys resumable runs. :mod:`eval.sets.loader` reads the JSONL, CSV
 and zip formats into it; a new format plugs in there (or next to it) and produces these same types, so scoring,
 reports and outputs need no change.
 
@@ -202,7 +202,7 @@ class LabelledSet:
         return None
 
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 # The sets shipped in eval/data (see eval/data/README.md): file name -> one-line description.
 SHIPPED_SETS: dict[str, str] = {
     "passages.csv": "Web-search passages: 8 questions x 6 passages, labels 0-2, text (CSV)",

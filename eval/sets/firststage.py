@@ -1,4 +1,4 @@
-"""Judged collections (qrels + documents + queries) and first-stage runs -> :class:`~eval.labelled.LabelledSet`.
+"""Judged collections (qrels + documents + queries) and first-stage runs -> :class:`~eval.sets.labelled.LabelledSet`.
 
 This is how a search team's own files become a set the reranker is evaluated on:
 
@@ -27,11 +27,11 @@ import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from eval.labelled import Candidate, ImageRef, LabelledQuery, LabelledSet
-from eval.loader import FolderResolver, ImageResolver
-from eval.records import Record, Records, read_records, read_segments
+from eval.sets.labelled import Candidate, ImageRef, LabelledQuery, LabelledSet
+from eval.sets.loader import FolderResolver, ImageResolver
+from eval.sets.corpus import Record, Records, read_records, read_segments
 from eval.textfiles import Problems
-from eval.trec import Qrels, TrecRun, read_qrels, read_run
+from eval.sets.trec import Qrels, TrecRun, read_qrels, read_run
 from lychee.validation import positive_int
 
 DEFAULT_TOP_K = 100
@@ -53,18 +53,18 @@ def load_collection(
 
     Args:
         qrels: TREC (``qid iteration docid label``) or BEIR TSV (``query-id corpus-id score``) qrels.
-        documents: id -> text/image, JSONL (BEIR ``corpus.jsonl`` shape) or TSV (see :mod:`eval.records`).
+        documents: id -> text/image, JSONL (BEIR ``corpus.jsonl`` shape) or TSV (see :mod:`eval.sets.corpus`).
         queries: id -> text/image (/segment), JSONL or TSV.
         run: a 6-column TREC run of the first stage; ``None``: the candidates are the judged documents.
         top_k: how many of the run's documents per query become candidates (default 100; only with ``run``).
         segments: a ``qid<TAB>segment`` file.
         name: the set's name in messages and metrics.json (default: the qrels path).
-        image_resolver: how image paths are turned into images (a :class:`~eval.loader.ImageResolver` class taking
+        image_resolver: how image paths are turned into images (a :class:`~eval.sets.loader.ImageResolver` class taking
             ``(folder, display)``).
         display: how messages call each file (default its path; an upload names the archive instead).
 
     Returns:
-        The :class:`~eval.labelled.LabelledSet`; ``notes`` says what was skipped or read leniently.
+        The :class:`~eval.sets.labelled.LabelledSet`; ``notes`` says what was skipped or read leniently.
 
     Raises:
         LabelledSetError: (a ``ValueError``) any problem in any file, each naming the file and line.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SETS_DIR_ENV = "LYCHEE_SETS_DIR"
 RUNS_DB_ENV = "LYCHEE_RUNS_DB"
 DEFAULT_SETS_DIR = ROOT / "data" / "sets"

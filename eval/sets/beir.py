@@ -7,7 +7,7 @@ The layout is BEIR's (Thakur et al., 2021; the files ``beir.datasets.data_loader
       queries.jsonl     {"_id": "1", "text": "...", "metadata": {}}                       (+ optional "segment")
       qrels/test.tsv    query-id<TAB>corpus-id<TAB>score, under a header line
 
-:func:`load_beir` finds the files and hands them to :func:`eval.firststage.load_collection`, which builds the
+:func:`load_beir` finds the files and hands them to :func:`eval.sets.firststage.load_collection`, which builds the
 candidates (a first-stage run's top k, or the judged documents), checks every id and names the file and line of
 each problem.
 """
@@ -19,9 +19,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from eval.firststage import load_collection
-from eval.labelled import ImageRef, LabelledSet, LabelledSetError
-from eval.loader import FolderResolver, ImageResolver, open_zip
+from eval.sets.firststage import load_collection
+from eval.sets.labelled import ImageRef, LabelledSet, LabelledSetError
+from eval.sets.loader import FolderResolver, ImageResolver, open_zip
 
 CORPUS = "corpus.jsonl"
 QUERIES = "queries.jsonl"
@@ -114,7 +114,7 @@ def load_beir(
 
 
 class InMemoryFolderResolver(FolderResolver):
-    """Like :class:`~eval.loader.FolderResolver`, but holds each image's bytes, so the folder may be deleted after
+    """Like :class:`~eval.sets.loader.FolderResolver`, but holds each image's bytes, so the folder may be deleted after
     loading (an upload unpacked into a temporary folder)."""
 
     def _keep(self, path: Path, raw: bytes) -> ImageRef:

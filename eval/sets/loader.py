@@ -1,6 +1,6 @@
-"""Read and validate labelled query sets into :class:`~eval.labelled.LabelledSet` (the loader layer).
+"""Read and validate labelled query sets into :class:`~eval.sets.labelled.LabelledSet` (the loader layer).
 
-JSONL and CSV files are accepted (formats: :mod:`eval.readers` and ``eval/data/README.md``), plus a ``.zip``
+JSONL and CSV files are accepted (formats: :mod:`eval.sets.readers` and ``eval/data/README.md``), plus a ``.zip``
 holding one of them with its images.
 
 Labels are non-negative integers (graded relevance, e.g. 0-3). Everything is validated before anything is scored:
@@ -11,11 +11,11 @@ half-read is ever evaluated. Images are decoded once by :func:`lychee.load_image
 An uploaded JSONL/CSV (bytes without a folder) cannot resolve relative image or clip paths; upload a ``.zip``
 containing the data file and its images and clips instead (paths inside the zip are relative to the data file there).
 
-Adding a format: a *reader* (:mod:`eval.readers`) turns the decoded text into ``RawQuery`` rows (fields as written,
+Adding a format: a *reader* (:mod:`eval.sets.readers`) turns the decoded text into ``RawQuery`` rows (fields as written,
 unchecked) and reports what it cannot read to an ``ErrorLog``; :func:`build_set` then checks ids, labels, texts and images the
-same way for every format and returns the :class:`~eval.labelled.LabelledSet` (or raises one
-:class:`~eval.labelled.LabelledSetError` listing every problem). A one-file format registers its reader in
-:data:`eval.readers.READERS` under its suffix; a format spread over several files (a folder) builds its rows itself and calls
+same way for every format and returns the :class:`~eval.sets.labelled.LabelledSet` (or raises one
+:class:`~eval.sets.labelled.LabelledSetError` listing every problem). A one-file format registers its reader in
+:data:`eval.sets.readers.READERS` under its suffix; a format spread over several files (a folder) builds its rows itself and calls
 :func:`build_set` with a :class:`FolderResolver`.
 """
 
@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from eval.labelled import Candidate, ImageRef, LabelledQuery, LabelledSet, LabelledSetError
-from eval.readers import CSV_REQUIRED, EXAMPLE_LINE, MISSING, READERS, CsvLabel, ErrorLog, RawQuery
+from eval.sets.labelled import Candidate, ImageRef, LabelledQuery, LabelledSet, LabelledSetError
+from eval.sets.readers import CSV_REQUIRED, EXAMPLE_LINE, MISSING, READERS, CsvLabel, ErrorLog, RawQuery
 from lychee.items import load_image
 from lychee.video import Video, load_video
 
@@ -265,7 +265,7 @@ def build_set(
     resolver: ImageResolver,
     expected: str,
 ) -> LabelledSet:
-    """Check every row and build the :class:`~eval.labelled.LabelledSet`; the one validation every format shares.
+    """Check every row and build the :class:`~eval.sets.labelled.LabelledSet`; the one validation every format shares.
 
     Args:
         rows: the queries as read (a reader's output); consumed once.

@@ -1,4 +1,4 @@
-"""Tables and Altair charts of an :class:`~eval.runner.EvalResult`, for the Evaluation page (no Streamlit here).
+"""Tables and Altair charts of an :class:`~eval.engine.evaluate.EvalResult`, for the Evaluation page (no Streamlit here).
 
 Every number shown comes from ``result.report`` (the typed report whose ``as_dict()`` is metrics.json) or
 ``result.pairs``, so the page shows exactly what the CLI writes.
@@ -12,8 +12,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from eval.report import ALL_QUERIES, segment_rows
-from eval.runner import EvalResult
+from eval.engine.report import ALL_QUERIES, segment_rows
+from eval.engine.evaluate import EvalResult
 from lychee.bands import BAND_COLORS
 
 BEST_F1_COLOR = "#6a1b9a"

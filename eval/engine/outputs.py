@@ -13,9 +13,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from eval.labelled import LabelledSet
-from eval.metrics import trec_order
-from eval.runner import EvalResult
+from eval.sets.labelled import LabelledSet
+from eval.measures.metrics import trec_order
+from eval.engine.evaluate import EvalResult
 from eval.textfiles import write_atomically
 
 

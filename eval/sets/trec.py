@@ -2,7 +2,7 @@
 
 * **Run** (``--run``): six whitespace-separated columns per line, ``qid Q0 docid rank score tag``. The rank column must
   be an integer but is otherwise ignored, as trec_eval ignores it: a query's documents are ranked by score
-  descending, ties by docid descending, comparing the float32-rounded scores (:func:`eval.metrics.trec_order`).
+  descending, ties by docid descending, comparing the float32-rounded scores (:func:`eval.measures.metrics.trec_order`).
 * **Qrels** (``--qrels``, or ``qrels/<split>.tsv`` of a BEIR folder): either TREC's four columns
   ``qid iteration docid label`` or BEIR's three tab-separated columns ``query-id corpus-id score`` (its header line
   ``query-id	corpus-id	score`` is skipped). Labels are integers; a negative label (TREC marks spam -2, say)
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import trec_order
+from eval.measures.metrics import trec_order
 from eval.textfiles import Problems, check_file, numbered_lines
 
 RUN_COLUMNS = "qid Q0 docid rank score tag"
