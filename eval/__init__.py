@@ -4,7 +4,7 @@ Modules:
     labelled: the labelled-set types (LabelledSet, LabelledQuery, Candidate), LabelledSetError, the shipped sets.
     readers: the JSONL and CSV readers (text -> raw rows), by suffix.
     loader: load_labelled_set (a file, bytes, or a .zip with images) and the validation every format shares.
-    textfiles, trec, records: readers of TREC runs and qrels, documents / queries (JSONL or TSV) and segments files.
+    lines, problems, trec, corpus: readers of TREC runs and qrels, documents / queries (JSONL or TSV) and segments files.
     firststage, beir: qrels + documents + queries (a BEIR folder or TREC files) and a first-stage run -> LabelledSet.
     segments: query segments (groups, and a segments file applied to any set).
     metrics: NDCG@k (linear and exponential gain), MRR@10, Hit@1, Recall@k, Judged@k with trec_eval's conventions.

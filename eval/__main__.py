@@ -43,7 +43,7 @@ from eval.engine.evaluate import EvalResult, evaluate_set
 from eval.history.store import record_evaluation
 from eval.engine.scoring import CHUNK_PAIRS, language_warnings
 from eval.sets.segments import assign_segments
-from eval.textfiles import table
+from eval.tables import table
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
 from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY
 from lychee.validation import positive_int, unit_float

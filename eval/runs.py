@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from eval.history.store import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
-from eval.textfiles import table
+from eval.tables import table
 
 
 def _run_id(text: str) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 from eval.sets.labelled import LabelledSet
 from eval.measures.metrics import trec_order
 from eval.engine.evaluate import EvalResult
-from eval.textfiles import write_atomically
+from eval.sets.atomic import write_atomically
 
 
 def run_trec_text(run: dict[str, dict[str, float]], tag: str) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from eval.sets.labelled import LabelledSet
 from eval.engine.scored_system import System
-from eval.textfiles import write_atomically
+from eval.sets.atomic import write_atomically
 
 logger = logging.getLogger(__name__)
 

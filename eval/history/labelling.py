@@ -36,7 +36,7 @@ from pathlib import Path
 from PIL import Image
 
 from eval.sets.loader import FORMATS, load_labelled_set
-from eval.textfiles import write_atomically
+from eval.sets.atomic import write_atomically
 from eval.history.workspace import sets_dir
 
 GRADES = (0, 1, 2, 3)

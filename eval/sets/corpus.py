@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from eval.textfiles import Problems, check_file, check_id, numbered_lines
+from eval.sets.lines import check_file, check_id, numbered_lines
+from eval.sets.problems import Problems
 
 Kind = Literal["document", "query"]
 ID_KEYS: dict[str, tuple[str, ...]] = {"document": ("_id", "docid"), "query": ("_id", "qid")}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from eval.sets.labelled import LabelledSet
 from eval.sets.corpus import read_segments
-from eval.textfiles import Problems
+from eval.sets.problems import Problems
 
 NO_SEGMENT = "(no segment)"
 

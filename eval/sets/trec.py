@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.measures.metrics import trec_order
-from eval.textfiles import Problems, check_file, numbered_lines
+from eval.sets.lines import check_file, numbered_lines
+from eval.sets.problems import Problems
 
 RUN_COLUMNS = "qid Q0 docid rank score tag"
 TREC_QRELS_COLUMNS = "qid iteration docid label"

@@ -10,7 +10,7 @@ import pytest
 
 from eval.sets.labelled import LabelledSetError
 from eval.sets.corpus import read_records, read_segments
-from eval.textfiles import Problems
+from eval.sets.problems import Problems
 from eval.sets.trec import read_qrels, read_run
 
 
