@@ -157,7 +157,7 @@ def _jsonl(path: Path, name: str, kind: Kind, problems: Problems, hasher: Any) -
         if problem:
             problems.add(name, number, problem)
             continue
-        n_before = len(problems.messages)
+        n_before = len(problems)
         text = _string(obj.get("text"), f"{kind} {record_id!r}: 'text'", name, number, problems)
         image = _string(
             obj.get("image"), f"{kind} {record_id!r}: 'image' (a path relative to the file)", name, number, problems
@@ -168,7 +168,7 @@ def _jsonl(path: Path, name: str, kind: Kind, problems: Problems, hasher: Any) -
             text = " ".join(t for t in (title, text) if t and t.strip()) or None
         else:
             segment = _segment(obj.get("segment"), record_id, name, number, problems)
-        if len(problems.messages) == n_before:
+        if len(problems) == n_before:
             yield Record(record_id, text, image or None, segment, number)
 
 

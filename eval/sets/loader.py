@@ -12,11 +12,11 @@ An uploaded JSONL/CSV (bytes without a folder) cannot resolve relative image or 
 containing the data file and its images and clips instead (paths inside the zip are relative to the data file there).
 
 Adding a format: a *reader* (:mod:`eval.sets.readers`) turns the decoded text into ``RawQuery`` rows (fields as written,
-unchecked) and reports what it cannot read to an ``ErrorLog``; :func:`build_set` then checks ids, labels, texts and images the
-same way for every format and returns the :class:`~eval.sets.labelled.LabelledSet` (or raises one
-:class:`~eval.sets.labelled.LabelledSetError` listing every problem). A one-file format registers its reader in
-:data:`eval.sets.readers.READERS` under its suffix; a format spread over several files (a folder) builds its rows itself and calls
-:func:`build_set` with a :class:`FolderResolver`.
+unchecked) and reports what it cannot read to a :class:`~eval.sets.problems.Problems`; :func:`build_set` then checks
+ids, labels, texts and images the same way for every format and returns the :class:`~eval.sets.labelled.LabelledSet`
+(or raises one :class:`~eval.sets.labelled.LabelledSetError` listing every problem). A one-file format registers its
+reader in :data:`eval.sets.readers.READERS` under its suffix; a format spread over several files (a folder) builds its
+rows itself and calls :func:`build_set` with a :class:`FolderResolver`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.sets.labelled import Candidate, ImageRef, LabelledQuery, LabelledSet, LabelledSetError
-from eval.sets.readers import CSV_REQUIRED, EXAMPLE_LINE, MISSING, READERS, CsvLabel, ErrorLog, RawQuery
+from eval.sets.problems import Problems
+from eval.sets.readers import CSV_REQUIRED, EXAMPLE_LINE, MISSING, READERS, CsvLabel, RawQuery
 from lychee.items import load_image
 from lychee.video import Video, load_video
 
@@ -250,10 +251,10 @@ def parse_data_file(data: bytes, *, display: str, suffix: str, resolver: ImageRe
         LabelledSetError: the bytes are not UTF-8, or any row has a problem.
     """
     text = _decode(data, display)
-    errors = ErrorLog(display)
-    rows = READERS[suffix](text, errors)
+    problems = Problems(display, limit=None)  # the file is in memory: nothing to stop streaming, list every problem
+    rows = READERS[suffix](text, problems)
     expected = f"one JSON object per line like {EXAMPLE_LINE}, or a CSV with the header {','.join(CSV_REQUIRED)}"
-    return build_set(rows, name=display, content=data, errors=errors, resolver=resolver, expected=expected)
+    return build_set(rows, name=display, content=data, problems=problems, resolver=resolver, expected=expected)
 
 
 def build_set(
@@ -261,7 +262,7 @@ def build_set(
     *,
     name: str,
     content: bytes,
-    errors: ErrorLog,
+    problems: Problems,
     resolver: ImageResolver,
     expected: str,
 ) -> LabelledSet:
@@ -272,7 +273,8 @@ def build_set(
         name: the set's name for messages and ``LabelledSet.name``.
         content: the bytes the content hash starts from (the data file; a multi-file format passes all of its files'
             bytes); every image's sha256 is added as it is resolved.
-        errors: where the reader reported its problems; this function adds its own.
+        problems: where the reader recorded its problems; this function adds its own and reports them all in line
+            order (a reader's problems and the checks' come from two passes over the file).
         resolver: turns image paths into images.
         expected: what a valid file looks like, for the "no queries found" message.
 
@@ -283,11 +285,11 @@ def build_set(
     queries: list[LabelledQuery] = []
     seen_qids: dict[str, int] = {}
     for raw in rows:
-        query = _build_query(raw, errors, resolver, hasher)
+        query = _build_query(raw, problems, resolver, hasher)
         if query is None:
             continue
         if query.qid in seen_qids:
-            errors.add(
+            problems.add_line(
                 query.line,
                 f"qid {query.qid!r} already used on line {seen_qids[query.qid]}; each query must appear once "
                 "(merge its candidates into one line).",
@@ -295,10 +297,9 @@ def build_set(
             continue
         seen_qids[query.qid] = query.line
         queries.append(query)
-    if not errors.entries and not queries:
-        errors.add_raw(0, f"{name}: no queries found; expected {expected}.")
-    if errors.entries:
-        raise LabelledSetError(errors.errors, name)
+    if not problems and not queries:
+        problems.add(name, 0, f"no queries found; expected {expected}.")
+    problems.raise_if_any(in_line_order=True)
     return LabelledSet(name=name, queries=tuple(queries), content_hash=hasher.hexdigest())
 
 
@@ -336,41 +337,47 @@ def _check_label(value: Any, where: str) -> tuple[int | None, str | None]:
     return value, None
 
 
-def _build_query(raw: RawQuery, errors: ErrorLog, resolver: ImageResolver, hasher: Any) -> LabelledQuery | None:
-    n_before = len(errors.entries)
+def _build_query(raw: RawQuery, problems: Problems, resolver: ImageResolver, hasher: Any) -> LabelledQuery | None:
+    n_before = len(problems)
     qid, problem = _check_id(raw.qid, "qid")
     if problem:
-        errors.add(raw.line, problem)
+        problems.add_line(raw.line, problem)
         return None
     q_text = raw.text
     if q_text is not None and not isinstance(q_text, str):
-        errors.add(raw.line, f"query {qid!r}: text must be a string, got {q_text!r}.")
+        problems.add_line(raw.line, f"query {qid!r}: text must be a string, got {q_text!r}.")
     q_image = q_image_name = None
     if raw.image is not None:
         if not isinstance(raw.image, str) or not raw.image.strip():
-            errors.add(raw.line, f"query {qid!r}: image must be a path string relative to the file, got {raw.image!r}.")
+            problems.add_line(
+                raw.line, f"query {qid!r}: image must be a path string relative to the file, got {raw.image!r}."
+            )
         else:
-            q_image, q_image_name = _image(resolver, raw.image, f"query {qid!r} image", raw.line, errors, hasher)
-    q_video, q_video_name = _video(resolver, raw.video, f"query {qid!r}", raw.line, errors, hasher)
+            q_image, q_image_name = _image(resolver, raw.image, f"query {qid!r} image", raw.line, problems, hasher)
+    q_video, q_video_name = _video(resolver, raw.video, f"query {qid!r}", raw.line, problems, hasher)
     if (not isinstance(q_text, str) or not q_text.strip()) and raw.image is None and raw.video is None:
-        errors.add(
+        problems.add_line(
             raw.line, f"query {qid!r} has neither text nor image nor clip; give it text, an image, a clip, or a mix."
         )
     if not raw.candidates:
-        errors.add(raw.line, f"query {qid!r} has no candidates; expected a non-empty list of labelled documents.")
+        problems.add_line(
+            raw.line, f"query {qid!r} has no candidates; expected a non-empty list of labelled documents."
+        )
     segment = raw.segment
     if segment is not None and (not isinstance(segment, str) or not segment.strip()):
-        errors.add(raw.line, f'query {qid!r}: segment must be a non-empty string such as "风格导向", got {segment!r}.')
+        problems.add_line(
+            raw.line, f'query {qid!r}: segment must be a non-empty string such as "风格导向", got {segment!r}.'
+        )
     candidates: list[Candidate] = []
     seen: dict[str, str] = {}
     for rc in raw.candidates:
         docid, problem = _check_id(rc.docid, "docid")
         if problem:
-            errors.add(rc.line, f"{rc.where or 'row'} of query {qid!r}: {problem}")
+            problems.add_line(rc.line, f"{rc.where or 'row'} of query {qid!r}: {problem}")
             continue
         where = f"candidate {docid!r}" + (f" ({rc.where})" if rc.where else "") + f" of query {qid!r}"
         if docid in seen:
-            errors.add(
+            problems.add_line(
                 rc.line,
                 f"{where}: duplicate docid, already used by {seen[docid]}; docids must be unique within a query.",
             )
@@ -378,20 +385,22 @@ def _build_query(raw: RawQuery, errors: ErrorLog, resolver: ImageResolver, hashe
         seen[docid] = rc.where or f"the row on line {rc.line}"
         label, problem = _check_label(rc.label, where)
         if problem:
-            errors.add(rc.line, problem)
+            problems.add_line(rc.line, problem)
         text = rc.text
         if text is not None and not isinstance(text, str):
-            errors.add(rc.line, f"{where}: text must be a string, got {text!r}.")
+            problems.add_line(rc.line, f"{where}: text must be a string, got {text!r}.")
             text = None
         image = image_name = None
         if rc.image is not None:
             if not isinstance(rc.image, str) or not rc.image.strip():
-                errors.add(rc.line, f"{where}: image must be a path string relative to the file, got {rc.image!r}.")
+                problems.add_line(
+                    rc.line, f"{where}: image must be a path string relative to the file, got {rc.image!r}."
+                )
             else:
-                image, image_name = _image(resolver, rc.image, f"{where} image", rc.line, errors, hasher)
-        video, video_name = _video(resolver, rc.video, where, rc.line, errors, hasher)
+                image, image_name = _image(resolver, rc.image, f"{where} image", rc.line, problems, hasher)
+        video, video_name = _video(resolver, rc.video, where, rc.line, problems, hasher)
         if (text is None or not text.strip()) and rc.image is None and rc.video is None:
-            errors.add(
+            problems.add_line(
                 rc.line,
                 f"{where} has neither text nor image nor clip; give it text, an image, a clip, or a mix (or remove it).",
             )
@@ -399,7 +408,7 @@ def _build_query(raw: RawQuery, errors: ErrorLog, resolver: ImageResolver, hashe
             candidates.append(
                 Candidate(docid, label, text, image, image_name, rc.line, video=video, video_name=video_name)
             )
-    if len(errors.entries) != n_before:
+    if len(problems) != n_before:
         return None
     return LabelledQuery(
         qid,
@@ -415,36 +424,36 @@ def _build_query(raw: RawQuery, errors: ErrorLog, resolver: ImageResolver, hashe
 
 
 def _resolved(
-    resolve: Callable[[str, str], tuple[Any, str]], written: str, label: str, line: int, errors: ErrorLog, hasher: Any
+    resolve: Callable[[str, str], tuple[Any, str]], written: str, label: str, line: int, problems: Problems, hasher: Any
 ) -> tuple[Any, str | None]:
     """``resolve(written, label)`` (an image or a clip) with its digest hashed into the set's, or ``(None, None)``
     after logging the resolver's message (it names the file, line and what is wrong; kept whole)."""
     try:
         ref, digest = resolve(written, label)
     except ValueError as exc:
-        errors.add_raw(line, str(exc))
+        problems.add_raw(str(exc), line=line)
         return None, None
     hasher.update(digest.encode())
     return ref, written
 
 
 def _image(
-    resolver: ImageResolver, written: str, what: str, line: int, errors: ErrorLog, hasher: Any
+    resolver: ImageResolver, written: str, what: str, line: int, problems: Problems, hasher: Any
 ) -> tuple[ImageRef | None, str | None]:
-    return _resolved(resolver.resolve, written, f"{resolver.display}, line {line}: {what}", line, errors, hasher)
+    return _resolved(resolver.resolve, written, f"{resolver.display}, line {line}: {what}", line, problems, hasher)
 
 
 def _video(
-    resolver: ImageResolver, written: Any, owner: str, line: int, errors: ErrorLog, hasher: Any
+    resolver: ImageResolver, written: Any, owner: str, line: int, problems: Problems, hasher: Any
 ) -> tuple[Video | None, str | None]:
     """The clip ``written`` for ``owner`` (``"query 'q1'"``, ``"candidate 'd1' ... of query 'q1'"``), checked."""
     if written is None:
         return None, None
     if not isinstance(written, str) or not written.strip():
-        errors.add(line, f"{owner}: video must be a path string relative to the file, got {written!r}.")
+        problems.add_line(line, f"{owner}: video must be a path string relative to the file, got {written!r}.")
         return None, None
     return _resolved(
-        resolver.resolve_video, written, f"{resolver.display}, line {line}: {owner} video", line, errors, hasher
+        resolver.resolve_video, written, f"{resolver.display}, line {line}: {owner} video", line, problems, hasher
     )
 
 

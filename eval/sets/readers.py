@@ -1,8 +1,8 @@
 """Readers of the labelled-set file formats: decoded text -> :class:`RawQuery` rows, values as written.
 
 A reader only splits the file into queries and candidates and reports what it cannot read (malformed JSON, a bad CSV
-header, unknown fields) to an :class:`ErrorLog`, naming the line. Checking ids, labels, texts and images is the same
-for every format and happens once, in :func:`eval.sets.loader.build_set`.
+header, unknown fields) to a :class:`~eval.sets.problems.Problems` (``add_line``), naming the line. Checking ids,
+labels, texts and images is the same for every format and happens once, in :func:`eval.sets.loader.build_set`.
 
 JSONL, one query per line::
 
@@ -28,8 +28,10 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeAlias
+
+from eval.sets.problems import Problems
 
 CSV_REQUIRED = ("qid", "query", "docid", "document", "label")
 CSV_OPTIONAL = ("query_image", "document_image", "query_video", "document_video", "segment")
@@ -41,26 +43,6 @@ EXAMPLE_LINE = (
     '{"qid": "q1", "query": {"text": "red running shoes"}, '
     '"candidates": [{"docid": "d1", "text": "Nike Pegasus, red", "label": 2}]}'
 )
-
-
-@dataclass
-class ErrorLog:
-    """Problems found while reading a set, each as ``"<name>, line N: <message>"``, reported in line order."""
-
-    name: str
-    entries: list[tuple[int, str]] = field(default_factory=list)
-
-    def add(self, line: int, message: str) -> None:
-        self.entries.append((line, f"{self.name}, line {line}: {message}"))
-
-    def add_raw(self, line: int, message: str) -> None:
-        """A message that already names the file and line (from :func:`lychee.load_image`)."""
-        self.entries.append((line, message))
-
-    @property
-    def errors(self) -> list[str]:
-        # Rows are checked in two passes (CSV rows, then whole queries); report in file order.
-        return [message for _, message in sorted(self.entries, key=lambda e: e[0])]
 
 
 @dataclass
@@ -93,7 +75,7 @@ MISSING = object()
 """A field the file does not have (told apart from an explicit ``null``)."""
 
 
-def read_jsonl(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
+def read_jsonl(text: str, problems: Problems) -> Iterator[RawQuery]:
     """The JSONL reader: one query object per line (see the module docstring)."""
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -101,23 +83,25 @@ def read_jsonl(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            errors.add(
+            problems.add_line(
                 number,
                 f"malformed JSON ({exc.msg} at column {exc.colno}). Expected one object per line like {EXAMPLE_LINE}",
             )
             continue
         if not isinstance(obj, dict):
-            errors.add(number, f"expected a JSON object with {', '.join(QUERY_KEYS)}, got a {type(obj).__name__}.")
+            problems.add_line(
+                number, f"expected a JSON object with {', '.join(QUERY_KEYS)}, got a {type(obj).__name__}."
+            )
             continue
         unknown = sorted(set(obj) - set(QUERY_KEYS) - set(QUERY_OPTIONAL_KEYS))
         if unknown:
-            errors.add(
+            problems.add_line(
                 number, f"unknown field(s) {unknown}; expected only {list(QUERY_KEYS)} (and optionally 'segment')."
             )
             continue
         missing = [k for k in QUERY_KEYS if k not in obj]
         if missing:
-            errors.add(number, f"missing field(s) {missing}; expected an object like {EXAMPLE_LINE}")
+            problems.add_line(number, f"missing field(s) {missing}; expected an object like {EXAMPLE_LINE}")
             continue
         query = obj["query"]
         if isinstance(query, str):
@@ -125,27 +109,27 @@ def read_jsonl(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
         elif isinstance(query, dict):
             bad = sorted(set(query) - set(QUERY_FIELDS))
             if bad:
-                errors.add(number, f"query has unknown field(s) {bad}; expected 'text', 'image' and/or 'video'.")
+                problems.add_line(number, f"query has unknown field(s) {bad}; expected 'text', 'image' and/or 'video'.")
                 continue
             q_text, q_image, q_video = query.get("text"), query.get("image"), query.get("video")
         else:
-            errors.add(
+            problems.add_line(
                 number,
                 f'query must be an object {{"text": ..., "image": ..., "video": ...}} or a string, got {query!r}.',
             )
             continue
         cands = obj["candidates"]
         if not isinstance(cands, list):
-            errors.add(number, f"candidates must be a list of objects, got {type(cands).__name__}.")
+            problems.add_line(number, f"candidates must be a list of objects, got {type(cands).__name__}.")
             continue
         raw_cands: list[RawCandidate] = []
         for i, cand in enumerate(cands, start=1):
             if not isinstance(cand, dict):
-                errors.add(number, f"candidate {i} must be an object with {list(CANDIDATE_KEYS)}, got {cand!r}.")
+                problems.add_line(number, f"candidate {i} must be an object with {list(CANDIDATE_KEYS)}, got {cand!r}.")
                 continue
             bad = sorted(set(cand) - set(CANDIDATE_KEYS))
             if bad:
-                errors.add(number, f"candidate {i} has unknown field(s) {bad}; expected {list(CANDIDATE_KEYS)}.")
+                problems.add_line(number, f"candidate {i} has unknown field(s) {bad}; expected {list(CANDIDATE_KEYS)}.")
                 continue
             raw_cands.append(
                 RawCandidate(
@@ -163,7 +147,7 @@ def read_jsonl(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
         yield RawQuery(number, obj["qid"], q_text, q_image, raw_cands, segment=obj.get("segment"), video=q_video)
 
 
-def read_csv(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
+def read_csv(text: str, problems: Problems) -> Iterator[RawQuery]:
     """The CSV reader: one row per candidate, rows of a query grouped by ``qid``."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -171,7 +155,7 @@ def read_csv(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
     except StopIteration:
         return
     except csv.Error as exc:
-        errors.add(1, f"unreadable CSV header ({exc}).")
+        problems.add_line(1, f"unreadable CSV header ({exc}).")
         return
     header = [h.strip() for h in header]
     missing = [c for c in CSV_REQUIRED if c not in header]
@@ -185,7 +169,7 @@ def read_csv(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
             parts.append(f"unknown column(s) {unknown}")
         if dupes:
             parts.append(f"repeated column(s) {dupes}")
-        errors.add(
+        problems.add_line(
             1,
             f"{'; '.join(parts)} in the header {header}. Expected the columns {','.join(CSV_REQUIRED)} "
             f"(optionally {', '.join(CSV_OPTIONAL)}).",
@@ -201,13 +185,13 @@ def read_csv(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.add(start, f"unreadable CSV row ({exc}).")
+            problems.add_line(start, f"unreadable CSV row ({exc}).")
             return
         prev_end = reader.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            errors.add(
+            problems.add_line(
                 start,
                 f"has {len(row)} fields, expected {len(header)} ({','.join(header)}). Quote fields that contain commas.",
             )
@@ -230,14 +214,14 @@ def read_csv(text: str, errors: ErrorLog) -> Iterator[RawQuery]:
         if qid in by_qid:
             first = by_qid[qid]
             if q_text != first.text or q_image != first.image or q_video != first.video:
-                errors.add(
+                problems.add_line(
                     start,
                     f"query text/image/video for qid {qid!r} differs from line {first.line} ({first.text!r}); every "
                     "row of a query must repeat the same query.",
                 )
                 continue
             if segment != first.segment:
-                errors.add(
+                problems.add_line(
                     start,
                     f"segment {segment!r} of qid {qid!r} differs from line {first.line} ({first.segment!r}); every row "
                     "of a query must repeat the same segment.",
@@ -260,8 +244,9 @@ def _csv_label(cell: str) -> Any:
     return CsvLabel(value)
 
 
-Reader: TypeAlias = Callable[[str, ErrorLog], Iterator[RawQuery]]
-"""Decoded text of a data file -> its queries as written; problems go to the :class:`ErrorLog`."""
+Reader: TypeAlias = Callable[[str, Problems], Iterator[RawQuery]]
+"""Decoded text of a data file -> its queries as written; what it cannot read goes to the
+:class:`~eval.sets.problems.Problems` (``add_line``)."""
 
 #: The reader of each one-file format, by suffix (a ``.zip`` holds one file of these formats).
 READERS: dict[str, Reader] = {".jsonl": read_jsonl, ".csv": read_csv}
@@ -278,7 +263,6 @@ __all__ = [
     "QUERY_OPTIONAL_KEYS",
     "READERS",
     "CsvLabel",
-    "ErrorLog",
     "RawCandidate",
     "RawQuery",
     "Reader",

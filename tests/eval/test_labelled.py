@@ -328,10 +328,11 @@ def test_csv_optional_image_columns(tmp_path):
 def test_a_new_format_plugs_in_through_build_set(tmp_path):
     """A format of its own (here: tab-separated ``qid, query, docid, label, text``) only splits rows; build_set checks them."""
     from eval.sets.loader import UploadResolver, build_set
-    from eval.sets.readers import ErrorLog, RawCandidate, RawQuery
+    from eval.sets.problems import Problems
+    from eval.sets.readers import RawCandidate, RawQuery
 
     data = b"q1\tred shoes\td1\t2\tNike red shoe\nq1\tred shoes\td2\tx\tblue teapot\n"
-    errors = ErrorLog("mine.tsv")
+    problems = Problems("mine.tsv", limit=None)
     rows: dict[str, RawQuery] = {}
     for line, text in enumerate(data.decode().splitlines(), start=1):
         qid, query, docid, label, doc = text.split("\t")
@@ -344,7 +345,7 @@ def test_a_new_format_plugs_in_through_build_set(tmp_path):
             rows.values(),
             name="mine.tsv",
             content=data,
-            errors=errors,
+            problems=problems,
             resolver=UploadResolver("mine.tsv"),
             expected="rows",
         )
@@ -354,7 +355,7 @@ def test_a_new_format_plugs_in_through_build_set(tmp_path):
         rows.values(),
         name="mine.tsv",
         content=data,
-        errors=ErrorLog("mine.tsv"),
+        problems=Problems("mine.tsv", limit=None),
         resolver=UploadResolver("mine.tsv"),
         expected="rows",
     )
