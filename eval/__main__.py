@@ -25,10 +25,11 @@ A served model is given by its URL (see docs/deploy.md)::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ from eval.sets.segments import assign_segments
 from eval.tables import table
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
 from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY
+from lychee.results import ProgressCallback
 from lychee.validation import positive_int, unit_float
 
 logger = logging.getLogger("eval")
@@ -299,6 +301,7 @@ def _calibration_lines(report: Report) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``python -m eval`` with ``argv`` (default: the process's arguments); returns the exit status."""
     # Our own messages at INFO; other libraries' INFO chatter (model loading, index building) stays hidden.
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     logging.getLogger("eval").setLevel(logging.INFO)
@@ -315,13 +318,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for note in labelled.notes:
         logger.info("note: %s", note)
-    compare = args.model_b is not None or args.instruction_b is not None
     try:
         scorer = _load(args.model, args)
         scorer_b = _load(args.model_b, args) if args.model_b is not None and args.model_b != args.model else None
     except (ValueError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    _warn_before_scoring(args, labelled, scorer, scorer_b)
+    out = Path(args.out)
+    partial = out / PARTIAL_NAME
+    if args.fresh and partial.exists():
+        partial.unlink()
+    result = _evaluate(args, labelled, scorer, scorer_b, partial)
+    if isinstance(result, int):
+        return result
+    _write_and_record(result, args, labelled, out, started)
+    return 0
+
+
+def _warn_before_scoring(args: argparse.Namespace, labelled: LabelledSet, scorer: Any, scorer_b: Any | None) -> None:
+    """Warn about an instruction A/B on a model that ignores instructions, and about the set's language."""
     if args.instruction_b is not None and args.model_b is None and not scorer.capabilities.uses_instruction:
         logger.warning(
             "warning: the model %r ignores instructions, so an instruction A/B gives identical runs (p = 1). "
@@ -330,47 +346,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     for note in language_warnings(labelled, [s for s in (scorer, scorer_b) if s is not None]):
         logger.warning("warning: %s", note)
-    out = Path(args.out)
-    partial = out / PARTIAL_NAME
-    if args.fresh and partial.exists():
-        partial.unlink()
-    bar = None
-    if not args.quiet:
-        from tqdm import tqdm
 
-        bar = tqdm(total=labelled.n_pairs * (2 if compare else 1), unit="pair", desc="scoring", file=sys.stderr)
+
+@contextlib.contextmanager
+def _progress_bar(total: int, *, quiet: bool) -> Iterator[ProgressCallback]:
+    """A progress callback that draws a tqdm bar on stderr (nothing with ``--quiet``); the bar is closed once, when
+    the block ends, however scoring ended — before the caller prints a result or an error."""
+    if quiet:
+        yield lambda done, total: None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="pair", desc="scoring", file=sys.stderr)
 
     def progress(done: int, total: int) -> None:
-        if bar is not None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
+        bar.total = total
+        bar.n = done
+        bar.refresh()
 
     try:
-        result = evaluate_set(
-            labelled,
-            scorer,
-            instruction=args.instruction,
-            model_id=_model_id(args.model),
-            scorer_b=scorer_b,
-            instruction_b=args.instruction_b if args.instruction_b is not None else args.instruction,
-            model_id_b=_model_id(args.model_b) if args.model_b is not None else "",
-            compare=compare,
-            k=args.k,
-            partial_path=partial,
-            progress=progress,
-            strong=args.strong,
-            medium=args.medium,
-            chunk_pairs=_chunk_pairs(args, [s for s in (scorer, scorer_b) if s is not None]),
-        )
+        yield progress
+    finally:
+        bar.close()
+
+
+def _evaluate(
+    args: argparse.Namespace, labelled: LabelledSet, scorer: Any, scorer_b: Any | None, partial: Path
+) -> EvalResult | int:
+    """:func:`~eval.engine.evaluate.evaluate_set` with the options; the exit status instead when it fails (the message
+    printed): 2 bad input, 3 the remote endpoints stopped answering, 130 interrupted."""
+    compare = args.model_b is not None or args.instruction_b is not None
+    try:
+        with _progress_bar(labelled.n_pairs * (2 if compare else 1), quiet=args.quiet) as progress:
+            return evaluate_set(
+                labelled,
+                scorer,
+                instruction=args.instruction,
+                model_id=_model_id(args.model),
+                scorer_b=scorer_b,
+                instruction_b=args.instruction_b if args.instruction_b is not None else args.instruction,
+                model_id_b=_model_id(args.model_b) if args.model_b is not None else "",
+                compare=compare,
+                k=args.k,
+                partial_path=partial,
+                progress=progress,
+                strong=args.strong,
+                medium=args.medium,
+                chunk_pairs=_chunk_pairs(args, [s for s in (scorer, scorer_b) if s is not None]),
+            )
     except ValueError as exc:
-        if bar is not None:
-            bar.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except RemoteUnavailableError as exc:
-        if bar is not None:
-            bar.close()
         print(
             f"error: {exc}\nFinished queries are kept in {partial}; re-run the same command once the endpoints "
             "answer to continue.",
@@ -378,15 +405,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 3
     except KeyboardInterrupt:
-        if bar is not None:
-            bar.close()
         print(
             f"\ninterrupted; finished queries are kept in {partial}. Re-run the same command to continue.",
             file=sys.stderr,
         )
         return 130
-    if bar is not None:
-        bar.close()
+
+
+def _write_and_record(
+    result: EvalResult, args: argparse.Namespace, labelled: LabelledSet, out: Path, started: float
+) -> None:
+    """Write the output files, print the summary, and record the run in the run store."""
     written = write_outputs(result, out)
     print(summary_table(result))
     print(f"\nwrote {', '.join(str(p) for p in written.values())} in {time.perf_counter() - started:.1f} s")
@@ -400,7 +429,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     else:
         print(f"recorded as run {run_id} in the run history (python -m eval.runs show {run_id})")
-    return 0
+
+
+__all__ = ["build_parser", "main", "read_input", "summary_table"]
 
 
 if __name__ == "__main__":

@@ -312,7 +312,8 @@ def machine() -> str:
     return f"CPU only ({cpu}), {os.cpu_count()} cores{mem}"
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``python -m eval.bench``; its description is this module's docstring."""
     parser = argparse.ArgumentParser(
         prog="python -m eval.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -352,34 +353,19 @@ def main(argv: list[str] | None = None) -> int:
         default=20,
         help="with --model: queries x 50 fresh titles in the throughput run (default 20)",
     )
-    args = parser.parse_args(argv)
-    if args.repeats < 1 or args.vlm_repeats < 1:
-        parser.error(f"--repeats and --vlm-repeats must be >= 1, got {args.repeats} and {args.vlm_repeats}")
-    if args.vlm_size == "7b" and (args.device or "cuda").startswith("cuda"):
-        import torch
+    return parser
 
-        if not torch.cuda.is_available():
-            parser.error(
-                "--vlm-size 7b builds the real Qwen2.5-VL-7B / Qwen3-VL-8B dimensions (about 16 GB in bfloat16) on "
-                "the GPU, but CUDA is not available here. Use --vlm-size cpu (or tiny) on this machine."
-            )
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``python -m eval.bench`` with ``argv`` (default: the process's arguments); returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_args(args, parser)
     logging.basicConfig(level=logging.WARNING)
     results: dict[str, Any] = {"machine": machine()}
     if args.model is not None:
-        from eval.bench.remote import bench_remote
-        from lychee.scorers.remote import is_remote
-
-        if not is_remote(args.model) or args.concurrency < 1 or args.queries < 1:
-            parser.error(
-                f"--model must be the URL of a served model (http(s)://host:port...), got {args.model!r}; "
-                "--concurrency and --queries must be >= 1."
-            )
         try:
-            results.update(
-                bench_remote(
-                    args.model, titles=titles, concurrency=args.concurrency, repeats=args.repeats, queries=args.queries
-                )
-            )
+            results.update(_remote_results(args, parser))
         except (ValueError, ConnectionError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -392,13 +378,63 @@ def main(argv: list[str] | None = None) -> int:
         results.update(bench_api(args.repeats, titles=titles))
     if args.vlm_size != "none":
         results.update(bench_vlm(args.vlm_size, args.vlm_repeats, args.device, args.dtype, family=args.vlm_family))
+    print_results(results, as_json=args.json)
+    return 0
+
+
+def _check_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Refuse (``parser.error``, exit status 2) repeats below 1, and the 7b size where CUDA is missing."""
+    if args.repeats < 1 or args.vlm_repeats < 1:
+        parser.error(f"--repeats and --vlm-repeats must be >= 1, got {args.repeats} and {args.vlm_repeats}")
+    if args.vlm_size == "7b" and (args.device or "cuda").startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            parser.error(
+                "--vlm-size 7b builds the real Qwen2.5-VL-7B / Qwen3-VL-8B dimensions (about 16 GB in bfloat16) on "
+                "the GPU, but CUDA is not available here. Use --vlm-size cpu (or tiny) on this machine."
+            )
+
+
+def _remote_results(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """The remote model's measures (:mod:`eval.bench.remote`), after checking ``--model`` is a URL."""
+    from eval.bench.remote import bench_remote
+    from lychee.scorers.remote import is_remote
+
+    if not is_remote(args.model) or args.concurrency < 1 or args.queries < 1:
+        parser.error(
+            f"--model must be the URL of a served model (http(s)://host:port...), got {args.model!r}; "
+            "--concurrency and --queries must be >= 1."
+        )
+    return bench_remote(
+        args.model, titles=titles, concurrency=args.concurrency, repeats=args.repeats, queries=args.queries
+    )
+
+
+def print_results(results: dict[str, Any], *, as_json: bool) -> None:
+    """Print the ``measure  value`` table (floats to 4 decimals), then, with ``as_json``, one line of JSON."""
     width = max(len(k) for k in results)
     print(f"{'measure'.ljust(width)}  value")
     print(f"{'-' * width}  {'-' * 12}")
     for k, v in results.items():
         shown = f"{v:.4f}" if isinstance(v, float) else str(v)
         print(f"{k.ljust(width)}  {shown}")
-    if args.json:
+    if as_json:
         print(json.dumps(results))
-    return 0
 
+
+__all__ = [
+    "IMAGE_KEYS",
+    "VIDEO_KEYS",
+    "bench_default",
+    "bench_vlm",
+    "build_parser",
+    "compare_paths",
+    "interleaved",
+    "machine",
+    "main",
+    "median_time",
+    "print_results",
+    "titles",
+    "write_bench_clip",
+]

@@ -368,6 +368,26 @@ def _build_query(raw: RawQuery, problems: Problems, resolver: ImageResolver, has
         problems.add_line(
             raw.line, f'query {qid!r}: segment must be a non-empty string such as "风格导向", got {segment!r}.'
         )
+    candidates = _build_candidates(raw, qid, problems, resolver, hasher)
+    if len(problems) != n_before:
+        return None
+    return LabelledQuery(
+        qid,
+        q_text,
+        tuple(candidates),
+        q_image,
+        q_image_name,
+        raw.line,
+        segment=segment.strip() if segment else None,
+        video=q_video,
+        video_name=q_video_name,
+    )
+
+
+def _build_candidates(
+    raw: RawQuery, qid: str, problems: Problems, resolver: ImageResolver, hasher: Any
+) -> list[Candidate]:
+    """The candidates of query ``qid`` that have a valid label; every problem is recorded."""
     candidates: list[Candidate] = []
     seen: dict[str, str] = {}
     for rc in raw.candidates:
@@ -408,19 +428,7 @@ def _build_query(raw: RawQuery, problems: Problems, resolver: ImageResolver, has
             candidates.append(
                 Candidate(docid, label, text, image, image_name, rc.line, video=video, video_name=video_name)
             )
-    if len(problems) != n_before:
-        return None
-    return LabelledQuery(
-        qid,
-        q_text,
-        tuple(candidates),
-        q_image,
-        q_image_name,
-        raw.line,
-        segment=segment.strip() if segment else None,
-        video=q_video,
-        video_name=q_video_name,
-    )
+    return candidates
 
 
 def _resolved(

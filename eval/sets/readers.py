@@ -150,32 +150,9 @@ def read_jsonl(text: str, problems: Problems) -> Iterator[RawQuery]:
 def read_csv(text: str, problems: Problems) -> Iterator[RawQuery]:
     """The CSV reader: one row per candidate, rows of a query grouped by ``qid``."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
+    header = _csv_header(reader, problems)
+    if header is None:
         return
-    except csv.Error as exc:
-        problems.add_line(1, f"unreadable CSV header ({exc}).")
-        return
-    header = [h.strip() for h in header]
-    missing = [c for c in CSV_REQUIRED if c not in header]
-    unknown = [c for c in header if c not in CSV_REQUIRED + CSV_OPTIONAL]
-    dupes = sorted({c for c in header if header.count(c) > 1})
-    if missing or unknown or dupes:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {missing}")
-        if unknown:
-            parts.append(f"unknown column(s) {unknown}")
-        if dupes:
-            parts.append(f"repeated column(s) {dupes}")
-        problems.add_line(
-            1,
-            f"{'; '.join(parts)} in the header {header}. Expected the columns {','.join(CSV_REQUIRED)} "
-            f"(optionally {', '.join(CSV_OPTIONAL)}).",
-        )
-        return
-    col = {c: header.index(c) for c in header}
     by_qid: dict[str, RawQuery] = {}
     prev_end = reader.line_num
     while True:
@@ -196,41 +173,83 @@ def read_csv(text: str, problems: Problems) -> Iterator[RawQuery]:
                 f"has {len(row)} fields, expected {len(header)} ({','.join(header)}). Quote fields that contain commas.",
             )
             continue
-        cell = {c: row[i] for c, i in col.items()}
-        qid = cell["qid"].strip()
-        q_text = cell["query"] if cell["query"].strip() else None  # an image-only query leaves the text cell empty
-        q_image = cell.get("query_image", "").strip() or None
-        segment = cell.get("segment", "").strip() or None
-        q_video = cell.get("query_video", "").strip() or None
-        cand = RawCandidate(
-            start,
-            cell["docid"].strip(),
-            cell["document"] if cell["document"].strip() else None,
-            cell.get("document_image", "").strip() or None,
-            _csv_label(cell["label"]),
-            "",
-            cell.get("document_video", "").strip() or None,
-        )
-        if qid in by_qid:
-            first = by_qid[qid]
-            if q_text != first.text or q_image != first.image or q_video != first.video:
-                problems.add_line(
-                    start,
-                    f"query text/image/video for qid {qid!r} differs from line {first.line} ({first.text!r}); every "
-                    "row of a query must repeat the same query.",
-                )
-                continue
-            if segment != first.segment:
-                problems.add_line(
-                    start,
-                    f"segment {segment!r} of qid {qid!r} differs from line {first.line} ({first.segment!r}); every row "
-                    "of a query must repeat the same segment.",
-                )
-                continue
-            first.candidates.append(cand)
-        else:
-            by_qid[qid] = RawQuery(start, qid, q_text, q_image, [cand], segment=segment, video=q_video)
+        _group_row(by_qid, _csv_row(dict(zip(header, row)), start), problems)
     yield from by_qid.values()
+
+
+def _csv_header(reader: Iterator[list[str]], problems: Problems) -> list[str] | None:
+    """The header's column names (stripped), or None: an empty file, or a header with a problem (recorded)."""
+    try:
+        header = next(reader)
+    except StopIteration:
+        return None
+    except csv.Error as exc:
+        problems.add_line(1, f"unreadable CSV header ({exc}).")
+        return None
+    header = [h.strip() for h in header]
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    unknown = [c for c in header if c not in CSV_REQUIRED + CSV_OPTIONAL]
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    if not (missing or unknown or dupes):
+        return header
+    parts = []
+    if missing:
+        parts.append(f"missing column(s) {missing}")
+    if unknown:
+        parts.append(f"unknown column(s) {unknown}")
+    if dupes:
+        parts.append(f"repeated column(s) {dupes}")
+    problems.add_line(
+        1,
+        f"{'; '.join(parts)} in the header {header}. Expected the columns {','.join(CSV_REQUIRED)} "
+        f"(optionally {', '.join(CSV_OPTIONAL)}).",
+    )
+    return None
+
+
+def _csv_row(cell: dict[str, str], line: int) -> RawQuery:
+    """One row (column -> cell) as its query with one candidate; an empty optional cell is None."""
+    candidate = RawCandidate(
+        line,
+        cell["docid"].strip(),
+        cell["document"] if cell["document"].strip() else None,
+        cell.get("document_image", "").strip() or None,
+        _csv_label(cell["label"]),
+        "",
+        cell.get("document_video", "").strip() or None,
+    )
+    return RawQuery(
+        line,
+        cell["qid"].strip(),
+        cell["query"] if cell["query"].strip() else None,  # an image-only query leaves the text cell empty
+        cell.get("query_image", "").strip() or None,
+        [candidate],
+        segment=cell.get("segment", "").strip() or None,
+        video=cell.get("query_video", "").strip() or None,
+    )
+
+
+def _group_row(by_qid: dict[str, RawQuery], row: RawQuery, problems: Problems) -> None:
+    """Add ``row``'s candidate to its query's first row, which every later row of the query must repeat."""
+    first = by_qid.get(row.qid)
+    if first is None:
+        by_qid[row.qid] = row
+        return
+    if row.text != first.text or row.image != first.image or row.video != first.video:
+        problems.add_line(
+            row.line,
+            f"query text/image/video for qid {row.qid!r} differs from line {first.line} ({first.text!r}); every "
+            "row of a query must repeat the same query.",
+        )
+        return
+    if row.segment != first.segment:
+        problems.add_line(
+            row.line,
+            f"segment {row.segment!r} of qid {row.qid!r} differs from line {first.line} ({first.segment!r}); every "
+            "row of a query must repeat the same segment.",
+        )
+        return
+    first.candidates.extend(row.candidates)
 
 
 class CsvLabel(str):
