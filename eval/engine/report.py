@@ -22,7 +22,7 @@ label 0 is a convention for ranking metrics, not an observation of relevance.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from eval.measures import calibration, stats
@@ -125,17 +125,6 @@ class MetricComparison:
     ties: int
     losses: int
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "mean_a": self.mean_a,
-            "mean_b": self.mean_b,
-            "delta": self.delta,
-            "p_value": self.p_value,
-            "wins": self.wins,
-            "ties": self.ties,
-            "losses": self.losses,
-        }
-
 
 @dataclass(frozen=True)
 class Comparison:
@@ -150,7 +139,7 @@ class Comparison:
             "a": self.a,
             "b": self.b,
             "counts": "b against a",
-            "metrics": {m: c.as_dict() for m, c in self.metrics.items()},
+            "metrics": {m: asdict(c) for m, c in self.metrics.items()},
         }
 
 
@@ -188,15 +177,6 @@ class ThresholdStats:
     f1: float
     n_predicted: int
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "threshold": self.threshold,
-            "precision": self.precision,
-            "recall": self.recall,
-            "f1": self.f1,
-            "n_predicted": self.n_predicted,
-        }
-
 
 @dataclass(frozen=True)
 class CalibrationBin:
@@ -207,15 +187,6 @@ class CalibrationBin:
     n: int
     mean_label: float | None
     fraction_relevant: float | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "low": self.low,
-            "high": self.high,
-            "n": self.n,
-            "mean_label": self.mean_label,
-            "fraction_relevant": self.fraction_relevant,
-        }
 
 
 @dataclass(frozen=True)
@@ -240,9 +211,9 @@ class CalibrationReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "bins": [b.as_dict() for b in self.bins],
-            "best_f1": self.best_f1.as_dict(),
-            "bands": {name: r.as_dict() for name, r in self.bands.items()},
+            "bins": [asdict(b) for b in self.bins],
+            "best_f1": asdict(self.best_f1),
+            "bands": {name: asdict(r) for name, r in self.bands.items()},
         }
 
 
