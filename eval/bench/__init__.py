@@ -1,3 +1,11 @@
-"""TODO"""
+"""``python -m eval.bench``: timings of the library, its HTTP API and remote models.
+
+Holds :mod:`~eval.bench.timings` (the command line, the default-model and synthetic-VLM measures),
+:mod:`~eval.bench.api` (the HTTP API against the library) and :mod:`~eval.bench.remote` (a served model).
+
+May import: nothing of ``eval`` outside this package; only the library (not ``lychee.ui``).
+"""
 
 from __future__ import annotations
+
+__all__: list[str] = []
