@@ -33,21 +33,21 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.engine.evaluate import EvalResult, evaluate_set
+from eval.engine.outputs import write_outputs
+from eval.engine.report import ALL_QUERIES, Report, segment_rows
+from eval.engine.resume import PARTIAL_NAME
+from eval.engine.scoring import CHUNK_PAIRS, language_warnings
+from eval.history.store import record_evaluation
 from eval.sets.beir import DEFAULT_SPLIT, load_beir
 from eval.sets.firststage import DEFAULT_TOP_K, load_collection
 from eval.sets.labelled import LabelledSet
 from eval.sets.loader import load_labelled_set
-from eval.engine.outputs import write_outputs
-from eval.engine.report import ALL_QUERIES, Report, segment_rows
-from eval.engine.resume import PARTIAL_NAME
-from eval.engine.evaluate import EvalResult, evaluate_set
-from eval.history.store import record_evaluation
-from eval.engine.scoring import CHUNK_PAIRS, language_warnings
 from eval.sets.segments import assign_segments
 from eval.tables import table
+from lychee.results import ProgressCallback
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
 from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY
-from lychee.results import ProgressCallback
 from lychee.validation import positive_int, unit_float
 
 logger = logging.getLogger("eval")

@@ -1,8 +1,8 @@
 """API benchmark (``python -m eval.bench --api``): the rerank HTTP API against the library, same machine, same run.
 
-A local server is started the way ``./start.sh`` starts it (``streamlit run lychee/ui/server.py``, embedded default model) on a
-free port, and stopped at the end. Every call sends 50 *fresh* titles — never sent before, so neither the server's
-nor the library's document cache holds them:
+A local server is started the way ``./start.sh`` starts it (``streamlit run lychee/ui/server.py``, embedded default
+model) on a free port, and stopped at the end. Every call sends 50 *fresh* titles — never sent before, so neither the
+server's nor the library's document cache holds them:
 
   api_rerank50_s          median latency of one ``POST /v1/rerank`` (query + 50 titles), one client
   library_rerank50_s      median time of ``scorer.rank(query, 50 titles)`` in this process (model warm)

@@ -2,7 +2,8 @@
 
 :func:`evaluate_set` is what both the CLI (``python -m eval``) and the Evaluation page call, so they report the same
 numbers. It scores the set (:mod:`eval.engine.scoring`, resumable through :mod:`eval.engine.resume`), adds the baselines
-(:mod:`eval.engine.baselines`) and builds the typed report (:mod:`eval.engine.report`); :mod:`eval.engine.outputs` writes the files.
+(:mod:`eval.engine.baselines`) and builds the typed report (:mod:`eval.engine.report`); :mod:`eval.engine.outputs`
+writes the files.
 
 ``metrics.json`` is built only from rankings and score bins (never from timings or paths of the output folder), so an
 interrupted-and-resumed run writes the same bytes as an uninterrupted one.
@@ -16,10 +17,10 @@ from functools import cached_property
 from typing import Any
 
 from eval.engine.baselines import bm25_run, input_order_run
-from eval.sets.labelled import LabelledSet
 from eval.engine.report import Report, Run, build_report, pair_rows, per_query_rows
-from eval.engine.scoring import CHUNK_PAIRS, score_set
 from eval.engine.scored_system import System
+from eval.engine.scoring import CHUNK_PAIRS, score_set
+from eval.sets.labelled import LabelledSet
 from lychee.bands import MEDIUM, STRONG
 from lychee.contract import Scorer
 from lychee.results import ProgressCallback
@@ -92,7 +93,8 @@ def evaluate_set(
         partial_path: file to resume from / append finished queries to; ``None`` keeps everything in memory.
         progress: ``progress(done_pairs, total_pairs)``.
         strong, medium: band thresholds whose precision/recall/F1 the calibration reports.
-        chunk_pairs: pairs per batched scoring call (see :func:`eval.engine.scoring.score_set`); 1 scores query by query.
+        chunk_pairs: pairs per batched scoring call (see :func:`eval.engine.scoring.score_set`); 1 scores query by
+            query.
 
     Returns:
         The :class:`EvalResult`; ``result.report`` holds the typed report, ``result.metrics`` the metrics.json object.

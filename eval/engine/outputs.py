@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from eval.sets.labelled import LabelledSet
-from eval.measures.metrics import trec_order
 from eval.engine.evaluate import EvalResult
+from eval.measures.metrics import trec_order
 from eval.sets.atomic import write_atomically
+from eval.sets.labelled import LabelledSet
 
 
 def run_trec_text(run: dict[str, dict[str, float]], tag: str) -> str:

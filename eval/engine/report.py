@@ -8,14 +8,14 @@
 Every number is computed from rankings and score bins (never from timings or output paths), so an interrupted and
 resumed run reports the same bytes as an uninterrupted one.
 
-* :class:`SegmentReport` — every system restricted to one segment's queries (:mod:`eval.sets.segments`): per-segment means
-  are the means of those queries' per-query values, with their own bootstrap intervals.
+* :class:`SegmentReport` — every system restricted to one segment's queries (:mod:`eval.sets.segments`): per-segment
+  means are the means of those queries' per-query values, with their own bootstrap intervals.
 
 Per-query groupings plug in through :meth:`SystemReport.restricted` (means and intervals recomputed over a subset of
 the queries) and :func:`compare` of two restricted reports.
 
-When the set has unjudged candidates (a first-stage run retrieved documents the qrels never judged), the metrics
-gain ``judged@k`` (:func:`eval.measures.metrics.judged_at_k`), and calibration uses the judged pairs only: an unjudged pair's
+When the set has unjudged candidates (a first-stage run retrieved documents the qrels never judged), the metrics gain
+``judged@k`` (:func:`eval.measures.metrics.judged_at_k`), and calibration uses the judged pairs only: an unjudged pair's
 label 0 is a convention for ranking metrics, not an observation of relevance.
 """
 
@@ -25,12 +25,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from eval.measures import calibration, stats
 from eval.engine.baselines import baseline_descriptions
-from eval.sets.labelled import LabelledSet
-from eval.measures.metrics import default_metrics, evaluate, mean, trec_order
-from eval.sets.segments import NO_SEGMENT, segment_groups
 from eval.engine.scored_system import System
+from eval.measures import calibration, stats
+from eval.measures.metrics import default_metrics, evaluate, mean, trec_order
+from eval.sets.labelled import LabelledSet
+from eval.sets.segments import NO_SEGMENT, segment_groups
 from lychee.bands import MEDIUM, STRONG
 
 PerQuery = dict[str, dict[str, float]]

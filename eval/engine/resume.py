@@ -17,9 +17,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.sets.labelled import LabelledSet
 from eval.engine.scored_system import System
 from eval.sets.atomic import write_atomically
+from eval.sets.labelled import LabelledSet
 
 logger = logging.getLogger(__name__)
 

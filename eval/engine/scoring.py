@@ -3,8 +3,8 @@
 Consecutive queries are scored together, at least ``CHUNK_PAIRS`` (64) pairs per ``scorer.predict_pairs`` call, so
 batches are full (the default model also caches document embeddings, so documents repeated across queries are encoded
 once); a chunk that fails is re-scored query by query so the error names the query. With a partial file
-(:mod:`eval.engine.resume`) each finished query is stored as soon as its chunk is scored, so a kill loses at most the chunk in
-flight.
+(:mod:`eval.engine.resume`) each finished query is stored as soon as its chunk is scored, so a kill loses at most the
+chunk in flight.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import logging
 import os
 from collections.abc import Sequence
 
-from eval.sets.labelled import LabelledQuery, LabelledSet
 from eval.engine.resume import PartialFile, fingerprint
 from eval.engine.scored_system import System
+from eval.sets.labelled import LabelledQuery, LabelledSet
 from lychee.contract import Scorer
 from lychee.items import Item
 from lychee.language import language_warning

@@ -1,4 +1,5 @@
-"""Compare two recorded runs of the same set query by query, with the paired randomization test of :mod:`eval.measures.stats`.
+"""Compare two recorded runs of the same set query by query, with the paired randomization test of
+:mod:`eval.measures.stats`.
 
 A set grows as analysts label more queries, so two runs of one set may not hold the same queries: the comparison uses
 the queries both runs evaluated (and says which are left out), and flags a set whose content changed between the runs
@@ -11,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eval.measures import metrics, stats
 from eval.history.store import RunRecord
+from eval.measures import metrics, stats
 
 
 @dataclass(frozen=True)

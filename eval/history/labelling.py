@@ -1,4 +1,5 @@
-"""Grade a query's titles and save them into a labelled set: JSONL in the evaluation format (see :mod:`eval.sets.loader`).
+"""Grade a query's titles and save them into a labelled set: JSONL in the evaluation format (see
+:mod:`eval.sets.loader`).
 
 Sets saved here live in :func:`eval.history.workspace.sets_dir` (``$LYCHEE_SETS_DIR``, default ``data/sets``). A save:
 
@@ -35,9 +36,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from eval.sets.loader import FORMATS, load_labelled_set
-from eval.sets.atomic import write_atomically
 from eval.history.workspace import sets_dir
+from eval.sets.atomic import write_atomically
+from eval.sets.loader import FORMATS, load_labelled_set
 
 GRADES = (0, 1, 2, 3)
 GRADE_MEANING = {0: "not relevant", 1: "marginal", 2: "relevant", 3: "exactly what was asked"}

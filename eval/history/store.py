@@ -1,9 +1,10 @@
 """The run store: every evaluation (CLI and dashboard) recorded in one SQLite file.
 
-The file is :func:`eval.history.workspace.runs_db_path` (``$LYCHEE_RUNS_DB``, default ``data/runs.sqlite``). One row of ``runs``
-per evaluation — when, the set (its name, absolute path when it is a file, and content hash), model, instruction (and
-B's for an A/B), k, the number of queries, the output folder, and where it ran (``cli``/``page``) — with every metric
-of every system (mean and 95% bootstrap interval) in ``metrics`` and every per-query value in ``per_query``.
+The file is :func:`eval.history.workspace.runs_db_path` (``$LYCHEE_RUNS_DB``, default ``data/runs.sqlite``). One row of
+``runs`` per evaluation — when, the set (its name, absolute path when it is a file, and content hash), model,
+instruction (and B's for an A/B), k, the number of queries, the output folder, and where it ran (``cli``/``page``) —
+with every metric of every system (mean and 95% bootstrap interval) in ``metrics`` and every per-query value in
+``per_query``.
 
 Concurrency: the database runs in WAL mode (readers never block the writer); each write is one ``BEGIN IMMEDIATE``
 transaction, so two sessions recording at once are serialised by SQLite and neither half-writes; a writer waits up to
@@ -256,8 +257,8 @@ class RunStore:
         """Record one evaluation from its metrics.json object; returns the new run's id.
 
         Args:
-            metrics: :attr:`eval.engine.evaluate.EvalResult.metrics` (``settings``, ``systems`` with means, intervals and
-                per-query values).
+            metrics: :attr:`eval.engine.evaluate.EvalResult.metrics` (``settings``, ``systems`` with means, intervals
+                and per-query values).
             set_name: the set as named in the run (a path as typed, an upload's name).
             set_path: the set file (made absolute), or ``None`` for an upload.
             output_dir: where the evaluation's files were written, or ``None`` (the page offers downloads).

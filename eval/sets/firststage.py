@@ -27,9 +27,9 @@ import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from eval.sets.corpus import Record, Records, read_records, read_segments
 from eval.sets.labelled import Candidate, ImageRef, LabelledQuery, LabelledSet
 from eval.sets.loader import FolderResolver, ImageResolver
-from eval.sets.corpus import Record, Records, read_records, read_segments
 from eval.sets.problems import Problems
 from eval.sets.trec import Qrels, TrecRun, read_qrels, read_run
 from lychee.validation import positive_int

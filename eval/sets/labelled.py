@@ -1,8 +1,8 @@
 """Labelled query sets as the rest of ``eval`` sees them: the types, the refusal error, and the shipped sample sets.
 
 A :class:`LabelledSet` is what every input format becomes: queries (:class:`LabelledQuery`), each with its labelled
-candidates (:class:`Candidate`), and a content hash that keys resumable runs. :mod:`eval.sets.loader` reads the JSONL, CSV
-and zip formats into it; a new format plugs in there (or next to it) and produces these same types, so scoring,
+candidates (:class:`Candidate`), and a content hash that keys resumable runs. :mod:`eval.sets.loader` reads the JSONL,
+CSV and zip formats into it; a new format plugs in there (or next to it) and produces these same types, so scoring,
 reports and outputs need no change.
 
 A leaf of ``eval``: it imports nothing of ``eval`` and only :class:`lychee.Item` of the library.

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from eval.sets.labelled import LabelledSet
 from eval.sets.corpus import read_segments
+from eval.sets.labelled import LabelledSet
 from eval.sets.problems import Problems
 
 NO_SEGMENT = "(no segment)"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from eval.engine.evaluate import evaluate_set
+from eval.engine.outputs import output_files
 from eval.sets.beir import load_beir
 from eval.sets.firststage import load_collection
 from eval.sets.labelled import LabelledSetError, shipped_set_path
 from eval.sets.loader import load_labelled_set
-from eval.engine.outputs import output_files
-from eval.engine.evaluate import evaluate_set
 
 pytest.importorskip("pytrec_eval", reason="trec_eval parity needs pytrec-eval-terrier (requirements-test.txt)")
 ir_measures = pytest.importorskip("ir_measures")

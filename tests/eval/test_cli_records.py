@@ -6,8 +6,8 @@ import json
 
 from clihelpers import run_cli
 
-from eval.sets.labelled import shipped_set_path
 from eval.history.store import RunStore
+from eval.sets.labelled import shipped_set_path
 
 
 def test_the_cli_records_the_run_it_wrote(workspace, tmp_path):

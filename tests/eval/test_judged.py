@@ -11,8 +11,8 @@ pytest.importorskip("pytrec_eval", reason="trec_eval parity needs pytrec-eval-te
 ir_measures = pytest.importorskip("ir_measures")
 from ir_measures import Judged, P, R, nDCG
 
-from eval.measures.metrics import evaluate, judged_at_k
 from eval.engine.outputs import run_trec_text
+from eval.measures.metrics import evaluate, judged_at_k
 from eval.sets.trec import read_qrels
 
 

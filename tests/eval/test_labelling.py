@@ -12,8 +12,8 @@ from PIL import Image
 
 from eval.history import labelling
 from eval.history.labelling import QueryExistsError, default_qid, list_sets, make_record, save_query, set_path
-from eval.sets.loader import load_labelled_set
 from eval.history.workspace import sets_dir
+from eval.sets.loader import load_labelled_set
 
 TITLES = ["Women's waterproof hiking boots", "Coffee mug", "Trail running shoes"]
 

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
+from eval.engine.evaluate import evaluate_set
+from eval.engine.report import compare
 from eval.measures import stats
+from eval.measures.metrics import mean
 from eval.sets.labelled import shipped_set_path
 from eval.sets.loader import load_labelled_set
-from eval.measures.metrics import mean
-from eval.engine.report import compare
-from eval.engine.evaluate import evaluate_set
 
 
 @pytest.fixture

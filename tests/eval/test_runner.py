@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from eval.sets.labelled import shipped_set_path
-from eval.sets.loader import load_labelled_set
-from eval.measures.metrics import evaluate, mean
+from eval.engine.evaluate import evaluate_set
 from eval.engine.outputs import output_files, write_outputs
 from eval.engine.resume import fingerprint
-from eval.engine.evaluate import evaluate_set
 from eval.engine.scored_system import System
+from eval.measures.metrics import evaluate, mean
+from eval.sets.labelled import shipped_set_path
+from eval.sets.loader import load_labelled_set
 
 
 @pytest.fixture

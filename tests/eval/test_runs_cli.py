@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.sets.labelled import shipped_set_path
-from eval.sets.loader import load_labelled_set
 from eval.engine.evaluate import evaluate_set
 from eval.history.store import RunStore
+from eval.sets.labelled import shipped_set_path
+from eval.sets.loader import load_labelled_set
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,12 +11,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from eval.sets.labelled import shipped_set_path
-from eval.sets.loader import load_labelled_set
-from eval.history.compare import compare_runs, shared_metrics
 from eval.engine.evaluate import evaluate_set
+from eval.history.compare import compare_runs, shared_metrics
 from eval.history.store import RunNotFoundError, RunStore, RunStoreError, record_evaluation
 from eval.measures.stats import randomization_test
+from eval.sets.labelled import shipped_set_path
+from eval.sets.loader import load_labelled_set
 from tests.servers import ROOT
 
 SET_PATH = shipped_set_path("passages.csv")

@@ -9,10 +9,10 @@ import re
 
 import pytest
 
+from eval.engine.evaluate import evaluate_set
 from eval.measures import stats
 from eval.sets.labelled import LabelledSetError, shipped_set_path
 from eval.sets.loader import load_labelled_set
-from eval.engine.evaluate import evaluate_set
 from eval.sets.segments import NO_SEGMENT, assign_segments, segment_groups
 
 ZH_SEGMENTS = ["场景化描述", "风格导向", "功能需求", "视觉特征"]

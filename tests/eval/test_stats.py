@@ -9,8 +9,8 @@ import pytest
 
 from eval.engine.baselines import bm25_run, input_order_run, tokenize
 from eval.measures.calibration import best_f1_threshold, reliability, threshold_report
-from eval.sets.loader import load_labelled_set
 from eval.measures.stats import bootstrap_ci, randomization_test, wins_ties_losses
+from eval.sets.loader import load_labelled_set
 
 VALUES = [0.1, 0.9, 0.4, 0.75, 0.3, 1.0, 0.0, 0.55, 0.6, 0.8]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.sets.labelled import LabelledSetError
 from eval.sets.corpus import read_records, read_segments
+from eval.sets.labelled import LabelledSetError
 from eval.sets.problems import Problems
 from eval.sets.trec import read_qrels, read_run
 

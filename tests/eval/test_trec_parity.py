@@ -15,8 +15,8 @@ pytest.importorskip("pytrec_eval", reason="trec_eval parity needs pytrec-eval-te
 ir_measures = pytest.importorskip("ir_measures")
 from ir_measures import RR, R, Success, nDCG
 
-from eval.measures.metrics import evaluate
 from eval.engine.outputs import run_trec_text
+from eval.measures.metrics import evaluate
 
 
 def _make(seed: int) -> tuple[dict, dict]:

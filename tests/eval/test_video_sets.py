@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from clihelpers import run_cli
 
+from eval.engine.evaluate import evaluate_set
 from eval.sets.labelled import LabelledSetError
 from eval.sets.loader import load_labelled_set
-from eval.engine.evaluate import evaluate_set
 from lychee.video import Video
 
 
