@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from clihelpers import run_cli
-from test_beir import write_beir
 
 from eval.sets.labelled import shipped_set_path
 from eval.sets.loader import load_labelled_set
+from tests.eval.helpers import trec_eval, write_beir
 
 pytest.importorskip("pytrec_eval", reason="trec_eval parity needs pytrec-eval-terrier (requirements-test.txt)")
-ir_measures = pytest.importorskip("ir_measures")
+pytest.importorskip("ir_measures")
 from ir_measures import Judged, R, nDCG  # noqa: E402
 
 TOP_K = 8
@@ -44,16 +44,6 @@ def beir_run(tmp_path_factory) -> dict[str, Path]:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     return {"folder": folder, "run": run, "out": out, "stdout": proc.stdout, "stderr": proc.stderr}
-
-
-def _trec_eval(qrels_path: Path, run_path: Path) -> dict:
-    qrels = list(ir_measures.read_trec_qrels(str(qrels_path)))
-    run = list(ir_measures.read_trec_run(str(run_path)))
-    out: dict = {}
-    for provider, measures in ((ir_measures.pytrec_eval, [nDCG @ 10, R @ 10]), (ir_measures.judged, [Judged @ 10])):
-        for metric in provider.iter_calc(measures, qrels, run):
-            out.setdefault(str(metric.measure), {})[metric.query_id] = metric.value
-    return out
 
 
 def test_beir_folder_with_run_and_segments_end_to_end(beir_run):
@@ -88,12 +78,12 @@ def test_beir_folder_with_run_and_segments_end_to_end(beir_run):
         ("input_order", original, cut),
     ]
     for system, qrels_path, run_path in checks:
-        ref = _trec_eval(qrels_path, run_path)
+        ref = trec_eval(qrels_path, run_path, [nDCG @ 10, R @ 10, Judged @ 10])
         ours = metrics["systems"][system]["per_query"]
         for qid in ours["ndcg@10"]:
-            assert ours["ndcg@10"][qid] == pytest.approx(ref["nDCG@10"][qid], abs=1e-12), (system, run_path, qid)
-            assert ours["recall@10"][qid] == pytest.approx(ref["R@10"][qid], abs=1e-12), (system, run_path, qid)
-            assert ours["judged@10"][qid] == pytest.approx(ref["Judged@10"][qid], abs=1e-12), (system, run_path, qid)
+            assert ours["ndcg@10"][qid] == pytest.approx(ref[nDCG @ 10][qid], abs=1e-12), (system, run_path, qid)
+            assert ours["recall@10"][qid] == pytest.approx(ref[R @ 10][qid], abs=1e-12), (system, run_path, qid)
+            assert ours["judged@10"][qid] == pytest.approx(ref[Judged @ 10][qid], abs=1e-12), (system, run_path, qid)
 
 
 def test_cli_prints_the_segment_table(beir_run):

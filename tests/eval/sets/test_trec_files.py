@@ -4,7 +4,6 @@ refused with the file and line named."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -12,27 +11,12 @@ from eval.sets.corpus import read_records, read_segments
 from eval.sets.labelled import LabelledSetError
 from eval.sets.problems import Problems
 from eval.sets.trec import read_qrels, read_run
-
-
-def _write(tmp_path: Path, name: str, text: str | bytes) -> Path:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _refused(read, path, expected: str) -> LabelledSetError:
-    with pytest.raises(LabelledSetError, match=re.escape(expected)) as info:
-        read(path)
-    return info.value
+from tests.eval.helpers import refused, write_file
 
 
 # --- runs -------------------------------------------------------------------------------------------------------------
 def test_run_ranks_by_score_then_docid_descending_and_cuts_at_top_k(tmp_path):
-    path = _write(
+    path = write_file(
         tmp_path,
         "run.trec",
         # the rank column disagrees with the scores on purpose: trec_eval ignores it, so do we
@@ -66,20 +50,20 @@ def test_run_ranks_by_score_then_docid_descending_and_cuts_at_top_k(tmp_path):
     ],
 )
 def test_bad_run_lines_are_refused_naming_file_and_line(tmp_path, text, expected):
-    path = _write(tmp_path, "run.trec", text)
-    _refused(read_run, path, str(tmp_path / expected))
+    path = write_file(tmp_path, "run.trec", text)
+    refused(str(tmp_path / expected), read_run, path)
 
 
 def test_run_lists_every_problem_and_missing_file(tmp_path):
-    path = _write(tmp_path, "run.trec", "q1 Q0 d1 1 0.5 t\nq1 Q0 d2 1\nq1 Q0 d3 1 z t\n")
-    error = _refused(read_run, path, "2 problems; nothing was evaluated")
+    path = write_file(tmp_path, "run.trec", "q1 Q0 d1 1 0.5 t\nq1 Q0 d2 1\nq1 Q0 d3 1 z t\n")
+    error = refused("2 problems; nothing was evaluated", read_run, path)
     assert [e.split(":")[0] for e in error.errors] == [f"{path}, line 2", f"{path}, line 3"]
-    _refused(read_run, tmp_path / "nope.trec", f"{tmp_path / 'nope.trec'}: file not found; expected a TREC run file")
+    refused(f"{tmp_path / 'nope.trec'}: file not found; expected a TREC run file", read_run, tmp_path / "nope.trec")
 
 
 # --- qrels ------------------------------------------------------------------------------------------------------------
 def test_trec_qrels_and_negative_labels(tmp_path):
-    path = _write(tmp_path, "qrels.txt", "q1 0 d1 2\nq1 0 d2 0\nq1 0 d3 -2\nq2 Q0 d1 1\n")
+    path = write_file(tmp_path, "qrels.txt", "q1 0 d1 2\nq1 0 d2 0\nq1 0 d3 -2\nq2 Q0 d1 1\n")
     qrels = read_qrels(path)
     assert qrels.labels("q1") == {"d1": 2, "d2": 0, "d3": 0}
     assert qrels.labels("q2") == {"d1": 1}
@@ -91,7 +75,7 @@ def test_trec_qrels_and_negative_labels(tmp_path):
 
 
 def test_beir_qrels_tsv_with_header(tmp_path):
-    path = _write(tmp_path, "test.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t0\n")
+    path = write_file(tmp_path, "test.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t0\n")
     qrels = read_qrels(path)
     assert qrels.labels("q1") == {"d1": 1, "d2": 0} and not qrels.notes
 
@@ -120,8 +104,8 @@ def test_beir_qrels_tsv_with_header(tmp_path):
     ],
 )
 def test_bad_qrels_lines_are_refused_naming_file_and_line(tmp_path, text, expected):
-    path = _write(tmp_path, "qrels.txt", text)
-    _refused(read_qrels, path, str(tmp_path / expected))
+    path = write_file(tmp_path, "qrels.txt", text)
+    refused(str(tmp_path / expected), read_qrels, path)
 
 
 # --- documents and queries --------------------------------------------------------------------------------------------
@@ -133,7 +117,7 @@ def _records(path, kind="document", needed=None):
 
 
 def test_beir_corpus_jsonl_title_text_image_and_ignored_metadata(tmp_path):
-    path = _write(
+    path = write_file(
         tmp_path,
         "corpus.jsonl",
         '{"_id": "d1", "title": "Nike Pegasus", "text": "red running shoe", "metadata": {"x": 1}}\n'
@@ -152,21 +136,21 @@ def test_beir_corpus_jsonl_title_text_image_and_ignored_metadata(tmp_path):
 
 
 def test_queries_jsonl_and_tsv_with_segments(tmp_path):
-    jsonl = _write(
+    jsonl = write_file(
         tmp_path,
         "queries.jsonl",
         '{"_id": "q1", "text": "红色跑鞋", "segment": "视觉特征"}\n{"qid": "q2", "text": "tent"}\n',
     )
     items = _records(jsonl, "query").items
     assert (items["q1"].text, items["q1"].segment, items["q2"].segment) == ("红色跑鞋", "视觉特征", None)
-    plain = _write(tmp_path, "queries.tsv", "q1\tred shoes\nq2\ttent\n")
+    plain = write_file(tmp_path, "queries.tsv", "q1\tred shoes\nq2\ttent\n")
     assert {r.id: r.text for r in _records(plain, "query").items.values()} == {"q1": "red shoes", "q2": "tent"}
-    header = _write(tmp_path, "q2.tsv", "qid\ttext\tsegment\nq1\tred shoes\tvisual\n")
+    header = write_file(tmp_path, "q2.tsv", "qid\ttext\tsegment\nq1\tred shoes\tvisual\n")
     assert _records(header, "query").items["q1"].segment == "visual"
 
 
 def test_documents_tsv_with_header_columns(tmp_path):
-    path = _write(tmp_path, "docs.tsv", "docid\ttitle\ttext\timage\nd1\tPegasus\tred shoe\t\nd2\t\t\timg/a.png\n")
+    path = write_file(tmp_path, "docs.tsv", "docid\ttitle\ttext\timage\nd1\tPegasus\tred shoe\t\nd2\t\t\timg/a.png\n")
     items = _records(path).items
     assert (items["d1"].text, items["d1"].image) == ("Pegasus red shoe", None)
     assert (items["d2"].text, items["d2"].image) == (None, "img/a.png")
@@ -210,18 +194,18 @@ def test_documents_tsv_with_header_columns(tmp_path):
     ],
 )
 def test_bad_documents_are_refused_naming_file_and_line(tmp_path, name, text, expected):
-    path = _write(tmp_path, name, text)
+    path = write_file(tmp_path, name, text)
     with pytest.raises(LabelledSetError, match=re.escape(str(tmp_path / expected))):
         _records(path)
 
 
 def test_unused_empty_documents_are_not_a_problem(tmp_path):
-    path = _write(tmp_path, "c.jsonl", '{"_id": "d1", "text": "a"}\n{"_id": "d2", "title": "", "text": ""}\n')
+    path = write_file(tmp_path, "c.jsonl", '{"_id": "d1", "text": "a"}\n{"_id": "d2", "title": "", "text": ""}\n')
     assert list(_records(path, needed={"d1"}).items) == ["d1"]
 
 
 def test_query_segment_must_be_a_non_empty_string(tmp_path):
-    path = _write(tmp_path, "q.jsonl", '{"_id": "q1", "text": "a", "segment": 3}\n')
+    path = write_file(tmp_path, "q.jsonl", '{"_id": "q1", "text": "a", "segment": 3}\n')
     with pytest.raises(
         LabelledSetError, match=re.escape("q.jsonl, line 1: query 'q1': 'segment' must be a non-empty string")
     ):
@@ -230,7 +214,7 @@ def test_query_segment_must_be_a_non_empty_string(tmp_path):
 
 # --- segments ---------------------------------------------------------------------------------------------------------
 def test_segments_file(tmp_path):
-    path = _write(tmp_path, "segments.tsv", "qid\tsegment\nq1\t风格导向\nq2\tscene description\n")
+    path = write_file(tmp_path, "segments.tsv", "qid\tsegment\nq1\t风格导向\nq2\tscene description\n")
     problems = Problems("s")
     segments, digest = read_segments(path, problems)
     assert not problems and segments == {"q1": ("风格导向", 2), "q2": ("scene description", 3)} and len(digest) == 64
@@ -246,7 +230,7 @@ def test_segments_file(tmp_path):
     ],
 )
 def test_bad_segments_are_refused(tmp_path, text, expected):
-    path = _write(tmp_path, "segments.tsv", text)
+    path = write_file(tmp_path, "segments.tsv", text)
     problems = Problems(str(path))
     read_segments(path, problems)
     with pytest.raises(LabelledSetError, match=re.escape(str(tmp_path / expected))):

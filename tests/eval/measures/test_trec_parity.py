@@ -12,11 +12,12 @@ import random
 import pytest
 
 pytest.importorskip("pytrec_eval", reason="trec_eval parity needs pytrec-eval-terrier (requirements-test.txt)")
-ir_measures = pytest.importorskip("ir_measures")
+pytest.importorskip("ir_measures")
 from ir_measures import RR, R, Success, nDCG
 
 from eval.engine.outputs import run_trec_text
 from eval.measures.metrics import evaluate
+from tests.eval.helpers import trec_eval, write_qrels_and_run
 
 
 def _make(seed: int) -> tuple[dict, dict]:
@@ -45,30 +46,13 @@ def _make(seed: int) -> tuple[dict, dict]:
     return qrels, run
 
 
-def _write(tmp_path, qrels, run):
-    qrels_path = tmp_path / "qrels.txt"
-    qrels_path.write_text("".join(f"{q} 0 {d} {lab}\n" for q, by in qrels.items() for d, lab in by.items()))
-    run_path = tmp_path / "run.trec"
-    run_path.write_text(run_trec_text(run, "test"))
-    return qrels_path, run_path
-
-
-def _trec_eval(qrels_path, run_path, measures):
-    qrels = list(ir_measures.read_trec_qrels(str(qrels_path)))
-    run = list(ir_measures.read_trec_run(str(run_path)))
-    out: dict = {}
-    for metric in ir_measures.pytrec_eval.iter_calc(measures, qrels, run):
-        out.setdefault(metric.measure, {})[metric.query_id] = metric.value
-    return out
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("k", [1, 3, 5, 10, 20])
 def test_ndcg_recall_hit_equal_trec_eval(tmp_path, seed, k):
     qrels, run = _make(seed)
-    qrels_path, run_path = _write(tmp_path, qrels, run)
+    qrels_path, run_path = write_qrels_and_run(tmp_path, qrels, run)
     exp_gains = {lab: 2**lab - 1 for lab in range(4)}
-    ref = _trec_eval(qrels_path, run_path, [nDCG @ k, nDCG(cutoff=k, gains=exp_gains), R @ k, Success @ 1, RR])
+    ref = trec_eval(qrels_path, run_path, [nDCG @ k, nDCG(cutoff=k, gains=exp_gains), R @ k, Success @ 1, RR])
     ours = evaluate(qrels, run, [f"ndcg@{k}", f"ndcg_exp@{k}", f"recall@{k}", "hit@1", "mrr@10"])
     for qid in qrels:
         # Exact equality: same sums in the same order as trec_eval's C loop.
@@ -84,8 +68,8 @@ def test_ndcg_recall_hit_equal_trec_eval(tmp_path, seed, k):
 def test_all_tied_query_follows_trec_eval_docid_order(tmp_path):
     qrels = {"q": {"d1": 3, "d2": 0, "d10": 0, "d9": 1}}
     run = {"q": {"d1": 0.5, "d2": 0.5, "d10": 0.5, "d9": 0.5}}
-    qrels_path, run_path = _write(tmp_path, qrels, run)
-    ref = _trec_eval(qrels_path, run_path, [nDCG @ 2, nDCG @ 4])
+    qrels_path, run_path = write_qrels_and_run(tmp_path, qrels, run)
+    ref = trec_eval(qrels_path, run_path, [nDCG @ 2, nDCG @ 4])
     ours = evaluate(qrels, run, ["ndcg@2", "ndcg@4"])
     assert ours["ndcg@2"]["q"] == ref[nDCG @ 2]["q"]
     assert ours["ndcg@4"]["q"] == ref[nDCG @ 4]["q"]

@@ -8,12 +8,12 @@ import random
 import pytest
 
 pytest.importorskip("pytrec_eval", reason="trec_eval parity needs pytrec-eval-terrier (requirements-test.txt)")
-ir_measures = pytest.importorskip("ir_measures")
+pytest.importorskip("ir_measures")
 from ir_measures import Judged, P, R, nDCG
 
-from eval.engine.outputs import run_trec_text
 from eval.measures.metrics import evaluate, judged_at_k
 from eval.sets.trec import read_qrels
+from tests.eval.helpers import trec_eval, write_qrels_and_run
 
 
 def test_judged_at_k_spelled_out():
@@ -46,30 +46,12 @@ def _unjudged_case(seed: int, *, ties: bool) -> tuple[dict, dict]:
     return qrels, run
 
 
-def _files(tmp_path, qrels, run):
-    qrels_path = tmp_path / "qrels.txt"
-    qrels_path.write_text("".join(f"{q} 0 {d} {lab}\n" for q, by in qrels.items() for d, lab in by.items()))
-    run_path = tmp_path / "run.trec"
-    run_path.write_text(run_trec_text(run, "t"))
-    return qrels_path, run_path
-
-
-def _calc(qrels_path, run_path, measures, *, provider=None):
-    qrels = list(ir_measures.read_trec_qrels(str(qrels_path)))
-    run = list(ir_measures.read_trec_run(str(run_path)))
-    evaluator = provider if provider is not None else ir_measures.pytrec_eval
-    out: dict = {}
-    for metric in evaluator.iter_calc(measures, qrels, run):
-        out.setdefault(metric.measure, {})[metric.query_id] = metric.value
-    return out
-
-
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("k", [1, 5, 10, 20])
 def test_judged_equals_ir_measures_judged(tmp_path, seed, k):
     qrels, run = _unjudged_case(seed, ties=False)  # ir_measures breaks ties by docid ascending, trec_eval descending
-    qrels_path, run_path = _files(tmp_path, qrels, run)
-    ref = _calc(qrels_path, run_path, [Judged @ k], provider=ir_measures.judged)
+    qrels_path, run_path = write_qrels_and_run(tmp_path, qrels, run)
+    ref = trec_eval(qrels_path, run_path, [Judged @ k])
     read = read_qrels(qrels_path)
     ours = evaluate({q: read.labels(q) for q in qrels}, run, [f"judged@{k}"])
     assert any(v < 1.0 for v in ours[f"judged@{k}"].values())  # the case has unjudged documents in the top k
@@ -84,8 +66,8 @@ def test_judged_equals_trec_eval_precision_over_all_judgments_with_ties(tmp_path
     documents of the top k in trec_eval's own tie order; it divides by k, judged@k by min(k, ranked)."""
     qrels, run = _unjudged_case(seed, ties=True)
     all_relevant = {q: {d: 1 for d in by} for q, by in qrels.items()}
-    qrels_path, run_path = _files(tmp_path, all_relevant, run)
-    ref = _calc(qrels_path, run_path, [P @ k])
+    qrels_path, run_path = write_qrels_and_run(tmp_path, all_relevant, run)
+    ref = trec_eval(qrels_path, run_path, [P @ k])
     ours = evaluate(qrels, run, [f"judged@{k}"])
     for qid in qrels:
         assert ours[f"judged@{k}"][qid] == pytest.approx(ref[P @ k][qid] * k / min(k, len(run[qid])), abs=1e-12), qid
@@ -96,12 +78,12 @@ def test_unjudged_documents_count_as_non_relevant_like_trec_eval(tmp_path, seed)
     """Documents of the run without a judgment are non-relevant; judged relevant documents the run missed still count
     in the ideal DCG and in recall; negative labels are judged non-relevant — all as trec_eval computes them."""
     qrels, run = _unjudged_case(seed, ties=True)
-    qrels_path, run_path = _files(tmp_path, qrels, run)
+    qrels_path, run_path = write_qrels_and_run(tmp_path, qrels, run)
     read = read_qrels(qrels_path)
     assert read.notes and "negative label" in read.notes[0]
     labels = {q: read.labels(q) for q in qrels}
     assert min(v for by in labels.values() for v in by.values()) == 0
-    ref = _calc(qrels_path, run_path, [nDCG @ 10, R @ 10])
+    ref = trec_eval(qrels_path, run_path, [nDCG @ 10, R @ 10])
     ours = evaluate(labels, run, ["ndcg@10", "recall@10"])
     for qid in qrels:
         assert ours["ndcg@10"][qid] == ref[nDCG @ 10][qid], qid

@@ -11,12 +11,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from clihelpers import run_cli
 
 from eval.engine.evaluate import evaluate_set
 from eval.sets.labelled import LabelledSetError
 from eval.sets.loader import load_labelled_set
 from lychee.video import Video
+from tests.eval.clihelpers import run_cli
 
 
 def _line(qid: str, query: dict, candidates: list[dict]) -> str:

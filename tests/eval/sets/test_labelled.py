@@ -6,13 +6,12 @@ import io
 import json
 import re
 import zipfile
-from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from eval.sets.labelled import SHIPPED_SETS, LabelledSetError, shipped_set_path
 from eval.sets.loader import load_labelled_set
+from tests.eval.helpers import png_bytes, refused, write_file
 
 
 def _line(qid="q1", query=None, candidates=None):
@@ -23,24 +22,6 @@ def _line(qid="q1", query=None, candidates=None):
             "candidates": candidates if candidates is not None else [{"docid": "d1", "text": "red shoe", "label": 1}],
         }
     )
-
-
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _png(color=(200, 20, 20)) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (8, 8), color).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def _refused(path_or_bytes, expected: str, *, name: str | None = None) -> LabelledSetError:
-    with pytest.raises(LabelledSetError, match=re.escape(expected)) as info:
-        load_labelled_set(path_or_bytes, name=name)
-    return info.value
 
 
 # --- good input -------------------------------------------------------------------------------------------------------
@@ -69,8 +50,8 @@ def test_shipped_shapes_set_has_images_and_passages_a_query_without_positives():
 
 def test_jsonl_with_images_relative_to_the_file(tmp_path):
     (tmp_path / "img").mkdir()
-    (tmp_path / "img" / "a.png").write_bytes(_png())
-    path = _write(
+    (tmp_path / "img" / "a.png").write_bytes(png_bytes())
+    path = write_file(
         tmp_path,
         "set.jsonl",
         _line(query={"text": "red", "image": "img/a.png"}, candidates=[{"docid": 7, "image": "img/a.png", "label": 2}])
@@ -84,13 +65,13 @@ def test_jsonl_with_images_relative_to_the_file(tmp_path):
 
 
 def test_query_may_be_a_plain_string(tmp_path):
-    labelled = load_labelled_set(_write(tmp_path, "s.jsonl", _line(query="red shoes")))
+    labelled = load_labelled_set(write_file(tmp_path, "s.jsonl", _line(query="red shoes")))
     assert labelled.queries[0].text == "red shoes"
 
 
 def test_csv_groups_rows_by_qid_in_first_seen_order(tmp_path):
     text = 'qid,query,docid,document,label\nq2,blue,d1,blue thing,1\nq1,red,d1,red thing,0\nq2,blue,d2,"x, y",3\n'
-    labelled = load_labelled_set(_write(tmp_path, "s.csv", text))
+    labelled = load_labelled_set(write_file(tmp_path, "s.csv", text))
     assert [q.qid for q in labelled.queries] == ["q2", "q1"]
     assert labelled.qrels == {"q2": {"d1": 1, "d2": 3}, "q1": {"d1": 0}}
 
@@ -99,36 +80,41 @@ def test_zip_upload_resolves_images_inside_the_archive():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("set/data.jsonl", _line(candidates=[{"docid": "d1", "image": "img/a.png", "label": 1}]))
-        zf.writestr("set/img/a.png", _png())
+        zf.writestr("set/img/a.png", png_bytes())
     labelled = load_labelled_set(buf.getvalue(), name="upload.zip")
     assert labelled.has_images
     assert isinstance(labelled.queries[0].candidates[0].image, bytes)
 
 
 def test_content_hash_changes_with_an_image(tmp_path):
-    (tmp_path / "a.png").write_bytes(_png())
-    path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "image": "a.png", "label": 1}]))
+    (tmp_path / "a.png").write_bytes(png_bytes())
+    path = write_file(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "image": "a.png", "label": 1}]))
     before = load_labelled_set(path).content_hash
-    (tmp_path / "a.png").write_bytes(_png((0, 0, 200)))
+    (tmp_path / "a.png").write_bytes(png_bytes((0, 0, 200)))
     assert load_labelled_set(path).content_hash != before
 
 
 # --- bad input: each names the file and the line ----------------------------------------------------------------------
 def test_malformed_json(tmp_path):
-    path = _write(tmp_path, "s.jsonl", _line() + '\n{"qid": "q2", \n')
-    _refused(path, f"{path}, line 2: malformed JSON (Expecting property name enclosed in double quotes at column 15).")
+    path = write_file(tmp_path, "s.jsonl", _line() + '\n{"qid": "q2", \n')
+    refused(
+        f"{path}, line 2: malformed JSON (Expecting property name enclosed in double quotes at column 15).",
+        load_labelled_set,
+        path,
+    )
 
 
 def test_missing_fields(tmp_path):
-    path = _write(tmp_path, "s.jsonl", json.dumps({"qid": "q1", "query": "x"}))
-    _refused(path, f"{path}, line 1: missing field(s) ['candidates']")
+    path = write_file(tmp_path, "s.jsonl", json.dumps({"qid": "q1", "query": "x"}))
+    refused(f"{path}, line 1: missing field(s) ['candidates']", load_labelled_set, path)
 
 
 def test_unknown_field_is_refused_to_catch_typos(tmp_path):
-    path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "lable": 1}]))
-    _refused(
-        path,
+    path = write_file(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "lable": 1}]))
+    refused(
         f"{path}, line 1: candidate 1 has unknown field(s) ['lable']; expected ['docid', 'text', 'image', 'video', 'label'].",
+        load_labelled_set,
+        path,
     )
 
 
@@ -137,24 +123,27 @@ def test_unknown_field_is_refused_to_catch_typos(tmp_path):
     [(1.5, "1.5 (float)"), (2.0, "2.0 (float)"), ("2", "'2' (str)"), (True, "True (bool)"), (None, None)],
 )
 def test_non_integer_labels(tmp_path, label, shown):
-    path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "label": label}]))
+    path = write_file(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "label": label}]))
     if shown is None:
-        _refused(
-            path,
+        refused(
             f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': missing label; expected a non-negative integer",
+            load_labelled_set,
+            path,
         )
     else:
-        _refused(
-            path,
+        refused(
             f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': label must be a non-negative integer, got {shown}.",
+            load_labelled_set,
+            path,
         )
 
 
 def test_negative_label(tmp_path):
-    path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "label": -1}]))
-    _refused(
-        path,
+    path = write_file(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "label": -1}]))
+    refused(
         f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': label must be a non-negative integer, got -1. Use 0 for not relevant.",
+        load_labelled_set,
+        path,
     )
 
 
@@ -164,36 +153,41 @@ def test_duplicate_docids_in_a_query(tmp_path):
         {"docid": "d2", "text": "y", "label": 0},
         {"docid": "d1", "text": "z", "label": 0},
     ]
-    path = _write(tmp_path, "s.jsonl", _line() + "\n" + _line(qid="q2", candidates=cands))
-    _refused(
-        path,
+    path = write_file(tmp_path, "s.jsonl", _line() + "\n" + _line(qid="q2", candidates=cands))
+    refused(
         f"{path}, line 2: candidate 'd1' (candidate 3) of query 'q2': duplicate docid, already used by candidate 1; "
         "docids must be unique within a query.",
+        load_labelled_set,
+        path,
     )
 
 
 def test_same_docid_in_two_queries_is_fine(tmp_path):
-    path = _write(tmp_path, "s.jsonl", _line() + "\n" + _line(qid="q2"))
+    path = write_file(tmp_path, "s.jsonl", _line() + "\n" + _line(qid="q2"))
     assert len(load_labelled_set(path).queries) == 2
 
 
 def test_duplicate_qid(tmp_path):
-    path = _write(tmp_path, "s.jsonl", _line() + "\n" + _line())
-    _refused(path, f"{path}, line 2: qid 'q1' already used on line 1; each query must appear once")
+    path = write_file(tmp_path, "s.jsonl", _line() + "\n" + _line())
+    refused(f"{path}, line 2: qid 'q1' already used on line 1; each query must appear once", load_labelled_set, path)
 
 
 def test_query_without_candidates(tmp_path):
-    path = _write(tmp_path, "s.jsonl", _line(candidates=[]))
-    _refused(path, f"{path}, line 1: query 'q1' has no candidates; expected a non-empty list of labelled documents.")
+    path = write_file(tmp_path, "s.jsonl", _line(candidates=[]))
+    refused(
+        f"{path}, line 1: query 'q1' has no candidates; expected a non-empty list of labelled documents.",
+        load_labelled_set,
+        path,
+    )
 
 
 def test_empty_query_and_empty_document(tmp_path):
-    path = _write(
+    path = write_file(
         tmp_path,
         "s.jsonl",
         _line(query={"text": "  "}) + "\n" + _line(qid="q2", candidates=[{"docid": "d", "label": 0}]),
     )
-    err = _refused(path, f"{path}: 2 problems; nothing was evaluated.")
+    err = refused(f"{path}: 2 problems; nothing was evaluated.", load_labelled_set, path)
     assert err.errors == [
         f"{path}, line 1: query 'q1' has neither text nor image nor clip; give it text, an image, a clip, or a mix.",
         f"{path}, line 2: candidate 'd' (candidate 1) of query 'q2' has neither text nor image nor clip; give it text, an image, a clip, or a mix (or remove it).",
@@ -201,42 +195,53 @@ def test_empty_query_and_empty_document(tmp_path):
 
 
 def test_ids_with_whitespace_would_break_trec_files(tmp_path):
-    path = _write(tmp_path, "s.jsonl", _line(qid="query 1"))
-    _refused(
-        path, f"{path}, line 1: qid 'query 1' contains whitespace; TREC run and qrels files are whitespace-separated"
+    path = write_file(tmp_path, "s.jsonl", _line(qid="query 1"))
+    refused(
+        f"{path}, line 1: qid 'query 1' contains whitespace; TREC run and qrels files are whitespace-separated",
+        load_labelled_set,
+        path,
     )
 
 
 def test_missing_image(tmp_path):
-    path = _write(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "image": "nope.png", "label": 1}]))
-    _refused(
-        path,
+    path = write_file(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "image": "nope.png", "label": 1}]))
+    refused(
         f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1' image '{(tmp_path / 'nope.png').resolve()}': file not found.",
+        load_labelled_set,
+        path,
     )
 
 
 def test_unreadable_image(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"this is not a png")
-    path = _write(tmp_path, "s.jsonl", _line(query={"image": "bad.png"}))
-    _refused(path, f"{path}, line 1: query 'q1' image '{(tmp_path / 'bad.png').resolve()}': not a readable image")
+    path = write_file(tmp_path, "s.jsonl", _line(query={"image": "bad.png"}))
+    refused(
+        f"{path}, line 1: query 'q1' image '{(tmp_path / 'bad.png').resolve()}': not a readable image",
+        load_labelled_set,
+        path,
+    )
 
 
 def test_all_problems_are_listed_and_nothing_is_returned(tmp_path):
     lines = [_line(qid=f"q{i}", candidates=[{"docid": "d", "text": "x", "label": -i - 1}]) for i in range(3)]
-    path = _write(tmp_path, "s.jsonl", "\n".join([_line(qid="ok")] + lines))
-    err = _refused(path, f"{path}: 3 problems; nothing was evaluated.")
+    path = write_file(tmp_path, "s.jsonl", "\n".join([_line(qid="ok")] + lines))
+    err = refused(f"{path}: 3 problems; nothing was evaluated.", load_labelled_set, path)
     assert [e.split(":")[0] for e in err.errors] == [f"{path}, line {n}" for n in (2, 3, 4)]
 
 
 def test_csv_header_problems(tmp_path):
-    path = _write(tmp_path, "s.csv", "qid,query,doc,label\nq1,x,y,1\n")
-    _refused(path, f"{path}, line 1: missing column(s) ['docid', 'document']; unknown column(s) ['doc'] in the header")
+    path = write_file(tmp_path, "s.csv", "qid,query,doc,label\nq1,x,y,1\n")
+    refused(
+        f"{path}, line 1: missing column(s) ['docid', 'document']; unknown column(s) ['doc'] in the header",
+        load_labelled_set,
+        path,
+    )
 
 
 def test_csv_bad_label_and_wrong_field_count_name_their_lines(tmp_path):
     text = "qid,query,docid,document,label\nq1,red,d1,red shoe,1\nq1,red,d2,blue shoe,high\nq1,red,d3,oops\n"
-    path = _write(tmp_path, "s.csv", text)
-    err = _refused(path, f"{path}: 2 problems")
+    path = write_file(tmp_path, "s.csv", text)
+    err = refused(f"{path}: 2 problems", load_labelled_set, path)
     assert err.errors == [
         f"{path}, line 3: candidate 'd2' of query 'q1': label must be a non-negative integer, got 'high'. Use graded integers such as 0, 1, 2, 3.",
         f"{path}, line 4: has 4 fields, expected 5 (qid,query,docid,document,label). Quote fields that contain commas.",
@@ -245,8 +250,8 @@ def test_csv_bad_label_and_wrong_field_count_name_their_lines(tmp_path):
 
 def test_csv_duplicate_docid_and_inconsistent_query(tmp_path):
     text = "qid,query,docid,document,label\nq1,red,d1,a,1\nq1,red,d1,b,0\nq1,blue,d3,c,0\n"
-    path = _write(tmp_path, "s.csv", text)
-    err = _refused(path, f"{path}: 2 problems")
+    path = write_file(tmp_path, "s.csv", text)
+    err = refused(f"{path}: 2 problems", load_labelled_set, path)
     assert err.errors[0] == (
         f"{path}, line 3: candidate 'd1' of query 'q1': duplicate docid, already used by the row on line 2; "
         "docids must be unique within a query."
@@ -256,56 +261,64 @@ def test_csv_duplicate_docid_and_inconsistent_query(tmp_path):
 
 def test_csv_multiline_field_keeps_line_numbers(tmp_path):
     text = 'qid,query,docid,document,label\nq1,red,d1,"two\nlines",1\nq1,red,d2,x,-3\n'
-    path = _write(tmp_path, "s.csv", text)
-    _refused(path, f"{path}, line 4: candidate 'd2' of query 'q1': label must be a non-negative integer, got -3.")
+    path = write_file(tmp_path, "s.csv", text)
+    refused(
+        f"{path}, line 4: candidate 'd2' of query 'q1': label must be a non-negative integer, got -3.",
+        load_labelled_set,
+        path,
+    )
 
 
 def test_not_utf8(tmp_path):
     path = tmp_path / "s.jsonl"
     path.write_bytes(_line().encode() + b"\n" + b'{"qid": "caf\xe9"}\n')
-    _refused(path, f"{path}, line 2: not valid UTF-8 (byte 0xe9); save the file as UTF-8.")
+    refused(f"{path}, line 2: not valid UTF-8 (byte 0xe9); save the file as UTF-8.", load_labelled_set, path)
 
 
 def test_empty_file(tmp_path):
-    path = _write(tmp_path, "s.jsonl", "\n\n")
-    _refused(path, f"{path}: no queries found")
+    path = write_file(tmp_path, "s.jsonl", "\n\n")
+    refused(f"{path}: no queries found", load_labelled_set, path)
 
 
 def test_missing_file_and_unknown_format(tmp_path):
-    _refused(tmp_path / "nope.jsonl", f"{tmp_path / 'nope.jsonl'}: file not found.")
-    _refused(
-        _write(tmp_path, "s.txt", _line()),
+    refused(f"{tmp_path / 'nope.jsonl'}: file not found.", load_labelled_set, tmp_path / "nope.jsonl")
+    refused(
         f"{tmp_path / 's.txt'}: unknown format '.txt'; expected a file ending in .jsonl, .csv, .zip.",
+        load_labelled_set,
+        write_file(tmp_path, "s.txt", _line()),
     )
 
 
 def test_upload_with_image_paths_asks_for_a_zip():
     data = _line(candidates=[{"docid": "d1", "image": "img/a.png", "label": 1}]).encode()
-    _refused(
-        data,
+    refused(
         "upload.jsonl, line 1: candidate 'd1' (candidate 1) of query 'q1' image 'img/a.png': image paths cannot be "
         "resolved relative to an uploaded file. Upload a .zip",
+        load_labelled_set,
+        data,
         name="upload.jsonl",
     )
 
 
 def test_zip_problems():
-    _refused(b"not a zip", "upload.zip: not a readable zip archive", name="upload.zip")
+    refused("upload.zip: not a readable zip archive", load_labelled_set, b"not a zip", name="upload.zip")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("a.jsonl", _line(candidates=[{"docid": "d1", "image": "../secret.png", "label": 1}]))
-    _refused(
-        buf.getvalue(),
+    refused(
         "upload.zip:a.jsonl, line 1: candidate 'd1' (candidate 1) of query 'q1' image '../secret.png': points outside the archive",
+        load_labelled_set,
+        buf.getvalue(),
         name="upload.zip",
     )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("a.jsonl", _line())
         zf.writestr("b.csv", "qid,query,docid,document,label\n")
-    _refused(
-        buf.getvalue(),
+    refused(
         "upload.zip: expected exactly one .jsonl or .csv data file in the archive, found a.jsonl, b.csv.",
+        load_labelled_set,
+        buf.getvalue(),
         name="upload.zip",
     )
 
@@ -316,9 +329,9 @@ def test_bytes_need_a_name():
 
 
 def test_csv_optional_image_columns(tmp_path):
-    (tmp_path / "a.png").write_bytes(_png())
+    (tmp_path / "a.png").write_bytes(png_bytes())
     text = "qid,query,query_image,docid,document,document_image,label\nq1,,a.png,d1,,a.png,2\nq1,,a.png,d2,caption,,0\n"
-    labelled = load_labelled_set(_write(tmp_path, "s.csv", text))
+    labelled = load_labelled_set(write_file(tmp_path, "s.csv", text))
     q = labelled.queries[0]
     assert q.text is None and q.image_name == "a.png"
     assert [c.image_name for c in q.candidates] == ["a.png", None]

@@ -15,32 +15,11 @@ from eval.sets.beir import load_beir
 from eval.sets.firststage import load_collection
 from eval.sets.labelled import LabelledSetError, shipped_set_path
 from eval.sets.loader import load_labelled_set
+from tests.eval.helpers import png_bytes, refused, trec_eval, write_beir, write_file
 
 pytest.importorskip("pytrec_eval", reason="trec_eval parity needs pytrec-eval-terrier (requirements-test.txt)")
-ir_measures = pytest.importorskip("ir_measures")
+pytest.importorskip("ir_measures")
 from ir_measures import Judged, R, nDCG  # noqa: E402
-
-
-def write_beir(folder: Path, labelled, *, split: str = "test") -> Path:
-    """A BEIR folder holding a labelled set: every distinct candidate in corpus.jsonl, labels in qrels/<split>.tsv."""
-    (folder / "qrels").mkdir(parents=True, exist_ok=True)
-    docs = {}
-    for q in labelled.queries:
-        for c in q.candidates:
-            docs.setdefault(c.docid, c.text)
-    (folder / "corpus.jsonl").write_text(
-        "".join(json.dumps({"_id": d, "title": "", "text": t, "metadata": {}}) + "\n" for d, t in docs.items()),
-        encoding="utf-8",
-    )
-    (folder / "queries.jsonl").write_text(
-        "".join(json.dumps({"_id": q.qid, "text": q.text}, ensure_ascii=False) + "\n" for q in labelled.queries),
-        encoding="utf-8",
-    )
-    (folder / "qrels" / f"{split}.tsv").write_text(
-        "query-id\tcorpus-id\tscore\n"
-        + "".join(f"{q.qid}\t{c.docid}\t{c.label}\n" for q in labelled.queries for c in q.candidates)
-    )
-    return folder
 
 
 def write_run(path: Path, ranking: dict[str, list[str]], *, tag: str = "bm25") -> Path:
@@ -112,17 +91,6 @@ def _unjudged_beir(tmp_path: Path) -> tuple[Path, Path]:
     return folder, run
 
 
-def _trec_eval(qrels_path, run_path, measures):
-    qrels = list(ir_measures.read_trec_qrels(str(qrels_path)))
-    run = list(ir_measures.read_trec_run(str(run_path)))
-    out: dict = {}
-    for provider in (ir_measures.pytrec_eval, ir_measures.judged):
-        mine = [m for m in measures if provider.supports(m)]
-        for metric in provider.iter_calc(mine, qrels, run) if mine else []:
-            out.setdefault(metric.measure, {})[metric.query_id] = metric.value
-    return out
-
-
 def test_unjudged_candidates_and_first_stage_match_trec_eval(tmp_path, make_overlap_scorer):
     folder, run = _unjudged_beir(tmp_path)
     labelled = load_beir(folder, run=run, top_k=10)
@@ -159,9 +127,9 @@ def test_unjudged_candidates_and_first_stage_match_trec_eval(tmp_path, make_over
     )
     measures = [nDCG @ 10, R @ 10, Judged @ 10]
     references = {
-        "model": _trec_eval(tmp_path / "qrels.txt", tmp_path / "run.trec", measures),
-        "bm25": _trec_eval(tmp_path / "qrels.txt", tmp_path / "run_bm25.trec", measures),
-        "input_order": _trec_eval(original_qrels, cut, measures),
+        "model": trec_eval(tmp_path / "qrels.txt", tmp_path / "run.trec", measures),
+        "bm25": trec_eval(tmp_path / "qrels.txt", tmp_path / "run_bm25.trec", measures),
+        "input_order": trec_eval(original_qrels, cut, measures),
     }
     for key, ref in references.items():
         per_query = m["systems"][key]["per_query"]
@@ -220,11 +188,8 @@ def test_segments_file_for_a_beir_folder(tmp_path):
 
 
 def test_images_in_the_corpus_are_resolved_relative_to_it(tmp_path, make_overlap_scorer):
-    from PIL import Image
-
     folder, run = _unjudged_beir(tmp_path)
-    (folder / "img").mkdir()
-    Image.new("RGB", (8, 8), (200, 0, 0)).save(folder / "img" / "d5.png")
+    write_file(folder / "img", "d5.png", png_bytes((200, 0, 0)))
     lines = (folder / "corpus.jsonl").read_text().splitlines()
     lines[5] = json.dumps({"_id": "d5", "text": "doc 5", "image": "img/d5.png"})
     (folder / "corpus.jsonl").write_text("\n".join(lines) + "\n")
@@ -238,20 +203,16 @@ def test_images_in_the_corpus_are_resolved_relative_to_it(tmp_path, make_overlap
 
 
 # --- refused input ------------------------------------------------------------------------------------------------------
-def _refused(expected: str, **kwargs) -> LabelledSetError:
-    with pytest.raises(LabelledSetError) as info:
-        load_beir(**kwargs)
-    assert any(expected in e for e in info.value.errors), info.value.errors
-    return info.value
-
-
 def test_unknown_document_ids_name_the_run_or_qrels_line(tmp_path):
     folder, run = _unjudged_beir(tmp_path)
     run.write_text(run.read_text() + "q2 Q0 ghost 8 0.5 first\n")
     with open(folder / "qrels" / "test.tsv", "a") as fh:
         fh.write("q3\tphantom\t1\n")
-    error = _refused(
-        f"{run}, line 26: document 'ghost' (query 'q2') is not in the documents file", folder=folder, run=run
+    error = refused(
+        f"{run}, line 26: document 'ghost' (query 'q2') is not in the documents file",
+        load_beir,
+        folder=folder,
+        run=run,
     )
     assert any(
         e.startswith(f"{folder / 'qrels' / 'test.tsv'}, line 12: document 'phantom' (query 'q3')") for e in error.errors
@@ -261,8 +222,9 @@ def test_unknown_document_ids_name_the_run_or_qrels_line(tmp_path):
 def test_judged_query_without_candidates_is_refused(tmp_path):
     folder, run = _unjudged_beir(tmp_path)
     run.write_text("".join(line + "\n" for line in run.read_text().splitlines() if not line.startswith("q3 ")))
-    _refused(
+    refused(
         f"{folder / 'qrels' / 'test.tsv'}, line 10: query 'q3' is judged here but has no document in the run {run}",
+        load_beir,
         folder=folder,
         run=run,
     )
@@ -273,17 +235,22 @@ def test_judged_query_missing_from_queries_file_is_refused(tmp_path):
     (folder / "queries.jsonl").write_text(
         json.dumps({"_id": "q1", "text": "red shoe"}) + "\n" + json.dumps({"_id": "q2", "text": "t"}) + "\n"
     )
-    _refused("line 10: query 'q3' is not in the queries file", folder=folder, run=run)
+    refused("line 10: query 'q3' is not in the queries file", load_beir, folder=folder, run=run)
 
 
 def test_duplicate_ids_and_malformed_rows_are_refused(tmp_path):
     folder, run = _unjudged_beir(tmp_path)
     with open(folder / "corpus.jsonl", "a") as fh:
         fh.write(json.dumps({"_id": "d3", "text": "again"}) + "\n")
-    _refused(f"{folder / 'corpus.jsonl'}, line 41: document id 'd3' is already used on line 4", folder=folder, run=run)
+    refused(
+        f"{folder / 'corpus.jsonl'}, line 41: document id 'd3' is already used on line 4",
+        load_beir,
+        folder=folder,
+        run=run,
+    )
     folder, run = _unjudged_beir(tmp_path / "other")
     run.write_text(run.read_text() + "q1 Q0 d39 13\n")
-    _refused(f"{run}, line 26: has 4 columns", folder=folder, run=run)
+    refused(f"{run}, line 26: has 4 columns", load_beir, folder=folder, run=run)
 
 
 def test_missing_split_lists_the_splits(tmp_path):
@@ -311,15 +278,22 @@ def test_segments_file_problems(tmp_path):
     folder, run = _unjudged_beir(tmp_path)
     segments = tmp_path / "segments.tsv"
     segments.write_text("q1\tshoes\nq77\tcamping\n")
-    _refused(f"{segments}, line 2: query 'q77' is not in the queries file", folder=folder, run=run, segments=segments)
+    refused(
+        f"{segments}, line 2: query 'q77' is not in the queries file",
+        load_beir,
+        folder=folder,
+        run=run,
+        segments=segments,
+    )
     (folder / "queries.jsonl").write_text(
         (folder / "queries.jsonl")
         .read_text()
         .replace('"text": "red shoe"}', '"text": "red shoe", "segment": "footwear"}')
     )
     segments.write_text("q1\tshoes\n")
-    _refused(
+    refused(
         "query 'q1' has the segment 'footwear' here but 'shoes' in the segments file (line 1)",
+        load_beir,
         folder=folder,
         run=run,
         segments=segments,
