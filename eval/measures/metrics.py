@@ -3,7 +3,7 @@
 Inputs follow ranx/ir_measures naming: ``qrels: dict[str, dict[str, int]]`` (qid -> docid -> graded label) and
 ``run: dict[str, dict[str, float]]`` (qid -> docid -> score, higher is better).
 
-Conventions (each one is trec_eval's, checked against ``pytrec_eval`` in ``tests/eval/test_trec_parity.py``):
+Conventions (each one is trec_eval's, checked against ``pytrec_eval`` in ``tests/eval/measures/test_trec_parity.py``):
 
 * **Ranking and ties.** A query's documents are sorted by score descending, then by docid in *descending*
   lexicographic order (trec_eval's ``form_res_rels``: equal scores are ordered by ``strcmp`` of the docnos, reversed).
