@@ -1,4 +1,5 @@
-"""Helpers that several eval test modules share: input files, a PNG, an expected refusal, trec_eval's numbers.
+"""Helpers that several eval test modules share: input files and set lines, a PNG, an expected refusal, trec_eval's
+numbers.
 
 Test modules in the package folders (``tests/eval/sets/`` ...) import them as ``from tests.eval.helpers import ...``
 (the repository root is on ``sys.path``: ``pythonpath = ["."]`` in pyproject.toml).
@@ -18,6 +19,17 @@ from PIL import Image
 
 from eval.engine.outputs import run_trec_text
 from eval.sets.labelled import LabelledSet, LabelledSetError
+
+
+def set_line(qid: str = "q1", query: Any = None, candidates: list[dict] | None = None) -> str:
+    """One line of a JSONL labelled set; by default a text query with one relevant text candidate."""
+    return json.dumps(
+        {
+            "qid": qid,
+            "query": query if query is not None else {"text": "red shoes"},
+            "candidates": candidates if candidates is not None else [{"docid": "d1", "text": "red shoe", "label": 1}],
+        }
+    )
 
 
 def write_file(folder: Path, name: str, text: str | bytes) -> Path:
@@ -95,4 +107,4 @@ def trec_eval(qrels_path: Path, run_path: Path, measures: Iterable[Any]) -> dict
     return out
 
 
-__all__ = ["png_bytes", "refused", "trec_eval", "write_beir", "write_file", "write_qrels_and_run"]
+__all__ = ["png_bytes", "refused", "set_line", "trec_eval", "write_beir", "write_file", "write_qrels_and_run"]

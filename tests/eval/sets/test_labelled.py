@@ -11,17 +11,7 @@ import pytest
 
 from eval.sets.labelled import SHIPPED_SETS, LabelledSetError, shipped_set_path
 from eval.sets.loader import load_labelled_set
-from tests.eval.helpers import png_bytes, refused, write_file
-
-
-def _line(qid="q1", query=None, candidates=None):
-    return json.dumps(
-        {
-            "qid": qid,
-            "query": query if query is not None else {"text": "red shoes"},
-            "candidates": candidates if candidates is not None else [{"docid": "d1", "text": "red shoe", "label": 1}],
-        }
-    )
+from tests.eval.helpers import png_bytes, refused, set_line, write_file
 
 
 # --- good input -------------------------------------------------------------------------------------------------------
@@ -54,7 +44,7 @@ def test_jsonl_with_images_relative_to_the_file(tmp_path):
     path = write_file(
         tmp_path,
         "set.jsonl",
-        _line(query={"text": "red", "image": "img/a.png"}, candidates=[{"docid": 7, "image": "img/a.png", "label": 2}])
+        set_line(query={"text": "red", "image": "img/a.png"}, candidates=[{"docid": 7, "image": "img/a.png", "label": 2}])
         + "\n\n",
     )
     labelled = load_labelled_set(path)
@@ -65,7 +55,7 @@ def test_jsonl_with_images_relative_to_the_file(tmp_path):
 
 
 def test_query_may_be_a_plain_string(tmp_path):
-    labelled = load_labelled_set(write_file(tmp_path, "s.jsonl", _line(query="red shoes")))
+    labelled = load_labelled_set(write_file(tmp_path, "s.jsonl", set_line(query="red shoes")))
     assert labelled.queries[0].text == "red shoes"
 
 
@@ -79,7 +69,7 @@ def test_csv_groups_rows_by_qid_in_first_seen_order(tmp_path):
 def test_zip_upload_resolves_images_inside_the_archive():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("set/data.jsonl", _line(candidates=[{"docid": "d1", "image": "img/a.png", "label": 1}]))
+        zf.writestr("set/data.jsonl", set_line(candidates=[{"docid": "d1", "image": "img/a.png", "label": 1}]))
         zf.writestr("set/img/a.png", png_bytes())
     labelled = load_labelled_set(buf.getvalue(), name="upload.zip")
     assert labelled.has_images
@@ -88,7 +78,7 @@ def test_zip_upload_resolves_images_inside_the_archive():
 
 def test_content_hash_changes_with_an_image(tmp_path):
     (tmp_path / "a.png").write_bytes(png_bytes())
-    path = write_file(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "image": "a.png", "label": 1}]))
+    path = write_file(tmp_path, "s.jsonl", set_line(candidates=[{"docid": "d1", "image": "a.png", "label": 1}]))
     before = load_labelled_set(path).content_hash
     (tmp_path / "a.png").write_bytes(png_bytes((0, 0, 200)))
     assert load_labelled_set(path).content_hash != before
@@ -96,7 +86,7 @@ def test_content_hash_changes_with_an_image(tmp_path):
 
 # --- bad input: each names the file and the line ----------------------------------------------------------------------
 def test_malformed_json(tmp_path):
-    path = write_file(tmp_path, "s.jsonl", _line() + '\n{"qid": "q2", \n')
+    path = write_file(tmp_path, "s.jsonl", set_line() + '\n{"qid": "q2", \n')
     refused(
         f"{path}, line 2: malformed JSON (Expecting property name enclosed in double quotes at column 15).",
         load_labelled_set,
@@ -110,7 +100,7 @@ def test_missing_fields(tmp_path):
 
 
 def test_unknown_field_is_refused_to_catch_typos(tmp_path):
-    path = write_file(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "lable": 1}]))
+    path = write_file(tmp_path, "s.jsonl", set_line(candidates=[{"docid": "d1", "text": "x", "lable": 1}]))
     refused(
         f"{path}, line 1: candidate 1 has unknown field(s) ['lable']; expected ['docid', 'text', 'image', 'video', 'label'].",
         load_labelled_set,
@@ -123,7 +113,7 @@ def test_unknown_field_is_refused_to_catch_typos(tmp_path):
     [(1.5, "1.5 (float)"), (2.0, "2.0 (float)"), ("2", "'2' (str)"), (True, "True (bool)"), (None, None)],
 )
 def test_non_integer_labels(tmp_path, label, shown):
-    path = write_file(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "label": label}]))
+    path = write_file(tmp_path, "s.jsonl", set_line(candidates=[{"docid": "d1", "text": "x", "label": label}]))
     if shown is None:
         refused(
             f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': missing label; expected a non-negative integer",
@@ -139,7 +129,7 @@ def test_non_integer_labels(tmp_path, label, shown):
 
 
 def test_negative_label(tmp_path):
-    path = write_file(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "text": "x", "label": -1}]))
+    path = write_file(tmp_path, "s.jsonl", set_line(candidates=[{"docid": "d1", "text": "x", "label": -1}]))
     refused(
         f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': label must be a non-negative integer, got -1. Use 0 for not relevant.",
         load_labelled_set,
@@ -153,7 +143,7 @@ def test_duplicate_docids_in_a_query(tmp_path):
         {"docid": "d2", "text": "y", "label": 0},
         {"docid": "d1", "text": "z", "label": 0},
     ]
-    path = write_file(tmp_path, "s.jsonl", _line() + "\n" + _line(qid="q2", candidates=cands))
+    path = write_file(tmp_path, "s.jsonl", set_line() + "\n" + set_line(qid="q2", candidates=cands))
     refused(
         f"{path}, line 2: candidate 'd1' (candidate 3) of query 'q2': duplicate docid, already used by candidate 1; "
         "docids must be unique within a query.",
@@ -163,17 +153,17 @@ def test_duplicate_docids_in_a_query(tmp_path):
 
 
 def test_same_docid_in_two_queries_is_fine(tmp_path):
-    path = write_file(tmp_path, "s.jsonl", _line() + "\n" + _line(qid="q2"))
+    path = write_file(tmp_path, "s.jsonl", set_line() + "\n" + set_line(qid="q2"))
     assert len(load_labelled_set(path).queries) == 2
 
 
 def test_duplicate_qid(tmp_path):
-    path = write_file(tmp_path, "s.jsonl", _line() + "\n" + _line())
+    path = write_file(tmp_path, "s.jsonl", set_line() + "\n" + set_line())
     refused(f"{path}, line 2: qid 'q1' already used on line 1; each query must appear once", load_labelled_set, path)
 
 
 def test_query_without_candidates(tmp_path):
-    path = write_file(tmp_path, "s.jsonl", _line(candidates=[]))
+    path = write_file(tmp_path, "s.jsonl", set_line(candidates=[]))
     refused(
         f"{path}, line 1: query 'q1' has no candidates; expected a non-empty list of labelled documents.",
         load_labelled_set,
@@ -185,7 +175,7 @@ def test_empty_query_and_empty_document(tmp_path):
     path = write_file(
         tmp_path,
         "s.jsonl",
-        _line(query={"text": "  "}) + "\n" + _line(qid="q2", candidates=[{"docid": "d", "label": 0}]),
+        set_line(query={"text": "  "}) + "\n" + set_line(qid="q2", candidates=[{"docid": "d", "label": 0}]),
     )
     err = refused(f"{path}: 2 problems; nothing was evaluated.", load_labelled_set, path)
     assert err.errors == [
@@ -195,7 +185,7 @@ def test_empty_query_and_empty_document(tmp_path):
 
 
 def test_ids_with_whitespace_would_break_trec_files(tmp_path):
-    path = write_file(tmp_path, "s.jsonl", _line(qid="query 1"))
+    path = write_file(tmp_path, "s.jsonl", set_line(qid="query 1"))
     refused(
         f"{path}, line 1: qid 'query 1' contains whitespace; TREC run and qrels files are whitespace-separated",
         load_labelled_set,
@@ -204,7 +194,7 @@ def test_ids_with_whitespace_would_break_trec_files(tmp_path):
 
 
 def test_missing_image(tmp_path):
-    path = write_file(tmp_path, "s.jsonl", _line(candidates=[{"docid": "d1", "image": "nope.png", "label": 1}]))
+    path = write_file(tmp_path, "s.jsonl", set_line(candidates=[{"docid": "d1", "image": "nope.png", "label": 1}]))
     refused(
         f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1' image '{(tmp_path / 'nope.png').resolve()}': file not found.",
         load_labelled_set,
@@ -214,7 +204,7 @@ def test_missing_image(tmp_path):
 
 def test_unreadable_image(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"this is not a png")
-    path = write_file(tmp_path, "s.jsonl", _line(query={"image": "bad.png"}))
+    path = write_file(tmp_path, "s.jsonl", set_line(query={"image": "bad.png"}))
     refused(
         f"{path}, line 1: query 'q1' image '{(tmp_path / 'bad.png').resolve()}': not a readable image",
         load_labelled_set,
@@ -223,8 +213,8 @@ def test_unreadable_image(tmp_path):
 
 
 def test_all_problems_are_listed_and_nothing_is_returned(tmp_path):
-    lines = [_line(qid=f"q{i}", candidates=[{"docid": "d", "text": "x", "label": -i - 1}]) for i in range(3)]
-    path = write_file(tmp_path, "s.jsonl", "\n".join([_line(qid="ok")] + lines))
+    lines = [set_line(qid=f"q{i}", candidates=[{"docid": "d", "text": "x", "label": -i - 1}]) for i in range(3)]
+    path = write_file(tmp_path, "s.jsonl", "\n".join([set_line(qid="ok")] + lines))
     err = refused(f"{path}: 3 problems; nothing was evaluated.", load_labelled_set, path)
     assert [e.split(":")[0] for e in err.errors] == [f"{path}, line {n}" for n in (2, 3, 4)]
 
@@ -271,7 +261,7 @@ def test_csv_multiline_field_keeps_line_numbers(tmp_path):
 
 def test_not_utf8(tmp_path):
     path = tmp_path / "s.jsonl"
-    path.write_bytes(_line().encode() + b"\n" + b'{"qid": "caf\xe9"}\n')
+    path.write_bytes(set_line().encode() + b"\n" + b'{"qid": "caf\xe9"}\n')
     refused(f"{path}, line 2: not valid UTF-8 (byte 0xe9); save the file as UTF-8.", load_labelled_set, path)
 
 
@@ -285,12 +275,12 @@ def test_missing_file_and_unknown_format(tmp_path):
     refused(
         f"{tmp_path / 's.txt'}: unknown format '.txt'; expected a file ending in .jsonl, .csv, .zip.",
         load_labelled_set,
-        write_file(tmp_path, "s.txt", _line()),
+        write_file(tmp_path, "s.txt", set_line()),
     )
 
 
 def test_upload_with_image_paths_asks_for_a_zip():
-    data = _line(candidates=[{"docid": "d1", "image": "img/a.png", "label": 1}]).encode()
+    data = set_line(candidates=[{"docid": "d1", "image": "img/a.png", "label": 1}]).encode()
     refused(
         "upload.jsonl, line 1: candidate 'd1' (candidate 1) of query 'q1' image 'img/a.png': image paths cannot be "
         "resolved relative to an uploaded file. Upload a .zip",
@@ -304,7 +294,7 @@ def test_zip_problems():
     refused("upload.zip: not a readable zip archive", load_labelled_set, b"not a zip", name="upload.zip")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("a.jsonl", _line(candidates=[{"docid": "d1", "image": "../secret.png", "label": 1}]))
+        zf.writestr("a.jsonl", set_line(candidates=[{"docid": "d1", "image": "../secret.png", "label": 1}]))
     refused(
         "upload.zip:a.jsonl, line 1: candidate 'd1' (candidate 1) of query 'q1' image '../secret.png': points outside the archive",
         load_labelled_set,
@@ -313,7 +303,7 @@ def test_zip_problems():
     )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("a.jsonl", _line())
+        zf.writestr("a.jsonl", set_line())
         zf.writestr("b.csv", "qid,query,docid,document,label\n")
     refused(
         "upload.zip: expected exactly one .jsonl or .csv data file in the archive, found a.jsonl, b.csv.",
@@ -390,10 +380,10 @@ def test_both_zip_uploads_refuse_unreadable_and_oversized_archives(kind, monkeyp
         load(b"not a zip")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("a.jsonl", _line())
+        zf.writestr("a.jsonl", set_line())
     monkeypatch.setattr(eval.sets.loader, "MAX_ZIP_BYTES", 10)
     hint = "Use the CLI on the folder." if kind == "BEIR folder" else "Split the set or use the CLI."
-    size = len(_line().encode())
+    size = len(set_line().encode())
     with pytest.raises(
         LabelledSetError, match=re.escape(f"upload.zip: unpacks to {size:,} bytes; the limit is 10. {hint}")
     ):

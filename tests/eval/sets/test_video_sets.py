@@ -17,10 +17,7 @@ from eval.sets.labelled import LabelledSetError
 from eval.sets.loader import load_labelled_set
 from lychee.video import Video
 from tests.eval.clihelpers import run_cli
-
-
-def _line(qid: str, query: dict, candidates: list[dict]) -> str:
-    return json.dumps({"qid": qid, "query": query, "candidates": candidates})
+from tests.eval.helpers import set_line
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +29,7 @@ def clip_set(tmp_path_factory, make_clip) -> Path:
         codec = "libvpx-vp9" if name.endswith(".webm") else "libx264"
         make_clip(folder / "clips" / name, seconds=2, fps=5, size=(48, 32), codec=codec, seed=seed)
     lines = [
-        _line(
+        set_line(
             "q1",
             {"text": "unboxing red shoes", "video": "clips/q1.mp4"},
             [
@@ -41,7 +38,7 @@ def clip_set(tmp_path_factory, make_clip) -> Path:
                 {"docid": "c", "text": "shoe box", "label": 1},
             ],
         ),
-        _line(
+        set_line(
             "q2",
             {"text": "how to lace running shoes"},
             [
@@ -81,10 +78,10 @@ def test_bad_clips_are_refused_with_file_and_line(tmp_path, make_clip):
     make_clip(tmp_path / "long.mp4", seconds=35, fps=2, size=(32, 32))
     (tmp_path / "broken.mp4").write_bytes(b"not a video at all")
     lines = [
-        _line("q1", {"text": "x", "video": "missing.mp4"}, [{"docid": "a", "text": "t", "label": 1}]),
-        _line("q2", {"text": "x"}, [{"docid": "a", "video": "broken.mp4", "label": 1}]),
-        _line("q3", {"text": "x"}, [{"docid": "a", "video": "long.mp4", "label": 0}]),
-        _line("q4", {"text": "x", "video": 3}, [{"docid": "a", "text": "t", "label": 0}]),
+        set_line("q1", {"text": "x", "video": "missing.mp4"}, [{"docid": "a", "text": "t", "label": 1}]),
+        set_line("q2", {"text": "x"}, [{"docid": "a", "video": "broken.mp4", "label": 1}]),
+        set_line("q3", {"text": "x"}, [{"docid": "a", "video": "long.mp4", "label": 0}]),
+        set_line("q4", {"text": "x", "video": 3}, [{"docid": "a", "text": "t", "label": 0}]),
     ]
     path = tmp_path / "bad.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -110,7 +107,7 @@ def test_bad_clips_are_refused_with_file_and_line(tmp_path, make_clip):
 
 def test_unknown_query_field_names_video_as_allowed(tmp_path):
     path = tmp_path / "s.jsonl"
-    path.write_text(_line("q1", {"text": "x", "clip": "a.mp4"}, [{"docid": "a", "text": "t", "label": 1}]))
+    path.write_text(set_line("q1", {"text": "x", "clip": "a.mp4"}, [{"docid": "a", "text": "t", "label": 1}]))
     msg = f"{path}, line 1: query has unknown field(s) ['clip']; expected 'text', 'image' and/or 'video'."
     with pytest.raises(LabelledSetError, match=re.escape(msg)):
         load_labelled_set(path)
@@ -119,7 +116,7 @@ def test_unknown_query_field_names_video_as_allowed(tmp_path):
 def test_a_clip_only_query_is_valid(tmp_path, make_clip):
     make_clip(tmp_path / "q.mp4", seconds=1, fps=4, size=(32, 32))
     path = tmp_path / "s.jsonl"
-    path.write_text(_line("q1", {"video": "q.mp4"}, [{"docid": "a", "text": "t", "label": 1}]))
+    path.write_text(set_line("q1", {"video": "q.mp4"}, [{"docid": "a", "text": "t", "label": 1}]))
     assert load_labelled_set(path).queries[0].text is None
 
 
