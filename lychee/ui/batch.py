@@ -55,10 +55,6 @@ class TitleList:
     blank_skipped: int = 0
     duplicate_of: list[int | None] = field(default_factory=list)
 
-    @property
-    def n_duplicates(self) -> int:
-        return sum(d is not None for d in self.duplicate_of)
-
 
 def _dedupe_key(title: str) -> str:
     return " ".join(title.split()).casefold()
@@ -175,11 +171,6 @@ def titles_from_column(df: pd.DataFrame, column: str, *, limit: int = MAX_TITLES
     return _title_list(values, what=f"{name}, column {column!r}", unit="row", limit=limit)
 
 
-def rank_change(original: int, new: int) -> str:
-    """``'↑ 3'`` when a title moved up 3 places, ``'↓ 2'`` down 2, ``'='`` unchanged."""
-    return shift_label(original, new)
-
-
 def results_table(
     titles: Sequence[str],
     scores: Sequence[float],
@@ -229,7 +220,7 @@ def results_table(
             {
                 "rank": new_rank,
                 "original_rank": i + 1,
-                "change": rank_change(i + 1, new_rank),
+                "change": shift_label(i + 1, new_rank),
                 "score": float(scores[i]),
                 "band": band(float(scores[i]), strong=strong, medium=medium),
                 "title": titles[i],

@@ -73,6 +73,11 @@ def test_empty_documents_give_empty_list(default_scorer):
     assert default_scorer.rank("anything", []) == []
 
 
+def test_no_texts_embed_to_an_empty_matrix_of_the_models_width(default_scorer):
+    # all-MiniLM-L6-v2 embeds into 384 dimensions; the width comes from the model, not a constant
+    assert default_scorer.embed([]).shape == (0, default_scorer.model.get_embedding_dimension()) == (0, 384)
+
+
 def test_cache_encodes_each_distinct_document_once(default_scorer, monkeypatch):
     default_scorer.cache.clear()
     seen: list[str] = []
