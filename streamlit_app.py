@@ -13,7 +13,7 @@ import streamlit as st
 import lychee
 from lychee import ui
 from lychee.scorers.remote import is_remote
-from lychee.ui import remote_picker
+from lychee.ui.shell import remote_picker
 
 ROOT = Path(__file__).parent
 PAGES = ROOT / "pages"

@@ -39,7 +39,7 @@ def via_home(monkeypatch: pytest.MonkeyPatch):
     """
     from apphelpers import HOME, make_app
 
-    monkeypatch.setattr(importlib.import_module("lychee.ui.sidebar"), "_leave_pages_directory_mode", lambda: None)
+    monkeypatch.setattr(importlib.import_module("lychee.ui.shell.sidebar"), "_leave_pages_directory_mode", lambda: None)
 
     def open_page(script: Path, **state):
         at = make_app(HOME, **state)

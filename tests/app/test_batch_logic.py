@@ -10,7 +10,8 @@ import re
 import pandas as pd
 import pytest
 
-from lychee.ui import batch
+from lychee.ui.batch import table as batch_table
+from lychee.ui.batch import titles as batch
 
 
 def test_parse_titles_skips_blank_lines_and_counts_them():
@@ -95,7 +96,7 @@ def test_titles_from_column_skips_empty_cells_and_checks_the_column():
 
 
 def test_results_table_sorts_by_score_and_keeps_original_positions():
-    df = batch.results_table(
+    df = batch_table.results_table(
         ["a", "b", "c", "d"],
         [0.2, 0.9, 0.6, 0.8],
         log_odds=[-1.4, 2.2, 0.4, 1.4],
@@ -113,14 +114,14 @@ def test_results_table_sorts_by_score_and_keeps_original_positions():
 
 
 def test_ties_break_on_log_odds_then_input_order():
-    df = batch.results_table(["a", "b", "c"], [0.5, 0.5, 0.5], log_odds=[0.0, 0.1, 0.0], strong=0.75, medium=0.55)
+    df = batch_table.results_table(["a", "b", "c"], [0.5, 0.5, 0.5], log_odds=[0.0, 0.1, 0.0], strong=0.75, medium=0.55)
     assert df["title"].tolist() == ["b", "a", "c"]
 
 
 def test_bands_follow_the_given_thresholds():
-    df = batch.results_table(["a", "b", "c"], [0.95, 0.5, 0.2], strong=0.9, medium=0.4)
+    df = batch_table.results_table(["a", "b", "c"], [0.95, 0.5, 0.2], strong=0.9, medium=0.4)
     assert df["band"].tolist() == ["strong", "medium", "weak"]
-    df = batch.results_table(["a", "b", "c"], [0.95, 0.5, 0.2], strong=0.99, medium=0.6)
+    df = batch_table.results_table(["a", "b", "c"], [0.95, 0.5, 0.2], strong=0.99, medium=0.6)
     assert df["band"].tolist() == ["medium", "weak", "weak"]
 
 
@@ -128,24 +129,24 @@ def test_results_table_refuses_mismatched_lengths():
     with pytest.raises(
         ValueError, match=re.escape("results_table: got 2 titles but {'scores': 1}; expected one value per title.")
     ):
-        batch.results_table(["a", "b"], [0.5], strong=0.75, medium=0.55)
+        batch_table.results_table(["a", "b"], [0.5], strong=0.75, medium=0.55)
 
 
 def test_display_table_marks_bands_and_duplicates():
-    df = batch.results_table(["a", "a"], [0.9, 0.1], duplicate_of=[None, 1], strong=0.75, medium=0.55)
-    shown = batch.display_table(df)
+    df = batch_table.results_table(["a", "a"], [0.9, 0.1], duplicate_of=[None, 1], strong=0.75, medium=0.55)
+    shown = batch_table.display_table(df)
     assert shown["band"].tolist() == ["🟢 strong", "🔴 weak"]
     assert shown["duplicate_of"].tolist() == ["", "duplicate of #1"]
 
 
 def test_csv_and_json_exports_round_trip():
-    df = batch.results_table(
+    df = batch_table.results_table(
         ["<b>x</b>", 'café, "quoted"'], [0.3, 0.8], log_odds=[float("nan"), 1.0], strong=0.75, medium=0.55
     )
-    back = pd.read_csv(io.BytesIO(batch.to_csv_bytes(df)))
+    back = pd.read_csv(io.BytesIO(batch_table.to_csv_bytes(df)))
     assert back["title"].tolist() == ['café, "quoted"', "<b>x</b>"]
     assert back["rank"].tolist() == [1, 2]
-    doc = json.loads(batch.to_json_bytes(df, {"query": "q"}))
+    doc = json.loads(batch_table.to_json_bytes(df, {"query": "q"}))
     assert doc["meta"] == {"query": "q"}
     assert [r["title"] for r in doc["results"]] == ['café, "quoted"', "<b>x</b>"]
     assert doc["results"][1]["log_odds"] is None  # NaN -> null, so the file is valid JSON
@@ -153,8 +154,8 @@ def test_csv_and_json_exports_round_trip():
 
 
 def test_score_chart_colours_bars_by_band_and_draws_both_thresholds():
-    df = batch.results_table(["a", "b"], [0.9, 0.1], strong=0.8, medium=0.3)
-    spec = batch.score_chart(df, strong=0.8, medium=0.3).to_dict()
+    df = batch_table.results_table(["a", "b"], [0.9, 0.1], strong=0.8, medium=0.3)
+    spec = batch_table.score_chart(df, strong=0.8, medium=0.3).to_dict()
     bars, rules = spec["layer"]
     assert rules["mark"]["type"] == "rule"
     colour = bars["encoding"]["color"]

@@ -115,7 +115,7 @@ def test_metrics_json_download_matches_the_result():
 
 
 def test_unexpected_scoring_failure_is_a_message_not_a_traceback(monkeypatch):
-    from lychee.ui import evaluation_view
+    from lychee.ui.evaluation import view as evaluation_view
 
     def boom(*args, **kwargs):
         raise RuntimeError("CUDA out of memory")

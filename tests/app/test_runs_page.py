@@ -10,7 +10,7 @@ from eval.sets.loader import load_labelled_set
 from eval.engine.evaluate import evaluate_set
 from eval.history.store import RunStore
 from eval.measures.stats import randomization_test, wins_ties_losses
-from lychee.ui import runs_view
+from lychee.ui.runs import logic
 
 RUNS = ROOT / "pages" / "4_Runs.py"
 PASSAGES = shipped_set_path("passages.csv")
@@ -134,7 +134,7 @@ def test_home_links_the_runs_page():
     at = make_app(HOME)
     at.run()
     assert "Runs" in {p.label for p in at.get("page_link")}
-    assert runs_view.set_label("x.jsonl") == "x.jsonl (upload)"
+    assert logic.set_label("x.jsonl") == "x.jsonl (upload)"
 
 
 def test_a_run_is_deleted_only_after_the_confirmation(store):

@@ -1,77 +1,40 @@
-"""Batch rerank on the page: the CSV picker, scoring with a progress bar, and the results (table, chart, downloads).
+"""Batch rerank on the page: the CSV picker, scoring with a progress bar, and the results, one function per section
+(notes, top result and band counts, the table and its downloads, the score chart).
 
-Pure logic (parsing, limit, duplicates, table building) lives in :mod:`lychee.ui.batch`. The last result is kept in
-``st.session_state["batch_result"]`` (a non-widget key) so it is still there after visiting another page.
+Parsing and limits are :mod:`lychee.ui.batch.titles`; the stored result, its table and downloads
+:mod:`lychee.ui.batch.table`. The last result is kept in ``st.session_state["batch_result"]`` (a non-widget key) so it
+is still there after visiting another page.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from lychee.items import Item
 from lychee.language import language_warning
-from lychee.ui import batch, render
-from lychee.ui.models import get_scorer
-from lychee.ui.progress import run_with_progress
-from lychee.ui.settings import Settings
-from lychee.ui.single import make_item
-from lychee.ui.state import bind
+from lychee.ui import render
+from lychee.ui.batch.table import (
+    RESULT_KEY,
+    BatchResult,
+    display_table,
+    input_notes,
+    result_caption,
+    score_chart,
+    to_csv_bytes,
+    to_json_bytes,
+)
+from lychee.ui.batch.titles import TitleList, guess_title_column, read_csv
+from lychee.ui.inputs import make_item, read_upload
+from lychee.ui.shell.models import get_scorer
+from lychee.ui.shell.progress import run_with_progress
+from lychee.ui.shell.settings import Settings
+from lychee.ui.shell.state import bind
 
-RESULT_KEY = "batch_result"
 CSV_KEY = "batch_csv"  # {"name": str, "data": bytes}: the uploaded CSV, kept across page switches
 CSV_UPLOAD_KEY = "batch_csv_upload"
-
-
-@dataclass
-class BatchResult:
-    """One reranked batch, as kept in session state (scores in input order; bands are recomputed on display)."""
-
-    query_text: str | None
-    titles: list[str]
-    scores: list[float]
-    log_odds: list[float]
-    truncated: list[bool]
-    duplicate_of: list[int | None]
-    blank_skipped: int
-    source: str
-    model: str
-    instruction: str | None
-    instruction_used: str
-    seconds: float
-    query_image_name: str | None = None
-    query_video_name: str | None = None
-    #: Warnings about the result itself (e.g. titles in a language the model does not read well), shown with it.
-    notes: list[str] = field(default_factory=list)
-    query: Item | None = field(default=None, repr=False)  # as scored: the A/B scores B on it, labelling saves it
-
-    def table(self, settings: Settings) -> pd.DataFrame:
-        return batch.results_table(
-            self.titles,
-            self.scores,
-            log_odds=self.log_odds,
-            truncated=self.truncated,
-            duplicate_of=self.duplicate_of,
-            strong=settings.strong,
-            medium=settings.medium,
-        )
-
-    def meta(self, settings: Settings) -> dict[str, Any]:
-        return {
-            "query": self.query_text,
-            "query_image": self.query_image_name,
-            "query_video": self.query_video_name,
-            "model": self.model,
-            "instruction": self.instruction_used,
-            "n_titles": len(self.titles),
-            "blank_skipped": self.blank_skipped,
-            "source": self.source,
-            "band_thresholds": {"strong": settings.strong, "medium": settings.medium},
-        }
 
 
 def _on_csv_upload() -> None:
@@ -102,13 +65,13 @@ def csv_picker() -> tuple[pd.DataFrame | None, str | None, str]:
     if st.session_state.get(CSV_UPLOAD_KEY) is None:
         st.caption(f"Using `{stored['name']}` uploaded earlier. Upload another file to replace it.")
     try:
-        df = batch.read_csv(stored["data"], name=f"CSV file '{stored['name']}'")
+        df = read_csv(stored["data"], name=f"CSV file '{stored['name']}'")
     except ValueError as exc:
         st.error(str(exc))
         return None, None, stored["name"]
     columns = list(df.columns)
     if st.session_state.get("batch_csv_column") not in columns:
-        st.session_state["batch_csv_column"] = batch.guess_title_column(df)
+        st.session_state["batch_csv_column"] = guess_title_column(df)
     c1, c2 = st.columns([1, 2])
     column = c1.selectbox(
         "Title column",
@@ -127,15 +90,13 @@ def run_batch(
     *,
     query_text: str | None,
     query_file: Any,
-    titles: batch.TitleList,
+    titles: TitleList,
     source: str,
     query_video_file: Any = None,
 ) -> BatchResult | None:
     """Score ``titles`` against the query with a progress bar and store the result; errors are shown, not raised."""
-    q_bytes = query_file.getvalue() if query_file is not None else None
-    q_name = query_file.name if query_file is not None else None
-    v_bytes = query_video_file.getvalue() if query_video_file is not None else None
-    v_name = query_video_file.name if query_video_file is not None else None
+    q_bytes, q_name = read_upload(query_file)
+    v_bytes, v_name = read_upload(query_video_file)
     try:
         query = make_item(query_text, q_bytes, name="query", image_name=q_name, video_bytes=v_bytes, video_name=v_name)
     except (ValueError, TypeError) as exc:
@@ -185,8 +146,8 @@ def download_table(df: pd.DataFrame, meta: dict[str, Any], *, label: str, file_s
     """CSV and JSON download buttons for a results table (``<file_stem>.csv`` / ``.json``; JSON carries ``meta``)."""
     d1, d2, _ = st.columns([1, 1, 3])
     for column, kind, data, mime in (
-        (d1, "CSV", batch.to_csv_bytes(df), "text/csv"),
-        (d2, "JSON", batch.to_json_bytes(df, meta), "application/json"),
+        (d1, "CSV", to_csv_bytes(df), "text/csv"),
+        (d2, "JSON", to_json_bytes(df, meta), "application/json"),
     ):
         column.download_button(
             f"Download {label}{kind}",
@@ -200,29 +161,34 @@ def download_table(df: pd.DataFrame, meta: dict[str, Any], *, label: str, file_s
 
 
 def render_result(result: BatchResult, settings: Settings) -> None:
-    """Draw the notes, top result, band counts, table, chart and downloads of ``result``."""
-    if result.model != settings.model or result.instruction != settings.instruction:
+    """Draw ``result``: its notes, the top result and band counts, the table with its downloads, the score chart."""
+    if result.outdated(settings):
         st.info("The model or instruction changed since these results were computed. Click **Rerank** to update them.")
     df = result.table(settings)
+    has_duplicates, has_truncated = _notes(result)
+    _summary(result, df)
+    _results_table(result, df, settings, has_duplicates=has_duplicates, has_truncated=has_truncated)
+    st.subheader("Scores by band")
+    st.altair_chart(score_chart(df, strong=settings.strong, medium=settings.medium), width="stretch")
+
+
+def _notes(result: BatchResult) -> tuple[bool, bool]:
+    """The result's warnings (language, duplicates, truncation) and the blank-line count; returns whether there are
+    duplicates and truncated titles (their table columns show only then)."""
     for note in result.notes:
         st.warning(note, icon=":material/translate:")
+    blank, duplicates, truncated = input_notes(result)
+    if blank:
+        st.caption(blank)
+    if duplicates:
+        st.warning(duplicates)
+    if truncated:
+        st.warning(truncated)
+    return duplicates is not None, truncated is not None
 
-    unit = "row" if result.source.startswith("CSV") else "line"
-    if result.blank_skipped:
-        st.caption(f"Skipped {result.blank_skipped} blank {unit}{'s' if result.blank_skipped != 1 else ''}.")
-    n_dup = sum(d is not None for d in result.duplicate_of)
-    if n_dup:
-        st.warning(
-            f"{n_dup} duplicate title{'s are' if n_dup != 1 else ' is'} kept and marked “duplicate of #k” "
-            "(k = original position of its first occurrence)."
-        )
-    n_trunc = sum(result.truncated)
-    if n_trunc:
-        st.warning(
-            f"{n_trunc} title{'s were' if n_trunc != 1 else ' was'} longer than the model's maximum input and "
-            "scored on truncated text (marked in the Truncated column)."
-        )
 
+def _summary(result: BatchResult, df: pd.DataFrame) -> None:
+    """The top result's card beside the title and band counts, and the caption naming query, model and source."""
     top = df.iloc[0]
     left, right = st.columns([3, 2])
     with left:
@@ -239,21 +205,15 @@ def render_result(result: BatchResult, settings: Settings) -> None:
         m2.metric("🟢 Strong", int(counts.get("strong", 0)))
         m3.metric("🟡 Medium", int(counts.get("medium", 0)))
         m4.metric("🔴 Weak", int(counts.get("weak", 0)))
-    instr = result.instruction_used if len(result.instruction_used) <= 120 else result.instruction_used[:117] + "…"
-    only = {(True, False): "(image only)", (False, True): "(clip only)"}.get(
-        (bool(result.query_image_name), bool(result.query_video_name)), "(no text)"
-    )
-    query_desc = f"“{result.query_text}”" if result.query_text else only
-    if result.query_image_name:
-        query_desc += f" + image `{result.query_image_name}`"
-    if result.query_video_name:
-        query_desc += f" + clip `{result.query_video_name}`"
-    st.caption(
-        f"Query {query_desc} · model `{result.model}` · instruction “{instr}” · {len(df)} titles from {result.source} "
-        f"scored in {result.seconds:.2f} s"
-    )
+    st.caption(result_caption(result, len(df)))
 
-    shown = batch.display_table(df)
+
+def _results_table(
+    result: BatchResult, df: pd.DataFrame, settings: Settings, *, has_duplicates: bool, has_truncated: bool
+) -> None:
+    """The reranked table as shown (the duplicate and truncated columns only when they say something) and its
+    downloads."""
+    shown = display_table(df)
     column_config: dict[str, Any] = {
         "rank": st.column_config.NumberColumn("Rank", format="%d", width="small", help="New rank, by P(yes)."),
         "original_rank": st.column_config.NumberColumn(
@@ -269,9 +229,9 @@ def render_result(result: BatchResult, settings: Settings) -> None:
         "duplicate_of": st.column_config.TextColumn("Duplicate", width="small"),
         "truncated": st.column_config.CheckboxColumn("Truncated", width="small"),
     }
-    if not n_dup:
+    if not has_duplicates:
         column_config["duplicate_of"] = None
-    if not n_trunc:
+    if not has_truncated:
         column_config["truncated"] = None
     st.dataframe(
         shown,
@@ -282,5 +242,5 @@ def render_result(result: BatchResult, settings: Settings) -> None:
     )
     download_table(df, result.meta(settings), label="", file_stem="rerank", key="batch_download")
 
-    st.subheader("Scores by band")
-    st.altair_chart(batch.score_chart(df, strong=settings.strong, medium=settings.medium), width="stretch")
+
+__all__ = ["CSV_KEY", "CSV_UPLOAD_KEY", "RESULT_KEY", "csv_picker", "download_table", "render_result", "run_batch"]

@@ -1,85 +1,29 @@
-"""The Runs page: the run history as a table (filter by set), and two runs of one set compared query by query.
-
-Reading the store and comparing runs are :mod:`eval.history.store` and :mod:`eval.history.compare` (the same paired
-randomization test as the Evaluation page's A/B); this module draws them. Choices persist in ``runs_*`` session keys.
+"""The Runs page's sections: loading the run history, the set filter, comparing two runs of one set (pickers, numbers,
+chart, table) and deleting a run. Names, tables and the chart are :mod:`lychee.ui.runs.logic`; choices persist in
+``runs_*`` session keys.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from eval.history.compare import RunComparison, compare_runs, shared_metrics
-from eval.history.store import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
-from lychee.ui.state import bind
-
-ALL_SETS = "__all__"
-SYSTEM_NAMES = {"model": "A (model)", "model_b": "B (model_b of an A/B run)"}
-
-
-def set_label(key: str) -> str:
-    """A set's name as shown: the file name and its folder, or an upload's name."""
-    if key == ALL_SETS:
-        return "All sets"
-    path = Path(key)
-    return f"{path.name} — {path.parent}" if path.is_absolute() else f"{key} (upload)"
-
-
-def run_label(run: RunRecord) -> str:
-    """``#3 · 2026-05-01 12:00 · default · ndcg@10 0.8297``."""
-    when = run.created.replace("T", " ")[:16]
-    main = "" if run.main is None else f" · {MAIN_METRIC} {run.main:.4f}"
-    ab = " (A/B)" if run.model_b is not None else ""
-    return f"#{run.id} · {when} · {run.model}{ab}{main}"
-
-
-def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
-    """One row per run: id, created, set, model, instruction, B's, k, ndcg@10, queries, source, output folder."""
-    rows = [
-        {
-            "id": r.id,
-            "created": r.created,
-            "set": set_label(r.set),
-            "model": r.model,
-            "instruction": r.instruction,
-            "model B": r.model_b or "",
-            "instruction B": r.instruction_b or "",
-            "k": r.k,
-            MAIN_METRIC: r.main,
-            "queries": r.n_queries,
-            "source": r.source,
-            "output": r.output_dir or "",
-        }
-        for r in runs
-    ]
-    columns = ["id", "created", "set", "model", "instruction", "model B", "instruction B", "k", MAIN_METRIC]
-    return pd.DataFrame(rows, columns=[*columns, "queries", "source", "output"])
-
-
-def comparison_chart(comparison: RunComparison) -> alt.Chart:
-    """Per-query difference B - A as horizontal bars (green: B better), queries in A's order."""
-    df = pd.DataFrame(comparison.rows())
-    df["better"] = ["B" if d > 0 else "A" if d < 0 else "tie" for d in df["b - a"]]
-    return (
-        alt.Chart(df)
-        .mark_bar()
-        .encode(
-            x=alt.X("b - a:Q", title=f"{comparison.metric}: B - A"),
-            y=alt.Y("qid:N", sort=comparison.qids, title="query", axis=alt.Axis(labelOverlap=False)),
-            color=alt.Color(
-                "better:N",
-                scale=alt.Scale(domain=["B", "A", "tie"], range=["#2e7d32", "#c62828", "#9e9e9e"]),
-                legend=alt.Legend(title="better", orient="top"),
-            ),
-            tooltip=["qid", alt.Tooltip("a:Q", format=".4f"), alt.Tooltip("b:Q", format=".4f"), "b - a"],
-        )
-        # A step height (px per query): Streamlit's stretch mode squeezes a fixed-height chart.
-        .properties(height=alt.Step(22))
-    )
+from eval.history.store import RunNotFoundError, RunRecord, RunStore, RunStoreError
+from lychee.ui.runs.logic import (
+    ALL_SETS,
+    SYSTEM_NAMES,
+    comparison_caption,
+    comparison_chart,
+    default_baseline,
+    left_out_caption,
+    run_label,
+    runs_of_set,
+    set_label,
+)
+from lychee.ui.shell.state import bind
 
 
 def load_runs(store: RunStore) -> list[RunRecord] | None:
@@ -95,15 +39,6 @@ def pick_set(runs: list[RunRecord]) -> str:
     sets = list(dict.fromkeys(r.set for r in runs))
     options = [ALL_SETS, *sets]
     return st.selectbox("Set", options, format_func=set_label, **bind("runs_set", ALL_SETS, options=options))
-
-
-def default_baseline(runs: list[RunRecord]) -> RunRecord:
-    """The run A starts on: the one before the newest run of the newest set with two runs (else the newest run)."""
-    for newest in runs:
-        older = [r for r in runs if r.set == newest.set and r.id != newest.id]
-        if older:
-            return older[0]
-    return runs[0]
 
 
 def _pick_run(label: str, key: str, runs: list[RunRecord], default: RunRecord) -> RunRecord:
@@ -130,7 +65,7 @@ def _pick_system(run: RunRecord, key: str, column: Any) -> str:
 def render_compare(store: RunStore, runs: list[RunRecord], chosen_set: str) -> None:
     """Pick two runs of one set, then show their per-query comparison."""
     st.subheader("Compare two runs of the same set")
-    pool = runs if chosen_set == ALL_SETS else [r for r in runs if r.set == chosen_set]
+    pool = runs_of_set(runs, chosen_set)
     c1, c2 = st.columns(2)
     with c1:
         run_a = _pick_run("Baseline run (A)", "runs_a", pool, default_baseline(pool))
@@ -175,13 +110,9 @@ def render_comparison(comparison: RunComparison) -> None:
             f"The set changed between run #{a.id} and run #{b.id} (its content hash differs): they are compared on "
             f"the {len(comparison.qids)} queries both evaluated, and a shared query's labels may have changed."
         )
-    if comparison.only_a or comparison.only_b:
-        parts = []
-        if comparison.only_a:
-            parts.append(f"{len(comparison.only_a)} only in run #{a.id} ({', '.join(comparison.only_a[:5])}…)")
-        if comparison.only_b:
-            parts.append(f"{len(comparison.only_b)} only in run #{b.id} ({', '.join(comparison.only_b[:5])}…)")
-        st.caption("Left out of the comparison: " + "; ".join(parts) + ".")
+    left_out = left_out_caption(comparison)
+    if left_out:
+        st.caption(left_out)
     counts = comparison.counts
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(f"A: run #{a.id}", f"{comparison.mean_a:.4f}", help=f"Mean {comparison.metric} over shared queries.")
@@ -193,11 +124,7 @@ def render_comparison(comparison: RunComparison) -> None:
         "two-sided (the Evaluation page's A/B test).",
     )
     m4.metric("B wins / ties / losses", f"{counts['wins']} / {counts['ties']} / {counts['losses']}")
-    st.caption(
-        f"{len(comparison.qids)} shared queries · A: `{a.model}` “{_short(a.instruction)}” ({comparison.system_a}) · "
-        f"B: `{b.model if comparison.system_b == 'model' else b.model_b}` "
-        f"“{_short(b.instruction if comparison.system_b == 'model' else b.instruction_b or '')}” ({comparison.system_b})"
-    )
+    st.caption(comparison_caption(comparison))
     st.altair_chart(comparison_chart(comparison), width="stretch")
     st.dataframe(pd.DataFrame(comparison.rows()), hide_index=True, width="stretch")
 
@@ -235,20 +162,11 @@ def render_delete(store: RunStore, runs: list[RunRecord]) -> None:
         st.rerun()
 
 
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 __all__ = [
-    "ALL_SETS",
-    "comparison_chart",
     "load_runs",
     "pick_set",
     "render_compare",
     "render_comparison",
     "render_delete",
-    "run_label",
-    "runs_table",
-    "set_label",
     "show_deleted_notice",
 ]

@@ -1,18 +1,17 @@
-"""Labelling on the Batch rerank page: grade each title 0–3 and save the query into a labelled set.
+"""Labelling on the Batch rerank page: grade each title 0–3 and save the query into a labelled set (the grading
+table and the messages are :mod:`lychee.ui.batch.label`).
 
 The grades are an editable column of the results (``st.data_editor``); they are copied into
 ``st.session_state["batch_label_grades"]`` after every run, tied to the result they grade, so they survive page
-switches. Saving goes through :func:`eval.history.labelling.save_query` (validated, atomic, reloads through the evaluation
-loader). A query already in the set is replaced only after the analyst confirms: the refused record waits in
+switches. Saving goes through :func:`eval.history.labelling.save_query` (validated, atomic, reloads through the
+evaluation loader). A query already in the set is replaced only after the analyst confirms: the refused record waits in
 ``batch_label_pending`` until **Replace it** or **Keep the existing one** is clicked.
 """
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from eval.history.labelling import (
@@ -28,10 +27,10 @@ from eval.history.labelling import (
     set_path,
 )
 from eval.history.workspace import sets_dir
-from lychee.compare import rank_order
-from lychee.ui.batch_view import BatchResult
-from lychee.ui.settings import Settings
-from lychee.ui.state import bind
+from lychee.ui.batch.label import graded_caption, grades_from_frame, grading_frame, png_bytes, saved_message
+from lychee.ui.batch.table import BatchResult
+from lychee.ui.shell.settings import Settings
+from lychee.ui.shell.state import bind
 
 GRADES_KEY = "batch_label_grades"  # {"result": BatchResult, "grades": [grade or None per title, input order]}
 PENDING_KEY = "batch_label_pending"  # {"record": QueryRecord, "path": Path, "message": str}
@@ -49,41 +48,11 @@ def grades_for(result: BatchResult) -> list[int | None]:
     if not isinstance(stored, dict) or stored.get("result") is not result:
         image = result.query.image if result.query is not None else None
         st.session_state[GRADES_KEY] = {"result": result, "grades": [None] * len(result.titles)}
-        st.session_state[QID_KEY] = default_qid(result.query_text, _png(image))
+        st.session_state[QID_KEY] = default_qid(result.query_text, png_bytes(image))
         st.session_state.pop(PENDING_KEY, None)
         st.session_state.pop(SAVED_KEY, None)
         st.session_state.pop(ERROR_KEY, None)
     return st.session_state[GRADES_KEY]["grades"]
-
-
-def _png(image: Any) -> bytes | None:
-    if image is None:
-        return None
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def grading_frame(result: BatchResult, grades: list[int | None]) -> pd.DataFrame:
-    """The table the analyst grades: A's order, with ``rank_a, title, score, grade`` and the input position as index."""
-    order = rank_order(result.scores, result.log_odds)
-    return pd.DataFrame(
-        {
-            "rank_a": list(range(1, len(order) + 1)),
-            "title": [result.titles[i] for i in order],
-            "score": [float(result.scores[i]) for i in order],
-            "grade": pd.array([grades[i] for i in order], dtype="Int64"),
-        },
-        index=pd.Index(order, name="position"),
-    )
-
-
-def grades_from_frame(edited: pd.DataFrame, n: int) -> list[int | None]:
-    """Grades back in input order from the edited table (its index is the input position)."""
-    out: list[int | None] = [None] * n
-    for position, grade in zip(edited.index, edited["grade"]):
-        out[int(position)] = None if pd.isna(grade) else int(grade)
-    return out
 
 
 def render(result: BatchResult, settings: Settings) -> None:
@@ -114,8 +83,7 @@ def render(result: BatchResult, settings: Settings) -> None:
     )
     grades = grades_from_frame(edited, len(result.titles))
     st.session_state[GRADES_KEY]["grades"] = grades
-    n_graded = sum(g is not None for g in grades)
-    st.caption(f"{n_graded} of {len(grades)} titles graded.")
+    st.caption(graded_caption(grades))
 
     target = _target_picker(folder)
     st.text_input(
@@ -131,11 +99,7 @@ def render(result: BatchResult, settings: Settings) -> None:
         st.error(st.session_state[ERROR_KEY])
     saved = st.session_state.get(SAVED_KEY)
     if isinstance(saved, SaveResult):
-        verb = "Replaced" if saved.replaced else "Saved"
-        st.success(
-            f"{verb} query `{saved.qid}` in `{saved.path}` ({saved.n_queries} quer"
-            f"{'y' if saved.n_queries == 1 else 'ies'} now). Evaluate it on the **Evaluation** page (source: saved sets)."
-        )
+        st.success(saved_message(saved))
 
 
 def _target_picker(folder: Any) -> Any:
@@ -217,4 +181,4 @@ def _pending() -> None:
     c2.button("Keep the existing one", key="batch_label_cancel", on_click=_cancel_replace)
 
 
-__all__ = ["GRADES_KEY", "PENDING_KEY", "SAVED_KEY", "grades_for", "grades_from_frame", "grading_frame", "render"]
+__all__ = ["EDITOR_KEY", "GRADES_KEY", "PENDING_KEY", "QID_KEY", "SAVED_KEY", "grades_for", "render"]

@@ -1,35 +1,33 @@
-"""Evaluation on the page: the set picker, reading the chosen set, scoring it with a progress bar, and the report.
+"""Evaluation on the page: the set picker, scoring the chosen set with a progress bar, and the report, one function
+per section (metric cards, systems, segments, A/B, per query, scores by label, calibration, downloads).
 
-Every number comes from ``eval`` (:func:`eval.engine.evaluate.evaluate_set`, the same call as ``python -m eval``); tables and
-charts from :mod:`lychee.ui.evaluation_charts`. The last result is kept in ``st.session_state["eval_result"]`` (a non-widget key), so
-it is still there after visiting another page.
+Every number comes from ``eval`` (:func:`eval.engine.evaluate.evaluate_set`, the same call as ``python -m eval``);
+reading the chosen set is :mod:`lychee.ui.evaluation.logic`, tables and charts :mod:`lychee.ui.evaluation.charts`.
+The last result is kept in ``st.session_state["eval_result"]`` (a non-widget key), so it is still there after visiting
+another page.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
-from lychee.ui import evaluation_charts as views
-from eval.sets.beir import DEFAULT_SPLIT, load_beir_upload
-from eval.sets.firststage import DEFAULT_TOP_K
-from eval.sets.labelled import SHIPPED_SETS, LabelledSet, shipped_set_path
-from eval.history.labelling import list_sets
-from eval.sets.loader import load_labelled_set
-from eval.engine.outputs import output_files
 from eval.engine.evaluate import EvalResult, evaluate_set
-from eval.history.store import record_evaluation
+from eval.engine.outputs import output_files
 from eval.engine.scoring import language_warnings
-from eval.sets.segments import assign_segments
+from eval.history.labelling import list_sets
+from eval.history.store import record_evaluation
 from eval.history.workspace import sets_dir
-from lychee.ui.models import get_scorer
-from lychee.ui.progress import run_with_progress
-from lychee.ui.settings import Settings
-from lychee.ui.state import bind
+from eval.sets.beir import DEFAULT_SPLIT
+from eval.sets.firststage import DEFAULT_TOP_K
+from eval.sets.labelled import SHIPPED_SETS, LabelledSet
+from lychee.ui.evaluation import charts
+from lychee.ui.evaluation.logic import DEFAULT_SET, SOURCES, SetChoice, read_set, saved_set_name
+from lychee.ui.shell.models import get_scorer
+from lychee.ui.shell.progress import run_with_progress
+from lychee.ui.shell.settings import Settings
+from lychee.ui.shell.state import bind
 
 RESULT_KEY = "eval_result"
 LANGUAGE_NOTES_KEY = "eval_language_notes"  # warnings about the language of the set evaluated last
@@ -39,42 +37,6 @@ UPLOADER_KEY = "eval_upload"
 BEIR_UPLOADS = {"eval_beir_zip": "eval_beir_zip_data", "eval_run_file": "eval_run_file_data"}
 SEGMENTS_UPLOADER_KEY = "eval_segments_file"
 SEGMENTS_KEY = "eval_segments_file_data"
-DEFAULT_SET = "passages.csv"
-
-
-@dataclass(frozen=True)
-class SetChoice:
-    """Which labelled set the user picked: a shipped one by name, a saved one by path, the upload kept in session
-    state, or an uploaded BEIR folder with an optional first-stage run (its ``split`` and ``top_k``)."""
-
-    source: str  # "shipped", "saved", "upload" or "beir"
-    set_name: str | None = None  # the shipped set's name, or the saved set's path
-    split: str = DEFAULT_SPLIT
-    top_k: int = DEFAULT_TOP_K
-
-    def path(self) -> Path | None:
-        """The set's file (``None`` for an upload), as recorded in the run history."""
-        if self.source == "shipped" and self.set_name is not None:
-            return shipped_set_path(self.set_name)
-        if self.source == "saved" and self.set_name is not None:
-            return Path(self.set_name)
-        return None
-
-
-SOURCES = {
-    "shipped": "A shipped sample set",
-    "saved": "Saved sets (labelled on Batch rerank)",
-    "upload": "Upload a set",
-    "beir": "A BEIR folder (zip) + first-stage run",
-}
-
-
-def saved_set_name(path: Path) -> str:
-    """How a saved set is named on the page: relative to the current folder when inside it, else its full path."""
-    try:
-        return str(path.resolve().relative_to(Path(os.getcwd()).resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _keep_upload(uploader_key: str, stored_key: str) -> None:
@@ -185,55 +147,20 @@ def _saved_picker() -> SetChoice:
     return SetChoice("saved", chosen)
 
 
-def read_set(choice: SetChoice) -> LabelledSet | None:
-    """The chosen set, read and validated, with the uploaded segments applied; ``None`` after showing what is wrong
-    (the loaders name file and line)."""
-    segments = st.session_state.get(SEGMENTS_KEY)
+def read_chosen_set(choice: SetChoice) -> LabelledSet | None:
+    """The chosen set, read with the uploads kept in session state; ``None`` after showing what is wrong (the loaders
+    name file and line)."""
     try:
-        if choice.source == "beir":
-            return _read_beir(choice, segments)
-        labelled = _read_labelled(choice)
-        if labelled is None or segments is None:
-            return labelled
-        with tempfile.TemporaryDirectory(prefix="lychee-segments-") as tmp:
-            path = Path(tmp) / "segments.tsv"
-            path.write_bytes(segments["data"])
-            return assign_segments(labelled, path, name=segments["name"])
+        return read_set(
+            choice,
+            upload=st.session_state.get(UPLOAD_KEY),
+            beir_archive=st.session_state.get(BEIR_UPLOADS["eval_beir_zip"]),
+            run=st.session_state.get(BEIR_UPLOADS["eval_run_file"]),
+            segments=st.session_state.get(SEGMENTS_KEY),
+        )
     except ValueError as exc:  # LabelledSetError included
         st.error(str(exc))
         return None
-
-
-def _read_labelled(choice: SetChoice) -> LabelledSet | None:
-    if choice.source == "shipped":
-        return load_labelled_set(shipped_set_path(choice.set_name), name=f"eval/data/{choice.set_name}")
-    if choice.source == "saved":
-        if choice.set_name is None:
-            st.error("No saved set to evaluate: save graded titles on the Batch rerank page, or pick another source.")
-            return None
-        path = Path(choice.set_name)
-        return load_labelled_set(path, name=saved_set_name(path))
-    upload = st.session_state.get(UPLOAD_KEY)
-    if upload is None:
-        st.error("No file uploaded: upload a JSONL, CSV or ZIP labelled set above, or choose a shipped set.")
-        return None
-    return load_labelled_set(upload["data"], name=upload["name"])
-
-
-def _read_beir(choice: SetChoice, segments: dict | None) -> LabelledSet | None:
-    archive = st.session_state.get(BEIR_UPLOADS["eval_beir_zip"])
-    if archive is None:
-        st.error("No BEIR folder uploaded: upload a .zip holding corpus.jsonl, queries.jsonl and qrels/<split>.tsv.")
-        return None
-    run = st.session_state.get(BEIR_UPLOADS["eval_run_file"])
-    return load_beir_upload(
-        archive["data"],
-        name=archive["name"],
-        split=choice.split,
-        run=(run["name"], run["data"]) if run is not None else None,
-        top_k=choice.top_k if run is not None else None,
-        segments=(segments["name"], segments["data"]) if segments is not None else None,
-    )
 
 
 def run_evaluation(
@@ -243,7 +170,7 @@ def run_evaluation(
 
     Errors are shown on the page, never raised; ``None`` then, and the previous result stays.
     """
-    labelled = read_set(choice)
+    labelled = read_chosen_set(choice)
     if labelled is None:
         return None
     if compare and not (instruction_b or "").strip():
@@ -303,35 +230,35 @@ def render_result(result: EvalResult, settings: Settings) -> None:
             f"{n_none} quer{'y has' if n_none == 1 else 'ies have'} no relevant candidate; such queries score 0 and "
             "count in the means (trec_eval's convention)."
         )
-    cards = views.metric_cards(result)
+    cards = charts.metric_cards(result)
     for column, card in zip(st.columns(len(cards)), cards):
         column.metric(card.label, card.value, delta=card.delta, help=card.help, delta_color="normal")
         column.caption(card.interval)
 
     _set_notes(result)
     st.markdown("**All systems** (mean and 95% bootstrap interval over queries)")
-    st.dataframe(views.systems_table(result), hide_index=True, width="stretch")
+    st.dataframe(charts.systems_table(result), hide_index=True, width="stretch")
     _segments(result)
 
-    comparison = views.comparison_table(result)
+    comparison = charts.comparison_table(result)
     if comparison is not None:
         st.markdown("**A/B** — paired randomization test, 10,000 sign flips, two-sided; wins/ties/losses count queries")
         st.dataframe(comparison, hide_index=True, width="stretch")
 
     per_query_title = f"**Per query** — {report.metric_names[0]}"
-    if report.n_queries > views.MAX_CHART_QUERIES:
-        per_query_title += f" (the {views.MAX_CHART_QUERIES} queries where model A does worst; all are in the table)"
+    if report.n_queries > charts.MAX_CHART_QUERIES:
+        per_query_title += f" (the {charts.MAX_CHART_QUERIES} queries where model A does worst; all are in the table)"
     st.markdown(per_query_title)
-    st.altair_chart(views.per_query_chart(result), width="stretch")
+    st.altair_chart(charts.per_query_chart(result), width="stretch")
     with st.expander("Per-query table"):
-        st.dataframe(views.per_query_table(result), hide_index=True, width="stretch")
+        st.dataframe(charts.per_query_table(result), hide_index=True, width="stretch")
 
     st.markdown("**Scores by label**")
-    st.altair_chart(views.score_distribution_chart(result))
+    st.altair_chart(charts.score_distribution_chart(result))
 
     st.markdown("**Calibration** — fraction relevant (label ≥ 1) per score bin; on the diagonal, P(yes) is calibrated")
-    st.altair_chart(views.calibration_chart(result, medium=settings.medium, strong=settings.strong), width="stretch")
-    st.dataframe(views.threshold_table(result), hide_index=True, width="stretch")
+    st.altair_chart(charts.calibration_chart(result, medium=settings.medium, strong=settings.strong), width="stretch")
+    st.dataframe(charts.threshold_table(result), hide_index=True, width="stretch")
     if report.bands != {"medium": settings.medium, "strong": settings.strong}:
         st.caption("The band thresholds changed since this run; re-run to recompute the band rows.")
     _downloads(result)
@@ -355,7 +282,7 @@ def _set_notes(result: EvalResult) -> None:
 
 def _segments(result: EvalResult) -> None:
     """The seed's table per segment (baselines, reranker, lift) and its chart, when the set has segments."""
-    table = views.segment_table(result)
+    table = charts.segment_table(result)
     if table is None:
         return
     metric = result.report.metric_names[0]
@@ -363,7 +290,7 @@ def _segments(result: EvalResult) -> None:
         f"**Per segment** — mean {metric}; lift = (model − baseline) / baseline, in percent; 'all' = every query"
     )
     st.dataframe(table, hide_index=True, width="stretch")
-    st.altair_chart(views.segment_chart(result), width="stretch")
+    st.altair_chart(charts.segment_chart(result), width="stretch")
     st.caption("Bars: mean per system; lines: 95% bootstrap interval over the segment's queries (metrics.json).")
 
 
@@ -380,13 +307,4 @@ def _downloads(result: EvalResult) -> None:
     d4.download_button("qrels.txt", files["qrels.txt"], file_name="qrels.txt", mime="text/plain", key="eval_dl_qrels")
 
 
-__all__ = [
-    "RESULT_KEY",
-    "SOURCES",
-    "SetChoice",
-    "read_set",
-    "render_result",
-    "run_evaluation",
-    "saved_set_name",
-    "set_picker",
-]
+__all__ = ["LANGUAGE_NOTES_KEY", "RESULT_KEY", "read_chosen_set", "render_result", "run_evaluation", "set_picker"]

@@ -1,4 +1,5 @@
-"""Tables and Altair charts of an :class:`~eval.engine.evaluate.EvalResult`, for the Evaluation page (no Streamlit here).
+"""Tables and Altair charts of an :class:`~eval.engine.evaluate.EvalResult`, for the Evaluation page (no Streamlit
+here).
 
 Every number shown comes from ``result.report`` (the typed report whose ``as_dict()`` is metrics.json) or
 ``result.pairs``, so the page shows exactly what the CLI writes.

@@ -1,5 +1,5 @@
-"""What the sidebar chose (:class:`Settings`), and the upload types the pages accept: shared by every ``lychee.ui``
-module, so it imports nothing of ``lychee.ui``."""
+"""What the sidebar chose (:class:`Settings`), the instruction presets it offers, and the upload types the pages
+accept: shared by every ``lychee.ui`` module, so it imports nothing of ``lychee.ui`` (and no streamlit)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,16 @@ from lychee.bands import MEDIUM, STRONG, Band, band
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff"]
 #: Video file types the pages' uploaders accept (containers PyAV reads that browsers send).
 VIDEO_TYPES = ["mp4", "webm", "mov", "mkv", "m4v"]
+
+# Instruction presets: what relevance means for common tasks. The web-search one is the Lychee / library default.
+PRESETS: dict[str, str] = {
+    "Web search": lychee.DEFAULT_INSTRUCTION,
+    "E-commerce product search": (
+        "Given a shopper's product search query, retrieve product titles and images that match what the shopper wants "
+        "to buy."
+    ),
+    "Image search": "Given a search query, retrieve images that show what the query describes.",
+}
 
 
 @dataclass(frozen=True)
@@ -39,4 +49,4 @@ class Settings:
         return band(score, strong=self.strong, medium=self.medium)
 
 
-__all__ = ["IMAGE_TYPES", "VIDEO_TYPES", "Settings"]
+__all__ = ["IMAGE_TYPES", "PRESETS", "VIDEO_TYPES", "Settings"]

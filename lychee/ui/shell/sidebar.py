@@ -3,7 +3,7 @@
 Every page calls :func:`sidebar` first. It initialises the shared session keys (``model``, ``instruction``,
 ``band_strong``, ``band_medium``, plus ``device``/``dtype``) with ``setdefault``, draws the widgets, releases the
 previous model if the user switched, and returns a :class:`Settings`. The shared keys are plain session keys, never
-widget keys, so choices survive page switches (see :mod:`lychee.ui.state`).
+widget keys, so choices survive page switches (see :mod:`lychee.ui.shell.state`).
 """
 
 from __future__ import annotations
@@ -17,21 +17,12 @@ from lychee.bands import MEDIUM, STRONG, band
 from lychee.scorers.remote import is_remote
 from lychee.serving import DEVICES, DTYPES, model_locked, server_model_key
 from lychee.serving.environment import env_choice, loader_key, server_model
-from lychee.ui import models, remote_picker
-from lychee.ui.settings import Settings
-from lychee.ui.state import widget_key
+from lychee.ui.shell import models, remote_picker
+from lychee.ui.shell.settings import PRESETS, Settings
+from lychee.ui.shell.state import widget_key
 
 logger = logging.getLogger(__name__)
 
-# Instruction presets: what relevance means for common tasks. The web-search one is the Lychee / library default.
-PRESETS: dict[str, str] = {
-    "Web search": lychee.DEFAULT_INSTRUCTION,
-    "E-commerce product search": (
-        "Given a shopper's product search query, retrieve product titles and images that match what the shopper wants "
-        "to buy."
-    ),
-    "Image search": "Given a search query, retrieve images that show what the query describes.",
-}
 MODEL_DEFAULT_CHOICE = "Model default"
 CUSTOM_CHOICE = "Custom (edited)"
 
@@ -355,3 +346,17 @@ def _band_section() -> None:
     )
     if (ss["band_medium"], ss["band_strong"]) != (MEDIUM, STRONG):
         st.button("Reset thresholds", key="sidebar_reset_bands", on_click=_on_reset_bands)
+
+
+__all__ = [
+    "CUSTOM_CHOICE",
+    "MODEL_DEFAULT_CHOICE",
+    "MODEL_SOURCES",
+    "current_settings",
+    "default_instruction",
+    "default_model",
+    "init_state",
+    "preset_of",
+    "sidebar",
+    "source_of",
+]

@@ -1,108 +1,39 @@
-"""Batch A/B on the Batch rerank page: the same query and titles under two instructions, or two models.
+"""Batch A/B on the Batch rerank page: the toggle and B's set-up, scoring B with a progress bar, and the comparison
+(agreement, side-by-side table, downloads, slope chart).
 
-A is what the sidebar chose (the page's usual rerank). B differs in one thing: its instruction (same model), or its
-model (another loaded model, same instruction). The maths (ranks, Kendall's tau, top-10 overlap, the joined table) is
-:mod:`lychee.compare`; this module draws the controls, scores B with a progress bar and renders the comparison. The
-result lives in ``st.session_state["batch_ab_result"]`` (a non-widget key), tied to the A result it extends, so it
-survives page switches and disappears when A is recomputed without the A/B.
+What B is, its result and the chart are :mod:`lychee.ui.batch.ab`. The result lives in
+``st.session_state["batch_ab_result"]`` (a non-widget key), tied to the A result it extends, so it survives page
+switches and disappears when A is recomputed without the A/B.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
-from lychee.compare import OVERLAP_K, Overlap, ab_table, kendall_tau, top_k_overlap
+from lychee.compare import OVERLAP_K
 from lychee.scorers.remote import is_remote
-from lychee.serving import model_locked
-from lychee.ui import batch, models
-from lychee.ui.batch_view import BatchResult, download_table
-from lychee.ui.progress import run_with_progress
-from lychee.ui.settings import Settings
-from lychee.ui.sidebar import PRESETS
-from lychee.ui.state import bind
-
-# With LYCHEE_LOCK_MODEL=1 the server serves one model: no free checkpoint field here either.
-LOCKED_MODEL_B = (
-    "Model B: comparing with another model is off on this server (LYCHEE_LOCK_MODEL=1 serves one model). "
-    "Compare two instructions instead."
+from lychee.serving import ModelKey, model_locked
+from lychee.ui.batch.ab import (
+    AB_RESULT_KEY,
+    DEFAULT_INSTRUCTION_B,
+    LOCKED_MODEL_B,
+    MODES,
+    ABChoice,
+    ABResult,
+    caption,
+    display_table,
+    model_label,
+    slope_chart,
 )
-
-AB_RESULT_KEY = "batch_ab_result"
-MODES = {"instruction": "Another instruction (same model)", "model": "Another model (same instruction)"}
-DEFAULT_INSTRUCTION_B = PRESETS["E-commerce product search"]
-SHIFT_COLORS = {"up under B": "#2e7d32", "down under B": "#c62828", "same place": "#9e9e9e"}
-
-
-@dataclass(frozen=True)
-class ABChoice:
-    """What B is: ``mode`` ``"instruction"`` (``instruction_b`` on A's model) or ``"model"`` (``model_b`` with A's
-    instruction). ``model_b`` is a cache key ``(model, device, dtype)``, ``None`` when no second model is loaded."""
-
-    mode: Literal["instruction", "model"]
-    instruction_b: str | None = None
-    model_b: models.ModelKey | None = None
-
-
-@dataclass
-class ABResult:
-    """B's scores for the titles of one A result (input order), and how B was set up."""
-
-    a: BatchResult
-    mode: Literal["instruction", "model"]
-    model_b: str
-    instruction_b: str | None
-    instruction_used_b: str
-    scores: list[float]
-    log_odds: list[float]
-    truncated: list[bool]
-    seconds: float
-
-    @property
-    def names(self) -> tuple[str, str]:
-        """Short names of A and B for headers and the chart."""
-        if self.mode == "instruction":
-            return "A (sidebar instruction)", "B (instruction B)"
-        return f"A ({self.a.model})", f"B ({self.model_b})"
-
-    def table(self, settings: Settings) -> pd.DataFrame:
-        return ab_table(
-            self.a.titles,
-            self.a.scores,
-            self.scores,
-            log_odds_a=self.a.log_odds,
-            log_odds_b=self.log_odds,
-            duplicate_of=self.a.duplicate_of,
-            strong=settings.strong,
-            medium=settings.medium,
-        )
-
-    def agreement(self, df: pd.DataFrame) -> tuple[float | None, Overlap]:
-        """Kendall's tau and the top-10 overlap of the two rankings in ``df`` (from :meth:`table`)."""
-        ranks_a, ranks_b = df["rank_a"].tolist(), df["rank_b"].tolist()
-        return kendall_tau(ranks_a, ranks_b), top_k_overlap(ranks_a, ranks_b, k=OVERLAP_K)
-
-    def meta(self, settings: Settings, df: pd.DataFrame) -> dict[str, Any]:
-        tau, overlap = self.agreement(df)
-        a_meta = self.a.meta(settings)
-        return {
-            "query": a_meta["query"],
-            "query_image": a_meta["query_image"],
-            "n_titles": len(self.a.titles),
-            "source": a_meta["source"],
-            "a": {"model": self.a.model, "instruction": self.a.instruction_used},
-            "b": {"model": self.model_b, "instruction": self.instruction_used_b},
-            "differs_by": self.mode,
-            "kendall_tau": tau,
-            f"top{OVERLAP_K}_overlap": {"shared": overlap.shared, "of": overlap.depth, "fraction": overlap.fraction},
-            "shift": "rank_a - rank_b: positive when B ranks the title higher",
-            "band_thresholds": a_meta["band_thresholds"],
-        }
+from lychee.ui.batch.table import BatchResult
+from lychee.ui.batch.view import download_table
+from lychee.ui.shell import models
+from lychee.ui.shell.progress import run_with_progress
+from lychee.ui.shell.settings import Settings
+from lychee.ui.shell.state import bind
 
 
 # --- controls -------------------------------------------------------------------------------------------------------
@@ -139,13 +70,7 @@ def controls(settings: Settings) -> ABChoice | None:
         return ABChoice(mode="model", model_b=_model_b_picker(settings))
 
 
-def _model_label(key: models.ModelKey) -> str:
-    model, device, dtype = key
-    extras = ", ".join(x for x in (device, dtype) if x)
-    return f"{model} ({extras})" if extras else model
-
-
-def _model_b_picker(settings: Settings) -> models.ModelKey | None:
+def _model_b_picker(settings: Settings) -> ModelKey | None:
     if model_locked():
         st.info(LOCKED_MODEL_B)
         return None
@@ -159,7 +84,7 @@ def _model_b_picker(settings: Settings) -> models.ModelKey | None:
         choice = st.selectbox(
             "Model B",
             others,
-            format_func=_model_label,
+            format_func=model_label,
             help="Models loaded right now, besides the sidebar's (A). B uses the sidebar's instruction.",
             **bind("batch_ab_model_b", others[-1]),
         )
@@ -261,54 +186,6 @@ def current(a: BatchResult) -> ABResult | None:
     return result if isinstance(result, ABResult) and result.a is a else None
 
 
-# --- rendering ------------------------------------------------------------------------------------------------------
-def slope_chart(df: pd.DataFrame, *, names: tuple[str, str] = ("A", "B")) -> alt.LayerChart:
-    """Each title's rank under A (left) joined to its rank under B (right); green moved up under B, red down.
-
-    Args:
-        df: :func:`lychee.compare.ab_table`'s output.
-        names: the axis labels of the two sides.
-    """
-    direction = ["up under B" if s > 0 else "down under B" if s < 0 else "same place" for s in df["shift"]]
-    short = [t if len(t) <= 40 else t[:39] + "…" for t in df["title"]]
-    rows = []
-    for i, row in enumerate(df.itertuples(index=False)):
-        common = {"title": row.title, "moved": row.moved, "direction": direction[i], "key": int(row.original_rank)}
-        rows.append({**common, "side": names[0], "rank": int(row.rank_a), "label": f"{row.rank_a}. {short[i]}"})
-        rows.append({**common, "side": names[1], "rank": int(row.rank_b), "label": f"{row.rank_b}. {short[i]}"})
-    data = pd.DataFrame(rows)
-    n = len(df)
-    # Ordinal ranks with a step height (px per rank): Streamlit squeezes a fixed-height layered chart otherwise.
-    y = alt.Y("rank:O", scale=alt.Scale(domain=list(range(1, n + 1))), axis=None)
-    x = alt.X(
-        "side:N",
-        sort=list(names),
-        title=None,
-        axis=alt.Axis(orient="top", labelAngle=0, labelLimit=420),
-        scale=alt.Scale(padding=1.0),
-    )
-    color = alt.Color(
-        "direction:N",
-        scale=alt.Scale(domain=list(SHIFT_COLORS), range=list(SHIFT_COLORS.values())),
-        legend=alt.Legend(title="Under B", orient="top"),
-    )
-    tooltip = [alt.Tooltip("title:N", title="Title"), alt.Tooltip("moved:N", title="Shift"), "side:N", "rank:Q"]
-    base = alt.Chart(data).encode(x=x, y=y, color=color, tooltip=tooltip)
-    lines = base.mark_line(strokeWidth=2, opacity=0.8).encode(detail="key:N")
-    dots = base.mark_circle(size=50)
-    left = (
-        base.transform_filter(alt.datum.side == names[0])
-        .mark_text(align="right", dx=-8, fontSize=11)
-        .encode(text="label:N", color=alt.value("#333"))
-    )
-    right = (
-        base.transform_filter(alt.datum.side == names[1])
-        .mark_text(align="left", dx=8, fontSize=11)
-        .encode(text="label:N", color=alt.value("#333"))
-    )
-    return alt.layer(lines, dots, left, right).properties(height=alt.Step(24), width=900)
-
-
 def render(a: BatchResult, settings: Settings) -> None:
     """Draw the A/B section for ``a`` when an A/B result extends it: agreement, side-by-side table, chart, downloads."""
     result = current(a)
@@ -319,13 +196,7 @@ def render(a: BatchResult, settings: Settings) -> None:
     name_a, name_b = result.names
     st.divider()
     st.subheader(f"A/B: {name_a} vs {name_b}")
-    if result.mode == "instruction":
-        st.caption(f"Model `{a.model}` · A: “{_short(a.instruction_used)}” · B: “{_short(result.instruction_used_b)}”")
-    else:
-        st.caption(
-            f"Instruction “{_short(a.instruction_used)}” · A: `{a.model}` · B: `{result.model_b}` "
-            f"(B instruction as the model read it: “{_short(result.instruction_used_b)}”)"
-        )
+    st.caption(caption(result))
     moved = int((df["shift"] != 0).sum())
     biggest = int(df["shift"].abs().max()) if len(df) else 0
     m1, m2, m3, m4 = st.columns(4)
@@ -346,7 +217,7 @@ def render(a: BatchResult, settings: Settings) -> None:
     if any(result.truncated):
         st.warning(f"{sum(result.truncated)} title(s) were truncated to fit model B's maximum input.")
     st.dataframe(
-        _display(df),
+        display_table(df),
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * len(df), 560),
@@ -357,18 +228,9 @@ def render(a: BatchResult, settings: Settings) -> None:
     st.altair_chart(slope_chart(df, names=(name_a, name_b)), width="content")
 
 
-def _short(text: str, limit: int = 100) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _display(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    out["band_a"] = [f"{batch.BAND_ICONS[b]} {b}" for b in df["band_a"]]
-    out["band_b"] = [f"{batch.BAND_ICONS[b]} {b}" for b in df["band_b"]]
-    return out[["rank_a", "rank_b", "moved", "score_a", "band_a", "score_b", "band_b", "title", "original_rank"]]
-
-
 def _columns(name_a: str, name_b: str) -> dict[str, Any]:
+    """How the A/B table's columns are titled and drawn."""
+
     def score(label: str) -> Any:
         return st.column_config.ProgressColumn(
             label, min_value=0.0, max_value=1.0, format="%.3f", width="small", color="blue"
@@ -387,15 +249,4 @@ def _columns(name_a: str, name_b: str) -> dict[str, Any]:
     }
 
 
-__all__ = [
-    "AB_RESULT_KEY",
-    "ABChoice",
-    "ABResult",
-    "LOCKED_MODEL_B",
-    "after_rerank",
-    "controls",
-    "current",
-    "render",
-    "run_b",
-    "slope_chart",
-]
+__all__ = ["after_rerank", "controls", "current", "render", "run_b"]

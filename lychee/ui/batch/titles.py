@@ -1,27 +1,17 @@
-"""Batch rerank logic, free of Streamlit calls so tests can call it directly.
-
-Parsing titles (one per line, or one CSV column), the 50-title limit, duplicate flags, the results table, its
-downloads and the score chart.
+"""The titles to rerank, without Streamlit: one per line of a text box or one CSV column, the 50-title limit, blank
+lines skipped and counted, duplicates kept and flagged.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-import altair as alt
 import pandas as pd
 
-from lychee.bands import BAND_COLORS, band
-from lychee.compare import rank_order, shift_label
-
 MAX_TITLES = 50
-BAND_ORDER = ("strong", "medium", "weak")
-BAND_ICONS = {"strong": "🟢", "medium": "🟡", "weak": "🔴"}
 MAX_CSV_BYTES = 20 * 1024 * 1024
 
 EXAMPLE_QUERY = "waterproof hiking boots for women"
@@ -171,119 +161,33 @@ def titles_from_column(df: pd.DataFrame, column: str, *, limit: int = MAX_TITLES
     return _title_list(values, what=f"{name}, column {column!r}", unit="row", limit=limit)
 
 
-def results_table(
-    titles: Sequence[str],
-    scores: Sequence[float],
-    *,
-    log_odds: Sequence[float] | None = None,
-    truncated: Sequence[bool] | None = None,
-    duplicate_of: Sequence[int | None] | None = None,
-    strong: float,
-    medium: float,
-) -> pd.DataFrame:
-    """The reranked table, best first.
-
-    Ties are broken like :meth:`BaseScorer.rank`: higher log-odds first, then input order.
-
-    Args:
-        titles: the titles in input order.
-        scores: P(yes) per title, in input order.
-        log_odds: per title; NaN when not given.
-        truncated: per title, whether the model cut text to fit.
-        duplicate_of: per title, the original rank of the title it repeats, or ``None``.
-        strong, medium: band thresholds.
-
-    Returns:
-        Columns ``rank, original_rank, change, score, band, title, log_odds, duplicate_of, truncated``.
+def titles_from_source(
+    source: str, *, text: str | None, table: pd.DataFrame | None, column: str | None, csv_name: str
+) -> tuple[TitleList, str]:
+    """The titles of the page's chosen ``source`` (``"paste"`` or ``"csv"``) and where they came from, in words.
 
     Raises:
-        ValueError: the sequences differ in length.
+        ValueError: no titles, too many, or no CSV file to read them from (the message says what to do).
     """
-    n = len(titles)
-    log_odds = list(log_odds) if log_odds is not None else [float("nan")] * n
-    truncated = list(truncated) if truncated is not None else [False] * n
-    duplicate_of = list(duplicate_of) if duplicate_of is not None else [None] * n
-    lengths = {
-        "scores": len(scores),
-        "log_odds": len(log_odds),
-        "truncated": len(truncated),
-        "duplicate_of": len(duplicate_of),
-    }
-    bad = {k: v for k, v in lengths.items() if v != n}
-    if bad:
-        raise ValueError(f"results_table: got {n} titles but {bad}; expected one value per title.")
-
-    order = rank_order(scores, log_odds)
-    rows = []
-    for new_rank, i in enumerate(order, start=1):
-        rows.append(
-            {
-                "rank": new_rank,
-                "original_rank": i + 1,
-                "change": shift_label(i + 1, new_rank),
-                "score": float(scores[i]),
-                "band": band(float(scores[i]), strong=strong, medium=medium),
-                "title": titles[i],
-                "log_odds": float(log_odds[i]),
-                "duplicate_of": duplicate_of[i],
-                "truncated": bool(truncated[i]),
-            }
+    if source == "paste":
+        return parse_titles(text or ""), "the text box"
+    if table is not None and column is not None:
+        return (
+            titles_from_column(table, column, name=f"CSV file '{csv_name}'"),
+            f"CSV '{csv_name}' column '{column}'",
         )
-    df = pd.DataFrame(
-        rows,
-        columns=["rank", "original_rank", "change", "score", "band", "title", "log_odds", "duplicate_of", "truncated"],
-    )
-    df["duplicate_of"] = df["duplicate_of"].astype("Int64")
-    return df
+    raise ValueError("No CSV file to read titles from: upload a CSV above, or switch to pasting titles.")
 
 
-def display_table(df: pd.DataFrame) -> pd.DataFrame:
-    """The results table as shown on the page: band with a coloured dot, duplicates as a readable note."""
-    out = df.copy()
-    out["band"] = [f"{BAND_ICONS[b]} {b}" for b in df["band"]]
-    out["duplicate_of"] = ["" if pd.isna(d) else f"duplicate of #{int(d)}" for d in df["duplicate_of"]]
-    return out
-
-
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """The results as UTF-8 CSV (with BOM-free header), one row per title, best first."""
-    return df.to_csv(index=False).encode("utf-8")
-
-
-def to_json_bytes(df: pd.DataFrame, meta: dict[str, Any]) -> bytes:
-    """The results as JSON: ``{"meta": {...}, "results": [row, ...]}``; NaN becomes null."""
-    records = json.loads(df.to_json(orient="records", force_ascii=False))
-    return json.dumps({"meta": meta, "results": records}, ensure_ascii=False, indent=2).encode("utf-8")
-
-
-def score_chart(df: pd.DataFrame, *, strong: float, medium: float) -> alt.LayerChart:
-    """Horizontal bars of P(yes) per title, best first, coloured by band, with the thresholds as dashed rules."""
-    data = df.assign(label=[f"{r}. {t}" for r, t in zip(df["rank"], df["title"])])
-    bars = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X("score:Q", scale=alt.Scale(domain=[0, 1]), title="P(yes)"),
-            y=alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=360)),
-            color=alt.Color(
-                "band:N",
-                scale=alt.Scale(domain=list(BAND_ORDER), range=[BAND_COLORS[b] for b in BAND_ORDER]),
-                legend=alt.Legend(title="Band", orient="top"),
-            ),
-            tooltip=[
-                alt.Tooltip("rank:Q", title="Rank"),
-                alt.Tooltip("original_rank:Q", title="Original rank"),
-                alt.Tooltip("title:N", title="Title"),
-                alt.Tooltip("score:Q", title="P(yes)", format=".3f"),
-                alt.Tooltip("band:N", title="Band"),
-            ],
-        )
-    )
-    rules = (
-        alt.Chart(pd.DataFrame({"threshold": [medium, strong], "name": ["medium", "strong"]}))
-        .mark_rule(strokeDash=[4, 4], color="#555")
-        .encode(x="threshold:Q", tooltip=["name:N", alt.Tooltip("threshold:Q", format=".2f")])
-    )
-    # A step height (px per bar) rather than a fixed height: Streamlit's stretch mode squeezes a fixed-height layered
-    # chart until Vega hides most title labels.
-    return (bars + rules).properties(height=alt.Step(22))
+__all__ = [
+    "EXAMPLE_QUERY",
+    "EXAMPLE_TITLES",
+    "MAX_CSV_BYTES",
+    "MAX_TITLES",
+    "TitleList",
+    "guess_title_column",
+    "parse_titles",
+    "read_csv",
+    "titles_from_column",
+    "titles_from_source",
+]

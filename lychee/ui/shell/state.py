@@ -77,3 +77,6 @@ def bind(
             on_change()
 
     return {"key": wkey, "on_change": _changed}
+
+
+__all__ = ["WIDGET_PREFIX", "bind", "store", "store_many", "widget_key"]

@@ -13,7 +13,7 @@ import streamlit as st
 import lychee
 from lychee.scorers.remote import DEFAULT_PROTOCOL, PROTOCOLS, is_remote, join_model, split_model
 from lychee.scorers.remote.endpoints import parse_endpoints
-from lychee.ui.state import widget_key
+from lychee.ui.shell.state import widget_key
 
 PROTOCOL_LABELS = {
     "rerank": "rerank: /v1/rerank (this project's server, vLLM pooling, Jina, Cohere)",

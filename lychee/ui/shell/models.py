@@ -20,9 +20,10 @@ import streamlit as st
 
 import lychee
 from lychee.contract import Scorer
+from lychee.formatting import format_bytes, format_count
 from lychee.runtime import cuda_allocated_bytes, empty_cuda_cache, process_rss_bytes
 from lychee.serving import LOADER, LoadedModel, LoadStatus, ModelKey
-from lychee.ui.settings import Settings
+from lychee.ui.shell.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -176,31 +177,6 @@ def free_memory() -> None:
     empty_cuda_cache()
 
 
-def format_bytes(n: int | None) -> str:
-    """``1536`` -> ``'1.5 KiB'``; ``None`` -> ``'—'``."""
-    if n is None:
-        return "—"
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"
-
-
-def format_count(n: Any) -> str:
-    """Parameter counts: ``22713216`` -> ``'22.7 M'``, ``8.3e9`` -> ``'8.29 B'``."""
-    if not isinstance(n, (int, float)) or isinstance(n, bool):
-        return "—"
-    if n >= 1e9:
-        return f"{n / 1e9:.2f} B"
-    if n >= 1e6:
-        return f"{n / 1e6:.1f} M"
-    if n >= 1e3:
-        return f"{n / 1e3:.1f} K"
-    return str(int(n))
-
-
 def model_status(loaded: LoadedModel) -> dict[str, str]:
     """What the home page shows about a loaded model: name, family, device, dtype, attention, parameters, memory."""
     scorer = loaded.scorer
@@ -234,3 +210,25 @@ def uses_instruction(settings: Settings) -> bool | None:
     if settings.model == lychee.DEFAULT_MODEL:
         return False  # the embedded bi-encoder was trained without instructions
     return None
+
+
+__all__ = [
+    "LOADED_KEY",
+    "LoadedModel",
+    "ModelKey",
+    "capabilities",
+    "free_memory",
+    "get_scorer",
+    "load_model",
+    "load_second",
+    "load_status",
+    "loaded_model",
+    "loaded_models",
+    "model_key",
+    "model_status",
+    "on_load",
+    "release_previous",
+    "reset_redraws",
+    "status_line",
+    "uses_instruction",
+]

@@ -59,3 +59,6 @@ def run_with_progress(label: str, call: Callable[[Callable[[int, int], None]], T
     finally:
         finish()
     return False, None
+
+
+__all__ = ["progress_bar", "run_with_progress"]
