@@ -239,3 +239,15 @@ class EmbeddingScorer(BaseScorer):
                 )
             )
         return preds
+
+
+__all__ = [
+    "DEFAULT_MODEL_NAME",
+    "EMBEDDING_CAPABILITIES",
+    "EMBEDDING_SCALE",
+    "EMBEDDING_SHIFT",
+    "EmbeddingCache",
+    "EmbeddingScorer",
+    "bundled_model_path",
+    "cosine_to_log_odds",
+]
