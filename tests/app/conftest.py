@@ -19,14 +19,6 @@ def _fresh_cache():
     st.cache_resource.clear()
 
 
-@pytest.fixture(scope="session")
-def tiny_vlm(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A randomly initialised tiny Lychee (Qwen2.5-VL) checkpoint folder: exercises the VLM paths of the pages."""
-    from lychee.synthetic import build_synthetic_checkpoint
-
-    return str(build_synthetic_checkpoint(tmp_path_factory.mktemp("tiny-lychee"), family="lychee", size="tiny"))
-
-
 @pytest.fixture
 def via_home(monkeypatch: pytest.MonkeyPatch):
     """Open a page the way a user does, from the entry script, so that ``at.switch_page`` really switches pages.

@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 import pytest
-from apphelpers import BATCH, SINGLE, errors, exceptions, make_app
+from apphelpers import BATCH, SINGLE, errors, exceptions, make_app, table_with
 
 import lychee
 from lychee.results import Prediction, sigmoid
@@ -28,9 +28,7 @@ def _ab_on(at, titles: list[str], instruction_b: str = INSTRUCTION_B):
 
 
 def _ab_table(at) -> pd.DataFrame:
-    tables = [df.value for df in at.dataframe if "rank_b" in df.value.columns]
-    assert len(tables) == 1, f"expected one A/B table, got {len(tables)}"
-    return tables[0]
+    return table_with(at, "rank_b")
 
 
 def _metrics(at) -> dict[str, str]:

@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 import pytest
-from apphelpers import BATCH, SINGLE, errors, exceptions, html_blocks, make_app
+from apphelpers import BATCH, SINGLE, errors, exceptions, html_blocks, make_app, table_with
 from PIL import Image
 
 import lychee
@@ -25,9 +25,7 @@ def _rerank(at, titles: str, query: str = QUERY):
 
 def _table(at) -> pd.DataFrame:
     """The results table (the CSV preview, when shown, is another dataframe without a rank column)."""
-    tables = [df.value for df in at.dataframe if "rank" in df.value.columns]
-    assert len(tables) == 1, f"expected one results table, got {len(tables)}"
-    return tables[0]
+    return table_with(at, "rank")
 
 
 def test_example_input_reranks_with_one_click():

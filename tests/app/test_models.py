@@ -14,7 +14,6 @@ from streamlit.testing.v1 import AppTest
 
 from lychee import ui
 from lychee.serving import LOADER
-from lychee.formatting import format_bytes, format_count
 from lychee.ui.shell import models
 
 
@@ -78,13 +77,6 @@ def test_memory_helpers():
     grown = models.process_rss_bytes() - before
     del block
     assert 150 * 1024 * 1024 < grown < 400 * 1024 * 1024
-    assert format_bytes(None) == "—"
-    assert format_bytes(512) == "512 B"
-    assert format_bytes(1536) == "1.5 KiB"
-    assert format_bytes(3 * 1024**3) == "3.0 GiB"
-    assert format_count(22_713_216) == "22.7 M"
-    assert format_count(8_292_166_656) == "8.29 B"
-    assert format_count(None) == "—"
 
 
 def test_releasing_memory_never_imports_torch():

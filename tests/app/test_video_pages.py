@@ -5,16 +5,12 @@ VLM cases run on a random tiny Lychee checkpoint (CPU): they check what is shown
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
 import pytest
 from apphelpers import BATCH, SINGLE, errors, exceptions, make_app
-from PIL import Image
 
-from lychee.explanation import VideoSalience
-from lychee.ui import render
 from lychee.ui.batch import table as batch_table
 from lychee.ui.shell.settings import Settings
 from lychee.ui.single import logic
@@ -125,40 +121,3 @@ def test_batch_clip_with_the_default_model_shows_the_library_message(clip):
     assert not at.exception, exceptions(at)
     [message] = errors(at)
     assert message.startswith("query has a video clip ((") and "Remove the clip" in message
-
-
-def test_frame_strip_colours_follow_the_weights():
-    thumbs = tuple(Image.new("RGB", (40, 30), (255, 255, 255)) for _ in range(4))
-    salience = VideoSalience(
-        weights=np.array([2.0, -2.0, 0.0, 1.0]), units=((0,), (1,), (2,), (3,)), timestamps=(0, 1, 2, 3), frames=thumbs
-    )
-    strip = render.frame_strip(salience, scale=2.0, thumb_height=30, bar=10)
-    assert strip.size == (4 * 40 + 3 * 4, 30 + 4 + 10)
-    bar_y = 30 + 4 + 5
-    green, red, neutral, half = (strip.getpixel((20 + k * 44, bar_y)) for k in range(4))
-    assert green[1] > green[0] and red[0] > red[1]  # green for positive, red for negative
-    assert abs(neutral[0] - neutral[1]) < 8  # zero: only the neutral track
-    assert half[1] > half[0] and half[0] > green[0]  # half the weight: a paler green
-    # a unit of two frames draws one bar across both
-    pair = VideoSalience(weights=np.array([1.0]), units=((0, 1),), timestamps=(0, 1), frames=thumbs[:2])
-    strip = render.frame_strip(pair, thumb_height=30, bar=10)
-    assert strip.getpixel((42, bar_y)) == strip.getpixel((10, bar_y))  # the gap between the frames is covered
-    with pytest.raises(ValueError, match="no frame thumbnails"):
-        render.frame_strip(VideoSalience(np.zeros(1), ((0,),), (0.0,)))
-
-
-def test_frame_rows_give_each_frame_its_unit_weight():
-    salience = VideoSalience(weights=np.array([0.5, -1.0]), units=((0, 1), (2, 3)), timestamps=(0.0, 1.0, 2.0, 3.0))
-    rows = logic.frame_rows("document", salience)
-    assert [(r["frame"], r["unit"], r["weight"]) for r in rows] == [
-        (1, 1, 0.5),
-        (2, 1, 0.5),
-        (3, 2, -1.0),
-        (4, 2, -1.0),
-    ]
-    assert logic.frame_rows("query", None) == []
-    buf = io.BytesIO()
-    logic.frame_table(
-        type("E", (), {"query_video": None, "document_video": salience})()  # any object with the two fields
-    ).to_csv(buf, index=False)
-    assert buf.getvalue().decode().splitlines()[0] == "side,frame,time_s,unit,weight"

@@ -5,24 +5,16 @@ Random weights: these tests check what is shown and sent, never score quality.
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
 import pytest
 from apphelpers import BATCH, HOME, SINGLE, errors, exceptions, make_app
-from PIL import Image
 
 from lychee.scorers.base import BaseScorer
 from lychee.ui.batch import table as batch_table
 from lychee.ui.single import logic
-
-
-def _png(size=(96, 64)) -> bytes:
-    rng = np.random.default_rng(0)
-    buf = io.BytesIO()
-    Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)).save(buf, "PNG")
-    return buf.getvalue()
+from tests.helpers import noise_png
 
 
 def test_home_loads_a_vlm_checkpoint_on_demand_and_reports_it(tiny_vlm):
@@ -47,7 +39,7 @@ def test_single_pair_with_a_document_image_shows_a_heatmap_and_exports_the_grid(
     at.run()
     at.text_area(key="_w_single_query_text").set_value("red running shoes")
     at.text_area(key="_w_single_document_text").set_value("a red shoe")
-    at.file_uploader(key="single_document_image").set_value(("shoe.png", _png(), "image/png"))
+    at.file_uploader(key="single_document_image").set_value(("shoe.png", noise_png(96, 64), "image/png"))
     at.button(key="single_score").click().run()
     assert not at.exception, exceptions(at)
     assert not errors(at)
@@ -103,7 +95,7 @@ def test_the_instruction_reaches_the_vlm_and_changes_its_score(tiny_vlm, monkeyp
 def test_batch_with_a_query_image(tiny_vlm):
     at = make_app(BATCH, model=tiny_vlm, batch_query_text="", batch_titles="red shoe\nblue teapot\ngreen hat")
     at.run()
-    at.file_uploader(key="batch_query_image").set_value(("q.png", _png(), "image/png"))
+    at.file_uploader(key="batch_query_image").set_value(("q.png", noise_png(96, 64), "image/png"))
     at.button(key="batch_submit").click().run()
     assert not at.exception, exceptions(at)
     assert not errors(at)

@@ -1,4 +1,5 @@
-"""HTML and image renderers: escaping, colour by sign, intensity by magnitude, heatmap overlay."""
+"""HTML and image renderers (lychee.ui.render, no Streamlit): escaping, colour by sign, intensity by magnitude, heatmap
+overlay, clip frame strips."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from lychee.explanation import VideoSalience
 from lychee.salience import ImageSalience, TokenWeight, segment
 from lychee.ui import render
 
@@ -96,3 +98,23 @@ def test_heatmap_downscales_large_images_keeping_the_aspect_ratio():
     img = Image.new("RGB", (2000, 1000), (255, 255, 255))
     sal = ImageSalience(weights=np.zeros((2, 4)), rows=2, cols=4, size=(2000, 1000))
     assert render.heatmap_overlay(img, sal, max_side=400).size == (400, 200)
+
+
+def test_frame_strip_colours_follow_the_weights():
+    thumbs = tuple(Image.new("RGB", (40, 30), (255, 255, 255)) for _ in range(4))
+    salience = VideoSalience(
+        weights=np.array([2.0, -2.0, 0.0, 1.0]), units=((0,), (1,), (2,), (3,)), timestamps=(0, 1, 2, 3), frames=thumbs
+    )
+    strip = render.frame_strip(salience, scale=2.0, thumb_height=30, bar=10)
+    assert strip.size == (4 * 40 + 3 * 4, 30 + 4 + 10)
+    bar_y = 30 + 4 + 5
+    green, red, neutral, half = (strip.getpixel((20 + k * 44, bar_y)) for k in range(4))
+    assert green[1] > green[0] and red[0] > red[1]  # green for positive, red for negative
+    assert abs(neutral[0] - neutral[1]) < 8  # zero: only the neutral track
+    assert half[1] > half[0] and half[0] > green[0]  # half the weight: a paler green
+    # a unit of two frames draws one bar across both
+    pair = VideoSalience(weights=np.array([1.0]), units=((0, 1),), timestamps=(0, 1), frames=thumbs[:2])
+    strip = render.frame_strip(pair, thumb_height=30, bar=10)
+    assert strip.getpixel((42, bar_y)) == strip.getpixel((10, bar_y))  # the gap between the frames is covered
+    with pytest.raises(ValueError, match="no frame thumbnails"):
+        render.frame_strip(VideoSalience(np.zeros(1), ((0,),), (0.0,)))

@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
@@ -23,10 +22,9 @@ from lychee.api import ApiConfig, build_api
 from lychee.results import Prediction
 from lychee.scorers.base import BaseScorer
 from lychee.serving import LOADER, ModelLoader
-from tests.servers import free_port
+from tests.servers import ROOT, free_port
 
 KEY = ("default", None, None)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextlib.contextmanager

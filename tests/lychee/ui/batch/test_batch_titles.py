@@ -1,16 +1,12 @@
-"""The batch rerank's pure logic: title parsing, limit, duplicates, CSV reading, table building, exports, chart."""
+"""The titles to rerank (lychee.ui.batch.titles, no Streamlit): parsing, limit, duplicates, CSV reading, the source."""
 
 from __future__ import annotations
 
-import io
-import json
-import math
 import re
 
 import pandas as pd
 import pytest
 
-from lychee.ui.batch import table as batch_table
 from lychee.ui.batch import titles as batch
 
 
@@ -95,73 +91,12 @@ def test_titles_from_column_skips_empty_cells_and_checks_the_column():
         batch.titles_from_column(big, "name")
 
 
-def test_results_table_sorts_by_score_and_keeps_original_positions():
-    df = batch_table.results_table(
-        ["a", "b", "c", "d"],
-        [0.2, 0.9, 0.6, 0.8],
-        log_odds=[-1.4, 2.2, 0.4, 1.4],
-        duplicate_of=[None, None, None, 2],
-        strong=0.75,
-        medium=0.55,
-    )
-    assert df["title"].tolist() == ["b", "d", "c", "a"]
-    assert df["rank"].tolist() == [1, 2, 3, 4]
-    assert df["original_rank"].tolist() == [2, 4, 3, 1]
-    assert df["change"].tolist() == ["↑ 1", "↑ 2", "=", "↓ 3"]
-    assert df["band"].tolist() == ["strong", "strong", "medium", "weak"]
-    assert df["duplicate_of"].tolist()[1] == 2 and pd.isna(df["duplicate_of"].tolist()[0])
-    assert not df["truncated"].any()
-
-
-def test_ties_break_on_log_odds_then_input_order():
-    df = batch_table.results_table(["a", "b", "c"], [0.5, 0.5, 0.5], log_odds=[0.0, 0.1, 0.0], strong=0.75, medium=0.55)
-    assert df["title"].tolist() == ["b", "a", "c"]
-
-
-def test_bands_follow_the_given_thresholds():
-    df = batch_table.results_table(["a", "b", "c"], [0.95, 0.5, 0.2], strong=0.9, medium=0.4)
-    assert df["band"].tolist() == ["strong", "medium", "weak"]
-    df = batch_table.results_table(["a", "b", "c"], [0.95, 0.5, 0.2], strong=0.99, medium=0.6)
-    assert df["band"].tolist() == ["medium", "weak", "weak"]
-
-
-def test_results_table_refuses_mismatched_lengths():
-    with pytest.raises(
-        ValueError, match=re.escape("results_table: got 2 titles but {'scores': 1}; expected one value per title.")
-    ):
-        batch_table.results_table(["a", "b"], [0.5], strong=0.75, medium=0.55)
-
-
-def test_display_table_marks_bands_and_duplicates():
-    df = batch_table.results_table(["a", "a"], [0.9, 0.1], duplicate_of=[None, 1], strong=0.75, medium=0.55)
-    shown = batch_table.display_table(df)
-    assert shown["band"].tolist() == ["🟢 strong", "🔴 weak"]
-    assert shown["duplicate_of"].tolist() == ["", "duplicate of #1"]
-
-
-def test_csv_and_json_exports_round_trip():
-    df = batch_table.results_table(
-        ["<b>x</b>", 'café, "quoted"'], [0.3, 0.8], log_odds=[float("nan"), 1.0], strong=0.75, medium=0.55
-    )
-    back = pd.read_csv(io.BytesIO(batch_table.to_csv_bytes(df)))
-    assert back["title"].tolist() == ['café, "quoted"', "<b>x</b>"]
-    assert back["rank"].tolist() == [1, 2]
-    doc = json.loads(batch_table.to_json_bytes(df, {"query": "q"}))
-    assert doc["meta"] == {"query": "q"}
-    assert [r["title"] for r in doc["results"]] == ['café, "quoted"', "<b>x</b>"]
-    assert doc["results"][1]["log_odds"] is None  # NaN -> null, so the file is valid JSON
-    assert math.isclose(doc["results"][0]["score"], 0.8)
-
-
-def test_score_chart_colours_bars_by_band_and_draws_both_thresholds():
-    df = batch_table.results_table(["a", "b"], [0.9, 0.1], strong=0.8, medium=0.3)
-    spec = batch_table.score_chart(df, strong=0.8, medium=0.3).to_dict()
-    bars, rules = spec["layer"]
-    assert rules["mark"]["type"] == "rule"
-    colour = bars["encoding"]["color"]
-    assert colour["field"] == "band"
-    assert colour["scale"] == {"domain": ["strong", "medium", "weak"], "range": ["#2e7d32", "#f9a825", "#c62828"]}
-    assert bars["encoding"]["y"]["sort"] == ["1. a", "2. b"]
-    rule_values = [row["threshold"] for name, rows in spec["datasets"].items() for row in rows if "threshold" in row]
-    assert sorted(rule_values) == [0.3, 0.8]
-    assert spec["height"] == {"step": 22}
+def test_the_page_source_says_where_the_titles_came_from():
+    pasted, origin = batch.titles_from_source("paste", text="a\nb", table=None, column=None, csv_name="")
+    assert pasted.titles == ["a", "b"] and origin == "the text box"
+    df = pd.DataFrame({"name": ["x", "y"]})
+    from_csv, origin = batch.titles_from_source("csv", text=None, table=df, column="name", csv_name="t.csv")
+    assert from_csv.titles == ["x", "y"] and origin == "CSV 't.csv' column 'name'"
+    expected = "No CSV file to read titles from: upload a CSV above, or switch to pasting titles."
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        batch.titles_from_source("csv", text=None, table=None, column=None, csv_name="")

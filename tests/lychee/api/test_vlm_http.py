@@ -12,11 +12,12 @@ from collections.abc import Iterator
 import cohere
 import httpx
 import pytest
-from apihelpers import API_KEY, AUTH, data_url, png_bytes
+from apihelpers import API_KEY, AUTH
 from PIL import Image
 
 import lychee
 from lychee import Item
+from tests.helpers import data_url, noise_png
 
 QUERY = "red running shoes"
 
@@ -60,7 +61,7 @@ def test_model_info_reports_the_vlm(vlm, vlm_scorer):
 
 
 def test_images_in_every_form_score_as_the_library(vlm, vlm_scorer):
-    query_png, doc_png = png_bytes(1), png_bytes(2, size=(70, 28))
+    query_png, doc_png = noise_png(56, 42, seed=1), noise_png(70, 28, seed=2)
     documents = [
         "Nike red running shoe",
         {"text": "a shoe", "image": data_url(doc_png)},
@@ -100,7 +101,7 @@ def test_images_in_every_form_score_as_the_library(vlm, vlm_scorer):
 
 
 def test_seed_route_with_an_image_query(vlm, vlm_scorer):
-    query_png = png_bytes(3)
+    query_png = noise_png(56, 42, seed=3)
     body = vlm.post("/api/rerank", json={"query": {"image": data_url(query_png)}, "documents": ["a", "b", "c"]}).json()
     library = vlm_scorer.rank(Item(image=lychee.load_image(query_png)), ["a", "b", "c"])
     assert [r["index"] for r in body["results"]] == [r.index for r in library]
@@ -109,7 +110,7 @@ def test_seed_route_with_an_image_query(vlm, vlm_scorer):
 
 
 def test_more_than_one_image_in_a_document_is_refused(vlm):
-    part = {"type": "image_url", "image_url": {"url": data_url(png_bytes())}}
+    part = {"type": "image_url", "image_url": {"url": data_url(noise_png(56, 42))}}
     resp = vlm.post("/v1/rerank", json={"query": "q", "documents": [{"content": [part, part]}]})
     assert resp.status_code == 400
     assert resp.json()["error"]["param"] == "documents[0].content[1]"
@@ -119,7 +120,7 @@ def test_more_than_one_image_in_a_document_is_refused(vlm):
 @pytest.fixture(scope="module")
 def image_host() -> Iterator[str]:
     """A local HTTP server with /shoe.png, /big.png (over the size cap) and /missing.png (404)."""
-    small, big = png_bytes(4), png_bytes(5, size=(2400, 2400))
+    small, big = noise_png(56, 42, seed=4), noise_png(2400, 2400, seed=5)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name
@@ -147,10 +148,10 @@ def image_host() -> Iterator[str]:
 
 
 def test_urls_are_fetched_when_allowed(vlm, vlm_scorer, image_host):
-    assert len(png_bytes(5, size=(2400, 2400))) > 10_000_000  # over the default 10 MB fetch cap
+    assert len(noise_png(2400, 2400, seed=5)) > 10_000_000  # over the default 10 MB fetch cap
     resp = vlm.post("/v1/rerank", json={"query": QUERY, "documents": [{"image": f"{image_host}/shoe.png"}]})
     assert resp.status_code == 200, resp.text
-    library = vlm_scorer.score(QUERY, [Item(image=lychee.load_image(png_bytes(4)))])
+    library = vlm_scorer.score(QUERY, [Item(image=lychee.load_image(noise_png(56, 42, seed=4)))])
     assert resp.json()["results"][0]["relevance_score"] == pytest.approx(library[0], abs=1e-5)
 
     big = vlm.post("/v1/rerank", json={"query": QUERY, "documents": [{"image": f"{image_host}/big.png"}]})

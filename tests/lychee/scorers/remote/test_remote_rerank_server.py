@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
-from PIL import Image
 
 import lychee
 from eval.bench.timings import titles
 from lychee.scorers.remote import RemoteAnswerError, RemoteUnavailableError
+from tests.helpers import noise_image
 from tests.servers import kill_server, serve
 
 QUERY = "red running shoes"
@@ -113,11 +112,6 @@ def test_requests_spread_over_two_instances_and_one_killed_mid_run(project_serve
 
 # --- a synthetic Lychee checkpoint behind a server with an API key -------------------------------------------------------
 API_KEY = "remote-test-key"
-
-
-def noise_image(width: int, height: int, seed: int) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    return Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), mode="RGB")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ loading against a dead URL or a server that is not a rerank endpoint (both fail 
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +25,7 @@ from lychee.scorers.remote.endpoints import (
 )
 from lychee.scorers.remote.rerank import indexed_scores, logit
 from lychee.scorers.remote.transport import RemoteAnswerError
+from tests.servers import free_port
 
 
 # --- naming ---------------------------------------------------------------------------------------------------------
@@ -231,12 +231,6 @@ def test_a_final_error_is_not_retried():
 
 
 # --- loading against a dead URL and a wrong server ------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.parametrize("protocol", ["rerank", "tei", "openai-chat"])
 def test_dead_url_fails_fast_naming_the_url_and_what_was_tried(protocol):
     port = free_port()  # nothing listens there

@@ -15,24 +15,25 @@ import re
 
 import numpy as np
 import pytest
-from chat_contract_server import CannedBackend, ContractChatServer, ModelBackend, canned_yes_no, decode_data_url
-from PIL import Image
 
 import lychee
 from lychee.prompt import FAMILIES
 from lychee.scorers.qwen_vl.encoding import fit_image
 from lychee.scorers.remote import RemoteAnswerError, RemoteUnavailableError
+from tests.lychee.scorers.remote.chat_contract_server import (
+    CannedBackend,
+    ContractChatServer,
+    ModelBackend,
+    canned_yes_no,
+    decode_data_url,
+)
+from tests.helpers import noise_image
 
 SYSTEM = (
     "Judge whether the Document meets the requirements based on the Query and the Instruct provided. "
     'Note that the answer can only be "yes" or "no".'
 )
 BOUNDS = {"lychee": (4 * 28 * 28, 1280 * 28 * 28), "qwen3-vl-reranker": (4 * 32 * 32, 1800 * 32 * 32)}
-
-
-def noise_image(width: int, height: int, seed: int) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    return Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), mode="RGB")
 
 
 Q_IMG = noise_image(80, 56, seed=1)

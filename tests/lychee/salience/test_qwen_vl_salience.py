@@ -18,6 +18,7 @@ from PIL import Image
 import lychee
 from lychee import Item
 from lychee.salience import grey_cell, grid_shape, remove_span, segment
+from tests.helpers import noise_image
 
 SUFFIX = "<|im_end|>\n<|im_start|>assistant\n"
 PATCH = {"lychee": 14, "qwen3-vl-reranker": 16}
@@ -27,11 +28,6 @@ SYSTEM = (
     "Judge whether the Document meets the requirements based on the Query and the Instruct provided. "
     'Note that the answer can only be "yes" or "no".'
 )
-
-
-def noise_image(width: int, height: int, seed: int) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    return Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), mode="RGB")
 
 
 Q_IMG = noise_image(80, 56, seed=11)

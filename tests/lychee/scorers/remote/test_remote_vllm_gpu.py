@@ -2,7 +2,7 @@
 
 ``gpu``-marked (deselected by default, skipped without CUDA). Run it on a GPU machine with::
 
-    .venv/bin/python -m pytest -m gpu tests/lychee/test_remote_vllm_gpu.py -v
+    .venv/bin/python -m pytest -m gpu tests/lychee/scorers/remote/test_remote_vllm_gpu.py -v
 
 vLLM pins its own torch, so it is never installed into the project's ``.venv``: the test uses the Python named by
 ``LYCHEE_VLLM_PYTHON`` (an environment that has vLLM), or creates ``artifacts/vllm-venv`` and runs ``pip install vllm``
@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,10 +33,10 @@ import pytest
 from PIL import Image
 
 import lychee
+from tests.servers import ROOT, free_port
 
 pytestmark = pytest.mark.gpu
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 LOG_ODDS_TOLERANCE = 1e-2  # bfloat16 on both sides, different kernels
 VLLM_MAIN = "import sys; from vllm.entrypoints.cli.main import main; sys.argv = sys.argv[1:]; main()"
@@ -79,12 +78,6 @@ PAIRS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def vllm_python() -> str:
     """A Python that imports vLLM (see module docstring)."""
@@ -114,7 +107,7 @@ def _vllm_version(python: str) -> str:
 @contextlib.contextmanager
 def vllm_serve(python: str, model: Path, args: list[str], log: Path, timeout: float = 900) -> Iterator[str]:
     """``vllm serve <model> <args>`` on a free port in its own process group; yields the base URL once it answers."""
-    port = _free_port()
+    port = free_port()
     script = Path(python).parent / "vllm"
     # the `vllm` console script next to that Python, else its entry point called through the Python itself
     launcher = [str(script)] if script.exists() else [python, "-c", VLLM_MAIN, "vllm"]

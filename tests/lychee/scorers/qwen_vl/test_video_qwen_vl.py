@@ -17,11 +17,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 import lychee
 from lychee import Item
 from lychee.video import load_video
+from tests.helpers import noise_image
 
 SYSTEM = (
     "Judge whether the Document meets the requirements based on the Query and the Instruct provided. "
@@ -43,11 +43,6 @@ RECIPES = {
 }
 INSTRUCTION = "Find the matching product."
 FRAME_LIST_TOTAL_PIXELS = {"lychee": 10 * 768 * 28 * 28, "qwen3-vl-reranker": 10 * 768 * 32 * 32}
-
-
-def noise_image(width: int, height: int, seed: int) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    return Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), mode="RGB")
 
 
 def read_pyav(ele: dict):

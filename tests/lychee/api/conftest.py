@@ -38,17 +38,10 @@ def client(server: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def vlm_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from lychee.synthetic import build_synthetic_checkpoint
-
-    return str(build_synthetic_checkpoint(tmp_path_factory.mktemp("api-vlm"), family="lychee", size="tiny", seed=0))
-
-
-@pytest.fixture(scope="session")
-def vlm_server(vlm_checkpoint: str) -> Iterator[str]:
+def vlm_server(tiny_vlm: str) -> Iterator[str]:
     """``./start.sh`` on the tiny VLM with an API key and image URLs allowed."""
     env = {
-        "LYCHEE_MODEL": vlm_checkpoint,
+        "LYCHEE_MODEL": tiny_vlm,
         "LYCHEE_DEVICE": "cpu",
         "LYCHEE_DTYPE": "float32",
         "LYCHEE_API_KEY": API_KEY,
@@ -59,8 +52,8 @@ def vlm_server(vlm_checkpoint: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def vlm_scorer(vlm_checkpoint: str):
+def vlm_scorer(tiny_vlm: str):
     """The library's scorer on the same checkpoint, device and dtype as ``vlm_server``."""
     import lychee
 
-    return lychee.load_scorer(vlm_checkpoint, device="cpu", dtype="float32")
+    return lychee.load_scorer(tiny_vlm, device="cpu", dtype="float32")

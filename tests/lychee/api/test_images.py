@@ -4,20 +4,17 @@ happens to be valid base64 is never opened."""
 from __future__ import annotations
 
 import base64
-import io
 
-import numpy as np
 import pytest
 from PIL import Image
 
 from lychee.api import ApiConfig, ApiError
 from lychee.api.images import decode_image
+from tests.helpers import encode_image
 
 
 def jpeg_base64() -> str:
-    out = io.BytesIO()
-    Image.fromarray(np.full((16, 24, 3), 200, dtype=np.uint8)).save(out, format="JPEG")
-    return base64.b64encode(out.getvalue()).decode()
+    return base64.b64encode(encode_image(Image.new("RGB", (24, 16), (200, 200, 200)), "JPEG")).decode()
 
 
 def test_jpeg_base64_starts_with_a_slash_and_is_an_image():

@@ -9,7 +9,6 @@ purpose — it does not import ``lychee.prompt``.
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import math
 import re
@@ -24,6 +23,7 @@ from PIL import Image
 
 import lychee
 from lychee import Item
+from tests.helpers import encode_image, noise_image
 
 # --- the published recipes, spelled out independently of lychee.prompt ------------------------------------------------
 SYSTEM = (
@@ -52,11 +52,6 @@ RECIPES = {
 }
 GENERATION_SUFFIX = "<|im_end|>\n<|im_start|>assistant\n"
 IMAGE_PART = "<|vision_start|><|image_pad|><|vision_end|>"
-
-
-def noise_image(width: int, height: int, seed: int) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    return Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), mode="RGB")
 
 
 def reference_messages(family: str, instruction: str, q_text, q_image, d_text, d_image) -> list[dict]:
@@ -367,15 +362,9 @@ def test_bad_max_length_rejected(checkpoint):
 
 
 # --- bad inputs -----------------------------------------------------------------------------------------------------
-def _png_bytes(image: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def _bomb_png(width: int, height: int) -> bytes:
     """A valid 1x1 PNG whose header claims width x height (PIL refuses it on open)."""
-    data = bytearray(_png_bytes(Image.new("RGB", (1, 1))))
+    data = bytearray(encode_image(Image.new("RGB", (1, 1))))
     ihdr = 8 + 8  # signature, then length + b"IHDR"
     data[ihdr : ihdr + 8] = struct.pack(">II", width, height)
     crc = zlib.crc32(bytes(data[12 : ihdr + 13]))
@@ -394,7 +383,7 @@ def test_corrupt_truncated_missing_and_bomb_images_rejected(vlm_scorer, tmp_path
     with pytest.raises(ValueError, match="document 1 image .*not a readable image"):
         vlm_scorer.score("q", [{"image": b"definitely not an image"}])
     png = tmp_path / "half.png"
-    png.write_bytes(_png_bytes(noise_image(64, 64, seed=6))[:600])
+    png.write_bytes(encode_image(noise_image(64, 64, seed=6))[:600])
     with pytest.raises(ValueError, match="corrupt or truncated"):
         vlm_scorer.score("q", [{"image": str(png)}])
     with pytest.raises(ValueError, match="file not found"):

@@ -7,7 +7,8 @@ import base64
 import json
 
 import pytest
-from apihelpers import data_url, png_bytes
+
+from tests.helpers import data_url, noise_png
 
 QUERY = "red running shoes"
 
@@ -152,7 +153,7 @@ def test_a_client_that_expects_100_continue_gets_the_413_before_sending_the_body
 IMAGE_CASES = [
     ("not base64 !!", "is not valid base64"),
     (base64.b64encode(b"this is not an image at all").decode(), "not a readable image"),
-    (data_url(png_bytes()[:60]), "corrupt or truncated"),
+    (data_url(noise_png(56, 42)[:60]), "corrupt or truncated"),
     ("data:text/plain;base64,aGVsbG8=", "the data URL says 'text/plain'; expected an image type"),
     ("data:image/png,rawbytes", "not base64-encoded"),
     ("/etc/hostname", "looks like a file path; the API never reads files on the server"),
@@ -180,7 +181,7 @@ def test_bad_images_are_refused_naming_the_field(client, image, says):
 
 def test_a_good_image_is_refused_by_the_text_only_model(client):
     message = error_of(
-        post(client, {"query": {"image": data_url(png_bytes())}, "documents": ["a"]}), 400, "query.image"
+        post(client, {"query": {"image": data_url(noise_png(56, 42))}, "documents": ["a"]}), 400, "query.image"
     )
     assert "this server's model 'all-MiniLM-L6-v2' reads text only, so images are refused" in message
 

@@ -29,13 +29,9 @@ from lychee.scorers.qwen_vl.prefix import (
     shared_length,
     shared_prefix_cache,
 )
+from tests.helpers import noise_image
 
 TOL = 1e-4
-
-
-def noise_image(width: int, height: int, seed: int) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    return Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), mode="RGB")
 
 
 Q_IMG = noise_image(80, 56, seed=21)
