@@ -241,36 +241,42 @@ def _model_section() -> None:
     if ss["model_source"] == "remote":
         remote_picker.draw()
     if ss["model_source"] == "checkpoint":
-        ss[widget_key("model_path")] = ss["model_path"]
-        st.text_input(
-            "Checkpoint folder or hub id",
-            key=widget_key("model_path"),
-            on_change=_on_model_path,
-            placeholder="/models/lychee-rerank-mm  or  vec-ai/lychee-rerank-mm",
-            help="A local folder with config.json and weights, or a hub id already in the local cache "
-            "(downloads only with LYCHEE_ALLOW_DOWNLOAD=1). Press Enter to apply.",
-        )
-        if not ss["model_path"].strip():
-            st.info("Enter a checkpoint folder or hub id. Until then the embedded default model is used.")
-        with st.expander("Device and precision"):
-            ss[widget_key("device")] = ss["device"]
-            st.selectbox(
-                "Device",
-                DEVICES,
-                key=widget_key("device"),
-                on_change=lambda: ss.__setitem__("device", ss[widget_key("device")]),
-                help="auto = CUDA when available, else CPU.",
-            )
-            ss[widget_key("dtype")] = ss["dtype"]
-            st.selectbox(
-                "Dtype",
-                DTYPES,
-                key=widget_key("dtype"),
-                on_change=lambda: ss.__setitem__("dtype", ss[widget_key("dtype")]),
-                help="auto = bfloat16 on CUDA, float32 on CPU.",
-            )
+        _checkpoint_fields()
     slot = st.empty()
     models.on_load(lambda: models.status_line(current_settings(), slot))
+
+
+def _checkpoint_fields() -> None:
+    """The checkpoint folder or hub id, and the device and dtype to load it with."""
+    ss = st.session_state
+    ss[widget_key("model_path")] = ss["model_path"]
+    st.text_input(
+        "Checkpoint folder or hub id",
+        key=widget_key("model_path"),
+        on_change=_on_model_path,
+        placeholder="/models/lychee-rerank-mm  or  vec-ai/lychee-rerank-mm",
+        help="A local folder with config.json and weights, or a hub id already in the local cache "
+        "(downloads only with LYCHEE_ALLOW_DOWNLOAD=1). Press Enter to apply.",
+    )
+    if not ss["model_path"].strip():
+        st.info("Enter a checkpoint folder or hub id. Until then the embedded default model is used.")
+    with st.expander("Device and precision"):
+        ss[widget_key("device")] = ss["device"]
+        st.selectbox(
+            "Device",
+            DEVICES,
+            key=widget_key("device"),
+            on_change=lambda: ss.__setitem__("device", ss[widget_key("device")]),
+            help="auto = CUDA when available, else CPU.",
+        )
+        ss[widget_key("dtype")] = ss["dtype"]
+        st.selectbox(
+            "Dtype",
+            DTYPES,
+            key=widget_key("dtype"),
+            on_change=lambda: ss.__setitem__("dtype", ss[widget_key("dtype")]),
+            help="auto = bfloat16 on CUDA, float32 on CPU.",
+        )
 
 
 def _instruction_section(settings: Settings) -> None:
