@@ -3,7 +3,8 @@
 ``./start.sh`` runs ``streamlit run lychee/ui/server.py``; Streamlit finds the ``st.App`` below and serves it with
 uvicorn. The API's routes sit beside the dashboard's, its guard middleware (key, queue bound, body cap) in front of
 the API paths only, and its lifespan starts loading the server's model (``LYCHEE_MODEL``) in the background as the
-server starts, into the loader the pages use, so pages and API share one model. See ``lychee/api`` and the README's API section.
+server starts, into the loader the pages use, so pages and API share one model. See ``lychee/api`` and the README's
+API section.
 """
 
 from __future__ import annotations

@@ -71,6 +71,7 @@ def controls(settings: Settings) -> ABChoice | None:
 
 
 def _model_b_picker(settings: Settings) -> ModelKey | None:
+    """The loaded models B can be, and a field to load another one; returns B's cache key, or ``None``."""
     if model_locked():
         st.info(LOCKED_MODEL_B)
         return None
@@ -232,6 +233,7 @@ def _columns(name_a: str, name_b: str) -> dict[str, Any]:
     """How the A/B table's columns are titled and drawn."""
 
     def score(label: str) -> Any:
+        """A P(yes) column drawn as a bar."""
         return st.column_config.ProgressColumn(
             label, min_value=0.0, max_value=1.0, format="%.3f", width="small", color="blue"
         )

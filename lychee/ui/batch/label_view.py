@@ -132,6 +132,7 @@ def _target_picker(folder: Any) -> Any:
 
 
 def _save(result: BatchResult, grades: list[int | None], target: Any) -> None:
+    """Build the record from the grades and save it into ``target`` (a path, or the message why there is none)."""
     for key in (PENDING_KEY, SAVED_KEY, ERROR_KEY):
         st.session_state.pop(key, None)
     if isinstance(target, str):
@@ -152,6 +153,7 @@ def _save(result: BatchResult, grades: list[int | None], target: Any) -> None:
 
 
 def _write(record: QueryRecord, path: Any, *, replace: bool) -> None:
+    """Save ``record``; a query already in the set waits for confirmation, other problems become the error."""
     try:
         st.session_state[SAVED_KEY] = save_query(record, set_file=path, replace=replace)
     except QueryExistsError as exc:
@@ -161,12 +163,14 @@ def _write(record: QueryRecord, path: Any, *, replace: bool) -> None:
 
 
 def _confirm_replace() -> None:
+    """**Replace it**: save the waiting record over the existing query."""
     pending = st.session_state.pop(PENDING_KEY, None)
     if isinstance(pending, dict):
         _write(pending["record"], pending["path"], replace=True)
 
 
 def _cancel_replace() -> None:
+    """**Keep the existing one**: forget the waiting record."""
     st.session_state.pop(PENDING_KEY, None)
 
 

@@ -47,10 +47,12 @@ class TitleList:
 
 
 def _dedupe_key(title: str) -> str:
+    """Two titles are duplicates when they differ only in case and whitespace."""
     return " ".join(title.split()).casefold()
 
 
 def _title_list(values: Sequence[str], *, what: str, unit: str, limit: int) -> TitleList:
+    """The non-blank ``values`` as a :class:`TitleList`, within ``limit``, duplicates flagged."""
     titles: list[str] = []
     sources: list[int] = []
     blank = 0

@@ -38,6 +38,7 @@ CSV_UPLOAD_KEY = "batch_csv_upload"
 
 
 def _on_csv_upload() -> None:
+    """Keep the uploaded CSV under a non-widget key (it survives page switches), or forget it when removed."""
     file = st.session_state.get(CSV_UPLOAD_KEY)
     if file is None:  # the user removed the file
         st.session_state.pop(CSV_KEY, None)

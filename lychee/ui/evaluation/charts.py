@@ -31,6 +31,7 @@ METRIC_HELP = {
 
 
 def system_name(key: str) -> str:
+    """A report's system key as the page names it (``model`` -> ``model (A)``)."""
     return SYSTEM_NAMES.get(key, key)
 
 
@@ -164,6 +165,7 @@ def segment_chart(result: EvalResult, metric: str | None = None) -> alt.LayerCha
 
 
 def per_query_table(result: EvalResult) -> pd.DataFrame:
+    """The per-query CSV's rows: one per query, every system's value of every metric."""
     return pd.DataFrame(result.per_query)
 
 
@@ -205,6 +207,7 @@ def per_query_chart(
 
 
 def pairs_frame(result: EvalResult) -> pd.DataFrame:
+    """One row per (system, query, candidate) of the model systems (score, label, rank), systems named as on the page."""
     df = pd.DataFrame(result.pairs)
     if not df.empty:
         df["system"] = df["system"].map(system_name)

@@ -90,6 +90,7 @@ def read_set(
 
 
 def _read_labelled(choice: SetChoice, upload: Upload | None) -> LabelledSet:
+    """A shipped, saved or uploaded JSONL / CSV / ZIP set."""
     if choice.source == "shipped":
         return load_labelled_set(shipped_set_path(choice.set_name), name=f"eval/data/{choice.set_name}")
     if choice.source == "saved":
@@ -107,6 +108,7 @@ def _read_labelled(choice: SetChoice, upload: Upload | None) -> LabelledSet:
 def _read_beir(
     choice: SetChoice, archive: Upload | None, run: Upload | None, segments: Upload | None
 ) -> LabelledSet:
+    """An uploaded BEIR folder, its candidates from the uploaded first-stage run when there is one."""
     if archive is None:
         raise ValueError(
             "No BEIR folder uploaded: upload a .zip holding corpus.jsonl, queries.jsonl and qrels/<split>.tsv."

@@ -49,6 +49,7 @@ def _keep_upload(uploader_key: str, stored_key: str) -> None:
 
 
 def _uploader(label: str, uploader_key: str, stored_key: str, *, types: list[str] | None, help: str) -> None:
+    """A file uploader whose file is kept in session state, and a note when an earlier upload is in use."""
     st.file_uploader(
         label, type=types, key=uploader_key, on_change=_keep_upload, args=(uploader_key, stored_key), help=help
     )
@@ -79,6 +80,7 @@ def set_picker() -> SetChoice:
 
 
 def _beir_picker() -> SetChoice:
+    """The BEIR zip, its split, the run's top k and the optional first-stage run."""
     _uploader(
         "BEIR folder as a .zip (corpus.jsonl, queries.jsonl, qrels/<split>.tsv)",
         "eval_beir_zip",
@@ -105,6 +107,7 @@ def _beir_picker() -> SetChoice:
 
 
 def _set_picker(source: str) -> SetChoice:
+    """A shipped set by name, a saved set, or an uploaded file."""
     if source == "saved":
         return _saved_picker()
     if source == "shipped":
@@ -129,6 +132,7 @@ def _set_picker(source: str) -> SetChoice:
 
 
 def _saved_picker() -> SetChoice:
+    """The sets saved on Batch rerank, or how to make one when there is none."""
     folder = sets_dir()
     paths = [str(p) for p in list_sets(folder)]
     if not paths:
@@ -219,7 +223,28 @@ def _record(result: EvalResult, choice: SetChoice) -> None:
 
 
 def render_result(result: EvalResult, settings: Settings) -> None:
-    """Draw the metric cards, tables, charts and downloads of ``result``."""
+    """Draw ``result``: the metric cards, the set's notes, every system, segments, the A/B, per-query values, scores
+    by label, calibration and the downloads."""
+    _cards(result)
+    _set_notes(result)
+    st.markdown("**All systems** (mean and 95% bootstrap interval over queries)")
+    st.dataframe(charts.systems_table(result), hide_index=True, width="stretch")
+    _segments(result)
+
+    comparison = charts.comparison_table(result)
+    if comparison is not None:
+        st.markdown("**A/B** — paired randomization test, 10,000 sign flips, two-sided; wins/ties/losses count queries")
+        st.dataframe(comparison, hide_index=True, width="stretch")
+
+    _per_query(result)
+    st.markdown("**Scores by label**")
+    st.altair_chart(charts.score_distribution_chart(result))
+    _calibration(result, settings)
+    _downloads(result)
+
+
+def _cards(result: EvalResult) -> None:
+    """The set's name and size, language warnings, queries without a relevant candidate, and model A's metrics."""
     report = result.report
     st.subheader(f"{result.labelled.name}: {report.n_queries} queries, {report.n_pairs} pairs")
     for note in st.session_state.get(LANGUAGE_NOTES_KEY, []):
@@ -235,16 +260,10 @@ def render_result(result: EvalResult, settings: Settings) -> None:
         column.metric(card.label, card.value, delta=card.delta, help=card.help, delta_color="normal")
         column.caption(card.interval)
 
-    _set_notes(result)
-    st.markdown("**All systems** (mean and 95% bootstrap interval over queries)")
-    st.dataframe(charts.systems_table(result), hide_index=True, width="stretch")
-    _segments(result)
 
-    comparison = charts.comparison_table(result)
-    if comparison is not None:
-        st.markdown("**A/B** — paired randomization test, 10,000 sign flips, two-sided; wins/ties/losses count queries")
-        st.dataframe(comparison, hide_index=True, width="stretch")
-
+def _per_query(result: EvalResult) -> None:
+    """Every system's value per query (the worst queries of model A when there are many) and the full table."""
+    report = result.report
     per_query_title = f"**Per query** — {report.metric_names[0]}"
     if report.n_queries > charts.MAX_CHART_QUERIES:
         per_query_title += f" (the {charts.MAX_CHART_QUERIES} queries where model A does worst; all are in the table)"
@@ -253,15 +272,14 @@ def render_result(result: EvalResult, settings: Settings) -> None:
     with st.expander("Per-query table"):
         st.dataframe(charts.per_query_table(result), hide_index=True, width="stretch")
 
-    st.markdown("**Scores by label**")
-    st.altair_chart(charts.score_distribution_chart(result))
 
+def _calibration(result: EvalResult, settings: Settings) -> None:
+    """The reliability chart with the band thresholds, and precision / recall / F1 at each threshold."""
     st.markdown("**Calibration** — fraction relevant (label ≥ 1) per score bin; on the diagonal, P(yes) is calibrated")
     st.altair_chart(charts.calibration_chart(result, medium=settings.medium, strong=settings.strong), width="stretch")
     st.dataframe(charts.threshold_table(result), hide_index=True, width="stretch")
-    if report.bands != {"medium": settings.medium, "strong": settings.strong}:
+    if result.report.bands != {"medium": settings.medium, "strong": settings.strong}:
         st.caption("The band thresholds changed since this run; re-run to recompute the band rows.")
-    _downloads(result)
 
 
 def _set_notes(result: EvalResult) -> None:
@@ -295,6 +313,7 @@ def _segments(result: EvalResult) -> None:
 
 
 def _downloads(result: EvalResult) -> None:
+    """run.trec, metrics.json, per_query.csv and qrels.txt, the files ``python -m eval`` writes."""
     files = output_files(result)
     d1, d2, d3, d4 = st.columns(4)
     d1.download_button("run.trec", files["run.trec"], file_name="run.trec", mime="text/plain", key="eval_dl_run")

@@ -36,12 +36,14 @@ def load_runs(store: RunStore) -> list[RunRecord] | None:
 
 
 def pick_set(runs: list[RunRecord]) -> str:
+    """The set filter: every set, or one set's runs."""
     sets = list(dict.fromkeys(r.set for r in runs))
     options = [ALL_SETS, *sets]
     return st.selectbox("Set", options, format_func=set_label, **bind("runs_set", ALL_SETS, options=options))
 
 
 def _pick_run(label: str, key: str, runs: list[RunRecord], default: RunRecord) -> RunRecord:
+    """A run of ``runs`` by its label, persisted under ``key``."""
     by_id = {r.id: r for r in runs}
     chosen = st.selectbox(
         label, list(by_id), format_func=lambda i: run_label(by_id[i]), **bind(key, default.id, options=by_id)
@@ -50,6 +52,7 @@ def _pick_run(label: str, key: str, runs: list[RunRecord], default: RunRecord) -
 
 
 def _pick_system(run: RunRecord, key: str, column: Any) -> str:
+    """Which system of ``run`` to compare: ``model``, or ``model_b`` of an A/B run."""
     if run.model_b is None:
         st.session_state[key] = "model"
         return "model"

@@ -88,6 +88,7 @@ def frame_table(explanation: Explanation) -> pd.DataFrame:
 
 
 def _grid_dict(grid: ImageSalience | None) -> dict[str, Any] | None:
+    """An image's cell weights as JSON-ready data."""
     if grid is None:
         return None
     return {"rows": grid.rows, "cols": grid.cols, "size": list(grid.size), "weights": grid.weights.tolist()}
