@@ -13,7 +13,7 @@ import streamlit as st
 import lychee
 from lychee import ui
 from lychee.scorers.remote import is_remote
-from lychee.ui import remote_picker
+from lychee.ui.shell import remote_picker
 
 ROOT = Path(__file__).parent
 PAGES = ROOT / "pages"
@@ -27,7 +27,15 @@ def home() -> None:
         "Score how relevant a document (text, image and/or video clip) is to a query with multimodal rerankers "
         "(Lychee-rerank-mm, Qwen3-VL-Reranker) or the embedded all-MiniLM-L6-v2, and see why."
     )
+    _model_section(settings)
+    _pages_section()
+    _reading_a_score(settings)
+    _http_api()
 
+
+def _model_section(settings: ui.Settings) -> None:
+    """The model's status; a model that is not loaded yet gets the Load model button (the embedded default loads at
+    once)."""
     st.subheader("Model")
     loaded = ui.loaded_model(settings)
     # The embedded default loads in seconds, so show its status at once; a VLM waits for the button.
@@ -36,22 +44,7 @@ def home() -> None:
     if loaded is None:
         prompt = st.empty()
         with prompt.container():
-            status = ui.load_status(settings)
-            if status.state == "loading":
-                st.info(
-                    f"Model `{settings.model}` is loading in the background ({status.seconds:.0f} s so far). "
-                    "**Load model** waits for that load; nothing is loaded twice."
-                )
-            elif is_remote(settings.model):
-                st.info(
-                    f"Remote model `{settings.model}` is not connected yet. It connects on first use, or now with "
-                    "**Load model** (each endpoint is asked what it serves)."
-                )
-            else:
-                st.info(
-                    f"Model `{settings.model}` is not loaded. It loads on first use, or now with **Load model** "
-                    "(a VLM reads all its weights: 2 bytes per parameter in bfloat16, about 16 GB for a 7-8 B model)."
-                )
+            _not_loaded_note(settings)
             clicked = st.button(
                 "Load model", type="primary", key="home_load", help="Load the model chosen in the sidebar."
             )
@@ -62,6 +55,29 @@ def home() -> None:
     if loaded is not None:
         _model_status(loaded)
 
+
+def _not_loaded_note(settings: ui.Settings) -> None:
+    """Why the model is not loaded yet and what Load model will do: join a background load, connect, or load."""
+    status = ui.load_status(settings)
+    if status.state == "loading":
+        st.info(
+            f"Model `{settings.model}` is loading in the background ({status.seconds:.0f} s so far). "
+            "**Load model** waits for that load; nothing is loaded twice."
+        )
+    elif is_remote(settings.model):
+        st.info(
+            f"Remote model `{settings.model}` is not connected yet. It connects on first use, or now with "
+            "**Load model** (each endpoint is asked what it serves)."
+        )
+    else:
+        st.info(
+            f"Model `{settings.model}` is not loaded. It loads on first use, or now with **Load model** "
+            "(a VLM reads all its weights: 2 bytes per parameter in bfloat16, about 16 GB for a 7-8 B model)."
+        )
+
+
+def _pages_section() -> None:
+    """A card per task page: its link and what it does."""
     st.subheader("Pages")
     cols = st.columns(len(_task_pages()))
     for col, (page, blurb) in zip(cols, _task_pages()):
@@ -69,6 +85,9 @@ def home() -> None:
             st.page_link(page, label=page.title, icon=page.icon)
             st.caption(blurb)
 
+
+def _reading_a_score(settings: ui.Settings) -> None:
+    """What P(yes), its log-odds and the bands mean, with the sidebar's thresholds."""
     st.subheader("Reading a score")
     st.markdown(
         f"The score is **P(yes)**: the probability the model answers *yes, relevant*. Next to it is the "
@@ -77,6 +96,9 @@ def home() -> None:
         f"🔴 **weak** below."
     )
 
+
+def _http_api() -> None:
+    """The rerank API this server answers on the same port, with a curl example."""
     st.subheader("HTTP API")
     st.markdown(
         "This server also answers rerank requests on the same port, with the server's model (`LYCHEE_MODEL`): "

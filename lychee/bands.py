@@ -21,3 +21,6 @@ def band(score: float, *, strong: float = STRONG, medium: float = MEDIUM) -> Ban
     if score >= medium:
         return "medium"
     return "weak"
+
+
+__all__ = ["BAND_COLORS", "MEDIUM", "STRONG", "Band", "band"]

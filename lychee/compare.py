@@ -1,7 +1,7 @@
 """Two rankings of the same documents side by side: rank order, Kendall's tau, top-k overlap and the joined table.
 
 What the Batch rerank page's A/B shows (the same query and titles under two instructions or two models). Streamlit-free
-so tests call it directly; the page's controller is :mod:`lychee.ui.batch_ab`.
+so tests call it directly; the page's controller is :mod:`lychee.ui.batch.ab_view`.
 
 Conventions:
 

@@ -51,10 +51,6 @@ class Capabilities:
         names = [name for name, on in (("text", self.text), ("image", self.image), ("video", self.video)) if on]
         return "+".join(names)
 
-    def reads_language(self, code: str | None) -> bool:
-        """Whether the model reads language ``code`` well (``None``, unknown language: assume yes)."""
-        return code is None or not self.languages or code in self.languages
-
 
 @dataclass(frozen=True)
 class ModelInfo:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee import ui
-from lychee.ui import single, video
+from lychee.ui import previews
+from lychee.ui.single import logic, view
 
 settings = ui.sidebar()
 
@@ -22,7 +23,7 @@ with left:
         "Query text",
         height=100,
         help="What the user searched for. Leave empty to query with the image only.",
-        **ui.bind("single_query_text", single.EXAMPLE_QUERY),
+        **ui.bind("single_query_text", logic.EXAMPLE_QUERY),
     )
     query_file = st.file_uploader(
         "Query image (optional)",
@@ -30,7 +31,7 @@ with left:
         key="single_query_image",
         help="Needs a vision-language reranker (Lychee-rerank-mm / Qwen3-VL); the embedded default reads text only.",
     )
-    single.image_preview(query_file)
+    previews.image_preview(query_file)
     query_video_file = st.file_uploader(
         "Query clip (optional)",
         type=ui.VIDEO_TYPES,
@@ -38,14 +39,14 @@ with left:
         help="A video clip of at most 30 s, sampled at 1 frame per second (at most 64 frames); needs a "
         "vision-language reranker.",
     )
-    video.video_preview(query_video_file)
+    previews.video_preview(query_video_file)
 with right:
     st.subheader("Document")
     document_text = st.text_area(
         "Document text",
         height=100,
         help="The candidate: a title, passage or caption.",
-        **ui.bind("single_document_text", single.EXAMPLE_DOCUMENT),
+        **ui.bind("single_document_text", logic.EXAMPLE_DOCUMENT),
     )
     document_file = st.file_uploader(
         "Document image (optional)",
@@ -53,17 +54,17 @@ with right:
         key="single_document_image",
         help="A product photo, screenshot or figure; needs a vision-language reranker.",
     )
-    single.image_preview(document_file)
+    previews.image_preview(document_file)
     document_video_file = st.file_uploader(
         "Document clip (optional)",
         type=ui.VIDEO_TYPES,
         key="single_document_video",
         help="A product or how-to clip of at most 30 s; needs a vision-language reranker.",
     )
-    video.video_preview(document_video_file)
+    previews.video_preview(document_video_file)
 
 with st.expander("Explanation options"):
-    method = single.method_picker(settings)
+    method = view.method_picker(settings)
     o1, o2 = st.columns(2)
     max_units = o1.slider(
         "Max word units per text",
@@ -83,7 +84,7 @@ with st.expander("Explanation options"):
     )
 
 if st.button("Score and explain", type="primary", key="single_score"):
-    single.score_and_explain(
+    view.score_and_explain(
         settings,
         query_text=query_text,
         query_file=query_file,
@@ -96,9 +97,9 @@ if st.button("Score and explain", type="primary", key="single_score"):
         document_video_file=document_video_file,
     )
 
-result = st.session_state.get(single.RESULT_KEY)
+result = st.session_state.get(logic.RESULT_KEY)
 if result is not None:
     st.divider()
-    single.render_result(result, settings)
+    view.render_result(result, settings)
 else:
     st.info("Edit the example or type your own, then click **Score and explain**.")

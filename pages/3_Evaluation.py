@@ -1,7 +1,7 @@
 """Evaluation: score a labelled query set, with baselines, intervals, an optional instruction A/B and calibration.
 
 Thin: widgets here; reading, scoring, the result in session state and the report come from
-:mod:`lychee.ui.evaluation_view` (every number from ``eval``, the same code as ``python -m eval``).
+:mod:`lychee.ui.evaluation.view` (every number from ``eval``, the same code as ``python -m eval``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee import ui
-from lychee.ui import evaluation_view
+from lychee.ui.evaluation import view
 
 settings = ui.sidebar()
 
@@ -19,7 +19,7 @@ st.caption(
     "BM25). Metrics follow trec_eval's conventions; the numbers equal those of `python -m eval` on the same set."
 )
 
-choice = evaluation_view.set_picker()
+choice = view.set_picker()
 
 c1, c2 = st.columns([1, 3])
 k = c1.number_input("k (cutoff of ndcg@k and recall@k)", min_value=1, max_value=1000, step=1, **ui.bind("eval_k", 10))
@@ -38,11 +38,11 @@ if compare:
     )
 
 if st.button("Run evaluation", type="primary", icon=":material/play_arrow:", key="eval_run"):
-    evaluation_view.run_evaluation(settings, choice, k=int(k), compare=compare, instruction_b=instruction_b)
+    view.run_evaluation(settings, choice, k=int(k), compare=compare, instruction_b=instruction_b)
 
-result = st.session_state.get(evaluation_view.RESULT_KEY)
+result = st.session_state.get(view.RESULT_KEY)
 if result is None:
     st.info("Pick a set and click **Run evaluation**. The small web-passages set takes a few seconds on CPU.")
 else:
     st.divider()
-    evaluation_view.render_result(result, settings)
+    view.render_result(result, settings)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from eval.history.store import RunStore
 from lychee import ui
-from lychee.ui import runs_view
+from lychee.ui.runs import logic, view
 
 ui.sidebar()
 
@@ -17,8 +17,8 @@ st.caption(
     "(`LYCHEE_RUNS_DB`). Pick two runs of one set to see, query by query, whether B is better than A."
 )
 
-runs_view.show_deleted_notice()
-runs = runs_view.load_runs(store)
+view.show_deleted_notice()
+runs = view.load_runs(store)
 if runs is None:
     st.stop()
 if not runs:
@@ -28,10 +28,10 @@ if not runs:
     )
     st.stop()
 
-chosen_set = runs_view.pick_set(runs)
-shown = runs if chosen_set == runs_view.ALL_SETS else [r for r in runs if r.set == chosen_set]
-st.dataframe(runs_view.runs_table(shown), hide_index=True, width="stretch")
+chosen_set = view.pick_set(runs)
+shown = logic.runs_of_set(runs, chosen_set)
+st.dataframe(logic.runs_table(shown), hide_index=True, width="stretch")
 st.divider()
-runs_view.render_compare(store, runs, chosen_set)
+view.render_compare(store, runs, chosen_set)
 st.divider()
-runs_view.render_delete(store, shown)
+view.render_delete(store, shown)

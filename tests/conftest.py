@@ -86,6 +86,15 @@ def clip_path(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
+def tiny_vlm(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A randomly initialised tiny Lychee (Qwen2.5-VL) checkpoint folder, built once per session (read-only: copy it
+    to change it). The pages, the API server and the scorer tests all run on it."""
+    from lychee.synthetic import build_synthetic_checkpoint
+
+    return str(build_synthetic_checkpoint(tmp_path_factory.mktemp("tiny-lychee"), family="lychee", size="tiny", seed=0))
+
+
+@pytest.fixture(scope="session")
 def project_server():
     """Base URL of this project's own server (``./start.sh``, embedded default model) once its model is loaded; used
     as a remote model by the remote-scorer and eval tests."""

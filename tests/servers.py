@@ -1,7 +1,7 @@
 """Start the real server (``./start.sh``: dashboard + API on one port) in its own process group, for tests.
 
-Used by the browser test (``tests/app/browser.py``) and the API tests (``tests/api``). Servers started here are killed
-(their whole process group) when the ``with`` block ends, whatever happens inside it.
+Used by the browser test (``tests/app/browser.py``) and the API tests (``tests/lychee/api``). Servers started here are
+killed (their whole process group) when the ``with`` block ends, whatever happens inside it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The rerank HTTP API, served from the dashboard's own process and port.
 
-``POST /api/rerank`` (the seed's shape), ``POST /v1/rerank`` / ``/rerank`` / ``/v2/rerank`` (the shape vLLM, Jina,
-Cohere v2 and Infinity share, which the ``cohere`` SDK speaks), ``GET /api/health`` and ``GET /api/model``. It serves
-the server's model (``LYCHEE_MODEL``) from the loader the dashboard's pages use, so both share one scorer.
+``POST /api/rerank`` (the banded shape, the Lychee seed's own: a score and a band per result), ``POST /v1/rerank`` /
+``/rerank`` / ``/v2/rerank`` (the Cohere-compatible shape vLLM, Jina, Cohere v2 and Infinity share, which the ``cohere``
+SDK speaks), ``GET /api/health`` and ``GET /api/model``. It serves the server's model (``LYCHEE_MODEL``) from the
+loader the dashboard's pages use, so both share one scorer.
 
 This package imports no Streamlit: ``lychee/ui/server.py`` mounts :func:`build_api`'s routes, middleware
 and lifespan on ``st.App`` beside the dashboard::

@@ -1,16 +1,16 @@
 """The API's routes (Starlette): rerank in both shapes, health and model info, and JSON answers for the rest.
 
-=========================================  ========  =========================================================
-path                                       method    answer
-=========================================  ========  =========================================================
-``/api/rerank``                            POST      the seed's shape: ``model``, ``instruction``, ``results``
-                                                     (``index``, ``document``, ``score``, ``band``), ``elapsed_ms``
-``/v1/rerank``, ``/rerank``, ``/v2/rerank``  POST      the shared shape: ``id``, ``model``, ``results`` (``index``,
-                                                     ``relevance_score``, ``document``?), ``usage``
-``/api/health``                            GET       ``status`` (loaded / loading / failed), ``model``
-``/api/model``                             GET       model info, capabilities, limits
+==============================================  ========  ==============================================================
+path                                            method    answer
+==============================================  ========  ==============================================================
+``/api/rerank``                                 POST      the banded shape: ``model``, ``instruction``, ``results``
+                                                          (``index``, ``document``, ``score``, ``band``), ``elapsed_ms``
+``/v1/rerank``, ``/rerank``, ``/v2/rerank``     POST      the Cohere-compatible shape: ``id``, ``model``, ``results``
+                                                          (``index``, ``relevance_score``, ``document``?), ``usage``
+``/api/health``                                 GET       ``status`` (loaded / loading / failed), ``model``
+``/api/model``                                  GET       model info, capabilities, limits
 anything else under ``/api``, ``/v1``, ``/v2``  any       404 in the error shape (never the dashboard's HTML)
-=========================================  ========  =========================================================
+==============================================  ========  ==============================================================
 
 A wrong method is a 405 in the error shape. Handlers never compute on the event loop: scoring runs in the service's
 worker threads.
@@ -37,10 +37,10 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[Request], Awaitable[Response]]
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 RERANK_PATHS: dict[str, Shape] = {
-    "/api/rerank": "seed",
-    "/v1/rerank": "shared",
-    BARE_RERANK_PATH: "shared",
-    "/v2/rerank": "shared",
+    "/api/rerank": "banded",
+    "/v1/rerank": "cohere_compatible",
+    BARE_RERANK_PATH: "cohere_compatible",
+    "/v2/rerank": "cohere_compatible",
 }
 
 

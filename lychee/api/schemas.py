@@ -2,13 +2,15 @@
 
 Two request shapes are read:
 
-- ``seed`` (``POST /api/rerank``): ``{"query", "documents", "instruction"?, "top_n"?}``;
-- ``shared`` (``POST /v1/rerank``, ``/rerank``, ``/v2/rerank``; vLLM, Jina, Cohere v2, Infinity):
+- ``banded`` (``POST /api/rerank``, the Lychee seed's own shape, whose results carry a score band):
+  ``{"query", "documents", "instruction"?, "top_n"?}``;
+- ``cohere_compatible`` (``POST /v1/rerank``, ``/rerank``, ``/v2/rerank``; the shape Cohere v2, vLLM, Jina and
+  Infinity share):
   ``{"model"?, "query", "documents", "top_n"?, "return_documents"?, "instruction"?, "relevant_spans"?}``, plus this
   project's ``"allow_empty": true``: an empty query or document (``""``) is scored as the model's recipe scores
   "nothing there" instead of refused — what a remote scorer's occlusion sends when it removes a text's only word.
 
-A query or document is a string, ``{"text"?, "image"?}`` (Jina, the seed), or vLLM's multimodal
+A query or document is a string, ``{"text"?, "image"?}`` (Jina, the banded shape), or vLLM's multimodal
 ``{"content": [{"type": "text", "text": ...}, {"type": "image_url", "image_url": {"url": ...}}]}`` (its text parts are
 joined with newlines; at most one image). ``documents`` may also be one ``{"content": [...]}`` object whose parts are
 the documents (vLLM's other form). Every problem is a 400 naming the JSON path of the field, e.g.
@@ -29,11 +31,13 @@ from lychee.api.images import decode_image
 from lychee.items import Item
 from lychee.validation import is_int
 
-Shape = Literal["seed", "shared"]
+#: The two request / answer shapes: ``banded`` (``/api/rerank``: score and band per result, the Lychee seed's own) and
+#: ``cohere_compatible`` (``/v1/rerank`` ...: ``relevance_score`` per result, what Cohere v2, vLLM, Jina, Infinity speak).
+Shape = Literal["banded", "cohere_compatible"]
 
 FIELDS: dict[Shape, tuple[str, ...]] = {
-    "seed": ("query", "documents", "instruction", "top_n", "model", "relevant_spans"),
-    "shared": (
+    "banded": ("query", "documents", "instruction", "top_n", "model", "relevant_spans"),
+    "cohere_compatible": (
         "model",
         "query",
         "documents",
@@ -118,7 +122,7 @@ def parse_request(
 
     Args:
         payload: the JSON object.
-        shape: ``"seed"`` or ``"shared"``.
+        shape: ``"banded"`` or ``"cohere_compatible"``.
         config: limits (documents per request, spans) and image URL policy.
         reads_images: the loaded model reads images (``capabilities.image``); if not, an image is refused (after its
             source is checked, so a path or a corrupt image gets its own message; a URL is never fetched for it).
@@ -147,7 +151,7 @@ def parse_request(
             "or the other.",
             "allow_empty",
         )
-    if shape == "shared":
+    if shape == "cohere_compatible":
         priority = payload.get("priority")
         if priority is not None and not is_int(priority):
             raise bad_request(f"priority: got {describe(priority)}; expected an integer (or omit it).", "priority")
@@ -390,7 +394,7 @@ class _ItemReader:
 
 def _echo(raw: Any, item: Item, shape: Shape) -> Any:
     """What a result's ``document`` shows: the text (never the image bytes; an image is described by its size)."""
-    if shape == "seed" and isinstance(raw, str):
+    if shape == "banded" and isinstance(raw, str):
         return raw
     echo: dict[str, Any] = {"text": item.text}
     if item.image is not None:

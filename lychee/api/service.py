@@ -128,8 +128,8 @@ class RerankService:
         return 503, body
 
     def model_info(self) -> dict[str, Any]:
-        """``GET /api/model``: the frozen model info (less the server's checkpoint path), capabilities, the features beyond the shared shape (``allow_empty``)
-        and this server's limits."""
+        """``GET /api/model``: the frozen model info (less the server's checkpoint path), capabilities, the features
+        beyond the Cohere-compatible shape (``allow_empty``) and this server's limits."""
         scorer = self.ready().scorer
         capabilities = dataclasses.asdict(scorer.capabilities)
         capabilities["modalities"] = scorer.capabilities.modalities
@@ -140,7 +140,7 @@ class RerankService:
             "accepted_model_names": sorted(self.model_names(scorer)),
             "info": _json_safe(info),
             "capabilities": _json_safe(capabilities),
-            "features": {"allow_empty": True},  # what a client may ask beyond the shared shape
+            "features": {"allow_empty": True},  # what a client may ask beyond the Cohere-compatible shape
             "limits": {
                 "max_documents": self.config.max_documents,
                 "max_body_bytes": self.config.max_body_bytes,
@@ -186,17 +186,17 @@ class RerankService:
             raise bad_request(str(exc)) from exc
         kept = ranked if request.top_n is None else ranked[: request.top_n]
         spans = self._spans(scorer, request, kept)
-        if shape == "seed":
+        if shape == "banded":
             return {
                 "model": scorer.info.name,
                 "instruction": instruction,
-                "results": [_seed_result(r, request, spans) for r in kept],
+                "results": [_banded_result(r, request, spans) for r in kept],
                 "elapsed_ms": round((time.perf_counter() - start) * 1000, 3),
             }
         return {
             "id": f"rerank-{uuid.uuid4().hex}",
             "model": scorer.info.name,
-            "results": [_shared_result(r, request, spans) for r in kept],
+            "results": [_cohere_compatible_result(r, request, spans) for r in kept],
             "usage": {"total_tokens": sum(r.n_tokens or 0 for r in ranked)},
         }
 
@@ -226,7 +226,7 @@ def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def _seed_result(r: Ranked, request: RerankRequest, spans: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+def _banded_result(r: Ranked, request: RerankRequest, spans: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "index": r.index,
         "document": request.echoes[r.index],
@@ -240,7 +240,7 @@ def _seed_result(r: Ranked, request: RerankRequest, spans: dict[int, list[dict[s
     return out
 
 
-def _shared_result(r: Ranked, request: RerankRequest, spans: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+def _cohere_compatible_result(r: Ranked, request: RerankRequest, spans: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "index": r.index,
         "relevance_score": r.score,

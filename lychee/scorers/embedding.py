@@ -117,7 +117,8 @@ class EmbeddingScorer(BaseScorer):
         model_name_or_path: a sentence-transformers folder; defaults to the bundled all-MiniLM-L6-v2.
         device: ``"cpu"``, ``"cuda"``...; ``None`` picks CUDA when available.
         batch_size: encoding batch size.
-        cache_size: how many document embeddings to keep (LRU); 0 disables the cache.
+
+    Document embeddings are kept in an :class:`EmbeddingCache` of its default size.
     """
 
     model: Any = None
@@ -131,7 +132,6 @@ class EmbeddingScorer(BaseScorer):
         *,
         device: str | None = None,
         batch_size: int | None = None,
-        cache_size: int = 20_000,
     ) -> EmbeddingScorer:
         from sentence_transformers import SentenceTransformer
 
@@ -165,7 +165,6 @@ class EmbeddingScorer(BaseScorer):
             info=info,
             model=model,
             batch_size=batch_size or 64,
-            cache=EmbeddingCache(cache_size),
         )
 
     @property
@@ -204,7 +203,9 @@ class EmbeddingScorer(BaseScorer):
                     out[i] = vec
         if progress is not None:
             progress(len(texts), len(texts))
-        return np.stack(out) if out else np.zeros((0, 384), dtype=np.float32)
+        if not out:  # np.stack needs one array; the width is the model's, not a constant
+            return np.zeros((0, self.model.get_embedding_dimension()), dtype=np.float32)
+        return np.stack(out)
 
     def _predict_pairs(
         self,
@@ -238,3 +239,15 @@ class EmbeddingScorer(BaseScorer):
                 )
             )
         return preds
+
+
+__all__ = [
+    "DEFAULT_MODEL_NAME",
+    "EMBEDDING_CAPABILITIES",
+    "EMBEDDING_SCALE",
+    "EMBEDDING_SHIFT",
+    "EmbeddingCache",
+    "EmbeddingScorer",
+    "bundled_model_path",
+    "cosine_to_log_odds",
+]

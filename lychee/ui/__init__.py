@@ -1,4 +1,4 @@
-"""The dashboard's shared Streamlit layer: the only library package that imports streamlit.
+"""The dashboard's Streamlit layer: the only library package that imports streamlit.
 
 Every page starts with::
 
@@ -7,13 +7,18 @@ Every page starts with::
     scorer = ui.get_scorer(settings) # shared scorer (lychee.serving.LOADER), or None after st.error(...)
     callback, finish = ui.progress_bar("Scoring")
 
+Layout: ``shell/`` is what every page shares (sidebar, settings, session state, model loading, progress); each page
+has a package (``single/``, ``batch/``, ``evaluation/``, ``runs/``) whose pure modules (no streamlit) sit beside
+its views (``view.py``, ``*_view.py``); ``inputs`` turns uploads into items, ``previews`` shows uploads,
+``render`` draws HTML and images, ``server`` is the process ``./start.sh`` serves.
+
 Session keys: shared ``model``, ``instruction``, ``band_strong``, ``band_medium`` (plus ``device``, ``dtype``);
-page-local keys are prefixed ``single_*``, ``batch_*``, ``eval_*``.
+page-local keys are prefixed ``single_*``, ``batch_*``, ``eval_*``, ``runs_*``.
 """
 
 from __future__ import annotations
 
-from lychee.ui.models import (
+from lychee.ui.shell.models import (
     LoadedModel,
     free_memory,
     get_scorer,
@@ -22,10 +27,10 @@ from lychee.ui.models import (
     loaded_model,
     model_status,
 )
-from lychee.ui.progress import progress_bar
-from lychee.ui.settings import IMAGE_TYPES, VIDEO_TYPES, Settings
-from lychee.ui.sidebar import PRESETS, sidebar
-from lychee.ui.state import bind, store, store_many
+from lychee.ui.shell.progress import progress_bar
+from lychee.ui.shell.settings import IMAGE_TYPES, PRESETS, VIDEO_TYPES, Settings
+from lychee.ui.shell.sidebar import sidebar
+from lychee.ui.shell.state import bind, store, store_many
 
 __all__ = [
     "IMAGE_TYPES",

@@ -180,3 +180,17 @@ def top_result_html(title: str, score: float, band_name: str, *, rank_change: st
         f'<span style="margin-left:0.6em">P(yes) <b>{score:.3f}</b></span>'
         f'<span style="margin-left:0.8em;opacity:0.75">rank change {html.escape(rank_change)}</span></div>'
     )
+
+
+__all__ = [
+    "MAX_IMAGE_ALPHA",
+    "MAX_TEXT_ALPHA",
+    "NEGATIVE_RGB",
+    "POSITIVE_RGB",
+    "band_badge_html",
+    "frame_strip",
+    "heatmap_overlay",
+    "highlight_html",
+    "legend_html",
+    "top_result_html",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,16 @@ def exceptions(at: AppTest) -> list[str]:
     return [e.message for e in at.exception]
 
 
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The one dataframe on the page that has ``column`` (e.g. the results among the CSV preview and others)."""
+    tables = [df.value for df in at.dataframe if column in df.value.columns]
+    assert len(tables) == 1, f"expected one table with a {column!r} column, got {len(tables)}"
+    return tables[0]
+
+
 def html_blocks(at: AppTest) -> list[str]:
     """The bodies of every st.markdown(..., unsafe_allow_html=True) element, sidebar included."""
     return [m.value for m in at.markdown if m.proto.allow_html]
+
+
+__all__ = ["BATCH", "HOME", "ROOT", "SINGLE", "errors", "exceptions", "html_blocks", "make_app", "table_with"]

@@ -19,14 +19,6 @@ def _fresh_cache():
     st.cache_resource.clear()
 
 
-@pytest.fixture(scope="session")
-def tiny_vlm(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A randomly initialised tiny Lychee (Qwen2.5-VL) checkpoint folder: exercises the VLM paths of the pages."""
-    from lychee.synthetic import build_synthetic_checkpoint
-
-    return str(build_synthetic_checkpoint(tmp_path_factory.mktemp("tiny-lychee"), family="lychee", size="tiny"))
-
-
 @pytest.fixture
 def via_home(monkeypatch: pytest.MonkeyPatch):
     """Open a page the way a user does, from the entry script, so that ``at.switch_page`` really switches pages.
@@ -39,7 +31,7 @@ def via_home(monkeypatch: pytest.MonkeyPatch):
     """
     from apphelpers import HOME, make_app
 
-    monkeypatch.setattr(importlib.import_module("lychee.ui.sidebar"), "_leave_pages_directory_mode", lambda: None)
+    monkeypatch.setattr(importlib.import_module("lychee.ui.shell.sidebar"), "_leave_pages_directory_mode", lambda: None)
 
     def open_page(script: Path, **state):
         at = make_app(HOME, **state)

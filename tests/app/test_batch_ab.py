@@ -6,14 +6,15 @@ import json
 
 import pandas as pd
 import pytest
-from apphelpers import BATCH, SINGLE, errors, exceptions, make_app
+from apphelpers import BATCH, SINGLE, errors, exceptions, make_app, table_with
 
 import lychee
 from lychee.results import Prediction, sigmoid
 from lychee.scorers.embedding import EmbeddingScorer
-from lychee.ui import batch, batch_ab
-from lychee.ui.models import loaded_models
-from lychee.ui.settings import Settings
+from lychee.ui.batch import ab, titles
+from lychee.ui.batch import table as batch_table
+from lychee.ui.shell.models import loaded_models
+from lychee.ui.shell.settings import Settings
 
 INSTRUCTION_B = "Rank the products a hiker would buy first."
 TITLES = [f"title {i:02d}" for i in range(1, 13)]
@@ -27,9 +28,7 @@ def _ab_on(at, titles: list[str], instruction_b: str = INSTRUCTION_B):
 
 
 def _ab_table(at) -> pd.DataFrame:
-    tables = [df.value for df in at.dataframe if "rank_b" in df.value.columns]
-    assert len(tables) == 1, f"expected one A/B table, got {len(tables)}"
-    return tables[0]
+    return table_with(at, "rank_b")
 
 
 def _metrics(at) -> dict[str, str]:
@@ -71,7 +70,7 @@ def test_two_instructions_reach_the_scorer(monkeypatch):
     assert not at.exception, exceptions(at)
     assert not errors(at)
     assert seen == [lychee.DEFAULT_INSTRUCTION, INSTRUCTION_B]
-    result = at.session_state[batch_ab.AB_RESULT_KEY]
+    result = at.session_state[ab.AB_RESULT_KEY]
     assert result.instruction_used_b == INSTRUCTION_B
     assert result.a.instruction_used == lychee.DEFAULT_INSTRUCTION
     # the sidebar's edited instruction is A; B keeps its own
@@ -113,11 +112,11 @@ def test_both_scores_and_bands_are_shown_and_downloads_hold_both(hand_made_ranki
     assert top_b["band_a"] == "🔴 weak"
 
     # the download buttons are built from these (AppTest cannot read a download's bytes)
-    result = at.session_state[batch_ab.AB_RESULT_KEY]
+    result = at.session_state[ab.AB_RESULT_KEY]
     df = result.table(Settings())
-    csv = batch.to_csv_bytes(df).decode()
+    csv = batch_table.to_csv_bytes(df).decode()
     assert csv.splitlines()[0].startswith("rank_a,rank_b,shift,moved,score_a,score_b,band_a,band_b,title")
-    meta = json.loads(batch.to_json_bytes(df, result.meta(Settings(), df)))
+    meta = json.loads(batch_table.to_json_bytes(df, result.meta(Settings(), df)))
     assert meta["meta"]["a"]["instruction"] == lychee.DEFAULT_INSTRUCTION
     assert meta["meta"]["b"]["instruction"] == INSTRUCTION_B
     assert meta["meta"]["kendall_tau"] == pytest.approx(2 / 3)
@@ -143,7 +142,7 @@ def test_ab_results_survive_a_page_switch_and_go_when_rerun_without_ab(hand_made
     at.toggle(key="_w_batch_ab").set_value(False).run()
     at.button(key="batch_submit").click().run()
     assert not [df for df in at.dataframe if "rank_b" in df.value.columns]
-    assert batch_ab.AB_RESULT_KEY not in at.session_state
+    assert ab.AB_RESULT_KEY not in at.session_state
 
 
 def test_an_empty_instruction_b_is_refused_and_a_still_shows():
@@ -191,10 +190,10 @@ def test_two_loaded_models_compare_side_by_side(tiny_vlm):
     at.button(key="batch_submit").click().run()
     assert not at.exception, exceptions(at)
     assert not errors(at)
-    result = at.session_state[batch_ab.AB_RESULT_KEY]
+    result = at.session_state[ab.AB_RESULT_KEY]
     assert (result.a.model, result.model_b) == ("default", tiny_vlm)
     vlm = lychee.load_scorer(tiny_vlm)
-    expected = vlm.predict(batch.EXAMPLE_QUERY, ["red shoes", "blue mug", "green tea"])
+    expected = vlm.predict(titles.EXAMPLE_QUERY, ["red shoes", "blue mug", "green tea"])
     assert result.scores == pytest.approx([p.score for p in expected], abs=1e-5)
     # the sidebar's model stayed the session's own: A is still loaded next to B
     loaded = {m.key[0] for m in loaded_models()}
@@ -211,6 +210,6 @@ def test_lock_model_offers_no_model_b_field(monkeypatch):
     assert not at.exception, exceptions(at)
     assert "_w_batch_ab_model_path" not in [t.key for t in at.text_input]
     assert "batch_ab_load" not in [b.key for b in at.button]
-    assert any(batch_ab.LOCKED_MODEL_B in i.value for i in at.info)
+    assert any(ab.LOCKED_MODEL_B in i.value for i in at.info)
     at.button(key="batch_submit").click().run()
-    assert errors(at) == [batch_ab.LOCKED_MODEL_B]
+    assert errors(at) == [ab.LOCKED_MODEL_B]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from apphelpers import BATCH, SINGLE, errors, exceptions, make_app
 
 from eval.sets.loader import load_labelled_set
-from lychee.ui import batch_label
+from lychee.ui.batch import label_view
 
 QUERY = "waterproof hiking boots"
 TITLES = ["Leather hiking boots, waterproof", "Coffee mug", "Rain boots for kids"]
@@ -19,9 +19,9 @@ def _rerank(at, query: str = QUERY, titles: list[str] = TITLES):
 
 def _grade(at, by_title: dict[str, int]):
     """Edit the grade column as the browser does: edits keyed by the displayed row (the editor's own state)."""
-    shown = at.data_editor(key=batch_label.EDITOR_KEY).value
+    shown = at.data_editor(key=label_view.EDITOR_KEY).value
     rows = {i: {"grade": by_title[t]} for i, t in enumerate(shown["title"]) if t in by_title}
-    at.session_state[batch_label.EDITOR_KEY] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    at.session_state[label_view.EDITOR_KEY] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
     return at.run()
 
 
@@ -72,7 +72,7 @@ def test_grades_survive_a_page_switch(via_home):
     assert [t.value for t in at.title] == [":material/compare_arrows: Single-pair analysis"]
     at.switch_page(str(BATCH)).run()
     assert not at.exception, exceptions(at)
-    shown = at.data_editor(key=batch_label.EDITOR_KEY).value
+    shown = at.data_editor(key=label_view.EDITOR_KEY).value
     grades = dict(zip(shown["title"], shown["grade"]))
     assert grades[TITLES[1]] == 2
     assert "1 of 3 titles graded." in [c.value for c in at.caption]

@@ -6,12 +6,13 @@ import io
 
 import pandas as pd
 import pytest
-from apphelpers import BATCH, SINGLE, errors, exceptions, html_blocks, make_app
+from apphelpers import BATCH, SINGLE, errors, exceptions, html_blocks, make_app, table_with
 from PIL import Image
 
 import lychee
 from lychee.scorers.embedding import EmbeddingScorer
-from lychee.ui import batch, batch_view
+from lychee.ui.batch import table as batch_table
+from lychee.ui.batch import titles, view
 
 QUERY = "waterproof hiking boots"
 
@@ -24,9 +25,7 @@ def _rerank(at, titles: str, query: str = QUERY):
 
 def _table(at) -> pd.DataFrame:
     """The results table (the CSV preview, when shown, is another dataframe without a rank column)."""
-    tables = [df.value for df in at.dataframe if "rank" in df.value.columns]
-    assert len(tables) == 1, f"expected one results table, got {len(tables)}"
-    return tables[0]
+    return table_with(at, "rank")
 
 
 def test_example_input_reranks_with_one_click():
@@ -35,7 +34,7 @@ def test_example_input_reranks_with_one_click():
     assert not at.exception, exceptions(at)
     at.button(key="batch_submit").click().run()
     assert not at.exception, exceptions(at)
-    assert len(_table(at)) == len(batch.EXAMPLE_TITLES.splitlines())
+    assert len(_table(at)) == len(titles.EXAMPLE_TITLES.splitlines())
 
 
 def test_fifty_titles_give_a_fifty_row_table_in_score_order(default_scorer):
@@ -70,7 +69,7 @@ def test_fifty_one_titles_are_refused_with_the_count_and_the_limit():
         )
     ]
     assert not [df for df in at.dataframe if "rank" in df.value.columns]
-    assert batch_view.RESULT_KEY not in at.session_state
+    assert batch_table.RESULT_KEY not in at.session_state
 
 
 def test_blank_lines_are_reported_and_duplicates_flagged():
@@ -93,7 +92,7 @@ def test_csv_upload_with_a_column_picker(default_scorer):
     at.run()
     at.radio(key="_w_batch_source").set_value("csv").run()
     assert not at.exception, exceptions(at)
-    at.file_uploader(key=batch_view.CSV_UPLOAD_KEY).set_value(("items.csv", csv.encode(), "text/csv")).run()
+    at.file_uploader(key=view.CSV_UPLOAD_KEY).set_value(("items.csv", csv.encode(), "text/csv")).run()
     assert not at.exception, exceptions(at)
     picker = at.selectbox(key="_w_batch_csv_column")
     assert picker.options == ["sku", "name", "price"]
@@ -115,7 +114,7 @@ def test_a_non_utf8_csv_shows_what_is_wrong():
     at = make_app(BATCH)
     at.run()
     at.radio(key="_w_batch_source").set_value("csv").run()
-    at.file_uploader(key=batch_view.CSV_UPLOAD_KEY).set_value(("latin.csv", b"title\ncaf\xe9\n", "text/csv")).run()
+    at.file_uploader(key=view.CSV_UPLOAD_KEY).set_value(("latin.csv", b"title\ncaf\xe9\n", "text/csv")).run()
     assert not at.exception, exceptions(at)
     assert errors(at) == [
         (
@@ -164,7 +163,7 @@ def test_editing_the_instruction_changes_what_the_scorer_receives(monkeypatch):
     at.button(key="batch_submit").click().run()
     assert not at.exception, exceptions(at)
     assert seen == ["Rank products a hiker would buy."]
-    assert at.session_state[batch_view.RESULT_KEY].instruction_used == "Rank products a hiker would buy."
+    assert at.session_state[batch_table.RESULT_KEY].instruction_used == "Rank products a hiker would buy."
     seen.clear()
     at.sidebar.button(key="sidebar_reset_instruction").click().run()
     at.button(key="batch_submit").click().run()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from eval.engine.evaluate import evaluate_set
 from eval.sets.labelled import shipped_set_path
 from eval.sets.loader import load_labelled_set
-from eval.engine.evaluate import evaluate_set
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "3_Evaluation.py"
 
@@ -115,7 +115,7 @@ def test_metrics_json_download_matches_the_result():
 
 
 def test_unexpected_scoring_failure_is_a_message_not_a_traceback(monkeypatch):
-    from lychee.ui import evaluation_view
+    from lychee.ui.evaluation import view as evaluation_view
 
     def boom(*args, **kwargs):
         raise RuntimeError("CUDA out of memory")

@@ -6,8 +6,8 @@ import pytest
 from apphelpers import HOME, errors, exceptions, make_app
 
 import lychee
+from lychee.formatting import format_count
 from lychee.scorers.embedding import bundled_model_path
-from lychee.ui import models
 
 
 def _metrics(at) -> dict[str, str]:
@@ -21,7 +21,7 @@ def test_home_shows_the_default_model_status(default_scorer):
     status = _metrics(at)
     assert status["Device"] == default_scorer.info.device == "cpu"
     assert status["Dtype"] == "float32"
-    assert status["Parameters"] == models.format_count(default_scorer.info.parameters) == "22.7 M"
+    assert status["Parameters"] == format_count(default_scorer.info.parameters) == "22.7 M"
     assert status["Attention"] == default_scorer.info.attention
     assert status["CUDA allocated"] == "—"
     assert status["Process memory (RSS)"].endswith(("MiB", "GiB"))

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from lychee import ui
 from lychee.serving import LOADER
-from lychee.ui import models
+from lychee.ui.shell import models
 
 
 def test_the_scorer_is_cached_once_per_model_device_dtype():
@@ -77,18 +77,11 @@ def test_memory_helpers():
     grown = models.process_rss_bytes() - before
     del block
     assert 150 * 1024 * 1024 < grown < 400 * 1024 * 1024
-    assert models.format_bytes(None) == "—"
-    assert models.format_bytes(512) == "512 B"
-    assert models.format_bytes(1536) == "1.5 KiB"
-    assert models.format_bytes(3 * 1024**3) == "3.0 GiB"
-    assert models.format_count(22_713_216) == "22.7 M"
-    assert models.format_count(8_292_166_656) == "8.29 B"
-    assert models.format_count(None) == "—"
 
 
 def test_releasing_memory_never_imports_torch():
     code = (
-        "import sys; import lychee.ui.models as m; m.free_memory(); "
+        "import sys; import lychee.ui.shell.models as m; m.free_memory(); "
         "assert m.cuda_allocated_bytes() is None; print('torch' in sys.modules)"
     )
     out = subprocess.run(
@@ -126,7 +119,7 @@ def test_bind_starts_a_choice_over_when_its_stored_value_is_no_longer_offered():
     def app():
         import streamlit as st
 
-        from lychee.ui.state import bind
+        from lychee.ui.shell.state import bind
 
         options = st.session_state.get("offered", ["a", "b", "c"])
         st.session_state["shown"] = st.selectbox("Pick", options, **bind("pick", options[0], options=options))

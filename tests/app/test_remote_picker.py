@@ -1,8 +1,9 @@
 """The sidebar's third model source, a remote endpoint: URL + protocol -> one model string; Home shows the remote
 model's info; a malformed URL says why and keeps the embedded default; pages score through the remote model.
 
-The endpoint is the ``openai-chat`` contract server (``tests/lychee/chat_contract_server.py``, a stand-in answering in
-vLLM's documented chat-completions shape) with canned log-probabilities: these tests are about the dashboard's wiring.
+The endpoint is the ``openai-chat`` contract server (``tests/lychee/scorers/remote/chat_contract_server.py``, a
+stand-in answering in vLLM's documented chat-completions shape) with canned log-probabilities: these tests are about
+the dashboard's wiring.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import pytest
 from apphelpers import HOME, SINGLE, errors, exceptions, make_app
 
-from tests.lychee.chat_contract_server import CannedBackend, ContractChatServer, canned_yes_no
+from tests.lychee.scorers.remote.chat_contract_server import CannedBackend, ContractChatServer, canned_yes_no
 
 
 @pytest.fixture

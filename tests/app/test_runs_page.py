@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from apphelpers import HOME, ROOT, errors, exceptions, make_app
+from apphelpers import HOME, ROOT, errors, exceptions, make_app, table_with
 
-from eval.sets.labelled import shipped_set_path
-from eval.sets.loader import load_labelled_set
 from eval.engine.evaluate import evaluate_set
 from eval.history.store import RunStore
 from eval.measures.stats import randomization_test, wins_ties_losses
-from lychee.ui import runs_view
+from eval.sets.labelled import shipped_set_path
+from eval.sets.loader import load_labelled_set
 
 RUNS = ROOT / "pages" / "4_Runs.py"
 PASSAGES = shipped_set_path("passages.csv")
@@ -38,9 +37,8 @@ def store(evaluations) -> RunStore:
 
 
 def _table(at):
-    tables = [df.value for df in at.dataframe if "instruction" in df.value.columns]
-    assert len(tables) == 1
-    return tables[0]
+    """The runs table (the only one with an instruction column)."""
+    return table_with(at, "instruction")
 
 
 def test_an_empty_store_says_how_to_fill_it():
@@ -134,7 +132,6 @@ def test_home_links_the_runs_page():
     at = make_app(HOME)
     at.run()
     assert "Runs" in {p.label for p in at.get("page_link")}
-    assert runs_view.set_label("x.jsonl") == "x.jsonl (upload)"
 
 
 def test_a_run_is_deleted_only_after_the_confirmation(store):

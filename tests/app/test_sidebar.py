@@ -7,7 +7,7 @@ from apphelpers import BATCH, HOME, SINGLE, errors, exceptions, make_app
 import lychee
 from lychee import ui
 from lychee.scorers.embedding import EmbeddingScorer, bundled_model_path
-from lychee.ui import models
+from lychee.ui.shell import models
 
 
 def test_every_page_runs_on_its_own_and_initialises_the_shared_state():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
 import re
 
 import pytest
@@ -13,13 +11,10 @@ from PIL import Image
 import lychee
 from lychee.items import load_image
 from lychee.scorers.embedding import EmbeddingScorer
-from lychee.ui import single
+from lychee.ui.single import logic
+from tests.helpers import encode_image
 
-
-def _png(size=(32, 24), colour=(10, 120, 200)) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", size, colour).save(buf, "PNG")
-    return buf.getvalue()
+BLUE_PNG = encode_image(Image.new("RGB", (32, 24), (10, 120, 200)))
 
 
 def _score(at, query: str, document: str):
@@ -58,7 +53,7 @@ def test_scores_and_shows_highlights(default_scorer):
         "races",
     ]
     assert any("log-odds change" in b for b in html_blocks(at))  # the colour legend
-    assert at.session_state[single.RESULT_KEY].explanation.score == pytest.approx(expected.score)
+    assert at.session_state[logic.RESULT_KEY].explanation.score == pytest.approx(expected.score)
 
 
 def test_result_table_and_downloads_are_offered():
@@ -72,20 +67,6 @@ def test_result_table_and_downloads_are_offered():
         "Download explanation (JSON)",
         "Download token weights (CSV)",
     }
-
-
-def test_explanation_exports_carry_every_token_weight(default_scorer):
-    expl = default_scorer.explain("red shoes", "a red shoe")
-    result = single.SingleResult(explanation=expl, model="default", instruction=None, seconds=0.1)
-    doc = json.loads(single.explanation_json(result))
-    assert doc["score"] == pytest.approx(expl.score) and doc["log_odds"] == pytest.approx(expl.log_odds)
-    assert [t["text"] for t in doc["query"]["tokens"]] == ["red", "shoes"]
-    assert [t["weight"] for t in doc["document"]["tokens"]] == pytest.approx([t.weight for t in expl.document_tokens])
-    assert doc["query"]["image_grid"] is None
-    lines = single.explanation_csv(expl).decode().splitlines()
-    assert lines[0] == "side,position,token,start,end,weight"
-    assert lines[1].startswith("query,1,red,0,3,")
-    assert len(lines) == 1 + 2 + 3
 
 
 @pytest.mark.parametrize("payload", ["<script>alert(1)</script>", "<b>x</b>"])
@@ -136,15 +117,15 @@ def ui_presets() -> dict[str, str]:
 
 def test_image_with_the_text_only_default_model_shows_the_library_message(default_scorer):
     with pytest.raises(ValueError) as library:
-        default_scorer.explain(single.EXAMPLE_QUERY, {"text": single.EXAMPLE_DOCUMENT, "image": _png()})
+        default_scorer.explain(logic.EXAMPLE_QUERY, {"text": logic.EXAMPLE_DOCUMENT, "image": BLUE_PNG})
     at = make_app(SINGLE)
     at.run()
-    at.file_uploader(key="single_document_image").set_value(("shoe.png", _png(), "image/png"))
+    at.file_uploader(key="single_document_image").set_value(("shoe.png", BLUE_PNG, "image/png"))
     at.button(key="single_score").click().run()
     assert not at.exception, exceptions(at)
     assert errors(at) == [str(library.value)]
     assert "reads text only" in str(library.value)
-    assert single.RESULT_KEY not in at.session_state
+    assert logic.RESULT_KEY not in at.session_state
 
 
 def test_a_corrupt_image_shows_the_decoding_message():
@@ -158,7 +139,7 @@ def test_a_corrupt_image_shows_the_decoding_message():
     assert not at.exception, exceptions(at)
     assert str(library.value) in errors(at)  # on Score; the upload preview reports it too
     assert str(library.value).startswith("query 'broken.png' image (18 bytes): ")
-    assert single.RESULT_KEY not in at.session_state
+    assert logic.RESULT_KEY not in at.session_state
 
 
 def test_empty_query_shows_the_library_message():

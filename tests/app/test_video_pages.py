@@ -5,18 +5,15 @@ VLM cases run on a random tiny Lychee checkpoint (CPU): they check what is shown
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
 import pytest
 from apphelpers import BATCH, SINGLE, errors, exceptions, make_app
-from PIL import Image
 
-from lychee.explanation import VideoSalience
-from lychee.ui import batch_view, render, single
-from lychee.ui import video as ui_video
-from lychee.ui.settings import Settings
+from lychee.ui.batch import table as batch_table
+from lychee.ui.shell.settings import Settings
+from lychee.ui.single import logic
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +35,7 @@ def test_single_pair_with_a_query_clip_shows_frame_weights_and_exports_them(tiny
     at.button(key="single_score").click().run()
     assert not at.exception, exceptions(at)
     assert not errors(at)
-    result = at.session_state[single.RESULT_KEY]
+    result = at.session_state[logic.RESULT_KEY]
     frames = result.explanation.query_video
     assert frames is not None and result.explanation.document_video is None
     assert frames.timestamps == pytest.approx((0.0, 1.0, 1.9, 2.9)) and frames.weights.shape == (4,)
@@ -48,11 +45,11 @@ def test_single_pair_with_a_query_clip_shows_frame_weights_and_exports_them(tiny
         c.startswith("4 sampled frames (0.0 s, 1.0 s, 1.9 s, 2.9 s): each sampled frame greyed") for c in captions
     )
     # downloads: the JSON carries the frame weights, the frame CSV one row per sampled frame
-    doc = json.loads(single.explanation_json(result))
+    doc = json.loads(logic.explanation_json(result))
     assert doc["query"]["video"] == "clip.mp4" and doc["document"]["frames"] == []
     assert [f["time_s"] for f in doc["query"]["frames"]] == pytest.approx([0.0, 1.0, 1.9, 2.9])
     assert np.allclose([f["weight"] for f in doc["query"]["frames"]], frames.weights)
-    table = ui_video.frame_table(result.explanation)
+    table = logic.frame_table(result.explanation)
     assert list(table.columns) == ["side", "frame", "time_s", "unit", "weight"] and len(table) == 4
     labels = [b.label for b in at.get("download_button")]
     assert "Download frame weights (CSV)" in labels, labels
@@ -68,7 +65,7 @@ def test_single_pair_with_a_document_clip_and_gradient(tiny_vlm, clip):
     at.button(key="single_score").click().run()
     assert not at.exception, exceptions(at)
     assert not errors(at)
-    frames = at.session_state[single.RESULT_KEY].explanation.document_video
+    frames = at.session_state[logic.RESULT_KEY].explanation.document_video
     assert frames.units == ((0, 1), (2, 3))  # two temporal patches of two frames
     captions = [c for img in at.get("image") for c in img.captions]
     assert any("gradient × input summed over each temporal patch" in c for c in captions), captions
@@ -82,7 +79,7 @@ def test_a_clip_with_the_text_only_default_model_shows_the_library_message(defau
     assert not at.exception, exceptions(at)
     [message] = errors(at)
     assert message.startswith("query has a video clip ((") and "reads text only. Remove the clip" in message
-    assert single.RESULT_KEY not in at.session_state
+    assert logic.RESULT_KEY not in at.session_state
 
 
 def test_a_corrupt_clip_shows_the_decoding_message_in_the_preview_and_on_score(clip):
@@ -100,7 +97,7 @@ def test_a_corrupt_clip_shows_the_decoding_message_in_the_preview_and_on_score(c
     at.button(key="single_score").click().run()
     assert not at.exception, exceptions(at)
     assert any(e.startswith(f"document 'broken.mp4' video ({len(broken)} bytes): cannot be opened") for e in errors(at))
-    assert single.RESULT_KEY not in at.session_state
+    assert logic.RESULT_KEY not in at.session_state
 
 
 def test_batch_with_a_query_clip(tiny_vlm, clip):
@@ -110,7 +107,7 @@ def test_batch_with_a_query_clip(tiny_vlm, clip):
     at.button(key="batch_submit").click().run()
     assert not at.exception, exceptions(at)
     assert not errors(at)
-    result = at.session_state[batch_view.RESULT_KEY]
+    result = at.session_state[batch_table.RESULT_KEY]
     assert result.query_text is None and result.query_video_name == "q.mp4" and len(result.scores) == 3
     assert any("(clip only) + clip `q.mp4`" in c.value for c in at.caption)
     assert result.meta(Settings())["query_video"] == "q.mp4"  # in the JSON download's metadata
@@ -124,40 +121,3 @@ def test_batch_clip_with_the_default_model_shows_the_library_message(clip):
     assert not at.exception, exceptions(at)
     [message] = errors(at)
     assert message.startswith("query has a video clip ((") and "Remove the clip" in message
-
-
-def test_frame_strip_colours_follow_the_weights():
-    thumbs = tuple(Image.new("RGB", (40, 30), (255, 255, 255)) for _ in range(4))
-    salience = VideoSalience(
-        weights=np.array([2.0, -2.0, 0.0, 1.0]), units=((0,), (1,), (2,), (3,)), timestamps=(0, 1, 2, 3), frames=thumbs
-    )
-    strip = render.frame_strip(salience, scale=2.0, thumb_height=30, bar=10)
-    assert strip.size == (4 * 40 + 3 * 4, 30 + 4 + 10)
-    bar_y = 30 + 4 + 5
-    green, red, neutral, half = (strip.getpixel((20 + k * 44, bar_y)) for k in range(4))
-    assert green[1] > green[0] and red[0] > red[1]  # green for positive, red for negative
-    assert abs(neutral[0] - neutral[1]) < 8  # zero: only the neutral track
-    assert half[1] > half[0] and half[0] > green[0]  # half the weight: a paler green
-    # a unit of two frames draws one bar across both
-    pair = VideoSalience(weights=np.array([1.0]), units=((0, 1),), timestamps=(0, 1), frames=thumbs[:2])
-    strip = render.frame_strip(pair, thumb_height=30, bar=10)
-    assert strip.getpixel((42, bar_y)) == strip.getpixel((10, bar_y))  # the gap between the frames is covered
-    with pytest.raises(ValueError, match="no frame thumbnails"):
-        render.frame_strip(VideoSalience(np.zeros(1), ((0,),), (0.0,)))
-
-
-def test_frame_rows_give_each_frame_its_unit_weight():
-    salience = VideoSalience(weights=np.array([0.5, -1.0]), units=((0, 1), (2, 3)), timestamps=(0.0, 1.0, 2.0, 3.0))
-    rows = ui_video.frame_rows("document", salience)
-    assert [(r["frame"], r["unit"], r["weight"]) for r in rows] == [
-        (1, 1, 0.5),
-        (2, 1, 0.5),
-        (3, 2, -1.0),
-        (4, 2, -1.0),
-    ]
-    assert ui_video.frame_rows("query", None) == []
-    buf = io.BytesIO()
-    ui_video.frame_table(
-        type("E", (), {"query_video": None, "document_video": salience})()  # any object with the two fields
-    ).to_csv(buf, index=False)
-    assert buf.getvalue().decode().splitlines()[0] == "side,frame,time_s,unit,weight"

@@ -5,23 +5,16 @@ Random weights: these tests check what is shown and sent, never score quality.
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
 import pytest
 from apphelpers import BATCH, HOME, SINGLE, errors, exceptions, make_app
-from PIL import Image
 
 from lychee.scorers.base import BaseScorer
-from lychee.ui import batch_view, single
-
-
-def _png(size=(96, 64)) -> bytes:
-    rng = np.random.default_rng(0)
-    buf = io.BytesIO()
-    Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)).save(buf, "PNG")
-    return buf.getvalue()
+from lychee.ui.batch import table as batch_table
+from lychee.ui.single import logic
+from tests.helpers import noise_png
 
 
 def test_home_loads_a_vlm_checkpoint_on_demand_and_reports_it(tiny_vlm):
@@ -46,18 +39,18 @@ def test_single_pair_with_a_document_image_shows_a_heatmap_and_exports_the_grid(
     at.run()
     at.text_area(key="_w_single_query_text").set_value("red running shoes")
     at.text_area(key="_w_single_document_text").set_value("a red shoe")
-    at.file_uploader(key="single_document_image").set_value(("shoe.png", _png(), "image/png"))
+    at.file_uploader(key="single_document_image").set_value(("shoe.png", noise_png(96, 64), "image/png"))
     at.button(key="single_score").click().run()
     assert not at.exception, exceptions(at)
     assert not errors(at)
-    result = at.session_state[single.RESULT_KEY]
+    result = at.session_state[logic.RESULT_KEY]
     grid = result.explanation.document_image
     assert grid is not None and grid.weights.shape == (grid.rows, grid.cols)
     assert result.explanation.query_image is None
     # the heatmap overlay (and the original, in its expander) are on the page
     captions = [c for img in at.get("image") for c in img.captions]
     assert any(f"{grid.rows}×{grid.cols} cells greyed one at a time" in c for c in captions), captions
-    doc = json.loads(single.explanation_json(result))
+    doc = json.loads(logic.explanation_json(result))
     assert doc["document"]["image"] == "shoe.png"
     assert np.allclose(doc["document"]["image_grid"]["weights"], grid.weights)
 
@@ -73,7 +66,7 @@ def test_gradient_salience_is_offered_once_the_vlm_is_loaded(tiny_vlm):
     at.button(key="single_score").click().run()
     assert not at.exception, exceptions(at)
     assert not errors(at)
-    expl = at.session_state[single.RESULT_KEY].explanation
+    expl = at.session_state[logic.RESULT_KEY].explanation
     assert expl.method == "gradient" and expl.n_evaluations == 1
     assert {m.label: m.value for m in at.metric}["Salience"] == "Gradient × input"
 
@@ -90,11 +83,11 @@ def test_the_instruction_reaches_the_vlm_and_changes_its_score(tiny_vlm, monkeyp
     at = make_app(BATCH, model=tiny_vlm, batch_titles="red shoe\nblue teapot")
     at.run()
     at.button(key="batch_submit").click().run()
-    first = list(at.session_state[batch_view.RESULT_KEY].scores)
+    first = list(at.session_state[batch_table.RESULT_KEY].scores)
     at.sidebar.selectbox(key="_w_instruction_preset").set_value("Image search").run()
     at.button(key="batch_submit").click().run()
     assert not at.exception, exceptions(at)
-    second = list(at.session_state[batch_view.RESULT_KEY].scores)
+    second = list(at.session_state[batch_table.RESULT_KEY].scores)
     assert seen[0] is None and seen[-1] == "Given a search query, retrieve images that show what the query describes."
     assert first != pytest.approx(second, abs=1e-6)  # the prompt changed, so the random model's logits did
 
@@ -102,11 +95,11 @@ def test_the_instruction_reaches_the_vlm_and_changes_its_score(tiny_vlm, monkeyp
 def test_batch_with_a_query_image(tiny_vlm):
     at = make_app(BATCH, model=tiny_vlm, batch_query_text="", batch_titles="red shoe\nblue teapot\ngreen hat")
     at.run()
-    at.file_uploader(key="batch_query_image").set_value(("q.png", _png(), "image/png"))
+    at.file_uploader(key="batch_query_image").set_value(("q.png", noise_png(96, 64), "image/png"))
     at.button(key="batch_submit").click().run()
     assert not at.exception, exceptions(at)
     assert not errors(at)
-    result = at.session_state[batch_view.RESULT_KEY]
+    result = at.session_state[batch_table.RESULT_KEY]
     assert result.query_text is None and result.query_image_name == "q.png"
     assert len(result.scores) == 3
     assert any("(image only) + image `q.png`" in c.value for c in at.caption)

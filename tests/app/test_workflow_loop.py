@@ -10,16 +10,16 @@ from apphelpers import BATCH, ROOT, errors, exceptions, make_app
 
 from eval.history.labelling import make_record, save_query, set_path
 from eval.history.store import RunStore
-from lychee.ui import batch_ab, batch_label
+from lychee.ui.batch import ab, label_view
 
 EVALUATION = ROOT / "pages" / "3_Evaluation.py"
 RUNS = ROOT / "pages" / "4_Runs.py"
 
 
 def _grade_all(at, grade_of) -> None:
-    shown = at.data_editor(key=batch_label.EDITOR_KEY).value
+    shown = at.data_editor(key=label_view.EDITOR_KEY).value
     rows = {i: {"grade": grade_of(t)} for i, t in enumerate(shown["title"])}
-    at.session_state[batch_label.EDITOR_KEY] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    at.session_state[label_view.EDITOR_KEY] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
     at.run()
 
 
@@ -57,7 +57,7 @@ def test_ab_label_evaluate_and_compare_runs_in_one_session(workspace, via_home):
     # 1. A/B two instructions on the batch
     at.toggle(key="_w_batch_ab").set_value(True).run()
     _label_batch(at, "waterproof hiking boots", boots, lambda t: 3 if "hiking" in t else 0, new_set="hiking")
-    assert batch_ab.AB_RESULT_KEY in at.session_state
+    assert ab.AB_RESULT_KEY in at.session_state
     assert any(m.label == "Kendall's tau" for m in at.metric)
     set_file = workspace / "sets" / "hiking.jsonl"
 

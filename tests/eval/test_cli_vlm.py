@@ -7,22 +7,12 @@ import io
 import json
 import signal
 import zipfile
-from pathlib import Path
 
-import pytest
 from clihelpers import ROOT, kill_mid_run
 from clihelpers import run_cli as _cli
 
 SHAPES = "eval/data/shapes/shapes.jsonl"
 INSTRUCTION_B = "Judge whether the picture shows the requested shape and colour."
-
-
-@pytest.fixture(scope="module")
-def tiny_vlm(tmp_path_factory) -> Path:
-    pytest.importorskip("torch")
-    from lychee.synthetic import build_synthetic_checkpoint
-
-    return build_synthetic_checkpoint(tmp_path_factory.mktemp("tiny") / "lychee", family="lychee", size="tiny", seed=0)
 
 
 def test_image_set_ab_and_resume_with_a_vlm(tiny_vlm, tmp_path):
@@ -50,8 +40,8 @@ def test_image_set_ab_and_resume_with_a_vlm(tiny_vlm, tmp_path):
 
 
 def test_zip_upload_with_images_is_scored_by_a_vlm(tiny_vlm):
-    from eval.sets.loader import load_labelled_set
     from eval.engine.evaluate import evaluate_set
+    from eval.sets.loader import load_labelled_set
     from lychee import load_scorer
 
     shapes_dir = ROOT / "eval" / "data" / "shapes"

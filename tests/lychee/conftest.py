@@ -21,10 +21,9 @@ def synthetic_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def lychee_checkpoint(synthetic_root: Path) -> Path:
-    from lychee.synthetic import build_synthetic_checkpoint
-
-    return build_synthetic_checkpoint(synthetic_root / "lychee", family="lychee", size="tiny", seed=0)
+def lychee_checkpoint(tiny_vlm: str) -> Path:
+    """The root conftest's tiny Lychee checkpoint, as a path."""
+    return Path(tiny_vlm)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,11 @@ def _tau_by_definition(ra, rb):
     return (concordant - discordant) / len(pairs)
 
 
+@pytest.mark.parametrize(("rank_a", "rank_b", "label"), [(5, 2, "↑ 3"), (1, 3, "↓ 2"), (4, 4, "=")])
+def test_shift_label_says_how_far_and_which_way(rank_a, rank_b, label):
+    assert shift_label(rank_a, rank_b) == label
+
+
 def test_rank_order_breaks_ties_by_log_odds_then_input_order():
     assert rank_order([0.2, 0.9, 0.9]) == [1, 2, 0]
     assert rank_order([0.2, 0.9, 0.9], [0.0, 1.0, 2.0]) == [2, 1, 0]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import io
 import re
 
 import numpy as np
@@ -8,12 +7,7 @@ import pytest
 from PIL import Image
 
 from lychee.items import MAX_IMAGE_PIXELS, Item, load_image, pad_to_aspect_ratio, to_rgb
-
-
-def _png_bytes(img: Image.Image, fmt: str = "PNG", **kw) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format=fmt, **kw)
-    return buf.getvalue()
+from tests.helpers import encode_image
 
 
 def test_plain_string_is_a_text_item():
@@ -45,7 +39,7 @@ def test_exif_orientation_is_applied():
     img = Image.new("RGB", (40, 20), (255, 0, 0))
     exif = img.getexif()
     exif[0x0112] = 6  # rotate 90° clockwise when displayed
-    out = load_image(_png_bytes(img, "JPEG", exif=exif.tobytes()))
+    out = load_image(encode_image(img, "JPEG", exif=exif.tobytes()))
     assert out.size == (20, 40)
 
 
@@ -67,10 +61,10 @@ def test_sixteen_bit_and_cmyk_work():
     arr = np.full((4, 4), 65535, dtype=np.uint16)
     arr[0, 0] = 0
     img16 = Image.fromarray(arr)
-    out = load_image(_png_bytes(img16))
+    out = load_image(encode_image(img16))
     assert out.mode == "RGB" and out.getpixel((1, 1)) == (255, 255, 255) and out.getpixel((0, 0)) == (0, 0, 0)
     cmyk = Image.new("CMYK", (4, 4), (0, 255, 255, 0))  # pure red in CMYK
-    r, g, b = load_image(_png_bytes(cmyk, "JPEG")).getpixel((2, 2))
+    r, g, b = load_image(encode_image(cmyk, "JPEG")).getpixel((2, 2))
     assert r > 200 and g < 60 and b < 60
 
 
@@ -86,7 +80,7 @@ def test_empty_bytes():
 
 def test_truncated_file_names_the_input(tmp_path):
     rng = np.random.default_rng(0)
-    data = _png_bytes(Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)))
+    data = encode_image(Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)))
     path = tmp_path / "cut.png"
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(ValueError, match=re.escape(f"query image '{path}': the image data is corrupt or truncated")):

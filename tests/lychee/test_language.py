@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from lychee import Capabilities
 from lychee.language import dominant_language, language_warning
 
 
@@ -36,12 +35,6 @@ def test_no_warning_for_a_language_the_model_reads_or_a_multilingual_model():
     assert language_warning(("en",), "m", ["red running shoes", "teapot"]) is None
     assert language_warning((), "lychee", ["办公室绿植", "龟背竹 盆栽"]) is None
     assert language_warning(("en", "zh"), "m", ["办公室绿植"]) is None
-
-
-def test_capabilities_reads_language():
-    english = Capabilities(languages=("en",))
-    assert english.reads_language("en") and not english.reads_language("zh") and english.reads_language(None)
-    assert Capabilities().reads_language("zh")  # empty: multilingual
 
 
 def test_the_default_model_declares_english(default_scorer):

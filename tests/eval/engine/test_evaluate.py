@@ -168,17 +168,3 @@ def test_scorer_errors_name_the_query(tmp_path, make_overlap_scorer):
 def test_bad_k(passages, overlap_scorer):
     with pytest.raises(ValueError, match=re.escape("k must be a positive integer, got 0.")):
         evaluate_set(passages, overlap_scorer, k=0)
-
-
-def test_per_query_chart_keeps_the_worst_queries_when_there_are_many(passages, overlap_scorer):
-    from lychee.ui import evaluation_charts as views
-
-    result = evaluate_set(passages, overlap_scorer)
-    full = views.per_query_chart(result).to_dict()
-    assert len({row["qid"] for row in full["datasets"][next(iter(full["datasets"]))]}) == 8
-    capped = views.per_query_chart(result, max_queries=3).to_dict()
-    rows = capped["datasets"][next(iter(capped["datasets"]))]
-    a = result.metrics["systems"]["model"]["per_query"]["ndcg@10"]
-    worst = sorted(a, key=lambda q: (a[q], q))[:3]
-    assert {row["qid"] for row in rows} == set(worst)
-    assert len(rows) == 3 * 3  # model, input order, BM25

@@ -155,13 +155,6 @@ def test_a_text_only_model_is_refused_before_scoring(clip_set, overlap_scorer):
     assert overlap_scorer.calls == []
 
 
-@pytest.fixture(scope="module")
-def tiny_vlm(tmp_path_factory) -> Path:
-    from lychee.synthetic import build_synthetic_checkpoint
-
-    return build_synthetic_checkpoint(tmp_path_factory.mktemp("tiny") / "lychee", family="lychee", size="tiny", seed=0)
-
-
 def test_clip_set_end_to_end_with_the_cli(clip_set, tiny_vlm, tmp_path):
     out = tmp_path / "out"
     proc = run_cli("--data", str(clip_set), "--model", str(tiny_vlm), "--device", "cpu", "--out", str(out))

@@ -1,0 +1,49 @@
+"""How numbers and long texts are written for people: byte sizes, parameter counts, and one truncation rule.
+
+A leaf module (it imports nothing of the project's), so the dashboard and the command lines write them alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: What stands in for a value that is not known.
+UNKNOWN = "—"
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending with ``…`` when something was cut.
+
+    Example:
+        >>> shorten("Given a web search query, retrieve relevant passages", 20)
+        'Given a web search …'
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def format_bytes(n: int | None) -> str:
+    """``1536`` -> ``'1.5 KiB'``; ``None`` -> ``'—'``."""
+    if n is None:
+        return UNKNOWN
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def format_count(n: Any) -> str:
+    """Parameter counts: ``22713216`` -> ``'22.7 M'``, ``8.3e9`` -> ``'8.30 B'``; not a number -> ``'—'``."""
+    if not isinstance(n, (int, float)) or isinstance(n, bool):
+        return UNKNOWN
+    if n >= 1e9:
+        return f"{n / 1e9:.2f} B"
+    if n >= 1e6:
+        return f"{n / 1e6:.1f} M"
+    if n >= 1e3:
+        return f"{n / 1e3:.1f} K"
+    return str(int(n))
+
+
+__all__ = ["UNKNOWN", "format_bytes", "format_count", "shorten"]

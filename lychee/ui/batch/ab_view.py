@@ -1,0 +1,254 @@
+"""Batch A/B on the Batch rerank page: the toggle and B's set-up, scoring B with a progress bar, and the comparison
+(agreement, side-by-side table, downloads, slope chart).
+
+What B is, its result and the chart are :mod:`lychee.ui.batch.ab`. The result lives in
+``st.session_state["batch_ab_result"]`` (a non-widget key), tied to the A result it extends, so it survives page
+switches and disappears when A is recomputed without the A/B.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import streamlit as st
+
+from lychee.compare import OVERLAP_K
+from lychee.scorers.remote import is_remote
+from lychee.serving import ModelKey, model_locked
+from lychee.ui.batch.ab import (
+    AB_RESULT_KEY,
+    DEFAULT_INSTRUCTION_B,
+    LOCKED_MODEL_B,
+    MODES,
+    ABChoice,
+    ABResult,
+    caption,
+    display_table,
+    model_label,
+    slope_chart,
+)
+from lychee.ui.batch.table import BatchResult
+from lychee.ui.batch.view import download_table
+from lychee.ui.shell import models
+from lychee.ui.shell.progress import run_with_progress
+from lychee.ui.shell.settings import Settings
+from lychee.ui.shell.state import bind
+
+
+# --- controls -------------------------------------------------------------------------------------------------------
+def controls(settings: Settings) -> ABChoice | None:
+    """The A/B toggle and B's set-up (drawn above the batch form); ``None`` while the A/B is off."""
+    on = st.toggle(
+        "A/B: score the same titles a second way (B) and compare",
+        help="A is the sidebar's model and instruction. B changes one of them; both rankings are shown side by side.",
+        **bind("batch_ab", False),
+    )
+    if not on:
+        return None
+    with st.container(border=True):
+        mode = st.radio(
+            "B uses",
+            list(MODES),
+            format_func=MODES.__getitem__,
+            horizontal=True,
+            **bind("batch_ab_mode", "instruction"),
+        )
+        if mode == "instruction":
+            text = st.text_area(
+                "Instruction B",
+                height=80,
+                help="Compared against the sidebar's instruction (A), on the sidebar's model.",
+                **bind("batch_ab_instruction_b", DEFAULT_INSTRUCTION_B),
+            )
+            if models.uses_instruction(settings) is False:
+                st.warning(
+                    f"The model `{settings.model}` ignores the instruction, so A and B will rank identically. Load a "
+                    "Lychee / Qwen3-VL reranker in the sidebar to compare instructions."
+                )
+            return ABChoice(mode="instruction", instruction_b=text)
+        return ABChoice(mode="model", model_b=_model_b_picker(settings))
+
+
+def _model_b_picker(settings: Settings) -> ModelKey | None:
+    """The loaded models B can be, and a field to load another one; returns B's cache key, or ``None``."""
+    if model_locked():
+        st.info(LOCKED_MODEL_B)
+        return None
+    own = models.model_key(settings)
+    others = [m.key for m in models.loaded_models() if m.key != own]
+    st.session_state.setdefault("batch_ab_model_path", "")
+    if others:
+        stored = st.session_state.get("batch_ab_model_b")
+        if stored is None or tuple(stored) not in others:
+            st.session_state["batch_ab_model_b"] = others[-1]
+        choice = st.selectbox(
+            "Model B",
+            others,
+            format_func=model_label,
+            help="Models loaded right now, besides the sidebar's (A). B uses the sidebar's instruction.",
+            **bind("batch_ab_model_b", others[-1]),
+        )
+    else:
+        choice = None
+        st.info(
+            f"Only the sidebar's model (`{settings.model}`) is loaded. Load a second model as B below: it is kept next "
+            "to A (the sidebar's model is not released)."
+        )
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1.text_input(
+        "Load another model as B",
+        placeholder="'default', /models/lychee-rerank-mm, a cached hub id, or http://host:port",
+        help="A checkpoint folder or hub id (downloads only with LYCHEE_ALLOW_DOWNLOAD=1), 'default', or the URL of a "
+        "served model (see docs/deploy.md).",
+        **bind("batch_ab_model_path", ""),
+    )
+    if c2.button("Load model B", key="batch_ab_load", icon=":material/download:"):
+        path = st.session_state["batch_ab_model_path"].strip()
+        # a served model runs where its server put it: the sidebar's device / dtype are for local checkpoints
+        key = (path, None, None) if is_remote(path) else (path, settings.device, settings.dtype)
+        if not path:
+            st.error("Model B: the box is empty. Type 'default', a checkpoint folder or a hub id, then click Load.")
+        elif key == own:
+            st.error(f"Model B: `{path}` is the sidebar's model (A). Type another model to compare against.")
+        elif models.load_second(key) is not None:
+            st.session_state["batch_ab_model_b"] = key
+            st.rerun()
+    return None if choice is None else tuple(choice)
+
+
+# --- scoring --------------------------------------------------------------------------------------------------------
+def after_rerank(a: BatchResult | None, choice: ABChoice | None, settings: Settings) -> ABResult | None:
+    """After the page's rerank: score B when the A/B is on (and A succeeded), else forget any earlier A/B result."""
+    if a is None or choice is None:
+        if a is not None:
+            st.session_state.pop(AB_RESULT_KEY, None)
+        return None
+    return run_b(a, choice, settings)
+
+
+def run_b(a: BatchResult, choice: ABChoice, settings: Settings) -> ABResult | None:
+    """Score A's query and titles under B and store the result; errors are shown, not raised."""
+    st.session_state.pop(AB_RESULT_KEY, None)
+    if a.query is None:
+        st.error("A/B: the A result holds no query to score again. Click **Rerank** once more.")
+        return None
+    if choice.mode == "instruction":
+        instruction_b = (choice.instruction_b or "").strip()
+        if not instruction_b:
+            st.error(
+                "Instruction B is empty: type the instruction to compare against the sidebar's, or switch the A/B off."
+            )
+            return None
+        scorer = models.get_scorer(settings)
+        model_b, instruction = settings.model, choice.instruction_b
+    else:
+        if choice.model_b is None:
+            st.error(
+                LOCKED_MODEL_B
+                if model_locked()
+                else "Model B: no second model is loaded. Load one under **Load another model as B**, then rerank."
+            )
+            return None
+        loaded = models.load_second(choice.model_b)
+        scorer = None if loaded is None else loaded.scorer
+        model_b, instruction = choice.model_b[0], settings.instruction
+    if scorer is None:
+        return None
+    start = time.perf_counter()
+    ok, scored = run_with_progress(
+        f"Scoring {len(a.titles)} titles under B",
+        lambda callback: (
+            scorer.predict(a.query, a.titles, instruction, progress=callback),
+            scorer.resolve_instruction(instruction),
+        ),
+    )
+    if not ok:
+        return None
+    preds, instruction_used = scored
+    result = ABResult(
+        a=a,
+        mode=choice.mode,
+        model_b=model_b,
+        instruction_b=instruction,
+        instruction_used_b=instruction_used,
+        scores=[p.score for p in preds],
+        log_odds=[p.log_odds for p in preds],
+        truncated=[p.truncated for p in preds],
+        seconds=time.perf_counter() - start,
+    )
+    st.session_state[AB_RESULT_KEY] = result
+    return result
+
+
+def current(a: BatchResult) -> ABResult | None:
+    """The stored A/B result if it extends ``a`` (the page's current result), else ``None``."""
+    result = st.session_state.get(AB_RESULT_KEY)
+    return result if isinstance(result, ABResult) and result.a is a else None
+
+
+def render(a: BatchResult, settings: Settings) -> None:
+    """Draw the A/B section for ``a`` when an A/B result extends it: agreement, side-by-side table, chart, downloads."""
+    result = current(a)
+    if result is None:
+        return
+    df = result.table(settings)
+    tau, overlap = result.agreement(df)
+    name_a, name_b = result.names
+    st.divider()
+    st.subheader(f"A/B: {name_a} vs {name_b}")
+    st.caption(caption(result))
+    moved = int((df["shift"] != 0).sum())
+    biggest = int(df["shift"].abs().max()) if len(df) else 0
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(
+        "Kendall's tau",
+        "—" if tau is None else f"{tau:+.3f}",
+        help="Agreement of the two rankings over every pair of titles: +1 same order, 0 unrelated, -1 reversed.",
+    )
+    m2.metric(
+        f"Top-{OVERLAP_K} overlap",
+        f"{overlap.shared}/{overlap.depth}",
+        help=f"How many of A's top {overlap.depth} titles are also in B's top {overlap.depth}.",
+    )
+    m3.metric("Titles that moved", f"{moved}/{len(df)}")
+    m4.metric("Largest move", f"{biggest} place{'s' if biggest != 1 else ''}")
+    if result.mode == "instruction" and result.instruction_used_b == a.instruction_used:
+        st.info("Both sides used the same instruction (as the model read it), so the rankings are identical.")
+    if any(result.truncated):
+        st.warning(f"{sum(result.truncated)} title(s) were truncated to fit model B's maximum input.")
+    st.dataframe(
+        display_table(df),
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(df), 560),
+        column_config=_columns(name_a, name_b),
+    )
+    download_table(df, result.meta(settings, df), label="A/B ", file_stem="rerank_ab", key="batch_ab_download")
+    st.markdown("**Rank moves from A to B**")
+    st.altair_chart(slope_chart(df, names=(name_a, name_b)), width="content")
+
+
+def _columns(name_a: str, name_b: str) -> dict[str, Any]:
+    """How the A/B table's columns are titled and drawn."""
+
+    def score(label: str) -> Any:
+        """A P(yes) column drawn as a bar."""
+        return st.column_config.ProgressColumn(
+            label, min_value=0.0, max_value=1.0, format="%.3f", width="small", color="blue"
+        )
+
+    return {
+        "rank_a": st.column_config.NumberColumn("Rank A", format="%d", width="small", help=name_a),
+        "rank_b": st.column_config.NumberColumn("Rank B", format="%d", width="small", help=name_b),
+        "moved": st.column_config.TextColumn("Shift", width="small", help="↑ B ranks it higher, ↓ lower, = same."),
+        "score_a": score("P(yes) A"),
+        "band_a": st.column_config.TextColumn("Band A", width="small"),
+        "score_b": score("P(yes) B"),
+        "band_b": st.column_config.TextColumn("Band B", width="small"),
+        "title": st.column_config.TextColumn("Title"),
+        "original_rank": st.column_config.NumberColumn("Original", format="%d", width="small"),
+    }
+
+
+__all__ = ["after_rerank", "controls", "current", "render", "run_b"]

@@ -1,0 +1,63 @@
+"""Labelling without Streamlit: the table the analyst grades (A's order), the grades read back from it in input
+order, and the lines written after a save. :mod:`lychee.ui.batch.label_view` draws the editor and saves.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from PIL import Image
+
+from eval.history.labelling import SaveResult
+from lychee.compare import rank_order
+from lychee.ui.batch.table import BatchResult
+
+
+def png_bytes(image: Image.Image | None) -> bytes | None:
+    """``image`` encoded as PNG (what the query id is derived from), ``None`` for no image."""
+    if image is None:
+        return None
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def grading_frame(result: BatchResult, grades: list[int | None]) -> pd.DataFrame:
+    """The table the analyst grades: A's order, with ``rank_a, title, score, grade`` and the input position as index."""
+    order = rank_order(result.scores, result.log_odds)
+    return pd.DataFrame(
+        {
+            "rank_a": list(range(1, len(order) + 1)),
+            "title": [result.titles[i] for i in order],
+            "score": [float(result.scores[i]) for i in order],
+            "grade": pd.array([grades[i] for i in order], dtype="Int64"),
+        },
+        index=pd.Index(order, name="position"),
+    )
+
+
+def grades_from_frame(edited: pd.DataFrame, n: int) -> list[int | None]:
+    """Grades back in input order from the edited table (its index is the input position)."""
+    out: list[int | None] = [None] * n
+    for position, grade in zip(edited.index, edited["grade"]):
+        out[int(position)] = None if pd.isna(grade) else int(grade)
+    return out
+
+
+def graded_caption(grades: list[int | None]) -> str:
+    """How many titles have a grade so far."""
+    n_graded = sum(g is not None for g in grades)
+    return f"{n_graded} of {len(grades)} titles graded."
+
+
+def saved_message(saved: SaveResult) -> str:
+    """What the page says after a save: saved or replaced, where, how many queries the set holds now."""
+    verb = "Replaced" if saved.replaced else "Saved"
+    return (
+        f"{verb} query `{saved.qid}` in `{saved.path}` ({saved.n_queries} quer"
+        f"{'y' if saved.n_queries == 1 else 'ies'} now). Evaluate it on the **Evaluation** page (source: saved sets)."
+    )
+
+
+__all__ = ["graded_caption", "grades_from_frame", "grading_frame", "png_bytes", "saved_message"]

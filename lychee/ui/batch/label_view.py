@@ -1,0 +1,188 @@
+"""Labelling on the Batch rerank page: grade each title 0–3 and save the query into a labelled set (the grading
+table and the messages are :mod:`lychee.ui.batch.label`).
+
+The grades are an editable column of the results (``st.data_editor``); they are copied into
+``st.session_state["batch_label_grades"]`` after every run, tied to the result they grade, so they survive page
+switches. Saving goes through :func:`eval.history.labelling.save_query` (validated, atomic, reloads through the
+evaluation loader). A query already in the set is replaced only after the analyst confirms: the refused record waits in
+``batch_label_pending`` until **Replace it** or **Keep the existing one** is clicked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from eval.history.labelling import (
+    GRADE_MEANING,
+    GRADES,
+    QueryExistsError,
+    QueryRecord,
+    SaveResult,
+    default_qid,
+    list_sets,
+    make_record,
+    save_query,
+    set_path,
+)
+from eval.history.workspace import sets_dir
+from lychee.ui.batch.label import graded_caption, grades_from_frame, grading_frame, png_bytes, saved_message
+from lychee.ui.batch.table import BatchResult
+from lychee.ui.shell.settings import Settings
+from lychee.ui.shell.state import bind
+
+GRADES_KEY = "batch_label_grades"  # {"result": BatchResult, "grades": [grade or None per title, input order]}
+PENDING_KEY = "batch_label_pending"  # {"record": QueryRecord, "path": Path, "message": str}
+SAVED_KEY = "batch_label_saved"  # the last SaveResult, for the success message
+ERROR_KEY = "batch_label_error"  # a message from the confirm buttons' callbacks
+EDITOR_KEY = "batch_label_editor"
+QID_KEY = "batch_label_qid"
+NEW_SET = "new"
+EXISTING_SET = "existing"
+
+
+def grades_for(result: BatchResult) -> list[int | None]:
+    """The grades kept for ``result`` (input order); fresh (all ``None``) for a new result, which also resets the id."""
+    stored = st.session_state.get(GRADES_KEY)
+    if not isinstance(stored, dict) or stored.get("result") is not result:
+        image = result.query.image if result.query is not None else None
+        st.session_state[GRADES_KEY] = {"result": result, "grades": [None] * len(result.titles)}
+        st.session_state[QID_KEY] = default_qid(result.query_text, png_bytes(image))
+        st.session_state.pop(PENDING_KEY, None)
+        st.session_state.pop(SAVED_KEY, None)
+        st.session_state.pop(ERROR_KEY, None)
+    return st.session_state[GRADES_KEY]["grades"]
+
+
+def render(result: BatchResult, settings: Settings) -> None:
+    """The labelling section under the batch results: the grade column, the target set and Save."""
+    grades = grades_for(result)
+    st.divider()
+    st.subheader("Label these results")
+    folder = sets_dir()
+    st.caption(
+        "Grade every title: " + ", ".join(f"**{g}** {m}" for g, m in GRADE_MEANING.items()) + ". Then save the query "
+        f"with its graded titles into a labelled set in `{folder}`, and evaluate it on the **Evaluation** page."
+    )
+    edited = st.data_editor(
+        grading_frame(result, grades),
+        key=EDITOR_KEY,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(result.titles), 560),
+        disabled=["rank_a", "title", "score"],
+        column_config={
+            "rank_a": st.column_config.NumberColumn("Rank", format="%d", width="small"),
+            "title": st.column_config.TextColumn("Title"),
+            "score": st.column_config.NumberColumn("P(yes)", format="%.3f", width="small"),
+            "grade": st.column_config.SelectboxColumn(
+                "Grade (0-3)", options=list(GRADES), required=False, width="small", help="0 not relevant ... 3 exact."
+            ),
+        },
+    )
+    grades = grades_from_frame(edited, len(result.titles))
+    st.session_state[GRADES_KEY]["grades"] = grades
+    st.caption(graded_caption(grades))
+
+    target = _target_picker(folder)
+    st.text_input(
+        "Query id",
+        **bind(QID_KEY, default_qid(result.query_text)),
+        help="How the query is named in the set (no spaces). The same query gets the same id, so saving it again "
+        "asks before replacing its grades.",
+    )
+    if st.button("Save to set", key="batch_label_save", type="primary", icon=":material/save:"):
+        _save(result, grades, target)
+    _pending()
+    if st.session_state.get(ERROR_KEY):
+        st.error(st.session_state[ERROR_KEY])
+    saved = st.session_state.get(SAVED_KEY)
+    if isinstance(saved, SaveResult):
+        st.success(saved_message(saved))
+
+
+def _target_picker(folder: Any) -> Any:
+    """The set to save into: an existing one from the sets folder, or a new name. Returns its path or a message."""
+    existing = [p for p in list_sets(folder) if p.suffix.lower() == ".jsonl"]
+    if not existing:
+        st.session_state["batch_label_target"] = NEW_SET
+    where = st.radio(
+        "Save into",
+        [EXISTING_SET, NEW_SET],
+        format_func={EXISTING_SET: "An existing set", NEW_SET: "A new set"}.__getitem__,
+        horizontal=True,
+        disabled=not existing,
+        **bind("batch_label_target", EXISTING_SET if existing else NEW_SET),
+    )
+    if where == EXISTING_SET and existing:
+        names = [p.stem for p in existing]
+        name = st.selectbox("Set", names, **bind("batch_label_set", names[0], options=names))
+        return set_path(name, folder=folder)
+    name = st.text_input(
+        "New set name",
+        placeholder="e.g. shoes-2024",
+        help="Letters, digits, '_', '.', '-'; saved as <name>.jsonl.",
+        **bind("batch_label_new_set", ""),
+    )
+    try:
+        return set_path(name, folder=folder)
+    except ValueError as exc:
+        return str(exc)
+
+
+def _save(result: BatchResult, grades: list[int | None], target: Any) -> None:
+    """Build the record from the grades and save it into ``target`` (a path, or the message why there is none)."""
+    for key in (PENDING_KEY, SAVED_KEY, ERROR_KEY):
+        st.session_state.pop(key, None)
+    if isinstance(target, str):
+        st.session_state[ERROR_KEY] = target
+        return
+    try:
+        record = make_record(
+            qid=st.session_state.get(QID_KEY, ""),
+            text=result.query_text,
+            titles=result.titles,
+            grades=grades,
+            image=result.query.image if result.query is not None else None,
+        )
+    except ValueError as exc:
+        st.session_state[ERROR_KEY] = str(exc)
+        return
+    _write(record, target, replace=False)
+
+
+def _write(record: QueryRecord, path: Any, *, replace: bool) -> None:
+    """Save ``record``; a query already in the set waits for confirmation, other problems become the error."""
+    try:
+        st.session_state[SAVED_KEY] = save_query(record, set_file=path, replace=replace)
+    except QueryExistsError as exc:
+        st.session_state[PENDING_KEY] = {"record": record, "path": path, "message": str(exc)}
+    except (ValueError, OSError) as exc:
+        st.session_state[ERROR_KEY] = f"Nothing was saved: {exc}"
+
+
+def _confirm_replace() -> None:
+    """**Replace it**: save the waiting record over the existing query."""
+    pending = st.session_state.pop(PENDING_KEY, None)
+    if isinstance(pending, dict):
+        _write(pending["record"], pending["path"], replace=True)
+
+
+def _cancel_replace() -> None:
+    """**Keep the existing one**: forget the waiting record."""
+    st.session_state.pop(PENDING_KEY, None)
+
+
+def _pending() -> None:
+    """The confirm-before-replace question, while a refused save waits (callbacks act before the next run)."""
+    pending = st.session_state.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return
+    st.warning(pending["message"])
+    c1, c2, _ = st.columns([1, 1, 3])
+    c1.button("Replace it", key="batch_label_replace", type="primary", on_click=_confirm_replace)
+    c2.button("Keep the existing one", key="batch_label_cancel", on_click=_cancel_replace)
+
+
+__all__ = ["EDITOR_KEY", "GRADES_KEY", "PENDING_KEY", "QID_KEY", "SAVED_KEY", "grades_for", "render"]

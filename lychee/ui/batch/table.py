@@ -1,0 +1,261 @@
+"""A reranked batch without Streamlit: the stored result, its table (best first, rank changes, bands, duplicates),
+the table as shown, its CSV / JSON downloads, the score chart, and the lines written about it.
+
+:mod:`lychee.ui.batch.view` scores and draws; everything here is plain data in, data out, so tests call it directly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from lychee.bands import BAND_COLORS, band
+from lychee.compare import rank_order, shift_label
+from lychee.formatting import shorten
+from lychee.items import Item
+from lychee.ui.shell.settings import Settings
+
+#: Session key of the last result (a non-widget key, so it is still there after visiting another page).
+RESULT_KEY = "batch_result"
+BAND_ORDER = ("strong", "medium", "weak")
+BAND_ICONS = {"strong": "🟢", "medium": "🟡", "weak": "🔴"}
+#: The most characters of the instruction shown in the caption under the results (the JSON download has it all).
+INSTRUCTION_CHARS = 118
+
+
+@dataclass
+class BatchResult:
+    """One reranked batch, as kept in session state (scores in input order; bands are recomputed on display)."""
+
+    query_text: str | None
+    titles: list[str]
+    scores: list[float]
+    log_odds: list[float]
+    truncated: list[bool]
+    duplicate_of: list[int | None]
+    blank_skipped: int
+    source: str
+    model: str
+    instruction: str | None
+    instruction_used: str
+    seconds: float
+    query_image_name: str | None = None
+    query_video_name: str | None = None
+    #: Warnings about the result itself (e.g. titles in a language the model does not read well), shown with it.
+    notes: list[str] = field(default_factory=list)
+    query: Item | None = field(default=None, repr=False)  # as scored: the A/B scores B on it, labelling saves it
+
+    def table(self, settings: Settings) -> pd.DataFrame:
+        """The reranked table under the sidebar's band thresholds (:func:`results_table`)."""
+        return results_table(
+            self.titles,
+            self.scores,
+            log_odds=self.log_odds,
+            truncated=self.truncated,
+            duplicate_of=self.duplicate_of,
+            strong=settings.strong,
+            medium=settings.medium,
+        )
+
+    def meta(self, settings: Settings) -> dict[str, Any]:
+        """What the JSON download says about the run: query, model, instruction, source, thresholds."""
+        return {
+            "query": self.query_text,
+            "query_image": self.query_image_name,
+            "query_video": self.query_video_name,
+            "model": self.model,
+            "instruction": self.instruction_used,
+            "n_titles": len(self.titles),
+            "blank_skipped": self.blank_skipped,
+            "source": self.source,
+            "band_thresholds": {"strong": settings.strong, "medium": settings.medium},
+        }
+
+    def outdated(self, settings: Settings) -> bool:
+        """Whether the sidebar's model or instruction changed since these results were computed."""
+        return self.model != settings.model or self.instruction != settings.instruction
+
+
+def band_label(name: str) -> str:
+    """A band as the tables show it, after its coloured dot: ``"🟢 strong"``."""
+    return f"{BAND_ICONS[name]} {name}"
+
+
+def results_table(
+    titles: Sequence[str],
+    scores: Sequence[float],
+    *,
+    log_odds: Sequence[float] | None = None,
+    truncated: Sequence[bool] | None = None,
+    duplicate_of: Sequence[int | None] | None = None,
+    strong: float,
+    medium: float,
+) -> pd.DataFrame:
+    """The reranked table, best first.
+
+    Ties are broken like :meth:`BaseScorer.rank`: higher log-odds first, then input order.
+
+    Args:
+        titles: the titles in input order.
+        scores: P(yes) per title, in input order.
+        log_odds: per title; NaN when not given.
+        truncated: per title, whether the model cut text to fit.
+        duplicate_of: per title, the original rank of the title it repeats, or ``None``.
+        strong, medium: band thresholds.
+
+    Returns:
+        Columns ``rank, original_rank, change, score, band, title, log_odds, duplicate_of, truncated``.
+
+    Raises:
+        ValueError: the sequences differ in length.
+    """
+    n = len(titles)
+    log_odds = list(log_odds) if log_odds is not None else [float("nan")] * n
+    truncated = list(truncated) if truncated is not None else [False] * n
+    duplicate_of = list(duplicate_of) if duplicate_of is not None else [None] * n
+    lengths = {
+        "scores": len(scores),
+        "log_odds": len(log_odds),
+        "truncated": len(truncated),
+        "duplicate_of": len(duplicate_of),
+    }
+    bad = {k: v for k, v in lengths.items() if v != n}
+    if bad:
+        raise ValueError(f"results_table: got {n} titles but {bad}; expected one value per title.")
+
+    order = rank_order(scores, log_odds)
+    rows = []
+    for new_rank, i in enumerate(order, start=1):
+        rows.append(
+            {
+                "rank": new_rank,
+                "original_rank": i + 1,
+                "change": shift_label(i + 1, new_rank),
+                "score": float(scores[i]),
+                "band": band(float(scores[i]), strong=strong, medium=medium),
+                "title": titles[i],
+                "log_odds": float(log_odds[i]),
+                "duplicate_of": duplicate_of[i],
+                "truncated": bool(truncated[i]),
+            }
+        )
+    df = pd.DataFrame(
+        rows,
+        columns=["rank", "original_rank", "change", "score", "band", "title", "log_odds", "duplicate_of", "truncated"],
+    )
+    df["duplicate_of"] = df["duplicate_of"].astype("Int64")
+    return df
+
+
+def display_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The results table as shown on the page: band with a coloured dot, duplicates as a readable note."""
+    out = df.copy()
+    out["band"] = [band_label(b) for b in df["band"]]
+    out["duplicate_of"] = ["" if pd.isna(d) else f"duplicate of #{int(d)}" for d in df["duplicate_of"]]
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """The results as UTF-8 CSV (with BOM-free header), one row per title, best first."""
+    return df.to_csv(index=False).encode("utf-8")
+
+
+def to_json_bytes(df: pd.DataFrame, meta: dict[str, Any]) -> bytes:
+    """The results as JSON: ``{"meta": {...}, "results": [row, ...]}``; NaN becomes null."""
+    records = json.loads(df.to_json(orient="records", force_ascii=False))
+    return json.dumps({"meta": meta, "results": records}, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def score_chart(df: pd.DataFrame, *, strong: float, medium: float) -> alt.LayerChart:
+    """Horizontal bars of P(yes) per title, best first, coloured by band, with the thresholds as dashed rules."""
+    data = df.assign(label=[f"{r}. {t}" for r, t in zip(df["rank"], df["title"])])
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("score:Q", scale=alt.Scale(domain=[0, 1]), title="P(yes)"),
+            y=alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=360)),
+            color=alt.Color(
+                "band:N",
+                scale=alt.Scale(domain=list(BAND_ORDER), range=[BAND_COLORS[b] for b in BAND_ORDER]),
+                legend=alt.Legend(title="Band", orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("rank:Q", title="Rank"),
+                alt.Tooltip("original_rank:Q", title="Original rank"),
+                alt.Tooltip("title:N", title="Title"),
+                alt.Tooltip("score:Q", title="P(yes)", format=".3f"),
+                alt.Tooltip("band:N", title="Band"),
+            ],
+        )
+    )
+    rules = (
+        alt.Chart(pd.DataFrame({"threshold": [medium, strong], "name": ["medium", "strong"]}))
+        .mark_rule(strokeDash=[4, 4], color="#555")
+        .encode(x="threshold:Q", tooltip=["name:N", alt.Tooltip("threshold:Q", format=".2f")])
+    )
+    # A step height (px per bar) rather than a fixed height: Streamlit's stretch mode squeezes a fixed-height layered
+    # chart until Vega hides most title labels.
+    return (bars + rules).properties(height=alt.Step(22))
+
+
+def input_notes(result: BatchResult) -> tuple[str | None, str | None, str | None]:
+    """What parsing and scoring noticed, as the page words it: ``(blank lines skipped, duplicates kept, titles
+    truncated)``, each ``None`` when there is nothing to say."""
+    unit = "row" if result.source.startswith("CSV") else "line"
+    blank = None
+    if result.blank_skipped:
+        blank = f"Skipped {result.blank_skipped} blank {unit}{'s' if result.blank_skipped != 1 else ''}."
+    n_dup = sum(d is not None for d in result.duplicate_of)
+    duplicates = None
+    if n_dup:
+        duplicates = (
+            f"{n_dup} duplicate title{'s are' if n_dup != 1 else ' is'} kept and marked “duplicate of #k” "
+            "(k = original position of its first occurrence)."
+        )
+    n_trunc = sum(result.truncated)
+    truncated = None
+    if n_trunc:
+        truncated = (
+            f"{n_trunc} title{'s were' if n_trunc != 1 else ' was'} longer than the model's maximum input and "
+            "scored on truncated text (marked in the Truncated column)."
+        )
+    return blank, duplicates, truncated
+
+
+def result_caption(result: BatchResult, n_titles: int) -> str:
+    """The line under the top result: the query (text, image, clip), model, instruction, source and time."""
+    only = {(True, False): "(image only)", (False, True): "(clip only)"}.get(
+        (bool(result.query_image_name), bool(result.query_video_name)), "(no text)"
+    )
+    query_desc = f"“{result.query_text}”" if result.query_text else only
+    if result.query_image_name:
+        query_desc += f" + image `{result.query_image_name}`"
+    if result.query_video_name:
+        query_desc += f" + clip `{result.query_video_name}`"
+    instruction = shorten(result.instruction_used, INSTRUCTION_CHARS)
+    return (
+        f"Query {query_desc} · model `{result.model}` · instruction “{instruction}” · {n_titles} titles from "
+        f"{result.source} scored in {result.seconds:.2f} s"
+    )
+
+
+__all__ = [
+    "BAND_ICONS",
+    "BAND_ORDER",
+    "RESULT_KEY",
+    "BatchResult",
+    "band_label",
+    "display_table",
+    "input_notes",
+    "result_caption",
+    "results_table",
+    "score_chart",
+    "to_csv_bytes",
+    "to_json_bytes",
+]

@@ -1,0 +1,247 @@
+"""Batch rerank on the page: the CSV picker, scoring with a progress bar, and the results, one function per section
+(notes, top result and band counts, the table and its downloads, the score chart).
+
+Parsing and limits are :mod:`lychee.ui.batch.titles`; the stored result, its table and downloads
+:mod:`lychee.ui.batch.table`. The last result is kept in ``st.session_state["batch_result"]`` (a non-widget key) so it
+is still there after visiting another page.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from lychee.language import language_warning
+from lychee.ui import render
+from lychee.ui.batch.table import (
+    RESULT_KEY,
+    BatchResult,
+    display_table,
+    input_notes,
+    result_caption,
+    score_chart,
+    to_csv_bytes,
+    to_json_bytes,
+)
+from lychee.ui.batch.titles import TitleList, guess_title_column, read_csv
+from lychee.ui.inputs import make_item, read_upload
+from lychee.ui.shell.models import get_scorer
+from lychee.ui.shell.progress import run_with_progress
+from lychee.ui.shell.settings import Settings
+from lychee.ui.shell.state import bind
+
+CSV_KEY = "batch_csv"  # {"name": str, "data": bytes}: the uploaded CSV, kept across page switches
+CSV_UPLOAD_KEY = "batch_csv_upload"
+
+
+def _on_csv_upload() -> None:
+    """Keep the uploaded CSV under a non-widget key (it survives page switches), or forget it when removed."""
+    file = st.session_state.get(CSV_UPLOAD_KEY)
+    if file is None:  # the user removed the file
+        st.session_state.pop(CSV_KEY, None)
+    else:
+        st.session_state[CSV_KEY] = {"name": file.name, "data": file.getvalue()}
+
+
+def csv_picker() -> tuple[pd.DataFrame | None, str | None, str]:
+    """The CSV uploader, column picker and preview.
+
+    Returns:
+        ``(table, column, file name)``; ``(None, None, "")`` when there is no usable file (a message is shown).
+    """
+    st.file_uploader(
+        "CSV file with one title per row",
+        type=["csv", "tsv", "txt"],
+        key=CSV_UPLOAD_KEY,
+        on_change=_on_csv_upload,
+        help="UTF-8, with a header row. The delimiter (comma, semicolon, tab, |) is detected.",
+    )
+    stored = st.session_state.get(CSV_KEY)
+    if stored is None:
+        st.info("Upload a CSV, then pick the column that holds the titles.")
+        return None, None, ""
+    if st.session_state.get(CSV_UPLOAD_KEY) is None:
+        st.caption(f"Using `{stored['name']}` uploaded earlier. Upload another file to replace it.")
+    try:
+        df = read_csv(stored["data"], name=f"CSV file '{stored['name']}'")
+    except ValueError as exc:
+        st.error(str(exc))
+        return None, None, stored["name"]
+    columns = list(df.columns)
+    if st.session_state.get("batch_csv_column") not in columns:
+        st.session_state["batch_csv_column"] = guess_title_column(df)
+    c1, c2 = st.columns([1, 2])
+    column = c1.selectbox(
+        "Title column",
+        columns,
+        help="The column whose cells are the titles to rerank.",
+        **bind("batch_csv_column", columns[0]),
+    )
+    c2.caption(f"`{stored['name']}`: {len(df)} rows × {len(columns)} columns.")
+    with c2.expander("Preview (first 5 rows)"):
+        st.dataframe(df.head(5), hide_index=True, width="stretch")
+    return df, column, stored["name"]
+
+
+def run_batch(
+    settings: Settings,
+    *,
+    query_text: str | None,
+    query_file: Any,
+    titles: TitleList,
+    source: str,
+    query_video_file: Any = None,
+) -> BatchResult | None:
+    """Score ``titles`` against the query with a progress bar and store the result; errors are shown, not raised."""
+    q_bytes, q_name = read_upload(query_file)
+    v_bytes, v_name = read_upload(query_video_file)
+    try:
+        query = make_item(query_text, q_bytes, name="query", image_name=q_name, video_bytes=v_bytes, video_name=v_name)
+    except (ValueError, TypeError) as exc:
+        st.error(str(exc))
+        return None
+    scorer = get_scorer(settings)
+    if scorer is None:
+        return None
+    start = time.perf_counter()
+    ok, scored = run_with_progress(
+        f"Scoring {len(titles.titles)} titles",
+        lambda callback: (
+            scorer.predict(query, titles.titles, settings.instruction, progress=callback),
+            scorer.resolve_instruction(settings.instruction),
+        ),
+    )
+    if not ok:
+        return None
+    preds, instruction_used = scored
+    result = BatchResult(
+        query_text=query.text,
+        titles=list(titles.titles),
+        scores=[p.score for p in preds],
+        log_odds=[p.log_odds for p in preds],
+        truncated=[p.truncated for p in preds],
+        duplicate_of=list(titles.duplicate_of),
+        blank_skipped=titles.blank_skipped,
+        source=source,
+        model=settings.model,
+        instruction=settings.instruction,
+        instruction_used=instruction_used,
+        seconds=time.perf_counter() - start,
+        query_image_name=q_name,
+        query=query,
+        query_video_name=v_name,
+    )
+    note = language_warning(
+        scorer.capabilities.languages, scorer.name, [query.text, *titles.titles], what="the query and titles"
+    )
+    if note:
+        result.notes.append(note)
+    st.session_state[RESULT_KEY] = result
+    return result
+
+
+def download_table(df: pd.DataFrame, meta: dict[str, Any], *, label: str, file_stem: str, key: str) -> None:
+    """CSV and JSON download buttons for a results table (``<file_stem>.csv`` / ``.json``; JSON carries ``meta``)."""
+    d1, d2, _ = st.columns([1, 1, 3])
+    for column, kind, data, mime in (
+        (d1, "CSV", to_csv_bytes(df), "text/csv"),
+        (d2, "JSON", to_json_bytes(df, meta), "application/json"),
+    ):
+        column.download_button(
+            f"Download {label}{kind}",
+            data,
+            file_name=f"{file_stem}.{kind.lower()}",
+            mime=mime,
+            key=f"{key}_{kind.lower()}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
+def render_result(result: BatchResult, settings: Settings) -> None:
+    """Draw ``result``: its notes, the top result and band counts, the table with its downloads, the score chart."""
+    if result.outdated(settings):
+        st.info("The model or instruction changed since these results were computed. Click **Rerank** to update them.")
+    df = result.table(settings)
+    has_duplicates, has_truncated = _notes(result)
+    _summary(result, df)
+    _results_table(result, df, settings, has_duplicates=has_duplicates, has_truncated=has_truncated)
+    st.subheader("Scores by band")
+    st.altair_chart(score_chart(df, strong=settings.strong, medium=settings.medium), width="stretch")
+
+
+def _notes(result: BatchResult) -> tuple[bool, bool]:
+    """The result's warnings (language, duplicates, truncation) and the blank-line count; returns whether there are
+    duplicates and truncated titles (their table columns show only then)."""
+    for note in result.notes:
+        st.warning(note, icon=":material/translate:")
+    blank, duplicates, truncated = input_notes(result)
+    if blank:
+        st.caption(blank)
+    if duplicates:
+        st.warning(duplicates)
+    if truncated:
+        st.warning(truncated)
+    return duplicates is not None, truncated is not None
+
+
+def _summary(result: BatchResult, df: pd.DataFrame) -> None:
+    """The top result's card beside the title and band counts, and the caption naming query, model and source."""
+    top = df.iloc[0]
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(
+            render.top_result_html(
+                str(top["title"]), float(top["score"]), str(top["band"]), rank_change=str(top["change"])
+            ),
+            unsafe_allow_html=True,
+        )
+    with right:
+        counts = df["band"].value_counts()
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Titles", len(df))
+        m2.metric("🟢 Strong", int(counts.get("strong", 0)))
+        m3.metric("🟡 Medium", int(counts.get("medium", 0)))
+        m4.metric("🔴 Weak", int(counts.get("weak", 0)))
+    st.caption(result_caption(result, len(df)))
+
+
+def _results_table(
+    result: BatchResult, df: pd.DataFrame, settings: Settings, *, has_duplicates: bool, has_truncated: bool
+) -> None:
+    """The reranked table as shown (the duplicate and truncated columns only when they say something) and its
+    downloads."""
+    shown = display_table(df)
+    column_config: dict[str, Any] = {
+        "rank": st.column_config.NumberColumn("Rank", format="%d", width="small", help="New rank, by P(yes)."),
+        "original_rank": st.column_config.NumberColumn(
+            "Original", format="%d", width="small", help="Position in your list."
+        ),
+        "change": st.column_config.TextColumn("Change", width="small", help="↑ moved up, ↓ moved down, = same place."),
+        "score": st.column_config.ProgressColumn(
+            "P(yes)", min_value=0.0, max_value=1.0, format="%.3f", width="medium", color="blue"
+        ),
+        "band": st.column_config.TextColumn("Band", width="small"),
+        "title": st.column_config.TextColumn("Title"),
+        "log_odds": st.column_config.NumberColumn("Log-odds", format="%+.2f", width="small"),
+        "duplicate_of": st.column_config.TextColumn("Duplicate", width="small"),
+        "truncated": st.column_config.CheckboxColumn("Truncated", width="small"),
+    }
+    if not has_duplicates:
+        column_config["duplicate_of"] = None
+    if not has_truncated:
+        column_config["truncated"] = None
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(shown), 560),
+        column_config=column_config,
+    )
+    download_table(df, result.meta(settings), label="", file_stem="rerank", key="batch_download")
+
+
+__all__ = ["CSV_KEY", "CSV_UPLOAD_KEY", "RESULT_KEY", "csv_picker", "download_table", "render_result", "run_batch"]

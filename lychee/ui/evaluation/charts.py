@@ -1,0 +1,340 @@
+"""Tables and Altair charts of an :class:`~eval.engine.evaluate.EvalResult`, for the Evaluation page (no Streamlit
+here).
+
+Every number shown comes from ``result.report`` (the typed report whose ``as_dict()`` is metrics.json) or
+``result.pairs``, so the page shows exactly what the CLI writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from eval.engine.evaluate import EvalResult
+from eval.engine.report import ALL_QUERIES, segment_rows
+from lychee.bands import BAND_COLORS
+
+BEST_F1_COLOR = "#6a1b9a"
+SYSTEM_NAMES = {"model": "model (A)", "model_b": "model (B)", "input_order": "input order", "bm25": "BM25"}
+METRIC_HELP = {
+    "ndcg": "NDCG@k, linear gain (label), trec_eval conventions; ideal DCG over all the query's positive labels.",
+    "ndcg_exp": "NDCG@k with exponential gain 2^label - 1.",
+    "mrr": "Mean reciprocal rank of the first candidate with label >= 1 within the top 10.",
+    "hit": "Share of queries whose top result has label >= 1.",
+    "recall": "Share of each query's label >= 1 candidates found in the top k.",
+    "judged": "Share of the top k that has a judgment in the qrels (ir_measures' Judged@k); unjudged candidates count "
+    "as not relevant in every other metric (trec_eval's convention), so a low value means the metrics are uncertain.",
+}
+
+
+def system_name(key: str) -> str:
+    """A report's system key as the page names it (``model`` -> ``model (A)``)."""
+    return SYSTEM_NAMES.get(key, key)
+
+
+@dataclass(frozen=True)
+class MetricCard:
+    """One ``st.metric``: the A system's mean, the delta against a reference, and its 95% bootstrap interval."""
+
+    metric: str
+    label: str
+    value: str
+    delta: str | None
+    help: str
+    interval: str
+
+
+def metric_cards(result: EvalResult) -> list[MetricCard]:
+    """Cards for system A; the delta is B - A when there is a B, else A - BM25."""
+    report = result.report
+    a = report.primary
+    has_b = "model_b" in report.systems
+    ref = report.systems["model_b" if has_b else "bm25"]
+    cards = []
+    for name in report.metric_names:
+        low, high = a.ci95[name]
+        diff = ref.means[name] - a.means[name] if has_b else a.means[name] - ref.means[name]
+        delta = f"{diff:+.4f} {'B vs A' if has_b else 'vs BM25'}"
+        family = name.split("@")[0]
+        cards.append(
+            MetricCard(
+                metric=name,
+                label=name,
+                value=f"{a.means[name]:.4f}",
+                delta=delta,
+                help=f"{METRIC_HELP[family]} Mean over {report.n_queries} queries; interval: bootstrap over queries, "
+                "1000 resamples, seed 0.",
+                interval=f"95% CI [{low:.3f}, {high:.3f}]",
+            )
+        )
+    return cards
+
+
+def systems_table(result: EvalResult) -> pd.DataFrame:
+    """One row per system; ``<metric>`` (mean) and ``<metric> 95% CI`` columns."""
+    rows = []
+    for key, system in result.report.systems.items():
+        row: dict[str, Any] = {"system": system_name(key)}
+        for name in result.report.metric_names:
+            row[name] = system.means[name]
+            low, high = system.ci95[name]
+            row[f"{name} 95% CI"] = f"[{low:.3f}, {high:.3f}]"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def comparison_table(result: EvalResult) -> pd.DataFrame | None:
+    """The A/B comparison per metric (``None`` without a B system)."""
+    comparison = result.report.comparison
+    if comparison is None:
+        return None
+    rows = []
+    for name, c in comparison.metrics.items():
+        rows.append(
+            {
+                "metric": name,
+                "A": c.mean_a,
+                "B": c.mean_b,
+                "B - A": c.delta,
+                "p-value": c.p_value,
+                "B wins": c.wins,
+                "ties": c.ties,
+                "B losses": c.losses,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def segment_table(result: EvalResult, metric: str | None = None) -> pd.DataFrame | None:
+    """The seed's table: per segment (and over all queries), each system's mean of ``metric`` (default ``ndcg@k``)
+    and model A's lift in percent over the input order and BM25; ``None`` when the set has no segments."""
+    report = result.report
+    if not report.segments:
+        return None
+    rows = []
+    for row in segment_rows(report, metric):
+        out: dict[str, Any] = {"segment": row["segment"], "queries": row["n"]}
+        for key in report.systems:
+            out[system_name(key)] = row[key]
+        out["lift vs input order (%)"] = row["lift_vs_input_order"]
+        out["lift vs BM25 (%)"] = row["lift_vs_bm25"]
+        if "lift_b_vs_input_order" in row:
+            out["B lift vs input order (%)"] = row["lift_b_vs_input_order"]
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
+def segment_chart(result: EvalResult, metric: str | None = None) -> alt.LayerChart | None:
+    """Mean of ``metric`` per segment for every system, as grouped bars with their 95% bootstrap intervals;
+    ``None`` when the set has no segments."""
+    report = result.report
+    if not report.segments:
+        return None
+    metric = metric or report.metric_names[0]
+    groups = [(s.name, s.systems) for s in report.segments] + [(ALL_QUERIES, report.systems)]
+    rows = []
+    for name, systems in groups:
+        for key, system in systems.items():
+            low, high = system.ci95[metric]
+            rows.append(
+                {"segment": name, "system": system_name(key), metric: system.means[metric], "low": low, "high": high}
+            )
+    df = pd.DataFrame(rows)
+    order = [name for name, _ in groups]
+    systems_order = [system_name(key) for key in report.systems]
+    base = alt.Chart(df).encode(
+        x=alt.X("segment:N", sort=order, title="segment", axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("system:N", sort=systems_order),
+        color=alt.Color("system:N", sort=systems_order, title="system"),
+    )
+    bars = base.mark_bar().encode(
+        y=alt.Y(f"{metric}:Q", scale=alt.Scale(domain=[0, 1]), title=metric),
+        tooltip=[
+            "segment",
+            "system",
+            alt.Tooltip(f"{metric}:Q", format=".4f"),
+            alt.Tooltip("low:Q", format=".3f"),
+            alt.Tooltip("high:Q", format=".3f"),
+        ],
+    )
+    whiskers = base.mark_rule(color="black").encode(y="low:Q", y2="high:Q")
+    return alt.layer(bars, whiskers).properties(height=320)
+
+
+def per_query_table(result: EvalResult) -> pd.DataFrame:
+    """The per-query CSV's rows: one per query, every system's value of every metric."""
+    return pd.DataFrame(result.per_query)
+
+
+MAX_CHART_QUERIES = 60
+
+
+def per_query_chart(
+    result: EvalResult, metric: str | None = None, *, max_queries: int = MAX_CHART_QUERIES
+) -> alt.Chart:
+    """Per-query values of ``metric`` (default ``ndcg@k``) for every system: one row per query, a dot per system.
+
+    With more than ``max_queries`` queries, only the ``max_queries`` where model A does worst are drawn (the full
+    list is in the per-query table), so the chart stays readable.
+    """
+    metric = metric or result.report.metric_names[0]
+    order = result.labelled.qids
+    if len(order) > max_queries:
+        a_values = result.report.primary.per_query[metric]
+        worst = set(sorted(order, key=lambda q: (a_values[q], q))[:max_queries])
+        order = [q for q in order if q in worst]
+    keep = set(order)
+    rows = []
+    for key, system in result.report.systems.items():
+        for qid, value in system.per_query[metric].items():
+            if qid in keep:
+                rows.append({"qid": qid, "system": system_name(key), metric: value})
+    df = pd.DataFrame(rows)
+    return (
+        alt.Chart(df)
+        .mark_circle(size=90, opacity=0.85)
+        .encode(
+            x=alt.X(f"{metric}:Q", scale=alt.Scale(domain=[0, 1]), title=metric),
+            y=alt.Y("qid:N", sort=order, title="query", axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color("system:N", title="system"),
+            tooltip=["qid", "system", alt.Tooltip(f"{metric}:Q", format=".4f")],
+        )
+        .properties(height=max(200, 28 * len(order)))
+    )
+
+
+def pairs_frame(result: EvalResult) -> pd.DataFrame:
+    """One row per (system, query, candidate) of the model systems (score, label, rank), systems named as on the page."""
+    df = pd.DataFrame(result.pairs)
+    if not df.empty:
+        df["system"] = df["system"].map(system_name)
+    return df
+
+
+def score_distribution_chart(result: EvalResult) -> alt.Chart:
+    """Scores by label (box plot per label, one panel per model system); unjudged candidates are their own box."""
+    df = pairs_frame(result)
+    if not df.empty and not df["judged"].all():
+        df["label"] = [str(label) if judged else "unjudged" for label, judged in zip(df["label"], df["judged"])]
+    return (
+        alt.Chart(df)
+        .mark_boxplot(extent="min-max")
+        .encode(
+            x=alt.X("label:O", title="label"),
+            y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 1]), title="score P(yes)"),
+            color=alt.Color("label:O", legend=None),
+            column=alt.Column("system:N", title=None),
+            tooltip=["label", "score"],
+        )
+        .properties(width=220, height=260)
+    )
+
+
+def calibration_frame(result: EvalResult) -> pd.DataFrame:
+    """The reliability bins of every model system as one table."""
+    rows = []
+    for key, cal in result.report.calibration.items():
+        for b in cal.bins:
+            rows.append(
+                {
+                    "system": system_name(key),
+                    "bin": f"[{b.low:.1f}, {b.high:.1f})",
+                    "bin center": (b.low + b.high) / 2,
+                    "pairs": b.n,
+                    "fraction relevant": b.fraction_relevant,
+                    "mean label": b.mean_label,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> alt.LayerChart:
+    """Fraction relevant (label >= 1) per score bin against the diagonal, with the band thresholds and best-F1 rule."""
+    df = calibration_frame(result).dropna(subset=["fraction relevant"])
+    diagonal = (
+        alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="gray")
+        .encode(x="x:Q", y="y:Q")
+    )
+    base = alt.Chart(df).encode(
+        x=alt.X("bin center:Q", scale=alt.Scale(domain=[0, 1]), title="score bin (P(yes))"),
+        y=alt.Y("fraction relevant:Q", scale=alt.Scale(domain=[0, 1]), title="fraction relevant (label >= 1)"),
+        color=alt.Color("system:N"),
+        order=alt.Order("bin center:Q"),
+    )
+    line = base.mark_line()
+    # Dot area grows with the number of pairs in the bin: a bin of 2 pairs says little.
+    dots = base.mark_circle(opacity=0.9).encode(
+        size=alt.Size("pairs:Q", title="pairs in bin", scale=alt.Scale(range=[30, 400])),
+        tooltip=[
+            "system",
+            "bin",
+            "pairs",
+            alt.Tooltip("fraction relevant:Q", format=".2f"),
+            alt.Tooltip("mean label:Q", format=".2f"),
+        ],
+    )
+    rules = [
+        {"threshold": medium, "rule": f"medium band {medium:.2f}", "color": BAND_COLORS["medium"]},
+        {"threshold": strong, "rule": f"strong band {strong:.2f}", "color": BAND_COLORS["strong"]},
+    ]
+    for key, cal in result.report.calibration.items():
+        t = cal.best_f1.threshold
+        if t is not None:
+            rules.append({"threshold": t, "rule": f"best F1 {system_name(key)} {t:.2f}", "color": BEST_F1_COLOR})
+    rule_df = pd.DataFrame(rules)
+    # Fixed colours (the dashboard's band colours) and a label along each rule: no second colour legend to confuse
+    # with the systems'.
+    rule_chart = (
+        alt.Chart(rule_df)
+        .mark_rule(strokeWidth=2, strokeDash=[6, 3])
+        .encode(x="threshold:Q", color=alt.Color("color:N", scale=None, title=None), tooltip=["rule"])
+    )
+    labels = (
+        alt.Chart(rule_df)
+        .mark_text(angle=270, align="right", baseline="bottom", dx=-4, fontSize=11)
+        .encode(x="threshold:Q", y=alt.value(0), text="rule:N", color=alt.Color("color:N", scale=None, title=None))
+    )
+    return alt.layer(diagonal, line, dots, rule_chart, labels).properties(height=320)
+
+
+def threshold_table(result: EvalResult) -> pd.DataFrame:
+    """Precision/recall/F1 of "score >= t is relevant" at the bands and at the best-F1 threshold, per model system."""
+    rows = []
+    for key, cal in result.report.calibration.items():
+        entries = [("medium band", cal.bands["medium"]), ("strong band", cal.bands["strong"]), ("best F1", cal.best_f1)]
+        for what, r in entries:
+            rows.append(
+                {
+                    "system": system_name(key),
+                    "rule": what,
+                    "threshold": r.threshold,
+                    "precision": r.precision,
+                    "recall": r.recall,
+                    "F1": r.f1,
+                    "pairs predicted relevant": r.n_predicted,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+__all__ = [
+    "MAX_CHART_QUERIES",
+    "MetricCard",
+    "calibration_chart",
+    "calibration_frame",
+    "comparison_table",
+    "metric_cards",
+    "pairs_frame",
+    "per_query_chart",
+    "per_query_table",
+    "score_distribution_chart",
+    "segment_chart",
+    "segment_table",
+    "system_name",
+    "systems_table",
+    "threshold_table",
+]

@@ -1,0 +1,126 @@
+"""The Evaluation page's set choice without Streamlit: which labelled set the user picked, how a saved set is named,
+and reading the chosen set (with an uploaded segments file) into a :class:`~eval.sets.labelled.LabelledSet`.
+
+The uploads arrive as ``{"name": str, "data": bytes}`` (what :mod:`lychee.ui.evaluation.view` keeps in session state);
+every problem is a ``ValueError`` whose message the page shows as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from eval.sets.beir import DEFAULT_SPLIT, load_beir_upload
+from eval.sets.firststage import DEFAULT_TOP_K
+from eval.sets.labelled import LabelledSet, shipped_set_path
+from eval.sets.loader import load_labelled_set
+from eval.sets.segments import assign_segments
+
+#: An upload kept in session state: ``{"name": file name, "data": bytes}``.
+Upload: TypeAlias = dict[str, Any]
+DEFAULT_SET = "passages.csv"
+
+
+@dataclass(frozen=True)
+class SetChoice:
+    """Which labelled set the user picked: a shipped one by name, a saved one by path, the upload kept in session
+    state, or an uploaded BEIR folder with an optional first-stage run (its ``split`` and ``top_k``)."""
+
+    source: str  # "shipped", "saved", "upload" or "beir"
+    set_name: str | None = None  # the shipped set's name, or the saved set's path
+    split: str = DEFAULT_SPLIT
+    top_k: int = DEFAULT_TOP_K
+
+    def path(self) -> Path | None:
+        """The set's file (``None`` for an upload), as recorded in the run history."""
+        if self.source == "shipped" and self.set_name is not None:
+            return shipped_set_path(self.set_name)
+        if self.source == "saved" and self.set_name is not None:
+            return Path(self.set_name)
+        return None
+
+
+SOURCES = {
+    "shipped": "A shipped sample set",
+    "saved": "Saved sets (labelled on Batch rerank)",
+    "upload": "Upload a set",
+    "beir": "A BEIR folder (zip) + first-stage run",
+}
+
+
+def saved_set_name(path: Path) -> str:
+    """How a saved set is named on the page: relative to the current folder when inside it, else its full path."""
+    try:
+        return str(path.resolve().relative_to(Path(os.getcwd()).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_set(
+    choice: SetChoice,
+    *,
+    upload: Upload | None = None,
+    beir_archive: Upload | None = None,
+    run: Upload | None = None,
+    segments: Upload | None = None,
+) -> LabelledSet:
+    """The chosen set, read and validated, with the uploaded segments applied.
+
+    Args:
+        choice: what the picker chose.
+        upload: the uploaded JSONL / CSV / ZIP set (source ``"upload"``).
+        beir_archive, run: the uploaded BEIR folder (a zip) and first-stage run (source ``"beir"``).
+        segments: the uploaded segments file (``qid<TAB>segment`` per line), for any source.
+
+    Raises:
+        ValueError: nothing to read (no upload, no saved set), or the loaders' message naming file and line.
+    """
+    if choice.source == "beir":
+        return _read_beir(choice, beir_archive, run, segments)
+    labelled = _read_labelled(choice, upload)
+    if segments is None:
+        return labelled
+    with tempfile.TemporaryDirectory(prefix="lychee-segments-") as tmp:
+        path = Path(tmp) / "segments.tsv"
+        path.write_bytes(segments["data"])
+        return assign_segments(labelled, path, name=segments["name"])
+
+
+def _read_labelled(choice: SetChoice, upload: Upload | None) -> LabelledSet:
+    """A shipped, saved or uploaded JSONL / CSV / ZIP set."""
+    if choice.source == "shipped":
+        return load_labelled_set(shipped_set_path(choice.set_name), name=f"eval/data/{choice.set_name}")
+    if choice.source == "saved":
+        if choice.set_name is None:
+            raise ValueError(
+                "No saved set to evaluate: save graded titles on the Batch rerank page, or pick another source."
+            )
+        path = Path(choice.set_name)
+        return load_labelled_set(path, name=saved_set_name(path))
+    if upload is None:
+        raise ValueError("No file uploaded: upload a JSONL, CSV or ZIP labelled set above, or choose a shipped set.")
+    return load_labelled_set(upload["data"], name=upload["name"])
+
+
+def _read_beir(
+    choice: SetChoice, archive: Upload | None, run: Upload | None, segments: Upload | None
+) -> LabelledSet:
+    """An uploaded BEIR folder, its candidates from the uploaded first-stage run when there is one."""
+    if archive is None:
+        raise ValueError(
+            "No BEIR folder uploaded: upload a .zip holding corpus.jsonl, queries.jsonl and qrels/<split>.tsv."
+        )
+    return load_beir_upload(
+        archive["data"],
+        name=archive["name"],
+        split=choice.split,
+        run=(run["name"], run["data"]) if run is not None else None,
+        top_k=choice.top_k if run is not None else None,
+        segments=(segments["name"], segments["data"]) if segments is not None else None,
+    )
+
+
+__all__ = ["DEFAULT_SET", "SOURCES", "SetChoice", "Upload", "read_set", "saved_set_name"]

@@ -1,0 +1,56 @@
+"""Previews of what the user uploaded, under the uploaders: a thumbnail of an image, a player for a clip, or the
+library's message when the file cannot be read.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import streamlit as st
+
+from lychee.items import load_image
+from lychee.video import load_video
+
+
+def image_preview(file: Any) -> None:
+    """A small preview of an uploaded image, or the library's message if it is not one."""
+    if file is None:
+        return
+    try:
+        img = load_image(file.getvalue(), what=f"image '{file.name}'")
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    thumb = img.copy()
+    thumb.thumbnail((320, 320))
+    buf = io.BytesIO()
+    thumb.save(buf, format="PNG")
+    st.image(buf.getvalue(), caption=f"{file.name} · {img.width}×{img.height}", width=160)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _describe(data: bytes, file_name: str) -> str:
+    """A one-line summary of an upload, or raises the library's message (cached: a preview is redrawn often)."""
+    video = load_video(data, what=f"video '{file_name}'")
+    return (
+        f"{file_name} · {video.duration:.1f} s · {video.n_frames} frames at {video.fps:g} fps · "
+        f"{video.width}×{video.height}"
+    )
+
+
+def video_preview(file: Any) -> None:
+    """A player for an uploaded clip with its length and size, or the library's message if it cannot be read."""
+    if file is None:
+        return
+    data = file.getvalue()
+    try:
+        caption = _describe(data, file.name)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    st.video(data)
+    st.caption(caption)
+
+
+__all__ = ["image_preview", "video_preview"]

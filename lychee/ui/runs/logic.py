@@ -1,0 +1,139 @@
+"""The Runs page without Streamlit: how sets and runs are named, the runs table, the default baseline run, the
+per-query comparison chart and the line written under a comparison.
+
+Reading the store and comparing runs are :mod:`eval.history.store` and :mod:`eval.history.compare`;
+:mod:`lychee.ui.runs.view` draws them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+from eval.history.compare import RunComparison
+from eval.history.store import MAIN_METRIC, RunRecord
+from lychee.formatting import shorten
+
+#: The set filter's entry for every set.
+ALL_SETS = "__all__"
+SYSTEM_NAMES = {"model": "A (model)", "model_b": "B (model_b of an A/B run)"}
+
+
+def set_label(key: str) -> str:
+    """A set's name as shown: the file name and its folder, or an upload's name."""
+    if key == ALL_SETS:
+        return "All sets"
+    path = Path(key)
+    return f"{path.name} — {path.parent}" if path.is_absolute() else f"{key} (upload)"
+
+
+def run_label(run: RunRecord) -> str:
+    """``#3 · 2026-05-01 12:00 · default · ndcg@10 0.8297``."""
+    when = run.created.replace("T", " ")[:16]
+    main = "" if run.main is None else f" · {MAIN_METRIC} {run.main:.4f}"
+    ab = " (A/B)" if run.model_b is not None else ""
+    return f"#{run.id} · {when} · {run.model}{ab}{main}"
+
+
+def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
+    """One row per run: id, created, set, model, instruction, B's, k, ndcg@10, queries, source, output folder."""
+    rows = [
+        {
+            "id": r.id,
+            "created": r.created,
+            "set": set_label(r.set),
+            "model": r.model,
+            "instruction": r.instruction,
+            "model B": r.model_b or "",
+            "instruction B": r.instruction_b or "",
+            "k": r.k,
+            MAIN_METRIC: r.main,
+            "queries": r.n_queries,
+            "source": r.source,
+            "output": r.output_dir or "",
+        }
+        for r in runs
+    ]
+    columns = ["id", "created", "set", "model", "instruction", "model B", "instruction B", "k", MAIN_METRIC]
+    return pd.DataFrame(rows, columns=[*columns, "queries", "source", "output"])
+
+
+def comparison_chart(comparison: RunComparison) -> alt.Chart:
+    """Per-query difference B - A as horizontal bars (green: B better), queries in A's order."""
+    df = pd.DataFrame(comparison.rows())
+    df["better"] = ["B" if d > 0 else "A" if d < 0 else "tie" for d in df["b - a"]]
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("b - a:Q", title=f"{comparison.metric}: B - A"),
+            y=alt.Y("qid:N", sort=comparison.qids, title="query", axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color(
+                "better:N",
+                scale=alt.Scale(domain=["B", "A", "tie"], range=["#2e7d32", "#c62828", "#9e9e9e"]),
+                legend=alt.Legend(title="better", orient="top"),
+            ),
+            tooltip=["qid", alt.Tooltip("a:Q", format=".4f"), alt.Tooltip("b:Q", format=".4f"), "b - a"],
+        )
+        # A step height (px per query): Streamlit's stretch mode squeezes a fixed-height chart.
+        .properties(height=alt.Step(22))
+    )
+
+
+def runs_of_set(runs: list[RunRecord], chosen_set: str) -> list[RunRecord]:
+    """The runs of ``chosen_set`` (a set's key, or :data:`ALL_SETS` for every run), newest first as given."""
+    return runs if chosen_set == ALL_SETS else [r for r in runs if r.set == chosen_set]
+
+
+def default_baseline(runs: list[RunRecord]) -> RunRecord:
+    """The run A starts on: the one before the newest run of the newest set with two runs (else the newest run)."""
+    for newest in runs:
+        older = [r for r in runs if r.set == newest.set and r.id != newest.id]
+        if older:
+            return older[0]
+    return runs[0]
+
+
+#: The most characters of an instruction the comparison's caption shows.
+INSTRUCTION_CHARS = 80
+
+
+def comparison_caption(comparison: RunComparison) -> str:
+    """The line under a comparison: how many queries, and each side's model, instruction and system."""
+    a, b = comparison.run_a, comparison.run_b
+    b_model = b.model if comparison.system_b == "model" else b.model_b
+    b_instruction = b.instruction if comparison.system_b == "model" else b.instruction_b or ""
+    return (
+        f"{len(comparison.qids)} shared queries · A: `{a.model}` “{shorten(a.instruction, INSTRUCTION_CHARS)}” "
+        f"({comparison.system_a}) · B: `{b_model}` “{shorten(b_instruction, INSTRUCTION_CHARS)}” "
+        f"({comparison.system_b})"
+    )
+
+
+def left_out_caption(comparison: RunComparison) -> str | None:
+    """Which queries only one of the two runs evaluated (the first five of each), or ``None`` when they share all."""
+    if not (comparison.only_a or comparison.only_b):
+        return None
+    a, b = comparison.run_a, comparison.run_b
+    parts = []
+    if comparison.only_a:
+        parts.append(f"{len(comparison.only_a)} only in run #{a.id} ({', '.join(comparison.only_a[:5])}…)")
+    if comparison.only_b:
+        parts.append(f"{len(comparison.only_b)} only in run #{b.id} ({', '.join(comparison.only_b[:5])}…)")
+    return "Left out of the comparison: " + "; ".join(parts) + "."
+
+
+__all__ = [
+    "ALL_SETS",
+    "SYSTEM_NAMES",
+    "comparison_caption",
+    "comparison_chart",
+    "default_baseline",
+    "left_out_caption",
+    "run_label",
+    "runs_of_set",
+    "runs_table",
+    "set_label",
+]

@@ -1,0 +1,175 @@
+"""The Runs page's sections: loading the run history, the set filter, comparing two runs of one set (pickers, numbers,
+chart, table) and deleting a run. Names, tables and the chart are :mod:`lychee.ui.runs.logic`; choices persist in
+``runs_*`` session keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from eval.history.compare import RunComparison, compare_runs, shared_metrics
+from eval.history.store import RunNotFoundError, RunRecord, RunStore, RunStoreError
+from lychee.ui.runs.logic import (
+    ALL_SETS,
+    SYSTEM_NAMES,
+    comparison_caption,
+    comparison_chart,
+    default_baseline,
+    left_out_caption,
+    run_label,
+    runs_of_set,
+    set_label,
+)
+from lychee.ui.shell.state import bind
+
+
+def load_runs(store: RunStore) -> list[RunRecord] | None:
+    """Every run, or ``None`` after showing the store's problem (locked, corrupt...)."""
+    try:
+        return store.list()
+    except RunStoreError as exc:
+        st.error(str(exc))
+        return None
+
+
+def pick_set(runs: list[RunRecord]) -> str:
+    """The set filter: every set, or one set's runs."""
+    sets = list(dict.fromkeys(r.set for r in runs))
+    options = [ALL_SETS, *sets]
+    return st.selectbox("Set", options, format_func=set_label, **bind("runs_set", ALL_SETS, options=options))
+
+
+def _pick_run(label: str, key: str, runs: list[RunRecord], default: RunRecord) -> RunRecord:
+    """A run of ``runs`` by its label, persisted under ``key``."""
+    by_id = {r.id: r for r in runs}
+    chosen = st.selectbox(
+        label, list(by_id), format_func=lambda i: run_label(by_id[i]), **bind(key, default.id, options=by_id)
+    )
+    return by_id[chosen]
+
+
+def _pick_system(run: RunRecord, key: str, column: Any) -> str:
+    """Which system of ``run`` to compare: ``model``, or ``model_b`` of an A/B run."""
+    if run.model_b is None:
+        st.session_state[key] = "model"
+        return "model"
+    return column.radio(
+        f"System of run #{run.id}",
+        run.systems,
+        format_func=SYSTEM_NAMES.__getitem__,
+        horizontal=True,
+        **bind(key, "model", options=run.systems),
+    )
+
+
+def render_compare(store: RunStore, runs: list[RunRecord], chosen_set: str) -> None:
+    """Pick two runs of one set, then show their per-query comparison."""
+    st.subheader("Compare two runs of the same set")
+    pool = runs_of_set(runs, chosen_set)
+    c1, c2 = st.columns(2)
+    with c1:
+        run_a = _pick_run("Baseline run (A)", "runs_a", pool, default_baseline(pool))
+    same_set = [r for r in runs if r.set == run_a.set]
+    if len(same_set) < 2 and run_a.model_b is None:
+        st.info(
+            f"Run #{run_a.id} is the only run of {set_label(run_a.set)}. Evaluate that set again (another "
+            "instruction or model, or after labelling more queries) to compare two runs."
+        )
+        return
+    with c2:
+        newest_other = next((r for r in same_set if r.id != run_a.id), run_a)
+        run_b = _pick_run("Compared run (B)", "runs_b", same_set, newest_other)
+    system_a = _pick_system(run_a, "runs_system_a", c1)
+    system_b = _pick_system(run_b, "runs_system_b", c2)
+    if run_a.id == run_b.id and system_a == system_b:
+        st.info("A and B are the same run and system: pick another run (or the other system of an A/B run).")
+        return
+    try:
+        full_a, full_b = store.get(run_a.id), store.get(run_b.id)
+    except (RunStoreError, ValueError) as exc:
+        st.error(str(exc))
+        return
+    metrics = shared_metrics(full_a, full_b, system_a=system_a, system_b=system_b)
+    if not metrics:
+        st.error(f"Runs #{run_a.id} and #{run_b.id} share no metric (k={run_a.k} and k={run_b.k}).")
+        return
+    metric = st.selectbox("Metric", metrics, **bind("runs_metric", metrics[0], options=metrics))
+    try:
+        comparison = compare_runs(full_a, full_b, metric=metric, system_a=system_a, system_b=system_b)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    render_comparison(comparison)
+
+
+def render_comparison(comparison: RunComparison) -> None:
+    """The comparison's numbers, notes, per-query chart and table."""
+    a, b = comparison.run_a, comparison.run_b
+    if not comparison.same_content:
+        st.warning(
+            f"The set changed between run #{a.id} and run #{b.id} (its content hash differs): they are compared on "
+            f"the {len(comparison.qids)} queries both evaluated, and a shared query's labels may have changed."
+        )
+    left_out = left_out_caption(comparison)
+    if left_out:
+        st.caption(left_out)
+    counts = comparison.counts
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(f"A: run #{a.id}", f"{comparison.mean_a:.4f}", help=f"Mean {comparison.metric} over shared queries.")
+    m2.metric(f"B: run #{b.id}", f"{comparison.mean_b:.4f}", delta=f"{comparison.delta:+.4f}", delta_color="normal")
+    m3.metric(
+        "p-value",
+        f"{comparison.p_value:.4g}",
+        help="Paired randomization test over the shared queries: 10,000 sign flips of the per-query differences, "
+        "two-sided (the Evaluation page's A/B test).",
+    )
+    m4.metric("B wins / ties / losses", f"{counts['wins']} / {counts['ties']} / {counts['losses']}")
+    st.caption(comparison_caption(comparison))
+    st.altair_chart(comparison_chart(comparison), width="stretch")
+    st.dataframe(pd.DataFrame(comparison.rows()), hide_index=True, width="stretch")
+
+
+def show_deleted_notice() -> None:
+    """After a delete (and the rerun that follows it), say what was deleted."""
+    notice = st.session_state.pop("runs_deleted_notice", None)
+    if notice:
+        st.success(notice, icon=":material/delete:")
+
+
+def render_delete(store: RunStore, runs: list[RunRecord]) -> None:
+    """Delete one of ``runs`` from the history, only after the analyst ticks the confirmation; files stay."""
+    with st.expander(":material/delete: Delete a run"):
+        by_id = {r.id: r for r in runs}
+        run_id = st.selectbox(
+            "Run to delete", list(by_id), format_func=lambda i: run_label(by_id[i]), key="runs_delete_id"
+        )
+        run = by_id[run_id]
+        where = f" Its output folder `{run.output_dir}` is not touched." if run.output_dir else ""
+        confirmed = st.checkbox(
+            f"Yes, delete run #{run.id} with its metrics and per-query values from the history.{where}",
+            key=f"runs_delete_confirm_{run.id}",
+        )
+        if not st.button("Delete run", disabled=not confirmed, type="primary", key="runs_delete_button"):
+            if not confirmed:
+                st.caption("Tick the confirmation to enable the button; a deleted run cannot be brought back.")
+            return
+        try:
+            deleted = store.delete(run.id)
+        except (RunStoreError, RunNotFoundError) as exc:
+            st.error(str(exc))
+            return
+        st.session_state["runs_deleted_notice"] = f"Deleted {run_label(deleted)} from the history."
+        st.rerun()
+
+
+__all__ = [
+    "load_runs",
+    "pick_set",
+    "render_compare",
+    "render_comparison",
+    "render_delete",
+    "show_deleted_notice",
+]

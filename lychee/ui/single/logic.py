@@ -1,0 +1,202 @@
+"""Single-pair analysis without Streamlit: the stored result, its tables, its downloads and the words shown with it.
+
+:mod:`lychee.ui.single.view` scores and draws; everything here is plain data in, data out, so tests call it directly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from PIL import Image
+
+from lychee.explanation import Explanation, ImageSalience, TokenWeight, VideoSalience
+from lychee.formatting import shorten
+from lychee.ui.shell.settings import Settings
+
+#: Session key of the last result (a non-widget key, so it survives reruns and page switches).
+RESULT_KEY = "single_result"
+
+EXAMPLE_QUERY = "red running shoes for women"
+EXAMPLE_DOCUMENT = "Nike Women's Air Zoom Pegasus 40 road running shoes in crimson red, breathable mesh upper"
+
+METHOD_LABELS = {"occlusion": "Occlusion", "gradient": "Gradient × input"}
+TOKEN_COLUMNS = ["side", "position", "token", "start", "end", "weight"]
+FRAME_COLUMNS = ["side", "frame", "time_s", "unit", "weight"]
+#: The most characters of the instruction shown under the score (the JSON download has it all).
+INSTRUCTION_CHARS = 138
+
+
+@dataclass
+class SingleResult:
+    """One scored and explained pair, as kept in session state."""
+
+    explanation: Explanation
+    model: str
+    instruction: str | None  # as chosen (None = model default)
+    seconds: float
+    query_image: Image.Image | None = None
+    document_image: Image.Image | None = None
+    query_image_name: str | None = None
+    document_image_name: str | None = None
+    #: A warning when the texts are mostly in a language the model does not read well.
+    language_note: str | None = None
+    query_video_name: str | None = None
+    document_video_name: str | None = None
+
+    def outdated(self, settings: Settings) -> bool:
+        """Whether the sidebar's model or instruction changed since this result was computed."""
+        return self.model != settings.model or self.instruction != settings.instruction
+
+
+def token_table(explanation: Explanation) -> pd.DataFrame:
+    """One row per text unit: ``side, position, token, start, end, weight`` (weight in log-odds)."""
+    rows = []
+    for side, tokens in (("query", explanation.query_tokens), ("document", explanation.document_tokens)):
+        for i, tok in enumerate(tokens, start=1):
+            rows.append(
+                {
+                    "side": side,
+                    "position": i,
+                    "token": tok.text,
+                    "start": tok.start,
+                    "end": tok.end,
+                    "weight": tok.weight,
+                }
+            )
+    return pd.DataFrame(rows, columns=TOKEN_COLUMNS)
+
+
+def frame_rows(side: str, salience: VideoSalience | None) -> list[dict[str, Any]]:
+    """One row per sampled frame: ``side, frame, time_s, unit, weight`` (the weight of the unit covering it)."""
+    if salience is None:
+        return []
+    unit_of = {k: u for u, frames in enumerate(salience.units) for k in frames}
+    weights = salience.frame_weights()
+    return [
+        {"side": side, "frame": k + 1, "time_s": t, "unit": unit_of.get(k, -1) + 1, "weight": weights[k]}
+        for k, t in enumerate(salience.timestamps)
+    ]
+
+
+def frame_table(explanation: Explanation) -> pd.DataFrame:
+    """Every sampled frame of both clips with its weight (log-odds), for the table and the CSV download."""
+    rows = frame_rows("query", explanation.query_video) + frame_rows("document", explanation.document_video)
+    return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+
+
+def _grid_dict(grid: ImageSalience | None) -> dict[str, Any] | None:
+    """An image's cell weights as JSON-ready data."""
+    if grid is None:
+        return None
+    return {"rows": grid.rows, "cols": grid.cols, "size": list(grid.size), "weights": grid.weights.tolist()}
+
+
+def explanation_json(result: SingleResult) -> bytes:
+    """The whole explanation as JSON: score, log-odds, instruction, model, token weights, image grids and frame
+    weights."""
+    e = result.explanation
+    doc = {
+        "model": result.model,
+        "instruction": e.instruction,
+        "score": e.score,
+        "log_odds": e.log_odds,
+        "method": e.method,
+        "grouped": e.grouped,
+        "n_evaluations": e.n_evaluations,
+        "query": {
+            "text": e.query_text,
+            "image": result.query_image_name,
+            "tokens": [vars(t) for t in e.query_tokens],
+            "image_grid": _grid_dict(e.query_image),
+            "video": result.query_video_name,
+            "frames": frame_rows("query", e.query_video),
+        },
+        "document": {
+            "text": e.document_text,
+            "image": result.document_image_name,
+            "tokens": [vars(t) for t in e.document_tokens],
+            "image_grid": _grid_dict(e.document_image),
+            "video": result.document_video_name,
+            "frames": frame_rows("document", e.document_video),
+        },
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def explanation_csv(explanation: Explanation) -> bytes:
+    """The token weights as CSV (``side, position, token, start, end, weight``)."""
+    return token_table(explanation).to_csv(index=False).encode("utf-8")
+
+
+def frame_weights_csv(explanation: Explanation) -> bytes:
+    """The frame weights of both clips as CSV (``side, frame, time_s, unit, weight``)."""
+    return frame_table(explanation).to_csv(index=False).encode("utf-8")
+
+
+def progress_label(method: str) -> str:
+    """What the progress bar says while ``method`` explains the pair."""
+    return "Scoring the pair and its occlusion variants" if method == "occlusion" else f"Explaining ({method})"
+
+
+def salience_name(explanation: Explanation) -> str:
+    """The salience method as the page names it."""
+    return METHOD_LABELS["occlusion"] if explanation.method == "occlusion" else METHOD_LABELS["gradient"]
+
+
+def salience_how(explanation: Explanation) -> str:
+    """How the weights were computed, in words (the metric's help and the caption under the score)."""
+    if explanation.method == "occlusion":
+        return (
+            "each word removed / each image cell or clip frame greyed: "
+            f"{explanation.n_evaluations} scored variants in one batch"
+        )
+    return "gradient × input on the input embeddings: one forward and one backward pass"
+
+
+def result_caption(result: SingleResult) -> str:
+    """The line under the score: model, instruction (shortened), how the weights were computed, the time taken."""
+    e = result.explanation
+    instruction = shorten(e.instruction, INSTRUCTION_CHARS)
+    return f"Model `{result.model}` · instruction: “{instruction}” · {salience_how(e)} · {result.seconds:.1f} s"
+
+
+def biggest_effects(explanation: Explanation, n: int = 3) -> list[TokenWeight]:
+    """The ``n`` words or spans of either text whose weight is largest in size, largest first."""
+    return sorted(explanation.query_tokens + explanation.document_tokens, key=lambda t: -abs(t.weight))[:n]
+
+
+def tab_names(explanation: Explanation) -> list[str]:
+    """The result's tabs: text highlights, image heatmaps and clip frames when there are any, the weights table."""
+    has_images = explanation.query_image is not None or explanation.document_image is not None
+    has_clips = explanation.query_video is not None or explanation.document_video is not None
+    return [
+        "Text highlights",
+        *(["Image heatmaps"] if has_images else []),
+        *(["Clip frames"] if has_clips else []),
+        "Weights table & download",
+    ]
+
+
+__all__ = [
+    "EXAMPLE_DOCUMENT",
+    "EXAMPLE_QUERY",
+    "FRAME_COLUMNS",
+    "METHOD_LABELS",
+    "RESULT_KEY",
+    "SingleResult",
+    "biggest_effects",
+    "explanation_csv",
+    "explanation_json",
+    "frame_rows",
+    "frame_table",
+    "frame_weights_csv",
+    "progress_label",
+    "result_caption",
+    "salience_how",
+    "salience_name",
+    "tab_names",
+    "token_table",
+]

@@ -1,0 +1,282 @@
+"""Single-pair analysis on the page: the salience-method picker, scoring with a progress bar, and the result (score
+header, then one function per tab: text highlights, image heatmaps, clip frames, weights table and downloads).
+
+The data, tables and downloads are :mod:`lychee.ui.single.logic`. The result is kept in
+``st.session_state["single_result"]`` (a non-widget key) so it survives reruns and page switches.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import streamlit as st
+
+from lychee.explanation import Explanation
+from lychee.language import language_warning
+from lychee.ui import render
+from lychee.ui.inputs import make_item, read_upload
+from lychee.ui.shell.models import capabilities, get_scorer
+from lychee.ui.shell.progress import run_with_progress
+from lychee.ui.shell.settings import Settings
+from lychee.ui.shell.state import bind
+from lychee.ui.single.logic import (
+    METHOD_LABELS,
+    RESULT_KEY,
+    SingleResult,
+    biggest_effects,
+    explanation_csv,
+    explanation_json,
+    frame_table,
+    frame_weights_csv,
+    progress_label,
+    result_caption,
+    salience_how,
+    salience_name,
+    tab_names,
+    token_table,
+)
+
+
+def explain_methods(settings: Settings) -> tuple[str, ...]:
+    """The salience methods the model of ``settings`` offers: ``("occlusion",)`` until a VLM that has more is loaded."""
+    caps = capabilities(settings)
+    return caps.explain_methods if caps is not None else ("occlusion",)
+
+
+def method_picker(settings: Settings) -> str:
+    """A radio for the salience method, persisted in ``single_method``; falls back to occlusion when unavailable."""
+    methods = explain_methods(settings)
+    return st.radio(
+        "Salience method",
+        methods,
+        horizontal=True,
+        format_func=METHOD_LABELS.get,
+        help="Occlusion removes each word / greys each image cell and re-scores (any model; 1 + units + cells "
+        "passes). Gradient × input needs one forward and backward pass (VLM checkpoints, once loaded).",
+        **bind("single_method", methods[0], options=methods),
+    )
+
+
+def score_and_explain(
+    settings: Settings,
+    *,
+    query_text: str | None,
+    query_file: Any = None,
+    document_text: str | None,
+    document_file: Any = None,
+    max_units: int = 64,
+    image_cells: int = 16,
+    method: str = "occlusion",
+    query_video_file: Any = None,
+    document_video_file: Any = None,
+) -> SingleResult | None:
+    """Validate inputs, load the scorer, explain the pair and store the result; errors are shown, never raised.
+
+    Args:
+        settings: from the sidebar.
+        query_text, document_text: the texts (blank = none).
+        query_file, document_file: Streamlit ``UploadedFile`` objects (or anything with ``getvalue()``/``name``).
+        query_video_file, document_video_file: uploaded clips, likewise.
+        max_units: the most word units per text for occlusion.
+        image_cells: about how many grid cells per image (occlusion).
+        method: ``"occlusion"`` or, for scorers that list it in ``capabilities.explain_methods``, ``"gradient"``.
+
+    Returns:
+        The stored :class:`SingleResult`, or ``None`` after ``st.error``.
+    """
+    q_bytes, q_name = read_upload(query_file)
+    d_bytes, d_name = read_upload(document_file)
+    qv_bytes, qv_name = read_upload(query_video_file)
+    dv_bytes, dv_name = read_upload(document_video_file)
+    try:
+        query = make_item(
+            query_text, q_bytes, name="query", image_name=q_name, video_bytes=qv_bytes, video_name=qv_name
+        )
+        document = make_item(
+            document_text, d_bytes, name="document", image_name=d_name, video_bytes=dv_bytes, video_name=dv_name
+        )
+    except (ValueError, TypeError) as exc:
+        st.error(str(exc))
+        return None
+    scorer = get_scorer(settings)
+    if scorer is None:
+        return None
+    start = time.perf_counter()
+    ok, explanation = run_with_progress(
+        progress_label(method),
+        lambda callback: scorer.explain(
+            query,
+            document,
+            settings.instruction,
+            max_units=max_units,
+            image_cells=image_cells,
+            progress=callback,
+            method=method,
+        ),
+    )
+    if not ok:
+        return None
+    result = SingleResult(
+        explanation=explanation,
+        model=settings.model,
+        instruction=settings.instruction,
+        seconds=time.perf_counter() - start,
+        query_image=query.image,
+        document_image=document.image,
+        query_image_name=q_name,
+        document_image_name=d_name,
+        query_video_name=qv_name,
+        document_video_name=dv_name,
+        language_note=language_warning(
+            scorer.capabilities.languages, scorer.name, [query.text, document.text], what="the query and document"
+        ),
+    )
+    st.session_state[RESULT_KEY] = result
+    return result
+
+
+def render_result(result: SingleResult, settings: Settings) -> None:
+    """Draw the score header, then the tabs of ``result``: highlights, heatmaps, clip frames, weights and downloads."""
+    _header(result, settings)
+    e = result.explanation
+    scale = e.max_abs_weight()
+    tabs = dict(zip(tab_names(e), st.tabs(tab_names(e))))
+    with tabs["Text highlights"]:
+        _text_highlights(e, scale)
+    if "Image heatmaps" in tabs:
+        with tabs["Image heatmaps"]:
+            _image_heatmaps(result, scale)
+    if "Clip frames" in tabs:
+        with tabs["Clip frames"]:
+            _clip_frames(result, scale)
+    with tabs["Weights table & download"]:
+        _weights_and_downloads(result, has_clips="Clip frames" in tabs)
+
+
+def _header(result: SingleResult, settings: Settings) -> None:
+    """The stale-result note, the language warning, P(yes), the band, the log-odds, the method and the caption."""
+    e = result.explanation
+    if result.outdated(settings):
+        st.info(
+            "The model or instruction changed since this result was computed. Click **Score and explain** to update it."
+        )
+    if result.language_note:
+        st.warning(result.language_note, icon=":material/translate:")
+    c1, c2, c3, c4 = st.columns([1.1, 1.1, 1, 1.4])
+    c1.metric("P(yes)", f"{e.score:.3f}", help="Probability the model answers 'yes, relevant'.")
+    with c2:
+        st.markdown('<div style="font-size:0.875rem;margin-bottom:0.35rem">Band</div>', unsafe_allow_html=True)
+        st.markdown(render.band_badge_html(settings.band(e.score), size="1.2rem"), unsafe_allow_html=True)
+    c3.metric("Log-odds", f"{e.log_odds:+.2f}", help="log(P / (1 − P)); explanations are changes in this.")
+    c4.metric("Salience", salience_name(e), help=salience_how(e).capitalize() + ".")
+    st.caption(result_caption(result))
+
+
+def _text_highlights(e: Explanation, scale: float) -> None:
+    """Both texts with every word coloured by its weight, under the legend, and the biggest effects."""
+    if scale > 0:
+        st.markdown(render.legend_html(scale), unsafe_allow_html=True)
+    else:
+        st.caption("No word changed the score: every weight is 0 (e.g. the model ignores that text).")
+    for label, text, tokens in (
+        ("Query", e.query_text, e.query_tokens),
+        ("Document", e.document_text, e.document_tokens),
+    ):
+        st.markdown(f"**{label}**")
+        if text and text.strip():
+            st.markdown(render.highlight_html(text, tokens, scale=scale or None), unsafe_allow_html=True)
+        else:
+            st.caption("No text.")
+    if e.grouped:
+        st.caption("Long text: neighbouring words were grouped into spans so the explanation stays fast.")
+    top = biggest_effects(e)
+    if top:
+        st.caption("Biggest effects: " + ", ".join(f"“{t.text}” {t.weight:+.2f}" for t in top))
+
+
+def _image_heatmaps(result: SingleResult, scale: float) -> None:
+    """The query's and the document's image with their cell weights laid over them, the originals in expanders."""
+    e = result.explanation
+    st.markdown(render.legend_html(scale), unsafe_allow_html=True)
+    cols = st.columns(2)
+    for col, label, image, grid in (
+        (cols[0], "Query image", result.query_image, e.query_image),
+        (cols[1], "Document image", result.document_image, e.document_image),
+    ):
+        with col:
+            st.markdown(f"**{label}**")
+            if image is None or grid is None:
+                st.caption("No image.")
+                continue
+            overlay = render.heatmap_overlay(image, grid, scale=scale or None)
+            what = "cells greyed one at a time" if e.method == "occlusion" else "merged image patches"
+            st.image(overlay, caption=f"{grid.rows}×{grid.cols} {what}")
+            with st.expander("Original"):
+                st.image(image)
+
+
+def _clip_frames(result: SingleResult, scale: float) -> None:
+    """The query's and the document's frame strips under the shared legend, with their weights."""
+    e = result.explanation
+    names = {"query": result.query_video_name, "document": result.document_video_name}
+    st.markdown(render.legend_html(scale), unsafe_allow_html=True)
+    how = (
+        "each sampled frame greyed in turn"
+        if e.method == "occlusion"
+        else "gradient × input summed over each temporal patch (two frames the vision encoder reads together)"
+    )
+    for side, salience in (("query", e.query_video), ("document", e.document_video)):
+        if salience is None:
+            continue
+        label = f"**{side.capitalize()} clip**" + (f" `{names[side]}`" if names.get(side) else "")
+        st.markdown(label)
+        times = ", ".join(f"{t:.1f} s" for t in salience.timestamps)
+        st.image(
+            render.frame_strip(salience, scale=scale or None),
+            caption=f"{len(salience.timestamps)} sampled frames ({times}): {how}",
+        )
+        weights = ", ".join(f"{w:+.2f}" for w in salience.weights.tolist())
+        st.caption(f"Weights (log-odds), left to right: {weights}")
+
+
+def _weights_and_downloads(result: SingleResult, *, has_clips: bool) -> None:
+    """The token weights (and frame weights) as tables, and the JSON / CSV downloads."""
+    e = result.explanation
+    st.dataframe(
+        token_table(e),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "side": st.column_config.TextColumn("Side"),
+            "position": st.column_config.NumberColumn("#", format="%d"),
+            "token": st.column_config.TextColumn("Word / span"),
+            "start": None,
+            "end": None,
+            "weight": st.column_config.NumberColumn(
+                "Weight (log-odds)", format="%+.3f", help="Log-odds lost when this unit is removed."
+            ),
+        },
+    )
+    if has_clips:
+        st.dataframe(frame_table(e), hide_index=True, width="stretch")
+    downloads = [
+        ("Download explanation (JSON)", explanation_json(result), "explanation.json", "application/json", "json"),
+        ("Download token weights (CSV)", explanation_csv(e), "token_weights.csv", "text/csv", "csv"),
+    ]
+    if has_clips:
+        frames = ("Download frame weights (CSV)", frame_weights_csv(e), "frame_weights.csv", "text/csv", "frames")
+        downloads.append(frames)
+    for column, (label, data, file_name, mime, key) in zip(st.columns(3), downloads):
+        column.download_button(
+            label,
+            data,
+            file_name=file_name,
+            mime=mime,
+            key=f"single_download_{key}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
+__all__ = ["explain_methods", "method_picker", "render_result", "score_and_explain"]
