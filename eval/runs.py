@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from eval.history.store import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
 from eval.tables import table
+from lychee.formatting import shorten
 
 
 def _run_id(text: str) -> int:
@@ -53,9 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _short(text: str | None, limit: int) -> str:
-    if text is None:
-        return "-"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return "-" if text is None else shorten(text, limit)
 
 
 def list_text(runs: list[RunRecord]) -> str:
