@@ -7,6 +7,7 @@ import io
 import json
 import signal
 import zipfile
+from pathlib import Path
 
 from clihelpers import ROOT, kill_mid_run
 from clihelpers import run_cli as _cli
@@ -82,7 +83,7 @@ def test_model_b_compares_two_models(tiny_vlm, tmp_path, capsys):
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["settings"]["systems"]["model"]["model"] == "default"
-    assert metrics["settings"]["systems"]["model_b"]["model"] == str(tiny_vlm.resolve())
+    assert metrics["settings"]["systems"]["model_b"]["model"] == str(Path(tiny_vlm).resolve())
     assert metrics["settings"]["systems"]["model_b"]["scorer"] != metrics["settings"]["systems"]["model"]["scorer"]
     assert set(metrics["comparison"]["metrics"]) == {"ndcg@10", "ndcg_exp@10", "mrr@10", "hit@1", "recall@10"}
     printed = capsys.readouterr().out

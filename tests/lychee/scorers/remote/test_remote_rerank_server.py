@@ -87,7 +87,10 @@ def test_requests_spread_over_two_instances_and_one_killed_mid_run(project_serve
         docs = titles(80, offset=1000)
         same_predictions(both.predict(QUERY, docs), default_scorer.predict(QUERY, docs))
         served = both.requests_served()
-        assert served[project_server] >= 5 and served[second] >= 5 and sum(served.values()) == 20
+        # The pool sends each request to the endpoint with the fewest in flight, so the split follows each server's
+        # speed (16/4 was seen on a loaded machine); with 4 workers and at most 2 in flight per endpoint, the first
+        # requests always fill both endpoints, so each serves at least 2 unless spreading is broken.
+        assert served[project_server] >= 2 and served[second] >= 2 and sum(served.values()) == 20
 
         killed = []
 
