@@ -16,7 +16,7 @@ from typing import Any
 from eval.engine.evaluate import EvalResult
 from eval.measures.metrics import trec_order
 from eval.sets.atomic import write_atomically
-from eval.sets.labelled import LabelledSet
+from eval.sets.trec import qrels_text
 
 
 def run_trec_text(run: dict[str, dict[str, float]], tag: str) -> str:
@@ -30,15 +30,6 @@ def run_trec_text(run: dict[str, dict[str, float]], tag: str) -> str:
         for rank, docid in enumerate(trec_order(by_doc), start=1):
             lines.append(f"{qid} Q0 {docid} {rank} {float(by_doc[docid])!r} {tag}")
     return "\n".join(lines) + "\n"
-
-
-def qrels_text(labelled: LabelledSet) -> str:
-    """TREC qrels (``qid 0 docid label``) of every judged document, label 0 included: every candidate of a JSONL/CSV
-    set; for a first-stage run, its judged candidates and the judged documents it missed, but not its unjudged
-    candidates — so trec_eval on ``run.trec`` and this file gives the reported numbers."""
-    return "".join(
-        f"{qid} 0 {docid} {label}\n" for qid, by_doc in labelled.qrels.items() for docid, label in by_doc.items()
-    )
 
 
 def metrics_json_text(metrics: dict[str, Any]) -> str:

@@ -377,6 +377,8 @@ def _settings(
         # Only sets read from a first-stage run have these; the shipped JSONL/CSV sets' metrics.json is unchanged.
         **({"first_stage": labelled.first_stage} if labelled.first_stage else {}),
         **({"notes": list(labelled.notes)} if labelled.notes else {}),
+        # Only sets with several raters' grades say how their labels were made; a plain-label set's is unchanged.
+        **({"aggregate": labelled.aggregate} if labelled.has_grades else {}),
     }
 
 

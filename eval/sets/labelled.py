@@ -5,7 +5,9 @@ candidates (:class:`Candidate`), and a content hash that keys resumable runs. :m
 CSV and zip formats into it; a new format plugs in there (or next to it) and produces these same types, so scoring,
 reports and outputs need no change.
 
-A leaf of ``eval``: it imports nothing of ``eval`` and only :class:`lychee.Item` of the library.
+Several raters: a candidate keeps every rater's grade (``grades``) and an editor's adjudicated grade; its ``label``
+is derived from them by the set's aggregation rule (:mod:`eval.sets.grades`, the only module of ``eval`` this one
+imports; of the library it imports only :class:`lychee.Item`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
 
+from eval.sets.grades import DEFAULT_AGGREGATE, IMPLICIT_RATER
 from lychee.items import Item
 from lychee.video import Video
 
@@ -46,9 +49,11 @@ class LabelledSetError(ValueError):
 class Candidate:
     """One labelled candidate document of a query.
 
-    ``judged`` is False for a document a first-stage run retrieved but the qrels never judged: it has label 0 (not
-    relevant, trec_eval's convention) and no qrels entry, so ``judged@k`` counts it as unjudged. ``source`` is the
-    file ``line`` is in, when that is not the set's own file (a BEIR corpus, a documents file).
+    ``judged`` is False for a document a first-stage run retrieved but the qrels never judged (or a title nobody has
+    graded yet): it has label 0 (not relevant, trec_eval's convention) and no qrels entry, so ``judged@k`` counts it
+    as unjudged. ``source`` is the file ``line`` is in, when that is not the set's own file (a BEIR corpus, a
+    documents file). ``grades`` holds ``(rater, grade)`` of every rater (empty for a plain label),
+    ``adjudicated`` an editor's final grade; ``label`` is derived from them (:mod:`eval.sets.grades`).
     """
 
     docid: str
@@ -61,6 +66,17 @@ class Candidate:
     source: str | None = None
     video: Video | None = field(default=None, repr=False)
     video_name: str | None = None
+    grades: tuple[tuple[str, int], ...] = ()
+    adjudicated: int | None = None
+    adjudicated_by: str | None = None
+
+    @property
+    def ratings(self) -> dict[str, int]:
+        """Rater -> grade: the raters' grades, or the plain label as :data:`~eval.sets.grades.IMPLICIT_RATER`'s;
+        empty when unjudged."""
+        if self.grades:
+            return dict(self.grades)
+        return {IMPLICIT_RATER: self.label} if self.judged else {}
 
     def item(self) -> Item:
         """The candidate as a :class:`lychee.Item` (decodes the image; the clip was checked when the set loaded)."""
@@ -76,6 +92,7 @@ class LabelledQuery:
         unranked_judgments: ``(docid, label)`` of judged documents that are not candidates (a first-stage run did not
             retrieve them in its top k). They count in the ideal DCG and in recall, as trec_eval counts them.
         source: the file ``line`` is in, when that is not the set's own file (a BEIR ``queries.jsonl``).
+        judging: ``(rater, {"at", "scores_shown", "seed"})`` per rater who saved grades on the page.
     """
 
     qid: str
@@ -89,6 +106,7 @@ class LabelledQuery:
     source: str | None = None
     video: Video | None = field(default=None, repr=False)
     video_name: str | None = None
+    judging: tuple[tuple[str, dict], ...] = field(default=(), compare=False)
 
     def item(self) -> Item:
         """The query as a :class:`lychee.Item` (decodes the image; the clip was checked when the set loaded)."""
@@ -126,6 +144,8 @@ class LabelledSet:
         notes: what the loader skipped or read leniently, for the analyst (e.g. run queries without judgments).
         first_stage: what the candidates' order is when it is not a file's order (a first-stage run and its top k);
             it describes the ``input_order`` baseline.
+        aggregate: the rule that made each graded candidate's label (the set header's, or an evaluation's override).
+        guidelines: the set's judging guidelines (markdown), from its header.
     """
 
     name: str
@@ -133,6 +153,18 @@ class LabelledSet:
     content_hash: str
     notes: tuple[str, ...] = ()
     first_stage: str | None = None
+    aggregate: str = DEFAULT_AGGREGATE
+    guidelines: str | None = None
+
+    @property
+    def has_grades(self) -> bool:
+        """Some candidate carries raters' grades (the file uses the several-raters format)."""
+        return any(c.grades for q in self.queries for c in q.candidates)
+
+    @property
+    def raters(self) -> list[str]:
+        """Every rater of the set, sorted (:data:`~eval.sets.grades.IMPLICIT_RATER` for plain labels)."""
+        return sorted({r for q in self.queries for c in q.candidates for r in c.ratings})
 
     @property
     def qids(self) -> list[str]:

@@ -3,7 +3,9 @@
 JSONL and CSV files are accepted (formats: :mod:`eval.sets.readers` and ``eval/data/README.md``), plus a ``.zip``
 holding one of them with its images.
 
-Labels are non-negative integers (graded relevance, e.g. 0-3). Everything is validated before anything is scored:
+Labels are non-negative integers (graded relevance, e.g. 0-3). A JSONL candidate may instead carry several raters'
+grades; its label is then their aggregate by the set's rule, or by ``aggregate=`` (:mod:`eval.sets.grades`), and a
+candidate with neither is unjudged. Everything is validated before anything is scored:
 each problem is reported with the file name and line, and a file with any problem is refused as a whole, so nothing
 half-read is ever evaluated. Images are decoded once by :func:`lychee.load_image` and clips by
 :func:`lychee.video.load_video` to prove they are readable (a clip over 30 s is refused here too).
@@ -21,6 +23,7 @@ rows itself and calls :func:`build_set` with a :class:`FolderResolver`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
@@ -31,9 +34,19 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from eval.sets.grades import (
+    DEFAULT_AGGREGATE,
+    Judgment,
+    check_header,
+    check_judging,
+    check_judgment,
+    check_rule,
+    relabel,
+    unjudged_note,
+)
 from eval.sets.labelled import Candidate, ImageRef, LabelledQuery, LabelledSet, LabelledSetError
 from eval.sets.problems import Problems
-from eval.sets.readers import CSV_REQUIRED, EXAMPLE_LINE, MISSING, READERS, CsvLabel, RawQuery
+from eval.sets.readers import CSV_REQUIRED, EXAMPLE_LINE, MISSING, READERS, CsvLabel, RawQuery, jsonl_header
 from lychee.items import load_image
 from lychee.video import Video, load_video
 
@@ -48,12 +61,15 @@ def load_labelled_set(
     source: str | os.PathLike | bytes,
     *,
     name: str | None = None,
+    aggregate: str | None = None,
 ) -> LabelledSet:
     """Read and validate a labelled set.
 
     Args:
         source: a path to a ``.jsonl``, ``.csv`` or ``.zip`` file, or the bytes of one (an upload).
         name: the file name for messages and for telling the format from its suffix; required with bytes.
+        aggregate: the rule that turns several raters' grades into a label (:data:`eval.sets.grades.AGGREGATES`),
+            instead of the set's own (its header's, default ``mean``); no effect on plain labels.
 
     Returns:
         The validated :class:`LabelledSet`.
@@ -62,12 +78,15 @@ def load_labelled_set(
         LabelledSetError: (a ``ValueError``) the file is missing, of an unknown format, or has any problem; the
             message names the file and line of each problem.
         TypeError: ``source`` is neither a path nor bytes.
+        ValueError: ``aggregate`` is not a known rule.
 
     Example:
         >>> labelled = load_labelled_set("eval/data/ecommerce.jsonl")
         >>> labelled.qrels["shoes-01"]["p001"]
         3
     """
+    if aggregate is not None:
+        check_rule(aggregate, "aggregate")
     if isinstance(source, (bytes, bytearray)):
         if not name:
             raise ValueError("load_labelled_set: bytes need a file name (name='upload.jsonl') to tell the format.")
@@ -87,14 +106,14 @@ def load_labelled_set(
 
     suffix = Path(display).suffix.lower()
     if suffix == ".zip":
-        return _load_zip(data, display)
+        return _load_zip(data, display, aggregate)
     if suffix not in READERS:
         raise LabelledSetError(
             [f"{display}: unknown format {suffix or '(no suffix)'!r}; expected a file ending in {', '.join(FORMATS)}."],
             display,
         )
     resolver = FolderResolver(base_dir, display) if base_dir is not None else UploadResolver(display)
-    return parse_data_file(data, display=display, suffix=suffix, resolver=resolver)
+    return parse_data_file(data, display=display, suffix=suffix, resolver=resolver, aggregate=aggregate)
 
 
 # --- image resolution -----------------------------------------------------------------------------------------------
@@ -217,7 +236,7 @@ def open_zip(data: bytes, display: str, *, too_big_hint: str) -> tuple[zipfile.Z
     return archive, members
 
 
-def _load_zip(data: bytes, display: str) -> LabelledSet:
+def _load_zip(data: bytes, display: str, aggregate: str | None) -> LabelledSet:
     archive, infos = open_zip(data, display, too_big_hint="Split the set or use the CLI.")
     with archive:
         data_files = [m.filename for m in infos if m.filename.lower().endswith(tuple(READERS))]
@@ -229,7 +248,11 @@ def _load_zip(data: bytes, display: str) -> LabelledSet:
         member = data_files[0]
         resolver = ZipResolver(archive, member, f"{display}:{member}")
         return parse_data_file(
-            archive.read(member), display=f"{display}:{member}", suffix=Path(member).suffix.lower(), resolver=resolver
+            archive.read(member),
+            display=f"{display}:{member}",
+            suffix=Path(member).suffix.lower(),
+            resolver=resolver,
+            aggregate=aggregate,
         )
 
 
@@ -244,17 +267,30 @@ def _decode(data: bytes, display: str) -> str:
         ) from exc
 
 
-def parse_data_file(data: bytes, *, display: str, suffix: str, resolver: ImageResolver) -> LabelledSet:
-    """Decode one data file, read it with the reader of its suffix (:data:`READERS`) and build the set.
+def parse_data_file(
+    data: bytes, *, display: str, suffix: str, resolver: ImageResolver, aggregate: str | None = None
+) -> LabelledSet:
+    """Decode one data file, read it with the reader of its suffix (:data:`READERS`) and build the set
+    (``aggregate``: see :func:`load_labelled_set`).
 
     Raises:
         LabelledSetError: the bytes are not UTF-8, or any row has a problem.
     """
     text = _decode(data, display)
     problems = Problems(display, limit=None)  # the file is in memory: nothing to stop streaming, list every problem
+    header = jsonl_header(text) if suffix == ".jsonl" else (None, 0)
     rows = READERS[suffix](text, problems)
     expected = f"one JSON object per line like {EXAMPLE_LINE}, or a CSV with the header {','.join(CSV_REQUIRED)}"
-    return build_set(rows, name=display, content=data, problems=problems, resolver=resolver, expected=expected)
+    return build_set(
+        rows,
+        name=display,
+        content=data,
+        problems=problems,
+        resolver=resolver,
+        expected=expected,
+        header=header,
+        aggregate=aggregate,
+    )
 
 
 def build_set(
@@ -265,6 +301,8 @@ def build_set(
     problems: Problems,
     resolver: ImageResolver,
     expected: str,
+    header: tuple[dict[str, Any] | None, int] = (None, 0),
+    aggregate: str | None = None,
 ) -> LabelledSet:
     """Check every row and build the :class:`~eval.sets.labelled.LabelledSet`; the one validation every format shares.
 
@@ -277,15 +315,22 @@ def build_set(
             order (a reader's problems and the checks' come from two passes over the file).
         resolver: turns image paths into images.
         expected: what a valid file looks like, for the "no queries found" message.
+        header: the set header's object and line (:func:`eval.sets.readers.jsonl_header`), or ``(None, 0)``.
+        aggregate: the rule that turns grades into labels instead of the header's (an evaluation's override).
 
     Raises:
         LabelledSetError: any problem, the reader's or this function's, each naming the file and line.
     """
     hasher = hashlib.sha256(content)
+    rule, guidelines = DEFAULT_AGGREGATE, None
+    if header[0] is not None:
+        rule, guidelines, header_problems = check_header(header[0])
+        for message in header_problems:
+            problems.add_line(header[1], message)
     queries: list[LabelledQuery] = []
     seen_qids: dict[str, int] = {}
     for raw in rows:
-        query = _build_query(raw, problems, resolver, hasher)
+        query = _build_query(raw, problems, resolver, hasher, (rule, aggregate or rule))
         if query is None:
             continue
         if query.qid in seen_qids:
@@ -300,7 +345,14 @@ def build_set(
     if not problems and not queries:
         problems.add(name, 0, f"no queries found; expected {expected}.")
     problems.raise_if_any(in_line_order=True)
-    return LabelledSet(name=name, queries=tuple(queries), content_hash=hasher.hexdigest())
+    return LabelledSet(
+        name=name,
+        queries=tuple(queries),
+        content_hash=hasher.hexdigest(),
+        notes=unjudged_note(name, [c for q in queries for c in q.candidates]),
+        aggregate=aggregate or rule,
+        guidelines=guidelines,
+    )
 
 
 def _check_id(value: Any, what: str) -> tuple[str | None, str | None]:
@@ -320,24 +372,21 @@ def _check_id(value: Any, what: str) -> tuple[str | None, str | None]:
     return text, None
 
 
-def _check_label(value: Any, where: str) -> tuple[int | None, str | None]:
-    if value is MISSING or value is None:
-        return (
-            None,
-            f"{where}: missing label; expected a non-negative integer (0 = not relevant, higher = more relevant).",
-        )
+def _label_problem(value: Any, where: str) -> str | None:
+    """What is wrong with a label written in the file (not a non-negative integer), or None."""
     if isinstance(value, bool) or not isinstance(value, int):
         shown = repr(str(value)) if isinstance(value, CsvLabel) else f"{value!r} ({type(value).__name__})"
-        return (
-            None,
-            f"{where}: label must be a non-negative integer, got {shown}. Use graded integers such as 0, 1, 2, 3.",
-        )
+        return f"{where}: label must be a non-negative integer, got {shown}. Use graded integers such as 0, 1, 2, 3."
     if value < 0:
-        return None, f"{where}: label must be a non-negative integer, got {value}. Use 0 for not relevant."
-    return value, None
+        return f"{where}: label must be a non-negative integer, got {value}. Use 0 for not relevant."
+    return None
 
 
-def _build_query(raw: RawQuery, problems: Problems, resolver: ImageResolver, hasher: Any) -> LabelledQuery | None:
+def _build_query(
+    raw: RawQuery, problems: Problems, resolver: ImageResolver, hasher: Any, rules: tuple[str, str]
+) -> LabelledQuery | None:
+    """The checked query of ``raw``, or None after recording its problems; ``rules`` are the file's aggregation
+    rule (what its labels must agree with) and the one that makes the labels."""
     n_before = len(problems)
     qid, problem = _check_id(raw.qid, "qid")
     if problem:
@@ -368,7 +417,10 @@ def _build_query(raw: RawQuery, problems: Problems, resolver: ImageResolver, has
         problems.add_line(
             raw.line, f'query {qid!r}: segment must be a non-empty string such as "风格导向", got {segment!r}.'
         )
-    candidates = _build_candidates(raw, qid, problems, resolver, hasher)
+    candidates = _build_candidates(raw, qid, problems, resolver, hasher, rules)
+    judging, judging_problem = check_judging(raw.judging, f"query {qid!r}")
+    if judging_problem:
+        problems.add_line(raw.line, judging_problem)
     if len(problems) != n_before:
         return None
     return LabelledQuery(
@@ -381,13 +433,29 @@ def _build_query(raw: RawQuery, problems: Problems, resolver: ImageResolver, has
         segment=segment.strip() if segment else None,
         video=q_video,
         video_name=q_video_name,
+        judging=judging,
     )
 
 
+def _judgment(rc: Any, where: str, rules: tuple[str, str]) -> tuple[Judgment | None, list[str]]:
+    """A candidate's label and grades, checked (:func:`eval.sets.grades.check_judgment`); the label under the
+    evaluation's rule."""
+    if rc.label is not MISSING and rc.label is not None:
+        problem = _label_problem(rc.label, where)
+        if problem:
+            return None, [problem]
+    judgment, messages = check_judgment(
+        rc.label, rc.grades, rc.graded_at, rc.adjudicated, rule=rules[0], where=where, missing=MISSING
+    )
+    if judgment is not None and rules[1] != rules[0]:
+        judgment = dataclasses.replace(judgment, label=relabel(judgment, rules[1]))
+    return judgment, messages
+
+
 def _build_candidates(
-    raw: RawQuery, qid: str, problems: Problems, resolver: ImageResolver, hasher: Any
+    raw: RawQuery, qid: str, problems: Problems, resolver: ImageResolver, hasher: Any, rules: tuple[str, str]
 ) -> list[Candidate]:
-    """The candidates of query ``qid`` that have a valid label; every problem is recorded."""
+    """The candidates of query ``qid`` that have a valid label (or none: unjudged); every problem is recorded."""
     candidates: list[Candidate] = []
     seen: dict[str, str] = {}
     for rc in raw.candidates:
@@ -403,9 +471,9 @@ def _build_candidates(
             )
             continue
         seen[docid] = rc.where or f"the row on line {rc.line}"
-        label, problem = _check_label(rc.label, where)
-        if problem:
-            problems.add_line(rc.line, problem)
+        judgment, messages = _judgment(rc, where, rules)
+        for message in messages:
+            problems.add_line(rc.line, message)
         text = rc.text
         if text is not None and not isinstance(text, str):
             problems.add_line(rc.line, f"{where}: text must be a string, got {text!r}.")
@@ -424,9 +492,22 @@ def _build_candidates(
                 rc.line,
                 f"{where} has neither text nor image nor clip; give it text, an image, a clip, or a mix (or remove it).",
             )
-        if label is not None:
+        if judgment is not None:
             candidates.append(
-                Candidate(docid, label, text, image, image_name, rc.line, video=video, video_name=video_name)
+                Candidate(
+                    docid,
+                    judgment.label,
+                    text,
+                    image,
+                    image_name,
+                    rc.line,
+                    judged=judgment.judged,
+                    video=video,
+                    video_name=video_name,
+                    grades=judgment.grades,
+                    adjudicated=judgment.adjudicated,
+                    adjudicated_by=judgment.adjudicated_by,
+                )
             )
     return candidates
 

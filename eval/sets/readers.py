@@ -14,6 +14,13 @@ mov, mkv; at most 30 s). ``image`` and ``video`` paths are relative to the data 
 strings or integers (integers are turned into their decimal string). An optional ``"segment"`` (a non-empty string:
 a query type, a category) groups queries in the report.
 
+Several raters: a candidate may carry ``"grades"`` (``{"<rater>": <grade>}``), ``"graded_at"`` and ``"adjudicated"``
+beside (or instead of) ``"label"``, and a query ``"judging"`` (``{"<rater>": {"at": ..., "scores_shown": ..., "seed":
+...}}``: when each rater saved, whether they had seen the model's scores, the seed of their shuffled order); a
+candidate with neither label nor grades is unjudged (:mod:`eval.sets.grades`). An optional first line
+``{"set": {"aggregate": "median", "guidelines": "..."}}`` is the set's header: its aggregation rule and its judging
+guidelines (markdown). The CSV format has one label per row (one rater).
+
 CSV with the header ``qid,query,docid,document,label`` (one row per candidate; the rows of a query repeat its text;
 optional columns ``query_image``, ``document_image``, ``query_video`` and ``document_video`` hold paths relative to
 the file, and ``segment`` the query's segment, repeated on every row of the query).
@@ -36,9 +43,10 @@ from eval.sets.problems import Problems
 CSV_REQUIRED = ("qid", "query", "docid", "document", "label")
 CSV_OPTIONAL = ("query_image", "document_image", "query_video", "document_video", "segment")
 QUERY_KEYS = ("qid", "query", "candidates")
-QUERY_OPTIONAL_KEYS = ("segment",)
+QUERY_OPTIONAL_KEYS = ("segment", "judging")
+HEADER_KEY = "set"
 QUERY_FIELDS = ("text", "image", "video")
-CANDIDATE_KEYS = ("docid", "text", "image", "video", "label")
+CANDIDATE_KEYS = ("docid", "text", "image", "video", "label", "grades", "graded_at", "adjudicated")
 EXAMPLE_LINE = (
     '{"qid": "q1", "query": {"text": "red running shoes"}, '
     '"candidates": [{"docid": "d1", "text": "Nike Pegasus, red", "label": 2}]}'
@@ -56,6 +64,9 @@ class RawCandidate:
     label: Any
     where: str  # "candidate 3" (JSONL) or "" (CSV, where the line says which row), for messages
     video: Any = None
+    grades: Any = None  # the JSONL fields of several raters (eval.sets.grades), None when absent
+    graded_at: Any = None
+    adjudicated: Any = None
 
 
 @dataclass
@@ -69,14 +80,34 @@ class RawQuery:
     candidates: list[RawCandidate]
     segment: Any = None
     video: Any = None
+    judging: Any = None
 
 
 MISSING = object()
 """A field the file does not have (told apart from an explicit ``null``)."""
 
 
+def _is_header(obj: Any) -> bool:
+    return isinstance(obj, dict) and HEADER_KEY in obj and not set(obj) & {"qid", "query", "candidates"}
+
+
+def jsonl_header(text: str) -> tuple[dict[str, Any] | None, int]:
+    """The set header (the first non-blank line when it is ``{"set": {...}}``) and its line, or ``(None, 0)``."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            return None, 0
+        return (obj, number) if _is_header(obj) else (None, 0)
+    return None, 0
+
+
 def read_jsonl(text: str, problems: Problems) -> Iterator[RawQuery]:
-    """The JSONL reader: one query object per line (see the module docstring)."""
+    """The JSONL reader: one query object per line (see the module docstring); the set header is skipped here
+    (:func:`jsonl_header` reads it)."""
+    first = True
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
@@ -87,6 +118,12 @@ def read_jsonl(text: str, problems: Problems) -> Iterator[RawQuery]:
                 number,
                 f"malformed JSON ({exc.msg} at column {exc.colno}). Expected one object per line like {EXAMPLE_LINE}",
             )
+            first = False
+            continue
+        was_first, first = first, False
+        if _is_header(obj):
+            if not was_first:
+                problems.add_line(number, 'a set header {"set": {...}} must be the first line of the file.')
             continue
         if not isinstance(obj, dict):
             problems.add_line(
@@ -96,7 +133,8 @@ def read_jsonl(text: str, problems: Problems) -> Iterator[RawQuery]:
         unknown = sorted(set(obj) - set(QUERY_KEYS) - set(QUERY_OPTIONAL_KEYS))
         if unknown:
             problems.add_line(
-                number, f"unknown field(s) {unknown}; expected only {list(QUERY_KEYS)} (and optionally 'segment')."
+                number,
+                f"unknown field(s) {unknown}; expected only {list(QUERY_KEYS)} (and optionally 'segment', 'judging').",
             )
             continue
         missing = [k for k in QUERY_KEYS if k not in obj]
@@ -118,33 +156,50 @@ def read_jsonl(text: str, problems: Problems) -> Iterator[RawQuery]:
                 f'query must be an object {{"text": ..., "image": ..., "video": ...}} or a string, got {query!r}.',
             )
             continue
-        cands = obj["candidates"]
-        if not isinstance(cands, list):
-            problems.add_line(number, f"candidates must be a list of objects, got {type(cands).__name__}.")
+        raw_cands = _jsonl_candidates(obj["candidates"], number, problems)
+        if raw_cands is None:
             continue
-        raw_cands: list[RawCandidate] = []
-        for i, cand in enumerate(cands, start=1):
-            if not isinstance(cand, dict):
-                problems.add_line(number, f"candidate {i} must be an object with {list(CANDIDATE_KEYS)}, got {cand!r}.")
-                continue
-            bad = sorted(set(cand) - set(CANDIDATE_KEYS))
-            if bad:
-                problems.add_line(number, f"candidate {i} has unknown field(s) {bad}; expected {list(CANDIDATE_KEYS)}.")
-                continue
-            raw_cands.append(
-                RawCandidate(
-                    number,
-                    cand.get("docid"),
-                    cand.get("text"),
-                    cand.get("image"),
-                    cand.get("label", MISSING),
-                    f"candidate {i}",
-                    cand.get("video"),
-                )
+        yield RawQuery(
+            number,
+            obj["qid"],
+            q_text,
+            q_image,
+            raw_cands,
+            segment=obj.get("segment"),
+            video=q_video,
+            judging=obj.get("judging"),
+        )
+
+
+def _jsonl_candidates(cands: Any, number: int, problems: Problems) -> list[RawCandidate] | None:
+    """The raw candidates of the query on line ``number``, or None after recording what is wrong with them."""
+    if not isinstance(cands, list):
+        problems.add_line(number, f"candidates must be a list of objects, got {type(cands).__name__}.")
+        return None
+    raw_cands: list[RawCandidate] = []
+    for i, cand in enumerate(cands, start=1):
+        if not isinstance(cand, dict):
+            problems.add_line(number, f"candidate {i} must be an object with {list(CANDIDATE_KEYS)}, got {cand!r}.")
+            continue
+        bad = sorted(set(cand) - set(CANDIDATE_KEYS))
+        if bad:
+            problems.add_line(number, f"candidate {i} has unknown field(s) {bad}; expected {list(CANDIDATE_KEYS)}.")
+            continue
+        raw_cands.append(
+            RawCandidate(
+                number,
+                cand.get("docid"),
+                cand.get("text"),
+                cand.get("image"),
+                cand.get("label", MISSING),
+                f"candidate {i}",
+                cand.get("video"),
+                grades=cand.get("grades"),
+                graded_at=cand.get("graded_at"),
+                adjudicated=cand.get("adjudicated"),
             )
-        if len(raw_cands) != len(cands):
-            continue
-        yield RawQuery(number, obj["qid"], q_text, q_image, raw_cands, segment=obj.get("segment"), video=q_video)
+        )
+    return raw_cands if len(raw_cands) == len(cands) else None
 
 
 def read_csv(text: str, problems: Problems) -> Iterator[RawQuery]:
@@ -276,6 +331,7 @@ __all__ = [
     "CSV_OPTIONAL",
     "CSV_REQUIRED",
     "EXAMPLE_LINE",
+    "HEADER_KEY",
     "MISSING",
     "QUERY_FIELDS",
     "QUERY_KEYS",
@@ -285,6 +341,7 @@ __all__ = [
     "RawCandidate",
     "RawQuery",
     "Reader",
+    "jsonl_header",
     "read_csv",
     "read_jsonl",
 ]

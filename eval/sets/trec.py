@@ -8,6 +8,9 @@
   ``query-id	corpus-id	score`` is skipped). Labels are integers; a negative label (TREC marks spam -2, say)
   is a judged non-relevant document, exactly as trec_eval counts it, and is read as 0 with a note.
 
+:func:`qrels_text` writes a set's judgments back as TREC qrels (``python -m eval`` writes ``qrels.txt`` with it,
+``python -m eval.judgments export`` a set's aggregated labels).
+
 Every problem is reported with the file and line: a wrong number of columns, a label or score that is not a number,
 a document listed twice for a query (naming the line of the first). A file with any problem is refused as a whole.
 """
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.measures.metrics import trec_order
+from eval.sets.labelled import LabelledSet
 from eval.sets.lines import check_file, numbered_lines
 from eval.sets.problems import Problems
 
@@ -239,6 +243,15 @@ def _finish(
     return Qrels(name, judgments, hasher.hexdigest(), notes)
 
 
+def qrels_text(labelled: LabelledSet) -> str:
+    """TREC qrels (``qid 0 docid label``) of every judged document, label 0 included: every judged candidate of a
+    JSONL/CSV set; for a first-stage run, its judged candidates and the judged documents it missed, but not its
+    unjudged candidates — so trec_eval on ``run.trec`` and this file gives the reported numbers."""
+    return "".join(
+        f"{qid} 0 {docid} {label}\n" for qid, by_doc in labelled.qrels.items() for docid, label in by_doc.items()
+    )
+
+
 __all__ = [
     "BEIR_QRELS_COLUMNS",
     "RUN_COLUMNS",
@@ -247,6 +260,7 @@ __all__ = [
     "Qrels",
     "RunEntry",
     "TrecRun",
+    "qrels_text",
     "read_qrels",
     "read_run",
 ]

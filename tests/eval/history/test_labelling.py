@@ -1,4 +1,5 @@
-"""eval.history.labelling: graded queries saved as JSONL sets that the evaluation loader reads back; atomic, locked, confirmed."""
+"""eval.history.labelling: graded queries saved as JSONL sets that the evaluation loader reads back; atomic, locked,
+confirmed; several raters merged, partial grading kept unjudged."""
 
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from eval.history import labelling
+from eval.history import setfile
 from eval.history.labelling import QueryExistsError, default_qid, list_sets, make_record, save_query, set_path
 from eval.history.workspace import sets_dir
 from eval.sets.loader import load_labelled_set
 
 TITLES = ["Women's waterproof hiking boots", "Coffee mug", "Trail running shoes"]
+AT = "2025-05-01T09:30:00+00:00"
 
 
-def _record(qid="boots", text="waterproof hiking boots", grades=(3, 0, 1), **kw):
-    return make_record(qid=qid, text=text, titles=kw.pop("titles", TITLES), grades=list(grades), **kw)
+def _record(qid="boots", text="waterproof hiking boots", grades=(3, 0, 1), rater="ann", **kw):
+    kw.setdefault("at", AT)
+    return make_record(qid=qid, text=text, titles=kw.pop("titles", TITLES), grades=list(grades), rater=rater, **kw)
 
 
 def test_the_sets_folder_follows_the_environment(workspace):
@@ -37,15 +40,18 @@ def test_a_saved_query_reloads_through_the_evaluation_loader(tmp_path):
     (query,) = labelled.queries
     assert query.text == "waterproof hiking boots"
     assert [c.text for c in query.candidates] == TITLES
+    graded = {"graded_at": {"ann": AT}}
     assert json.loads(path.read_text(encoding="utf-8")) == {
         "qid": "boots",
         "query": {"text": "waterproof hiking boots"},
         "candidates": [
-            {"docid": "d1", "text": TITLES[0], "label": 3},
-            {"docid": "d2", "text": TITLES[1], "label": 0},
-            {"docid": "d3", "text": TITLES[2], "label": 1},
+            {"docid": "d1", "text": TITLES[0], "label": 3, "grades": {"ann": 3}, **graded},
+            {"docid": "d2", "text": TITLES[1], "label": 0, "grades": {"ann": 0}, **graded},
+            {"docid": "d3", "text": TITLES[2], "label": 1, "grades": {"ann": 1}, **graded},
         ],
+        "judging": {"ann": {"at": AT}},
     }
+    assert labelled.raters == ["ann"]
     # no temporary or half-written file is left beside the set
     assert sorted(p.name for p in tmp_path.iterdir()) == [".shoes.jsonl.lock", "shoes.jsonl"]
     assert list_sets(tmp_path) == [path]
@@ -62,7 +68,7 @@ def test_queries_are_appended_in_order_and_docids_are_padded(tmp_path):
     assert list(labelled.qrels["mugs"]) == [f"d{i:02d}" for i in range(1, 13)]
 
 
-def test_a_query_already_in_the_set_is_replaced_only_when_confirmed(tmp_path):
+def test_a_raters_own_grades_are_replaced_only_when_confirmed(tmp_path):
     path = set_path("shoes", folder=tmp_path)
     save_query(_record(), set_file=path)
     save_query(_record(qid="mugs", text="mugs", grades=(0, 3, 0)), set_file=path)
@@ -70,8 +76,9 @@ def test_a_query_already_in_the_set_is_replaced_only_when_confirmed(tmp_path):
     with pytest.raises(QueryExistsError) as refused:
         save_query(_record(grades=(2, 2, 2)), set_file=path)
     assert str(refused.value) == (
-        "shoes.jsonl: query 'boots' is already in the set (line 1: query 'boots' ('waterproof hiking boots')). "
-        "Confirm to replace it with the new grades, or change the query id to add it as another query."
+        "shoes.jsonl: 'ann' has already graded query 'boots' in the set (line 1: query 'boots' ('waterproof hiking "
+        "boots')). Confirm to replace your grades of it with the new ones (other raters' grades are kept), or change "
+        "the query id to add it as another query."
     )
     assert path.read_bytes() == before
     saved = save_query(_record(grades=(2, 2, 2)), set_file=path, replace=True)
@@ -86,8 +93,10 @@ def test_the_same_query_text_under_another_id_counts_as_already_there(tmp_path):
     save_query(_record(), set_file=path)
     with pytest.raises(QueryExistsError, match=re.escape("line 1: query 'boots' ('waterproof hiking boots')")):
         save_query(_record(qid="boots-2", text="  Waterproof   hiking BOOTS "), set_file=path)
-    save_query(_record(qid="boots-2", text="Waterproof hiking boots"), set_file=path, replace=True)
-    assert [q.qid for q in load_labelled_set(path).queries] == ["boots-2"]
+    again = _record(qid="boots-2", text="Waterproof hiking boots", grades=(1, 1, 1))
+    saved = save_query(again, set_file=path, replace=True)
+    assert (saved.qid, saved.replaced) == ("boots", True)  # merged into the query already there, under its id
+    assert load_labelled_set(path).qrels == {"boots": {"d1": 1, "d2": 1, "d3": 1}}
 
 
 def test_an_image_query_is_saved_with_its_image(tmp_path):
@@ -113,10 +122,16 @@ def test_default_query_ids_are_readable_and_stable():
     ("kwargs", "message"),
     [
         (
-            {"grades": (3, None, None)},
-            "2 of 3 titles have no grade yet (original positions #2, #3). Grade every title 0-3 (0 = not relevant) "
-            "before saving, so the set says what is not relevant too.",
+            {"grades": (None, None, None)},
+            "none of the 3 titles has a grade yet: grade at least one title 0-3 (0 = not relevant) before saving. "
+            "Titles you leave ungraded stay unjudged, not 0.",
         ),
+        (
+            {"rater": " "},
+            "rater name ' ' cannot be used: expected 1-120 characters, not starting with '(' and without '|', e.g. "
+            "'alice' or an e-mail address.",
+        ),
+        ({"rater": "(original)"}, "rater name '(original)' cannot be used"),
         ({"grades": (3, 4, 0)}, "grades must be 0, 1, 2 or 3; got 4 for #2. Fix those grades."),
         ({"grades": (3, 0)}, "got 2 grades for 3 titles; expected one grade per title."),
         (
@@ -141,9 +156,9 @@ def test_bad_set_names_are_refused(tmp_path):
 
 def test_a_set_that_does_not_load_is_not_touched(tmp_path):
     path = tmp_path / "broken.jsonl"
-    path.write_text('{"qid": "q1", "query": "x", "candidates": [{"docid": "d1", "text": "a"}]}\n', encoding="utf-8")
+    path.write_text('{"qid": "q1", "query": "x", "candidates": [{"docid": "d1", "label": 1}]}\n', encoding="utf-8")
     before = path.read_bytes()
-    with pytest.raises(ValueError, match=re.escape(f"cannot add to {path}: it does not load as a labelled set")):
+    with pytest.raises(ValueError, match=re.escape(f"cannot change {path}: it does not load as a labelled set")):
         save_query(_record(), set_file=path)
     assert path.read_bytes() == before
 
@@ -152,14 +167,14 @@ def test_nothing_is_written_when_the_new_file_would_not_reload(tmp_path, monkeyp
     path = set_path("shoes", folder=tmp_path)
     save_query(_record(), set_file=path)
     before = path.read_bytes()
-    real = labelling.load_labelled_set
+    real = setfile.load_labelled_set
 
     def refuse_temporary_files(source, *, name=None):
         if Path(source).name.endswith(".tmp"):
             raise ValueError("simulated: the rewritten set does not load")
         return real(source, name=name)
 
-    monkeypatch.setattr(labelling, "load_labelled_set", refuse_temporary_files)
+    monkeypatch.setattr(setfile, "load_labelled_set", refuse_temporary_files)
     with pytest.raises(ValueError, match="simulated"):
         save_query(_record(qid="mugs", text="mugs"), set_file=path)
     assert path.read_bytes() == before
@@ -168,7 +183,9 @@ def test_nothing_is_written_when_the_new_file_would_not_reload(tmp_path, monkeyp
 
 def _save_many(folder: str, worker: int, n: int) -> None:
     for i in range(n):
-        record = make_record(qid=f"w{worker}-q{i}", text=f"query {worker} {i}", titles=["a", "b"], grades=[1, 0])
+        record = make_record(
+            qid=f"w{worker}-q{i}", text=f"query {worker} {i}", titles=["a", "b"], grades=[1, 0], rater=f"w{worker}"
+        )
         save_query(record, set_file=set_path("shared", folder=folder))
 
 

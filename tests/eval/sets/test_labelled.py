@@ -102,7 +102,8 @@ def test_missing_fields(tmp_path):
 def test_unknown_field_is_refused_to_catch_typos(tmp_path):
     path = write_file(tmp_path, "s.jsonl", set_line(candidates=[{"docid": "d1", "text": "x", "lable": 1}]))
     refused(
-        f"{path}, line 1: candidate 1 has unknown field(s) ['lable']; expected ['docid', 'text', 'image', 'video', 'label'].",
+        f"{path}, line 1: candidate 1 has unknown field(s) ['lable']; expected ['docid', 'text', 'image', 'video', "
+        "'label', 'grades', 'graded_at', 'adjudicated'].",
         load_labelled_set,
         path,
     )
@@ -110,22 +111,31 @@ def test_unknown_field_is_refused_to_catch_typos(tmp_path):
 
 @pytest.mark.parametrize(
     ("label", "shown"),
-    [(1.5, "1.5 (float)"), (2.0, "2.0 (float)"), ("2", "'2' (str)"), (True, "True (bool)"), (None, None)],
+    [(1.5, "1.5 (float)"), (2.0, "2.0 (float)"), ("2", "'2' (str)"), (True, "True (bool)")],
 )
 def test_non_integer_labels(tmp_path, label, shown):
     path = write_file(tmp_path, "s.jsonl", set_line(candidates=[{"docid": "d1", "text": "x", "label": label}]))
-    if shown is None:
-        refused(
-            f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': missing label; expected a non-negative integer",
-            load_labelled_set,
-            path,
-        )
-    else:
-        refused(
-            f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': label must be a non-negative integer, got {shown}.",
-            load_labelled_set,
-            path,
-        )
+    refused(
+        f"{path}, line 1: candidate 'd1' (candidate 1) of query 'q1': label must be a non-negative integer, got {shown}.",
+        load_labelled_set,
+        path,
+    )
+
+
+@pytest.mark.parametrize("candidate", [{"docid": "d2", "text": "y"}, {"docid": "d2", "text": "y", "label": None}])
+def test_a_candidate_without_label_or_grades_is_unjudged_not_refused(tmp_path, candidate):
+    path = write_file(
+        tmp_path, "s.jsonl", set_line(candidates=[{"docid": "d1", "text": "x", "label": 2}, candidate])
+    )
+    labelled = load_labelled_set(path)
+    d1, d2 = labelled.queries[0].candidates
+    assert (d1.judged, d1.label, d2.judged, d2.label) == (True, 2, False, 0)
+    assert labelled.qrels == {"q1": {"d1": 2}}  # an unjudged candidate has no qrels entry
+    assert labelled.has_unjudged
+    assert labelled.notes == (
+        f"{path}: 1 of 2 candidates have no label or grade yet; they count as not relevant and as unjudged "
+        "(judged@k says how much of each top k was graded).",
+    )
 
 
 def test_negative_label(tmp_path):
