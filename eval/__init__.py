@@ -5,18 +5,24 @@ The map: one package per concern, lowest first; a package imports only the packa
 ``lychee.ui``:
 
     measures/  the maths, on plain qrels/run dicts: metrics (NDCG@k, MRR, Hit, Recall, Judged@k with trec_eval's
-               conventions), stats (bootstrap intervals, paired randomization test), calibration.
+               conventions), stats (bootstrap intervals, paired randomization test), calibration, agreement
+               (Krippendorff's alpha, Fleiss' and Cohen's kappa between raters).
                Imports nothing of eval.
-    sets/      inputs -> LabelledSet: labelled (the types), readers and loader (JSONL/CSV/zip), trec, corpus,
-               firststage and beir (qrels + documents + queries + a first-stage run), segments; problems (the one
-               problem collector), lines (streamed line reading), atomic (write_atomically).
+    sets/      inputs -> LabelledSet: labelled (the types), grades (several raters, aggregation rules), readers and
+               loader (JSONL/CSV/zip), trec, corpus, firststage and beir (qrels + documents + queries + a first-stage
+               run), segments, extra (extra judgments), inputs (what a set is read from); problems (the one problem
+               collector), lines (streamed line reading), atomic (write_atomically).
                Imports measures.
     engine/    one evaluation: scored_system, baselines, scoring and resume (chunked, resumable), report (typed,
                metrics.json), evaluate (evaluate_set, what the CLI and the Evaluation page call), outputs.
                Imports sets, measures.
     history/   what outlives a run: workspace (where sets and the store live), store (the SQLite run history),
-               compare (two runs per query), labelling (graded queries saved into sets).
+               compare (two runs per query), setfile (locked, checked edits of a saved set), labelling (a rater's
+               graded queries saved into sets), judging (adjudication, aggregation rule, guidelines).
                Imports sets, measures.
+    judgments/ ``python -m eval.judgments``: ratings (agreement, disagreements, progress), holes (the unjudged
+               documents of a run's top k as a queue), pregrade (the model as a judge against people).
+               Imports history, sets, measures.
     bench/     ``python -m eval.bench``: timings, api, remote.
                Imports nothing of eval (only the library).
 

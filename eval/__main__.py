@@ -7,6 +7,8 @@ Usage::
         --instruction "Find products matching the query" --instruction-b "Given a product search query, ..." --out runs/ab
     python -m eval --data beir/scifact --split test --run bm25.trec --top-k 100 --segments segments.tsv --out runs/sf
     python -m eval --qrels qrels.txt --documents docs.tsv --queries queries.tsv --run first.trec --out runs/trec
+    python -m eval --data beir/scifact --run bm25.trec --qrels-extra data/sets/holes.jsonl --out runs/sf2
+    python -m eval --data data/sets/shoes.jsonl --aggregate median --out runs/shoes
 
 Writes ``OUT/run.trec`` (and ``run_b.trec``, ``run_bm25.trec``, ``run_input_order.trec``), ``OUT/qrels.txt``,
 ``OUT/metrics.json`` and ``OUT/per_query.csv``, and prints a summary table. Finished queries are kept in
@@ -39,11 +41,11 @@ from eval.engine.report import ALL_QUERIES, Report, segment_rows
 from eval.engine.resume import PARTIAL_NAME
 from eval.engine.scoring import CHUNK_PAIRS, language_warnings
 from eval.history.store import record_evaluation
-from eval.sets.beir import DEFAULT_SPLIT, load_beir
-from eval.sets.firststage import DEFAULT_TOP_K, load_collection
+from eval.sets.beir import DEFAULT_SPLIT
+from eval.sets.firststage import DEFAULT_TOP_K
+from eval.sets.grades import AGGREGATES
+from eval.sets.inputs import SetInputs
 from eval.sets.labelled import LabelledSet
-from eval.sets.loader import load_labelled_set
-from eval.sets.segments import assign_segments
 from eval.tables import table
 from lychee.results import ProgressCallback
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
@@ -136,7 +138,41 @@ def build_parser() -> argparse.ArgumentParser:
         "every endpoint's requests in flight). Does not change metrics.json",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_judgment_options(parser)
     return parser
+
+
+def _add_judgment_options(parser: argparse.ArgumentParser) -> None:
+    """``--aggregate`` and ``--qrels-extra``: how several raters' grades become labels, and extra judgments."""
+    parser.add_argument(
+        "--aggregate",
+        choices=AGGREGATES,
+        default=None,
+        help="how several raters' grades become one label, instead of the set's own rule (default: the set's, else "
+        "mean rounded half up): mean, median, majority, max (optimistic), min (pessimistic)",
+    )
+    parser.add_argument(
+        "--qrels-extra",
+        default=None,
+        help="a labelled set (.jsonl) whose judgments are added to the set's, matched by qid and docid: the graded "
+        "queue of `python -m eval.judgments holes`; judged@k rises where it fills unjudged candidates",
+    )
+
+
+def set_inputs(args: argparse.Namespace) -> SetInputs:
+    """The set's files and options as :class:`~eval.sets.inputs.SetInputs` (read, and recorded with the run)."""
+    return SetInputs(
+        data=args.data,
+        split=(args.split or DEFAULT_SPLIT) if args.data is not None and Path(args.data).is_dir() else None,
+        qrels=args.qrels,
+        documents=args.documents,
+        queries=args.queries,
+        run=args.run,
+        top_k=args.top_k,
+        segments=args.segments,
+        aggregate=args.aggregate,
+        qrels_extra=args.qrels_extra,
+    )
 
 
 def _check_options(args: argparse.Namespace) -> str | None:
@@ -179,20 +215,12 @@ def read_input(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Lab
             f"--run needs judgments it can apply to any retrieved document: a BEIR folder (--data DIR) or --qrels; "
             f"{args.data} is a labelled set whose candidates are fixed."
         )
-    if args.qrels is not None:
-        return load_collection(
-            qrels=args.qrels,
-            documents=args.documents,
-            queries=args.queries,
-            run=args.run,
-            top_k=args.top_k,
-            segments=args.segments,
+    if args.aggregate is not None and (folder or args.qrels is not None) and args.qrels_extra is None:
+        parser.error(
+            f"--aggregate {args.aggregate} turns several raters' grades into labels: it applies to a labelled set "
+            "(--data FILE.jsonl) or to --qrels-extra, not to qrels."
         )
-    if folder:
-        split = args.split or DEFAULT_SPLIT
-        return load_beir(args.data, split=split, run=args.run, top_k=args.top_k, segments=args.segments)
-    labelled = load_labelled_set(args.data)
-    return assign_segments(labelled, args.segments) if args.segments is not None else labelled
+    return set_inputs(args).load()
 
 
 def _load(model: str, args: argparse.Namespace) -> Any:
@@ -423,7 +451,12 @@ def _write_and_record(
     # A BEIR folder or TREC files are recorded under the set's name (folder and split; or the qrels) and its folder or
     # qrels file.
     run_id, problem = record_evaluation(
-        result.metrics, set_name=labelled.name, set_path=Path(args.data or args.qrels), output_dir=out, source="cli"
+        result.metrics,
+        set_name=labelled.name,
+        set_path=Path(args.data or args.qrels),
+        output_dir=out,
+        source="cli",
+        inputs=set_inputs(args).as_dict(),
     )
     if problem:
         print(f"warning: {problem}", file=sys.stderr)

@@ -28,7 +28,7 @@ from typing import Any
 from eval.engine.baselines import baseline_descriptions
 from eval.engine.scored_system import System
 from eval.measures import calibration, stats
-from eval.measures.metrics import default_metrics, evaluate, mean, trec_order
+from eval.measures.metrics import default_metrics, evaluate, mean, trec_order, unjudged_at_k
 from eval.sets.labelled import LabelledSet
 from eval.sets.segments import NO_SEGMENT, segment_groups
 from lychee.bands import MEDIUM, STRONG
@@ -238,9 +238,10 @@ class SegmentReport:
 
 
 def report_metrics(k: int, labelled: LabelledSet) -> list[str]:
-    """``default_metrics(k)``, plus ``judged@k`` when some candidate of the set is unjudged."""
+    """``default_metrics(k)``, plus ``judged@k`` when some candidate of the set is unjudged or extra judgments were
+    added (to show the coverage they brought)."""
     names = default_metrics(k)
-    return names + [f"judged@{k}"] if labelled.has_unjudged else names
+    return names + [f"judged@{k}"] if labelled.has_unjudged or labelled.extra_judgments else names
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,8 @@ class Report:
         calibration: model system key -> calibration.
         settings: data, models, instructions and conventions, as metrics.json records them.
         segments: one report per segment, when the set's queries have segments.
+        holes: qid -> the unjudged documents in any system's top k (best rank first), when the set has unjudged
+            candidates: what to judge next (``python -m eval.judgments holes``).
     """
 
     k: int
@@ -269,6 +272,7 @@ class Report:
     calibration: dict[str, CalibrationReport]
     settings: dict[str, Any]
     segments: tuple[SegmentReport, ...] = ()
+    holes: dict[str, list[str]] | None = None
 
     @property
     def primary(self) -> SystemReport:
@@ -301,6 +305,8 @@ class Report:
             out["comparison"] = self.comparison.as_dict()
         out["calibration"] = {key: c.as_dict() for key, c in self.calibration.items()}
         out["settings"] = self.settings
+        if self.holes is not None:
+            out["holes"] = {"k": self.k, "queries": self.holes}
         return out
 
 
@@ -352,6 +358,7 @@ def build_report(
         calibration=cal,
         settings=_settings(labelled, systems, k=k, strong=strong, medium=medium, bins=bins),
         segments=segments,
+        holes=unjudged_at_k(qrels, [runs[key] for key in reports], k) if labelled.has_unjudged else None,
     )
 
 

@@ -2,7 +2,9 @@
 
 Holds :mod:`~eval.history.workspace` (where saved sets and the run store live), :mod:`~eval.history.store` (the
 SQLite run store every evaluation is recorded in), :mod:`~eval.history.compare` (two recorded runs of a set, per
-query) and :mod:`~eval.history.labelling` (graded queries saved into JSONL sets).
+query), :mod:`~eval.history.setfile` (locked, checked edits of a saved set), :mod:`~eval.history.labelling` (a
+rater's graded queries saved into JSONL sets) and :mod:`~eval.history.judging` (adjudication, the aggregation rule,
+the guidelines).
 
 May import: :mod:`eval.sets` (the loader, ``write_atomically``), :mod:`eval.measures` (the paired test); not
 :mod:`eval.engine` — runs are recorded from ``metrics.json``'s object, so the history needs no evaluation code. Of

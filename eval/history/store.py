@@ -106,7 +106,8 @@ class RunRecord:
         k, n_queries, output_dir, source: the cutoff, the set's size, where the files went, ``cli``/``page``.
         metrics: ``{system: {metric: (mean, ci_low, ci_high)}}`` (filled by :meth:`RunStore.get`).
         per_query: ``{system: {metric: {qid: value}}}`` (filled by :meth:`RunStore.get`).
-        details: ``{"settings": ..., "comparison": ...}`` from metrics.json (filled by :meth:`RunStore.get`).
+        details: ``{"settings": ..., "comparison": ...}`` from metrics.json, and ``"holes"`` and ``"inputs"`` when
+            recorded (filled by :meth:`RunStore.get`).
     """
 
     id: int
@@ -253,6 +254,7 @@ class RunStore:
         output_dir: str | os.PathLike | None,
         source: str,
         created: datetime | None = None,
+        inputs: Mapping[str, Any] | None = None,
     ) -> int:
         """Record one evaluation from its metrics.json object; returns the new run's id.
 
@@ -264,6 +266,9 @@ class RunStore:
             output_dir: where the evaluation's files were written, or ``None`` (the page offers downloads).
             source: ``"cli"`` or ``"page"``.
             created: when (default now, UTC).
+            inputs: how to read the set again (:meth:`eval.sets.inputs.SetInputs.as_dict`), or ``None`` (an
+                upload); with metrics.json's ``holes`` it lets ``python -m eval.judgments holes --run ID`` list what
+                to judge.
 
         Raises:
             ValueError: ``metrics`` lacks what a run needs, or ``source`` is unknown.
@@ -284,7 +289,10 @@ class RunStore:
             ) from exc
         model_b = systems.get("model_b")
         when = (created or datetime.now(timezone.utc)).isoformat(timespec="seconds")
-        details = json.dumps({"settings": settings, "comparison": metrics.get("comparison")}, allow_nan=False)
+        extra = {"holes": metrics["holes"]} if "holes" in metrics else {}
+        if inputs is not None:
+            extra["inputs"] = dict(inputs)
+        details = json.dumps({"settings": settings, "comparison": metrics.get("comparison"), **extra}, allow_nan=False)
         row = (
             when,
             set_name,
@@ -421,14 +429,19 @@ def record_evaluation(
     output_dir: str | os.PathLike | None,
     source: str,
     store: RunStore | None = None,
+    inputs: Mapping[str, Any] | None = None,
 ) -> tuple[int | None, str | None]:
     """Record an evaluation without ever raising: ``(run id, None)``, or ``(None, message)`` when it could not be.
 
-    Call it after the evaluation's files are written; a failure here loses only the history entry.
+    Call it after the evaluation's files are written; a failure here loses only the history entry. ``inputs``: see
+    :meth:`RunStore.record`.
     """
     store = store if store is not None else RunStore()
     try:
-        return store.record(metrics, set_name=set_name, set_path=set_path, output_dir=output_dir, source=source), None
+        run_id = store.record(
+            metrics, set_name=set_name, set_path=set_path, output_dir=output_dir, source=source, inputs=inputs
+        )
+        return run_id, None
     except (RunStoreError, ValueError) as exc:
         return None, f"The run was not recorded in the run history: {exc}"
     except Exception as exc:  # the history must never take an evaluation down with it

@@ -179,6 +179,26 @@ def judged_at_k(qrel: Mapping[str, int], scores: Mapping[str, float], k: int = 1
     return sum(1 for d in top if d in qrel) / len(top) if top else 0.0
 
 
+def unjudged_at_k(qrels: Qrels, runs: Sequence[Run], k: int = 10) -> dict[str, list[str]]:
+    """The *holes*: per query, the documents in the top ``k`` of any of ``runs`` that ``qrels`` does not judge,
+    ordered by their best rank over the runs (then docid); queries without a hole are left out.
+
+    Example:
+        >>> unjudged_at_k({"q": {"a": 1}}, [{"q": {"a": 0.9, "x": 0.8, "y": 0.1}}, {"q": {"y": 0.9, "a": 0.5}}], k=2)
+        {'q': ['y', 'x']}
+    """
+    _check_k(k)
+    best: dict[str, dict[str, int]] = {}
+    for run in runs:
+        for qid, scores in run.items():
+            judged = qrels.get(qid, {})
+            for rank, docid in enumerate(trec_order(scores)[:k], start=1):
+                if docid not in judged:
+                    ranks = best.setdefault(qid, {})
+                    ranks[docid] = min(rank, ranks.get(docid, rank))
+    return {qid: sorted(ranks, key=lambda d: (ranks[d], d)) for qid, ranks in best.items()}
+
+
 def query_metric(name: str, qrel: Mapping[str, int], scores: Mapping[str, float]) -> float:
     """The value of metric ``name`` (e.g. ``"ndcg@10"``) for one query."""
     family, k = parse_metric(name)
@@ -239,6 +259,7 @@ __all__ = [
     "evaluate",
     "hit_at_k",
     "judged_at_k",
+    "unjudged_at_k",
     "mean",
     "mrr_at_k",
     "ndcg_at_k",

@@ -1,6 +1,8 @@
 """Everything that becomes a :class:`~eval.sets.labelled.LabelledSet`, with every problem named by file and line.
 
-Holds :mod:`~eval.sets.labelled` (the set types, ``LabelledSetError``, the shipped sets), :mod:`~eval.sets.readers`
+Holds :mod:`~eval.sets.labelled` (the set types, ``LabelledSetError``, the shipped sets), :mod:`~eval.sets.grades`
+(several raters' grades and the aggregation rules), :mod:`~eval.sets.extra` (extra judgments on a set),
+:mod:`~eval.sets.inputs` (what a set is read from, to read it again), :mod:`~eval.sets.readers`
 and :mod:`~eval.sets.loader` (JSONL, CSV and zip sets, and ``build_set``, the validation every format shares),
 :mod:`~eval.sets.trec` (runs and qrels), :mod:`~eval.sets.corpus` (documents, queries, segments files),
 :mod:`~eval.sets.firststage` and :mod:`~eval.sets.beir` (judged collections and a first-stage run),

@@ -79,7 +79,11 @@ def with_extra_judgments(labelled: LabelledSet, extra: LabelledSet) -> LabelledS
         note += f"; {len(by_qid)} of its queries are not in the set and were ignored ({', '.join(sorted(by_qid)[:5])})"
     content_hash = hashlib.sha256(f"{labelled.content_hash}+{extra.content_hash}".encode()).hexdigest()
     return dataclasses.replace(
-        labelled, queries=tuple(queries), content_hash=content_hash, notes=(*labelled.notes, note + ".")
+        labelled,
+        queries=tuple(queries),
+        content_hash=content_hash,
+        notes=(*labelled.notes, note + "."),
+        extra_judgments=(*labelled.extra_judgments, extra.name),
     )
 
 

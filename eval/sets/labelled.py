@@ -146,6 +146,8 @@ class LabelledSet:
             it describes the ``input_order`` baseline.
         aggregate: the rule that made each graded candidate's label (the set header's, or an evaluation's override).
         guidelines: the set's judging guidelines (markdown), from its header.
+        extra_judgments: the names of the sets whose judgments were added (:mod:`eval.sets.extra`); reports then show
+            ``judged@k`` even once every candidate is judged, so the coverage they brought shows.
     """
 
     name: str
@@ -155,6 +157,7 @@ class LabelledSet:
     first_stage: str | None = None
     aggregate: str = DEFAULT_AGGREGATE
     guidelines: str | None = None
+    extra_judgments: tuple[str, ...] = ()
 
     @property
     def has_grades(self) -> bool:

@@ -166,7 +166,10 @@ OLD_SAVED = [
     {
         "qid": "coffee-mug",
         "query": {"text": "coffee mug"},
-        "candidates": [{"docid": "d1", "text": "Coffee mug", "label": 3}, {"docid": "d2", "text": "Tea cup", "label": 1}],
+        "candidates": [
+            {"docid": "d1", "text": "Coffee mug", "label": 3},
+            {"docid": "d2", "text": "Tea cup", "label": 1},
+        ],
     },
 ]
 OLD_SAVED_SHA256 = "1654faf4546c8511fd8cde2d59242e6220f4e251fa30da082a8f91d1f98efbdf"
