@@ -151,6 +151,7 @@ SINGLE = st.Page(PAGES / "1_Single_pair.py", title="Single pair", icon=":materia
 BATCH = st.Page(PAGES / "2_Batch_rerank.py", title="Batch rerank", icon=":material/format_list_numbered:")
 EVALUATION_FILE = PAGES / "3_Evaluation.py"
 RUNS = st.Page(PAGES / "4_Runs.py", title="Runs", icon=":material/history:")
+JUDGE = st.Page(PAGES / "5_Judge.py", title="Judge", icon=":material/gavel:")
 
 
 def _task_pages() -> list[tuple[st.Page, str]]:
@@ -170,6 +171,13 @@ def _task_pages() -> list[tuple[st.Page, str]]:
         pages.append((EVALUATION, "Labelled query sets: ranking metrics of the model against baselines."))
     pages.append(
         (RUNS, "Every evaluation recorded: compare two runs of a set query by query, with a significance test.")
+    )
+    pages.append(
+        (
+            JUDGE,
+            "Grade a saved set blind, several raters: their agreement, the disagreements to settle, the set's "
+            "guidelines.",
+        )
     )
     return pages
 

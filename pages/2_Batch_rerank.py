@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee import ui
-from lychee.ui.batch import ab_view, label_view, table, titles, view
+from lychee.ui.batch import ab_view, judge_view, label_view, table, titles, view
 
 settings = ui.sidebar()
 
@@ -25,6 +25,7 @@ source = st.radio(
 )
 csv_table, csv_column, csv_name = view.csv_picker() if source == "csv" else (None, None, "")
 ab_choice = ab_view.controls(settings)
+judging = judge_view.toggle()
 
 FORM_KEYS = ["batch_query_text", "batch_titles"]
 with st.form("batch_form", border=True):
@@ -80,8 +81,11 @@ if submitted:
 result = st.session_state.get(table.RESULT_KEY)
 if result is not None:
     st.divider()
-    view.render_result(result, settings)
-    ab_view.render(result, settings)
-    label_view.render(result, settings)
+    # In Judge mode nothing of the model's ranking is drawn until the rater finished or asked to see it.
+    if not judging or judge_view.render(result, settings):
+        view.render_result(result, settings)
+        ab_view.render(result, settings)
+    if not judging:
+        label_view.render(result, settings)
 else:
     st.info("The example query and titles are ready: click **Rerank** to see them reordered.")

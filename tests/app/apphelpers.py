@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import element_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME = ROOT / "streamlit_app.py"
 SINGLE = ROOT / "pages" / "1_Single_pair.py"
 BATCH = ROOT / "pages" / "2_Batch_rerank.py"
+JUDGE = ROOT / "pages" / "5_Judge.py"
 
 
 def make_app(script: Path, **state) -> AppTest:
@@ -42,4 +44,34 @@ def html_blocks(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if m.proto.allow_html]
 
 
-__all__ = ["BATCH", "HOME", "ROOT", "SINGLE", "errors", "exceptions", "html_blocks", "make_app", "table_with"]
+def page_text(at: AppTest) -> str:
+    """Everything the page sent, as text: every element's protobuf (labels, values, help texts, options, captions,
+    hidden widgets included, sidebar included) and every table's cells as CSV."""
+    parts: list[str] = []
+
+    def walk(node: object) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        if isinstance(node, (element_tree.Dataframe,)):
+            parts.append(node.value.to_csv())
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
+__all__ = [
+    "BATCH",
+    "HOME",
+    "JUDGE",
+    "ROOT",
+    "SINGLE",
+    "errors",
+    "exceptions",
+    "html_blocks",
+    "make_app",
+    "page_text",
+    "table_with",
+]

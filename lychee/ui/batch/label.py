@@ -1,5 +1,6 @@
 """Labelling without Streamlit: the table the analyst grades (A's order), the grades read back from it in input
-order, and the lines written after a save. :mod:`lychee.ui.batch.label_view` draws the editor and saves.
+order, and the lines written after a save. :mod:`lychee.ui.batch.label_view` draws the editor and saves; blind
+grading (Judge mode) is :mod:`lychee.ui.batch.judge_view`.
 """
 
 from __future__ import annotations
@@ -46,17 +47,20 @@ def grades_from_frame(edited: pd.DataFrame, n: int) -> list[int | None]:
 
 
 def graded_caption(grades: list[int | None]) -> str:
-    """How many titles have a grade so far."""
+    """How many titles have a grade so far (the others are saved unjudged)."""
     n_graded = sum(g is not None for g in grades)
-    return f"{n_graded} of {len(grades)} titles graded."
+    return f"{n_graded} of {len(grades)} titles graded; titles left ungraded are saved as unjudged, not 0."
 
 
-def saved_message(saved: SaveResult) -> str:
-    """What the page says after a save: saved or replaced, where, how many queries the set holds now."""
+def saved_message(saved: SaveResult, rater: str) -> str:
+    """What the page says after a save: whose grades, saved or replaced, where, how many queries the set holds now
+    and who has graded this query."""
     verb = "Replaced" if saved.replaced else "Saved"
+    raters = ", ".join(saved.raters)
     return (
-        f"{verb} query `{saved.qid}` in `{saved.path}` ({saved.n_queries} quer"
-        f"{'y' if saved.n_queries == 1 else 'ies'} now). Evaluate it on the **Evaluation** page (source: saved sets)."
+        f"{verb} {rater}'s grades of query `{saved.qid}` in `{saved.path}` ({saved.n_queries} quer"
+        f"{'y' if saved.n_queries == 1 else 'ies'} now; graded by {raters}). Evaluate it on the **Evaluation** page "
+        "(source: saved sets); see the raters' agreement on the **Judge** page."
     )
 
 

@@ -1,11 +1,14 @@
-"""Labelling on the Batch rerank page: grade each title 0–3 and save the query into a labelled set (the grading
-table and the messages are :mod:`lychee.ui.batch.label`).
+"""Labelling on the Batch rerank page: grade titles 0–3 beside the model's ranking and save the query into a labelled
+set (the grading table and the messages are :mod:`lychee.ui.batch.label`); :func:`save_controls` is shared with the
+blind Judge mode (:mod:`lychee.ui.batch.judge_view`).
 
 The grades are an editable column of the results (``st.data_editor``); they are copied into
 ``st.session_state["batch_label_grades"]`` after every run, tied to the result they grade, so they survive page
-switches. Saving goes through :func:`eval.history.labelling.save_query` (validated, atomic, reloads through the
-evaluation loader). A query already in the set is replaced only after the analyst confirms: the refused record waits in
-``batch_label_pending`` until **Replace it** or **Keep the existing one** is clicked.
+switches. Titles left ungraded are saved unjudged (not 0). Each save records the rater (the signed-in user, or the
+name asked once per session) and the time, and that the model's scores were in view. Saving goes through
+:func:`eval.history.labelling.save_query` (merged beside other raters' grades, locked, atomic, reloaded through the
+evaluation loader). When this rater already graded the query, their grades are replaced only after they confirm: the
+refused record waits in ``batch_label_pending`` until **Replace it** or **Keep the existing one** is clicked.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from eval.history.labelling import (
     GRADES,
     QueryExistsError,
     QueryRecord,
-    SaveResult,
     default_qid,
     list_sets,
     make_record,
@@ -29,12 +31,13 @@ from eval.history.labelling import (
 from eval.history.workspace import sets_dir
 from lychee.ui.batch.label import graded_caption, grades_from_frame, grading_frame, png_bytes, saved_message
 from lychee.ui.batch.table import BatchResult
+from lychee.ui.judge import grader_view
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
 
 GRADES_KEY = "batch_label_grades"  # {"result": BatchResult, "grades": [grade or None per title, input order]}
 PENDING_KEY = "batch_label_pending"  # {"record": QueryRecord, "path": Path, "message": str}
-SAVED_KEY = "batch_label_saved"  # the last SaveResult, for the success message
+SAVED_KEY = "batch_label_saved"  # {"saved": SaveResult, "rater": str, "complete": bool}: the last save
 ERROR_KEY = "batch_label_error"  # a message from the confirm buttons' callbacks
 EDITOR_KEY = "batch_label_editor"
 QID_KEY = "batch_label_qid"
@@ -49,9 +52,8 @@ def grades_for(result: BatchResult) -> list[int | None]:
         image = result.query.image if result.query is not None else None
         st.session_state[GRADES_KEY] = {"result": result, "grades": [None] * len(result.titles)}
         st.session_state[QID_KEY] = default_qid(result.query_text, png_bytes(image))
-        st.session_state.pop(PENDING_KEY, None)
-        st.session_state.pop(SAVED_KEY, None)
-        st.session_state.pop(ERROR_KEY, None)
+        for key in (PENDING_KEY, SAVED_KEY, ERROR_KEY):
+            st.session_state.pop(key, None)
     return st.session_state[GRADES_KEY]["grades"]
 
 
@@ -60,11 +62,11 @@ def render(result: BatchResult, settings: Settings) -> None:
     grades = grades_for(result)
     st.divider()
     st.subheader("Label these results")
-    folder = sets_dir()
     st.caption(
-        "Grade every title: " + ", ".join(f"**{g}** {m}" for g, m in GRADE_MEANING.items()) + ". Then save the query "
-        f"with its graded titles into a labelled set in `{folder}`, and evaluate it on the **Evaluation** page."
+        "Grade the titles: " + ", ".join(f"**{g}** {m}" for g, m in GRADE_MEANING.items()) + ". Titles you leave "
+        "ungraded stay unjudged. The model's scores are in view here; switch on **Judge mode** above to grade blind."
     )
+    rater = grader_view.ask_rater("batch_label")
     edited = st.data_editor(
         grading_frame(result, grades),
         key=EDITOR_KEY,
@@ -84,22 +86,43 @@ def render(result: BatchResult, settings: Settings) -> None:
     grades = grades_from_frame(edited, len(result.titles))
     st.session_state[GRADES_KEY]["grades"] = grades
     st.caption(graded_caption(grades))
+    save_controls(result, grades, rater=rater, scores_shown=True, seed=None)
 
+
+def save_controls(
+    result: BatchResult, grades: list[int | None], *, rater: str | None, scores_shown: bool, seed: int | None
+) -> dict[str, Any] | None:
+    """The target set, the query id and **Save to set** (with the replace confirmation and the messages).
+
+    Args:
+        result: the batch whose titles are graded.
+        grades: one grade or ``None`` per title, in input order.
+        rater: who grades (``None``: not given yet; saving then says so).
+        scores_shown: whether the model's scores were on screen (recorded with the grades).
+        seed: the seed of the shuffled order the titles were graded in (``None``: the ranked order).
+
+    Returns:
+        The last save of this result in this session — ``{"saved": SaveResult, "rater", "complete"}``, complete when
+        every title had a grade — or ``None``.
+    """
+    folder = sets_dir()
     target = _target_picker(folder)
     st.text_input(
         "Query id",
         **bind(QID_KEY, default_qid(result.query_text)),
-        help="How the query is named in the set (no spaces). The same query gets the same id, so saving it again "
-        "asks before replacing its grades.",
+        help="How the query is named in the set (no spaces). The same query gets the same id, so another rater's "
+        "grades of it go beside yours.",
     )
     if st.button("Save to set", key="batch_label_save", type="primary", icon=":material/save:"):
-        _save(result, grades, target)
+        _save(result, grades, target, rater=rater, scores_shown=scores_shown, seed=seed)
     _pending()
     if st.session_state.get(ERROR_KEY):
         st.error(st.session_state[ERROR_KEY])
     saved = st.session_state.get(SAVED_KEY)
-    if isinstance(saved, SaveResult):
-        st.success(saved_message(saved))
+    if isinstance(saved, dict):
+        st.success(saved_message(saved["saved"], saved["rater"]))
+        return saved
+    return None
 
 
 def _target_picker(folder: Any) -> Any:
@@ -131,12 +154,23 @@ def _target_picker(folder: Any) -> Any:
         return str(exc)
 
 
-def _save(result: BatchResult, grades: list[int | None], target: Any) -> None:
+def _save(
+    result: BatchResult,
+    grades: list[int | None],
+    target: Any,
+    *,
+    rater: str | None,
+    scores_shown: bool,
+    seed: int | None,
+) -> None:
     """Build the record from the grades and save it into ``target`` (a path, or the message why there is none)."""
     for key in (PENDING_KEY, SAVED_KEY, ERROR_KEY):
         st.session_state.pop(key, None)
     if isinstance(target, str):
         st.session_state[ERROR_KEY] = target
+        return
+    if rater is None:
+        st.session_state[ERROR_KEY] = "Give your name as a rater above first: every saved grade records who gave it."
         return
     try:
         record = make_record(
@@ -144,7 +178,10 @@ def _save(result: BatchResult, grades: list[int | None], target: Any) -> None:
             text=result.query_text,
             titles=result.titles,
             grades=grades,
+            rater=rater,
             image=result.query.image if result.query is not None else None,
+            scores_shown=scores_shown,
+            seed=seed,
         )
     except ValueError as exc:
         st.session_state[ERROR_KEY] = str(exc)
@@ -153,17 +190,20 @@ def _save(result: BatchResult, grades: list[int | None], target: Any) -> None:
 
 
 def _write(record: QueryRecord, path: Any, *, replace: bool) -> None:
-    """Save ``record``; a query already in the set waits for confirmation, other problems become the error."""
+    """Save ``record``; a query this rater already graded waits for confirmation, other problems become the error."""
     try:
-        st.session_state[SAVED_KEY] = save_query(record, set_file=path, replace=replace)
+        saved = save_query(record, set_file=path, replace=replace)
     except QueryExistsError as exc:
         st.session_state[PENDING_KEY] = {"record": record, "path": path, "message": str(exc)}
     except (ValueError, OSError) as exc:
         st.session_state[ERROR_KEY] = f"Nothing was saved: {exc}"
+    else:
+        complete = all(t.grade is not None for t in record.titles)
+        st.session_state[SAVED_KEY] = {"saved": saved, "rater": record.rater, "complete": complete}
 
 
 def _confirm_replace() -> None:
-    """**Replace it**: save the waiting record over the existing query."""
+    """**Replace it**: save the waiting record over this rater's earlier grades."""
     pending = st.session_state.pop(PENDING_KEY, None)
     if isinstance(pending, dict):
         _write(pending["record"], pending["path"], replace=True)
@@ -185,4 +225,4 @@ def _pending() -> None:
     c2.button("Keep the existing one", key="batch_label_cancel", on_click=_cancel_replace)
 
 
-__all__ = ["EDITOR_KEY", "GRADES_KEY", "PENDING_KEY", "QID_KEY", "SAVED_KEY", "grades_for", "render"]
+__all__ = ["EDITOR_KEY", "GRADES_KEY", "PENDING_KEY", "QID_KEY", "SAVED_KEY", "grades_for", "render", "save_controls"]

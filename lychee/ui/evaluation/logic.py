@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from eval.sets.beir import DEFAULT_SPLIT, load_beir_upload
+from eval.sets.extra import with_extra_judgments
 from eval.sets.firststage import DEFAULT_TOP_K
+from eval.sets.inputs import SetInputs
 from eval.sets.labelled import LabelledSet, shipped_set_path
 from eval.sets.loader import load_labelled_set
 from eval.sets.segments import assign_segments
@@ -27,12 +29,23 @@ DEFAULT_SET = "passages.csv"
 @dataclass(frozen=True)
 class SetChoice:
     """Which labelled set the user picked: a shipped one by name, a saved one by path, the upload kept in session
-    state, or an uploaded BEIR folder with an optional first-stage run (its ``split`` and ``top_k``)."""
+    state, or an uploaded BEIR folder with an optional first-stage run (its ``split`` and ``top_k``); with the path of
+    a saved set whose judgments are added (``extra``) and an aggregation rule for several raters' grades."""
 
     source: str  # "shipped", "saved", "upload" or "beir"
     set_name: str | None = None  # the shipped set's name, or the saved set's path
     split: str = DEFAULT_SPLIT
     top_k: int = DEFAULT_TOP_K
+    extra: str | None = None
+    aggregate: str | None = None
+
+    def inputs(self, *, segments: bool) -> dict[str, Any] | None:
+        """How to read this set again (recorded with the run, for ``python -m eval.judgments holes``); ``None`` for an
+        upload, or when an uploaded segments file applies (neither has a path)."""
+        path = self.path()
+        if path is None or segments:
+            return None
+        return SetInputs(data=str(path), aggregate=self.aggregate, qrels_extra=self.extra).as_dict()
 
     def path(self) -> Path | None:
         """The set's file (``None`` for an upload), as recorded in the run history."""
@@ -74,35 +87,42 @@ def read_set(
         upload: the uploaded JSONL / CSV / ZIP set (source ``"upload"``).
         beir_archive, run: the uploaded BEIR folder (a zip) and first-stage run (source ``"beir"``).
         segments: the uploaded segments file (``qid<TAB>segment`` per line), for any source.
+        (``choice.extra``: a saved set whose judgments are added, :func:`eval.sets.extra.with_extra_judgments`.)
 
     Raises:
         ValueError: nothing to read (no upload, no saved set), or the loaders' message naming file and line.
     """
     if choice.source == "beir":
-        return _read_beir(choice, beir_archive, run, segments)
-    labelled = _read_labelled(choice, upload)
-    if segments is None:
+        labelled = _read_beir(choice, beir_archive, run, segments)
+    else:
+        labelled = _read_labelled(choice, upload)
+        if segments is not None:
+            with tempfile.TemporaryDirectory(prefix="lychee-segments-") as tmp:
+                path = Path(tmp) / "segments.tsv"
+                path.write_bytes(segments["data"])
+                labelled = assign_segments(labelled, path, name=segments["name"])
+    if choice.extra is None:
         return labelled
-    with tempfile.TemporaryDirectory(prefix="lychee-segments-") as tmp:
-        path = Path(tmp) / "segments.tsv"
-        path.write_bytes(segments["data"])
-        return assign_segments(labelled, path, name=segments["name"])
+    extra = load_labelled_set(choice.extra, name=saved_set_name(Path(choice.extra)), aggregate=choice.aggregate)
+    return with_extra_judgments(labelled, extra)
 
 
 def _read_labelled(choice: SetChoice, upload: Upload | None) -> LabelledSet:
     """A shipped, saved or uploaded JSONL / CSV / ZIP set."""
     if choice.source == "shipped":
-        return load_labelled_set(shipped_set_path(choice.set_name), name=f"eval/data/{choice.set_name}")
+        return load_labelled_set(
+            shipped_set_path(choice.set_name), name=f"eval/data/{choice.set_name}", aggregate=choice.aggregate
+        )
     if choice.source == "saved":
         if choice.set_name is None:
             raise ValueError(
                 "No saved set to evaluate: save graded titles on the Batch rerank page, or pick another source."
             )
         path = Path(choice.set_name)
-        return load_labelled_set(path, name=saved_set_name(path))
+        return load_labelled_set(path, name=saved_set_name(path), aggregate=choice.aggregate)
     if upload is None:
         raise ValueError("No file uploaded: upload a JSONL, CSV or ZIP labelled set above, or choose a shipped set.")
-    return load_labelled_set(upload["data"], name=upload["name"])
+    return load_labelled_set(upload["data"], name=upload["name"], aggregate=choice.aggregate)
 
 
 def _read_beir(

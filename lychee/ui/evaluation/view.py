@@ -9,6 +9,7 @@ another page.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import streamlit as st
@@ -22,7 +23,7 @@ from eval.history.workspace import sets_dir
 from eval.sets.beir import DEFAULT_SPLIT
 from eval.sets.firststage import DEFAULT_TOP_K
 from eval.sets.labelled import SHIPPED_SETS, LabelledSet
-from lychee.ui.evaluation import charts
+from lychee.ui.evaluation import charts, judging_view
 from lychee.ui.evaluation.logic import DEFAULT_SET, SOURCES, SetChoice, read_set, saved_set_name
 from lychee.ui.shell.models import get_scorer
 from lychee.ui.shell.progress import run_with_progress
@@ -76,7 +77,8 @@ def set_picker() -> SetChoice:
         help="Report every system per segment (query type, category), as the seed's table: baseline, reranker, lift. "
         'JSONL sets may carry "segment" per line and CSV sets a segment column instead.',
     )
-    return choice
+    extra, aggregate = judging_view.judgment_options()
+    return dataclasses.replace(choice, extra=extra, aggregate=aggregate)
 
 
 def _beir_picker() -> SetChoice:
@@ -214,7 +216,12 @@ def run_evaluation(
 def _record(result: EvalResult, choice: SetChoice) -> None:
     """Add the run to the run history; a store problem is a warning, never a lost evaluation."""
     run_id, problem = record_evaluation(
-        result.metrics, set_name=result.labelled.name, set_path=choice.path(), output_dir=None, source="page"
+        result.metrics,
+        set_name=result.labelled.name,
+        set_path=choice.path(),
+        output_dir=None,
+        source="page",
+        inputs=choice.inputs(segments=st.session_state.get(SEGMENTS_KEY) is not None),
     )
     if problem:
         st.warning(problem)
@@ -240,6 +247,8 @@ def render_result(result: EvalResult, settings: Settings) -> None:
     st.markdown("**Scores by label**")
     st.altair_chart(charts.score_distribution_chart(result))
     _calibration(result, settings)
+    judging_view.holes_section(result)
+    judging_view.pregrade_section(result, settings)
     _downloads(result)
 
 

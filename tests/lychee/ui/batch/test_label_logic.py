@@ -36,15 +36,20 @@ def test_the_grading_table_is_in_as_order_and_grades_come_back_in_input_order():
     assert frame["grade"].tolist()[0] == 3 and pd.isna(frame["grade"].tolist()[1])
     edited = frame.assign(grade=pd.array([2, 1, None], dtype="Int64"))
     assert grades_from_frame(edited, 3) == [1, 2, None]
-    assert graded_caption([1, 2, None]) == "2 of 3 titles graded."
+    assert graded_caption([1, 2, None]) == (
+        "2 of 3 titles graded; titles left ungraded are saved as unjudged, not 0."
+    )
 
 
 def test_messages_and_the_query_image_bytes():
-    saved = SaveResult(path=Path("sets/a.jsonl"), qid="q1", replaced=False, n_queries=1)
-    assert saved_message(saved) == (
-        "Saved query `q1` in `sets/a.jsonl` (1 query now). Evaluate it on the **Evaluation** page (source: saved sets)."
+    saved = SaveResult(path=Path("sets/a.jsonl"), qid="q1", replaced=False, n_queries=1, raters=("ann",))
+    assert saved_message(saved, "ann") == (
+        "Saved ann's grades of query `q1` in `sets/a.jsonl` (1 query now; graded by ann). Evaluate it on the "
+        "**Evaluation** page (source: saved sets); see the raters' agreement on the **Judge** page."
     )
-    replaced = SaveResult(path=Path("sets/a.jsonl"), qid="q1", replaced=True, n_queries=4)
-    assert saved_message(replaced).startswith("Replaced query `q1` in `sets/a.jsonl` (4 queries now).")
+    replaced = SaveResult(path=Path("sets/a.jsonl"), qid="q1", replaced=True, n_queries=4, raters=("ann", "bob"))
+    assert saved_message(replaced, "bob").startswith(
+        "Replaced bob's grades of query `q1` in `sets/a.jsonl` (4 queries now; graded by ann, bob)."
+    )
     assert png_bytes(None) is None
     assert png_bytes(Image.new("RGB", (2, 2))).startswith(b"\x89PNG")
