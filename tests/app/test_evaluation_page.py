@@ -42,7 +42,7 @@ def test_page_metrics_equal_the_library_on_the_small_shipped_set(default_scorer)
         assert shown["systems"][system]["means"] == expected["systems"][system]["means"], system
         assert shown["systems"][system]["per_query"] == expected["systems"][system]["per_query"], system
         assert shown["systems"][system]["ci95"] == expected["systems"][system]["ci95"], system
-    cards = {m.label: m for m in at.metric}
+    cards = {m.label: m for m in at.metric if not m.label.startswith(("κ", "α"))}  # not "Could this model pre-grade?"
     assert list(cards) == ["ndcg@10", "ndcg_exp@10", "mrr@10", "hit@1", "recall@10"]
     captions = [c.value for c in at.caption]
     for name, card in cards.items():

@@ -28,6 +28,9 @@ def _label_batch(at, query: str, titles: list[str], grade_of, *, new_set: str | 
     at.text_area(key="_w_batch_titles").set_value("\n".join(titles))
     at.button(key="batch_submit").click().run()
     assert not at.exception, exceptions(at)
+    if "batch_label_rater_input" in [t.key for t in at.text_input]:  # the rater's name, asked once per session
+        at.text_input(key="batch_label_rater_input").set_value("ann")
+        at.button(key="batch_label_rater_ok").click().run()
     _grade_all(at, grade_of)
     if new_set is not None:
         if at.radio(key="_w_batch_label_target").value != "new":
@@ -102,7 +105,9 @@ def test_the_evaluation_page_says_when_no_set_is_saved_yet():
 
 
 def test_a_broken_run_store_is_a_warning_and_the_evaluation_is_shown(workspace):
-    record = make_record(qid="q1", text="red shoes", titles=["red running shoes", "blue mug"], grades=[2, 0])
+    record = make_record(
+        qid="q1", text="red shoes", titles=["red running shoes", "blue mug"], grades=[2, 0], rater="ann"
+    )
     save_query(record, set_file=set_path("shoes"))
     (workspace / "runs.sqlite").write_bytes(b"not a database" * 100)
     at = make_app(EVALUATION)
