@@ -8,12 +8,13 @@ Every page starts with::
     callback, finish = ui.progress_bar("Scoring")
 
 Layout: ``shell/`` is what every page shares (sidebar, settings, session state, model loading, progress); each page
-has a package (``single/``, ``batch/``, ``evaluation/``, ``runs/``) whose pure modules (no streamlit) sit beside
+has a package (``single/``, ``batch/``, ``evaluation/``, ``runs/``, ``judge/``) whose pure modules (no streamlit) sit beside
 its views (``view.py``, ``*_view.py``); ``inputs`` turns uploads into items, ``previews`` shows uploads,
 ``render`` draws HTML and images, ``server`` is the process ``./start.sh`` serves.
 
 Session keys: shared ``model``, ``instruction``, ``band_strong``, ``band_medium`` (plus ``device``, ``dtype``);
-page-local keys are prefixed ``single_*``, ``batch_*``, ``eval_*``, ``runs_*``.
+page-local keys are prefixed ``single_*``, ``batch_*``, ``eval_*``, ``runs_*``, ``judge_*`` (``judge_rater``, the
+rater's name, is asked once and kept for every page).
 """
 
 from __future__ import annotations
