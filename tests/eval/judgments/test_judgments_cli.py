@@ -219,3 +219,28 @@ def test_holes_of_a_run_without_any(tmp_path, capsys):
     assert main(["holes", "--run", str(run_id), "--out", str(tmp_path / "q.jsonl")]) == 2
     assert f"run {run_id} has no unjudged documents in its systems' top 10" in capsys.readouterr().err
     assert not (tmp_path / "q.jsonl").exists()
+
+
+def test_python_m_eval_aggregate_overrides_the_sets_rule(graded_set, tmp_path):
+    path, _ = graded_set
+    proc = run_cli("--data", str(path), "--aggregate", "max", "--model", "default", "--out", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert metrics["settings"]["aggregate"] == "max"
+    labelled = load_labelled_set(path, aggregate="max")
+    expected = [f"{q.qid} 0 {c.docid} {c.label}" for q in labelled.queries for c in q.candidates if c.judged]
+    assert (tmp_path / "r" / "qrels.txt").read_text().splitlines() == expected
+    assert "judged@10" in metrics  # some candidates nobody graded
+
+
+def test_aggregate_on_qrels_without_extra_judgments_is_refused(beir_with_holes, tmp_path, capsys):
+    from eval.__main__ import main as eval_main
+
+    folder, _ = beir_with_holes
+    with pytest.raises(SystemExit) as exit_info:
+        eval_main(["--data", str(folder), "--aggregate", "median", "--out", str(tmp_path / "r")])
+    assert exit_info.value.code == 2
+    assert (
+        "--aggregate median turns several raters' grades into labels: it applies to a labelled set (--data "
+        "FILE.jsonl) or to --qrels-extra, not to qrels." in capsys.readouterr().err
+    )
