@@ -36,14 +36,23 @@ class QueueResult:
     added: int
 
 
-def _query_object(query: Any) -> dict[str, Any] | None:
-    """The ``query`` field of a queue line; ``None`` when the query cannot be written (an image from a zip)."""
+def _item_fields(item: Any, what: str) -> dict[str, Any]:
+    """``text`` and ``image`` (an absolute path) of a query or candidate for a queue line.
+
+    Raises:
+        ValueError: an image or clip read from an uploaded archive (no path a queue could point to).
+    """
+    if isinstance(item.image, bytes) or item.video is not None:
+        raise ValueError(
+            f"{what} has an image or clip from an uploaded archive, which a queue file cannot point to. Unzip the "
+            "set, evaluate it with python -m eval, and take the holes of that run (python -m eval.judgments holes)."
+        )
     out: dict[str, Any] = {}
-    if query.text:
-        out["text"] = query.text
-    if isinstance(query.image, Path):
-        out["image"] = str(query.image)
-    return out or None
+    if item.text:
+        out["text"] = item.text
+    if isinstance(item.image, Path):
+        out["image"] = str(item.image)
+    return out
 
 
 def holes_queue(labelled: LabelledSet, holes: Mapping[str, Sequence[str]]) -> list[dict[str, Any]]:
@@ -55,7 +64,8 @@ def holes_queue(labelled: LabelledSet, holes: Mapping[str, Sequence[str]]) -> li
         holes: qid -> unjudged docids (metrics.json's ``holes["queries"]``).
 
     Raises:
-        ValueError: a qid or docid of ``holes`` that the set does not have (the set changed since the run).
+        ValueError: a qid or docid of ``holes`` that the set does not have (the set changed since the run), or an
+            image or clip read from an uploaded archive (a queue file cannot point to it).
     """
     objects = []
     for query in labelled.queries:
@@ -69,18 +79,10 @@ def holes_queue(labelled: LabelledSet, holes: Mapping[str, Sequence[str]]) -> li
                 f"query {query.qid!r} of {labelled.name} has no candidate(s) {missing[:5]}; the set changed since the "
                 "run. Evaluate it again and take the holes of the new run."
             )
-        candidates = []
-        for docid in wanted:
-            c = by_id[docid]
-            candidate: dict[str, Any] = {"docid": docid}
-            if c.text:
-                candidate["text"] = c.text
-            if isinstance(c.image, Path):
-                candidate["image"] = str(c.image)
-            candidates.append(candidate)
-        query_object = _query_object(query)
-        if query_object is not None:
-            objects.append({"qid": query.qid, "query": query_object, "candidates": candidates})
+        candidates = [
+            {"docid": d, **_item_fields(by_id[d], f"document {d!r} of query {query.qid!r}")} for d in wanted
+        ]
+        objects.append({"qid": query.qid, "query": _item_fields(query, f"query {query.qid!r}"), "candidates": candidates})
     unknown = sorted(set(holes) - {q.qid for q in labelled.queries})
     if unknown:
         raise ValueError(f"{labelled.name} has no quer(y/ies) {unknown[:5]}; the set changed since the run.")

@@ -52,3 +52,19 @@ def test_adding_to_a_queue_keeps_its_grades(labelled, tmp_path):
     assert reloaded.qrels == {"q1": {"b": 2}, "q2": {}}
     with pytest.raises(ValueError, match="the queue is empty"):
         write_queue(queue, [])
+
+
+def test_an_image_from_an_uploaded_archive_is_refused_by_name(tmp_path):
+    import io
+    import zipfile
+
+    from tests.eval.helpers import png_bytes
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        line = {"qid": "q1", "query": "red", "candidates": [{"docid": "a", "image": "a.png"}]}
+        archive.writestr("set.jsonl", json.dumps(line) + "\n")
+        archive.writestr("a.png", png_bytes())
+    labelled = load_labelled_set(buf.getvalue(), name="upload.zip")
+    with pytest.raises(ValueError, match=re.escape("document 'a' of query 'q1' has an image or clip from an uploaded")):
+        holes_queue(labelled, {"q1": ["a"]})
