@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
-
 import pandas as pd
 
 from eval.engine.evaluate import EvalResult
@@ -108,18 +106,9 @@ def queue_path(set_name: str) -> Path:
     return set_path(f"{stem}-holes")
 
 
-def judged_note(result: EvalResult) -> dict[str, Any] | None:
-    """judged@k of each system, when the report has it (what judging the holes raises)."""
-    metric = f"judged@{result.report.k}"
-    if metric not in result.report.metric_names:
-        return None
-    return {key: system.means[metric] for key, system in result.report.systems.items()}
-
-
 __all__ = [
     "confusion_frame",
     "holes_frame",
-    "judged_note",
     "model_scores",
     "pregrade",
     "queue_path",
