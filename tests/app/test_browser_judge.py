@@ -31,6 +31,8 @@ def _grade_as(page, url: str, rater: str) -> list[str]:
     page.get_by_role("textbox", name="Your name as a rater").fill(rater)
     page.get_by_role("button", name="Start grading").click()
     page.get_by_text("Grading as").wait_for()
+    # every grading row is drawn (on a loaded machine the run may still be streaming them in)
+    page.get_by_role("combobox", name=f"Grade of title {len(TITLES)}").wait_for()
     browser.wait_idle(page)
     text = page.inner_text("body")
     assert "P(yes)" not in text.split("Grading as", 1)[1]  # nothing of the model below the sidebar
