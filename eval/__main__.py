@@ -33,12 +33,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.console import HelpFormatter, stops_quietly_on_closed_pipe
 from eval.engine.evaluate import EvalResult, evaluate_set
 from eval.engine.outputs import write_outputs
 from eval.engine.report import ALL_QUERIES, Report, segment_rows
 from eval.engine.resume import PARTIAL_NAME
 from eval.engine.scoring import CHUNK_PAIRS, language_warnings
 from eval.history.store import record_evaluation
+from eval.history.workspace import RUNS_DB_ENV, runs_db_path
 from eval.sets.beir import DEFAULT_SPLIT, load_beir
 from eval.sets.firststage import DEFAULT_TOP_K, load_collection
 from eval.sets.labelled import LabelledSet
@@ -51,6 +53,12 @@ from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY
 from lychee.validation import positive_int, unit_float
 
 logger = logging.getLogger("eval")
+
+#: The end of ``--help``: where the run is recorded.
+RECORDED_EPILOG = (
+    "Every finished run is recorded in the run store {path} (${env} sets another file; default data/runs.sqlite in "
+    "the checkout): list, show or delete runs with `python -m eval.runs`, compare them on the dashboard's Runs page."
+)
 
 
 def _positive_int(text: str) -> int:
@@ -74,8 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="python -m eval",
+        formatter_class=HelpFormatter,
         description="Evaluate a reranker on a labelled query set (JSONL/CSV/zip), a BEIR folder, or TREC qrels + "
         "documents + queries, optionally reranking a first-stage run, with trec_eval-identical metrics.",
+        epilog=RECORDED_EPILOG.format(path=runs_db_path(), env=RUNS_DB_ENV),
     )
     parser.add_argument(
         "--data",
@@ -300,6 +310,7 @@ def _calibration_lines(report: Report) -> list[str]:
     return out
 
 
+@stops_quietly_on_closed_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m eval`` with ``argv`` (default: the process's arguments); returns the exit status."""
     # Our own messages at INFO; other libraries' INFO chatter (model loading, index building) stays hidden.
@@ -360,9 +371,13 @@ def _progress_bar(total: int, *, quiet: bool) -> Iterator[ProgressCallback]:
     bar = tqdm(total=total, unit="pair", desc="scoring", file=sys.stderr)
 
     def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
+        # Scoring reports the same count more than once (after each query and after each chunk); a redraw only when
+        # the count changes, and none for the last one, which close() draws: every state is printed once.
+        if (done, total) == (bar.n, bar.total):
+            return
+        bar.total, bar.n = total, done
+        if done < total:
+            bar.refresh()
 
     try:
         yield progress
