@@ -42,6 +42,12 @@ ensure_project() {
   # lychee-bench) exist in $VENV/bin. Dependencies come from the requirements files above, hence --no-deps. Stamped
   # with pyproject.toml and this checkout's path, so a moved checkout is installed again.
   local stamp="$VENV/.installed-project.sha256" want
+  # A venv belongs to one checkout: a .venv that links to another checkout's (a git worktree sharing it) is left
+  # pointing where it points; imports from inside this checkout find its own files first anyway.
+  if [ "$(cd "$VENV" && pwd -P)" != "$(pwd -P)/$VENV" ]; then
+    echo "start.sh: $VENV is $(cd "$VENV" && pwd -P), another checkout's; not installing this checkout into it" >&2
+    return 0
+  fi
   want="$( (cat pyproject.toml; pwd) | sha256sum | cut -d' ' -f1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return 0

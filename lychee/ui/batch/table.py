@@ -18,6 +18,7 @@ from lychee.bands import BAND_COLORS, band
 from lychee.compare import rank_order, shift_label
 from lychee.formatting import shorten
 from lychee.items import Item
+from lychee.ui.caveats import GREYED_COLOR, GREYED_ICON
 from lychee.ui.shell.settings import Settings
 
 #: Session key of the last result (a non-widget key, so it is still there after visiting another page).
@@ -49,6 +50,10 @@ class BatchResult:
     #: Warnings about the result itself (e.g. titles in a language the model does not read well), shown with it.
     notes: list[str] = field(default_factory=list)
     query: Item | None = field(default=None, repr=False)  # as scored: the A/B scores B on it, labelling saves it
+    #: Why the bands mean nothing for this result (:func:`lychee.ui.caveats.band_caveat`); they are greyed then.
+    band_caveat: str | None = None
+    #: What the model is, when its scores are not probabilities (BM25): the page says it above the results.
+    about_model: str | None = None
 
     def table(self, settings: Settings) -> pd.DataFrame:
         """The reranked table under the sidebar's band thresholds (:func:`results_table`)."""
@@ -81,9 +86,10 @@ class BatchResult:
         return self.model != settings.model or self.instruction != settings.instruction
 
 
-def band_label(name: str) -> str:
-    """A band as the tables show it, after its coloured dot: ``"🟢 strong"``."""
-    return f"{BAND_ICONS[name]} {name}"
+def band_label(name: str, *, greyed: bool = False) -> str:
+    """A band as the tables show it, after its coloured dot: ``"🟢 strong"``; a grey dot when the bands do not
+    apply (``"⚪ strong"``)."""
+    return f"{GREYED_ICON if greyed else BAND_ICONS[name]} {name}"
 
 
 def results_table(
@@ -152,10 +158,11 @@ def results_table(
     return df
 
 
-def display_table(df: pd.DataFrame) -> pd.DataFrame:
-    """The results table as shown on the page: band with a coloured dot, duplicates as a readable note."""
+def display_table(df: pd.DataFrame, *, greyed: bool = False) -> pd.DataFrame:
+    """The results table as shown on the page: band with a coloured dot (grey when ``greyed``), duplicates as a
+    readable note."""
     out = df.copy()
-    out["band"] = [band_label(b) for b in df["band"]]
+    out["band"] = [band_label(b, greyed=greyed) for b in df["band"]]
     out["duplicate_of"] = ["" if pd.isna(d) else f"duplicate of #{int(d)}" for d in df["duplicate_of"]]
     return out
 
@@ -171,8 +178,11 @@ def to_json_bytes(df: pd.DataFrame, meta: dict[str, Any]) -> bytes:
     return json.dumps({"meta": meta, "results": records}, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def score_chart(df: pd.DataFrame, *, strong: float, medium: float) -> alt.LayerChart:
-    """Horizontal bars of P(yes) per title, best first, coloured by band, with the thresholds as dashed rules."""
+def score_chart(df: pd.DataFrame, *, strong: float, medium: float, greyed: bool = False) -> alt.LayerChart:
+    """Horizontal bars of P(yes) per title, best first, coloured by band (all grey when ``greyed``: the bands do not
+    apply), with the thresholds as dashed rules."""
+    colors = [GREYED_COLOR] * len(BAND_ORDER) if greyed else [BAND_COLORS[b] for b in BAND_ORDER]
+    legend_title = "Band (not meaningful here)" if greyed else "Band"
     data = df.assign(label=[f"{r}. {t}" for r, t in zip(df["rank"], df["title"])])
     bars = (
         alt.Chart(data)
@@ -182,8 +192,8 @@ def score_chart(df: pd.DataFrame, *, strong: float, medium: float) -> alt.LayerC
             y=alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=360)),
             color=alt.Color(
                 "band:N",
-                scale=alt.Scale(domain=list(BAND_ORDER), range=[BAND_COLORS[b] for b in BAND_ORDER]),
-                legend=alt.Legend(title="Band", orient="top"),
+                scale=alt.Scale(domain=list(BAND_ORDER), range=colors),
+                legend=alt.Legend(title=legend_title, orient="top"),
             ),
             tooltip=[
                 alt.Tooltip("rank:Q", title="Rank"),

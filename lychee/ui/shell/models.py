@@ -22,6 +22,7 @@ import lychee
 from lychee.contract import Scorer
 from lychee.formatting import format_bytes, format_count
 from lychee.runtime import cuda_allocated_bytes, empty_cuda_cache, process_rss_bytes
+from lychee.scorers.lexical import BM25_MODEL
 from lychee.serving import LOADER, LoadedModel, LoadStatus, ModelKey
 from lychee.ui.shell.settings import Settings
 
@@ -207,8 +208,8 @@ def uses_instruction(settings: Settings) -> bool | None:
     caps = capabilities(settings)
     if caps is not None:
         return caps.uses_instruction
-    if settings.model == lychee.DEFAULT_MODEL:
-        return False  # the embedded bi-encoder was trained without instructions
+    if settings.model in (lychee.DEFAULT_MODEL, BM25_MODEL):
+        return False  # the embedded bi-encoder was trained without instructions; BM25 counts words
     return None
 
 

@@ -45,6 +45,8 @@ class SingleResult:
     language_note: str | None = None
     query_video_name: str | None = None
     document_video_name: str | None = None
+    #: Why the band means nothing for this pair (:func:`lychee.ui.caveats.band_caveat`); it is greyed then.
+    band_caveat: str | None = None
 
     def outdated(self, settings: Settings) -> bool:
         """Whether the sidebar's model or instruction changed since this result was computed."""

@@ -15,6 +15,7 @@ import streamlit as st
 from lychee.explanation import Explanation
 from lychee.language import language_warning
 from lychee.ui import render
+from lychee.ui.caveats import band_caveat
 from lychee.ui.inputs import make_item, read_upload
 from lychee.ui.shell.models import capabilities, get_scorer
 from lychee.ui.shell.progress import run_with_progress
@@ -131,6 +132,7 @@ def score_and_explain(
         language_note=language_warning(
             scorer.capabilities.languages, scorer.name, [query.text, document.text], what="the query and document"
         ),
+        band_caveat=band_caveat(scorer.capabilities, scorer.name, [query.text, document.text]),
     )
     st.session_state[RESULT_KEY] = result
     return result
@@ -167,9 +169,14 @@ def _header(result: SingleResult, settings: Settings) -> None:
     c1.metric("P(yes)", f"{e.score:.3f}", help="Probability the model answers 'yes, relevant'.")
     with c2:
         st.markdown('<div style="font-size:0.875rem;margin-bottom:0.35rem">Band</div>', unsafe_allow_html=True)
-        st.markdown(render.band_badge_html(settings.band(e.score), size="1.2rem"), unsafe_allow_html=True)
+        st.markdown(
+            render.band_badge_html(settings.band(e.score), size="1.2rem", caveat=result.band_caveat),
+            unsafe_allow_html=True,
+        )
     c3.metric("Log-odds", f"{e.log_odds:+.2f}", help="log(P / (1 − P)); explanations are changes in this.")
     c4.metric("Salience", salience_name(e), help=salience_how(e).capitalize() + ".")
+    if result.band_caveat:
+        st.caption(f":material/info: The band is greyed: {result.band_caveat}.")
     st.caption(result_caption(result))
 
 
