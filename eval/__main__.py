@@ -47,6 +47,7 @@ from eval.sets.labelled import LabelledSet
 from eval.sets.loader import load_labelled_set
 from eval.sets.segments import assign_segments
 from eval.tables import table
+from lychee.formatting import counted
 from lychee.results import ProgressCallback
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
 from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY
@@ -243,10 +244,11 @@ def summary_table(result: EvalResult) -> str:
         )
     lines = table(rows)
     n_none = report.n_queries_without_relevant
-    head = (
-        f"{report.n_queries} queries, {report.n_pairs} pairs ({n_none} quer{'y' if n_none == 1 else 'ies'} without a "
-        "relevant candidate; they score 0 and count in the means)"
-    )
+    size = counted(report.n_queries, "{n} query", "{n} queries") + ", " + counted(report.n_pairs, "{n} pair", "{n} pairs")
+    without = counted(n_none, "{n} query", "{n} queries")
+    head = f"{size} ({without} without a relevant candidate; they score 0 and count in the means)"
+    if report.n_queries < 2:
+        head += "\none query: its intervals are that query's value, and no test can show anything from one query"
     return "\n".join([head, *lines, *_segment_lines(report), *_comparison_lines(report), *_calibration_lines(report)])
 
 
@@ -302,8 +304,9 @@ def _calibration_lines(report: Report) -> list[str]:
         if best.threshold is None:
             out.append(f"calibration ({key}): no relevant pair, F1 undefined")
             continue
+        trivial = " (trivial: it calls every pair relevant)" if cal.best_f1_is_trivial else ""
         out.append(
-            f"calibration ({key}): best F1 {best.f1:.3f} at score >= {best.threshold:.2f} "
+            f"calibration ({key}): best F1 {best.f1:.3f} at score >= {best.threshold:.2f}{trivial} "
             f"(P {best.precision:.3f}, R {best.recall:.3f}); at the bands: "
             f"medium {medium.threshold:.2f} F1 {medium.f1:.3f}, strong {strong.threshold:.2f} F1 {strong.f1:.3f}"
         )

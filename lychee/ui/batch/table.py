@@ -27,6 +27,8 @@ BAND_ORDER = ("strong", "medium", "weak")
 BAND_ICONS = {"strong": "🟢", "medium": "🟡", "weak": "🔴"}
 #: The most characters of the instruction shown in the caption under the results (the JSON download has it all).
 INSTRUCTION_CHARS = 118
+#: The most characters of the query in the note over results whose inputs changed.
+STALE_QUERY_CHARS = 60
 
 
 @dataclass
@@ -238,6 +240,33 @@ def input_notes(result: BatchResult) -> tuple[str | None, str | None, str | None
     return blank, duplicates, truncated
 
 
+def inputs_changed(
+    result: BatchResult,
+    *,
+    query_text: str | None,
+    image_name: str | None,
+    video_name: str | None,
+    titles: Sequence[str] | None,
+) -> bool:
+    """Whether the page's inputs now (the query box, the uploads' names, the titles as parsed; ``None`` when they do
+    not parse) differ from those ``result`` was scored from."""
+    text = query_text if query_text is not None and query_text.strip() else None
+    return (
+        (result.query_text, result.query_image_name, result.query_video_name) != (text, image_name, video_name)
+        or titles is None
+        or list(titles) != result.titles
+    )
+
+
+def stale_note(result: BatchResult) -> str:
+    """The note over a result whose inputs have changed on the page since it was scored."""
+    query = f"“{shorten(result.query_text, STALE_QUERY_CHARS)}”" if result.query_text else "(no text)"
+    return (
+        f"These are the last results, for the query {query} and {len(result.titles)} titles from {result.source}. "
+        "The inputs above have changed since: click **Rerank** to rerank them."
+    )
+
+
 def result_caption(result: BatchResult, n_titles: int) -> str:
     """The line under the top result: the query (text, image, clip), model, instruction, source and time."""
     only = {(True, False): "(image only)", (False, True): "(clip only)"}.get(
@@ -263,9 +292,11 @@ __all__ = [
     "band_label",
     "display_table",
     "input_notes",
+    "inputs_changed",
     "result_caption",
     "results_table",
     "score_chart",
+    "stale_note",
     "to_csv_bytes",
     "to_json_bytes",
 ]

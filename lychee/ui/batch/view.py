@@ -21,14 +21,16 @@ from lychee.ui.batch.table import (
     BatchResult,
     display_table,
     input_notes,
+    inputs_changed,
     result_caption,
     score_chart,
+    stale_note,
     to_csv_bytes,
     to_json_bytes,
 )
-from lychee.ui.batch.titles import TitleList, guess_title_column, read_csv
+from lychee.ui.batch.titles import TitleList, guess_title_column, read_csv, titles_from_source
 from lychee.ui.caveats import band_caveat
-from lychee.ui.inputs import make_item, read_upload
+from lychee.ui.inputs import make_item, modality_refusal, read_upload
 from lychee.ui.shell.models import get_scorer
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
@@ -111,6 +113,12 @@ def run_batch(
     scorer = get_scorer(settings)
     if scorer is None:
         return None
+    refusal = modality_refusal(
+        scorer.capabilities, scorer.name, query, side="query", image_name=q_name, video_name=v_name
+    )
+    if refusal:
+        st.error(refusal)
+        return None
     start = time.perf_counter()
     ok, scored = run_with_progress(
         f"Scoring {len(titles.titles)} titles",
@@ -149,6 +157,35 @@ def run_batch(
         result.about_model = " ".join([*scorer.info.notes, f"Score: {scorer.info.score_formula}."])
     st.session_state[RESULT_KEY] = result
     return result
+
+
+def mark_if_stale(
+    result: BatchResult,
+    *,
+    query_text: str | None,
+    query_file: Any,
+    query_video_file: Any,
+    source: str,
+    titles_text: str | None,
+    csv_table: pd.DataFrame | None,
+    csv_column: str | None,
+    csv_name: str,
+) -> None:
+    """A note over ``result`` when the inputs on the page are no longer those it was scored from."""
+    try:
+        current, _ = titles_from_source(source, text=titles_text, table=csv_table, column=csv_column, csv_name=csv_name)
+        title_list: list[str] | None = current.titles
+    except ValueError:
+        title_list = None  # the inputs do not even parse: certainly not the result's
+    changed = inputs_changed(
+        result,
+        query_text=query_text,
+        image_name=read_upload(query_file)[1],
+        video_name=read_upload(query_video_file)[1],
+        titles=title_list,
+    )
+    if changed:
+        st.warning(stale_note(result), icon=":material/history:")
 
 
 def download_table(df: pd.DataFrame, meta: dict[str, Any], *, label: str, file_stem: str, key: str) -> None:
@@ -277,4 +314,13 @@ def _results_table(
     download_table(df, result.meta(settings), label="", file_stem="rerank", key="batch_download")
 
 
-__all__ = ["CSV_KEY", "CSV_UPLOAD_KEY", "RESULT_KEY", "csv_picker", "download_table", "render_result", "run_batch"]
+__all__ = [
+    "CSV_KEY",
+    "CSV_UPLOAD_KEY",
+    "RESULT_KEY",
+    "csv_picker",
+    "download_table",
+    "mark_if_stale",
+    "render_result",
+    "run_batch",
+]

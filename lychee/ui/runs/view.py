@@ -12,6 +12,7 @@ import streamlit as st
 
 from eval.history.compare import RunComparison, compare_runs, shared_metrics
 from eval.history.store import RunNotFoundError, RunRecord, RunStore, RunStoreError
+from lychee.formatting import signed
 from lychee.ui.runs.logic import (
     ALL_SETS,
     SYSTEM_NAMES,
@@ -24,6 +25,11 @@ from lychee.ui.runs.logic import (
     set_label,
 )
 from lychee.ui.shell.state import bind
+
+ONE_SHARED_QUERY = (
+    "The two runs share one query: the difference is that query's, and no significance test can show anything from "
+    "one query. Compare runs that share more queries."
+)
 
 
 def load_runs(store: RunStore) -> list[RunRecord] | None:
@@ -117,14 +123,24 @@ def render_comparison(comparison: RunComparison) -> None:
     if left_out:
         st.caption(left_out)
     counts = comparison.counts
+    one_query = len(comparison.qids) < 2
+    if one_query:
+        st.info(ONE_SHARED_QUERY, icon=":material/info:")
+    directionless = round(comparison.delta, 4) == 0 or comparison.metric.startswith("judged@")
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(f"A: run #{a.id}", f"{comparison.mean_a:.4f}", help=f"Mean {comparison.metric} over shared queries.")
-    m2.metric(f"B: run #{b.id}", f"{comparison.mean_b:.4f}", delta=f"{comparison.delta:+.4f}", delta_color="normal")
+    m2.metric(
+        f"B: run #{b.id}",
+        f"{comparison.mean_b:.4f}",
+        delta=signed(comparison.delta),
+        delta_color="off" if directionless else "normal",
+        delta_arrow="off" if directionless else "auto",
+    )
     m3.metric(
         "p-value",
-        f"{comparison.p_value:.4g}",
+        "—" if one_query else f"{comparison.p_value:.4g}",
         help="Paired randomization test over the shared queries: 10,000 sign flips of the per-query differences, "
-        "two-sided (the Evaluation page's A/B test).",
+        "two-sided (the Evaluation page's A/B test). It needs at least two shared queries.",
     )
     m4.metric("B wins / ties / losses", f"{counts['wins']} / {counts['ties']} / {counts['losses']}")
     st.caption(comparison_caption(comparison))

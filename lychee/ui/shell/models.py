@@ -22,7 +22,8 @@ import lychee
 from lychee.contract import Scorer
 from lychee.formatting import format_bytes, format_count
 from lychee.runtime import cuda_allocated_bytes, empty_cuda_cache, process_rss_bytes
-from lychee.scorers.lexical import BM25_MODEL
+from lychee.scorers.embedding import EMBEDDING_CAPABILITIES
+from lychee.scorers.lexical import BM25_CAPABILITIES, BM25_MODEL
 from lychee.serving import LOADER, LoadedModel, LoadStatus, ModelKey
 from lychee.ui.shell.settings import Settings
 
@@ -203,6 +204,15 @@ def capabilities(settings: Settings) -> lychee.Capabilities | None:
     return None if loaded is None else loaded.scorer.capabilities
 
 
+def known_capabilities(settings: Settings) -> lychee.Capabilities | None:
+    """The capabilities of the model of ``settings``: the loaded scorer's, else those the embedded default and BM25
+    always declare (they load in seconds), else ``None`` (a checkpoint or URL not loaded yet). Never loads."""
+    caps = capabilities(settings)
+    if caps is not None:
+        return caps
+    return {lychee.DEFAULT_MODEL: EMBEDDING_CAPABILITIES, BM25_MODEL: BM25_CAPABILITIES}.get(settings.model)
+
+
 def uses_instruction(settings: Settings) -> bool | None:
     """Whether the model of ``settings`` reads the instruction: True/False, or ``None`` if unknown (not loaded)."""
     caps = capabilities(settings)
@@ -220,6 +230,7 @@ __all__ = [
     "capabilities",
     "free_memory",
     "get_scorer",
+    "known_capabilities",
     "load_model",
     "load_second",
     "load_status",
