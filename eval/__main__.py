@@ -244,9 +244,10 @@ def summary_table(result: EvalResult) -> str:
         )
     lines = table(rows)
     n_none = report.n_queries_without_relevant
-    size = counted(report.n_queries, "{n} query", "{n} queries") + ", " + counted(report.n_pairs, "{n} pair", "{n} pairs")
+    queries = counted(report.n_queries, "{n} query", "{n} queries")
+    pairs = counted(report.n_pairs, "{n} pair", "{n} pairs")
     without = counted(n_none, "{n} query", "{n} queries")
-    head = f"{size} ({without} without a relevant candidate; they score 0 and count in the means)"
+    head = f"{queries}, {pairs} ({without} without a relevant candidate; they score 0 and count in the means)"
     if report.n_queries < 2:
         head += "\none query: its intervals are that query's value, and no test can show anything from one query"
     return "\n".join([head, *lines, *_segment_lines(report), *_comparison_lines(report), *_calibration_lines(report)])

@@ -16,8 +16,8 @@ score is **not a probability** (``capabilities.score_is_probability`` is False, 
 
 The mapping is monotone, so rankings are BM25's; occlusion weights are BM25 points lost without a word. Among ten
 titles, one sharing three informative words with the query scores about BM25 1.2 (0.55); one sharing none scores 0,
-i.e. ``sigmoid(-1)`` = 0.27. Text only; the instruction is ignored. :mod:`eval.engine.baselines` builds its ``bm25`` run with :class:`BM25Index` and :func:`tokenize` from here,
-over every candidate text of a set.
+i.e. ``sigmoid(-1)`` = 0.27. Text only; the instruction is ignored. :mod:`eval.engine.baselines` builds its
+``bm25`` run with :class:`BM25Index` and :func:`tokenize` from here, over every candidate text of a set.
 """
 
 from __future__ import annotations

@@ -131,12 +131,20 @@ def _model_b_picker(settings: Settings) -> ModelKey | None:
 
 # --- scoring --------------------------------------------------------------------------------------------------------
 def after_rerank(a: BatchResult | None, choice: ABChoice | None, settings: Settings) -> ABResult | None:
-    """After the page's rerank: score B when the A/B is on (and A succeeded), else forget any earlier A/B result."""
-    if a is None or choice is None:
-        if a is not None:
-            st.session_state.pop(AB_RESULT_KEY, None)
+    """After the page's rerank: score B when the A/B is on (and A succeeded), else forget any earlier A/B result.
+    When both are stored and A's model loaded during this run, the page reruns so the sidebar shows that model's
+    instruction."""
+    if a is None:
         return None
-    return run_b(a, choice, settings)
+    b = None
+    if choice is None:
+        st.session_state.pop(AB_RESULT_KEY, None)
+    else:
+        b = run_b(a, choice, settings)
+        if b is None:
+            return None  # B's error stays on the page
+    models.rerun_if_sidebar_stale(settings)
+    return b
 
 
 def run_b(a: BatchResult, choice: ABChoice, settings: Settings) -> ABResult | None:

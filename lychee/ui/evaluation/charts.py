@@ -168,9 +168,8 @@ def segment_chart(result: EvalResult, metric: str | None = None) -> alt.LayerCha
     for name, systems in groups:
         for key, system in systems.items():
             low, high = system.ci95[metric]
-            rows.append(
-                {"segment": name, "system": system_name(key, result), metric: system.means[metric], "low": low, "high": high}
-            )
+            name_of = system_name(key, result)
+            rows.append({"segment": name, "system": name_of, metric: system.means[metric], "low": low, "high": high})
     df = pd.DataFrame(rows)
     order = [name for name, _ in groups]
     systems_order = [system_name(key, result) for key in report.systems]

@@ -34,13 +34,14 @@ from lychee.ui.evaluation.logic import (
     saved_set_name,
     stale_note,
 )
-from lychee.ui.shell.models import get_scorer
+from lychee.ui.shell.models import get_scorer, rerun_if_sidebar_stale
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
 
 RESULT_KEY = "eval_result"
 INPUTS_KEY = "eval_result_inputs"  # the EvalInputs the stored result was asked with
+RECORD_NOTE_KEY = "eval_record_note"  # ("caption" | "warning", text): the stored result in the run history
 #: Column widths (px) of the all-systems table: the system and every mean fit 1280 px; the intervals follow.
 MEAN_WIDTH, CI_WIDTH = 96, 128
 ONE_QUERY_NOTE = (
@@ -218,6 +219,7 @@ def show_stored(inputs: EvalInputs, settings: Settings, *, clicked: bool) -> Non
     note = stale_note(st.session_state.get(INPUTS_KEY), inputs)
     if note:
         st.warning(note, icon=":material/history:")
+    _record_note()
     render_result(result, settings)
 
 
@@ -266,18 +268,27 @@ def run_evaluation(
     st.session_state[INPUTS_KEY] = asked
     st.session_state[LANGUAGE_NOTES_KEY] = language_warnings(labelled, [scorer])
     _record(result, choice)
+    rerun_if_sidebar_stale(settings)  # a VLM loaded just now: its instruction in the sidebar
     return result
 
 
 def _record(result: EvalResult, choice: SetChoice) -> None:
-    """Add the run to the run history; a store problem is a warning, never a lost evaluation."""
+    """Add the run to the run history; a store problem is a warning, never a lost evaluation. What happened is kept
+    with the result (:data:`RECORD_NOTE_KEY`) and shown above it."""
     run_id, problem = record_evaluation(
         result.metrics, set_name=result.labelled.name, set_path=choice.path(), output_dir=None, source="page"
     )
-    if problem:
-        st.warning(problem)
-    else:
-        st.caption(f"Recorded as run #{run_id} in the run history: compare it with earlier runs on the **Runs** page.")
+    recorded = f"Recorded as run #{run_id} in the run history: compare it with earlier runs on the **Runs** page."
+    st.session_state[RECORD_NOTE_KEY] = ("warning", problem) if problem else ("caption", recorded)
+
+
+def _record_note() -> None:
+    """Whether the stored result made it into the run history (its id), or why not."""
+    kind, text = st.session_state.get(RECORD_NOTE_KEY, (None, None))
+    if kind == "warning":
+        st.warning(text)
+    elif kind == "caption":
+        st.caption(text)
 
 
 def render_result(result: EvalResult, settings: Settings) -> None:
@@ -298,8 +309,9 @@ def render_result(result: EvalResult, settings: Settings) -> None:
 def _cards(result: EvalResult) -> None:
     """The set's name and size, language warnings, queries without a relevant candidate, and model A's metrics."""
     report = result.report
-    size = counted(report.n_queries, "{n} query", "{n} queries") + ", " + counted(report.n_pairs, "{n} pair", "{n} pairs")
-    st.subheader(f"{result.labelled.name}: {size}")
+    queries = counted(report.n_queries, "{n} query", "{n} queries")
+    pairs = counted(report.n_pairs, "{n} pair", "{n} pairs")
+    st.subheader(f"{result.labelled.name}: {queries}, {pairs}")
     for note in st.session_state.get(LANGUAGE_NOTES_KEY, []):
         st.warning(note, icon=":material/translate:")
     n_none = report.n_queries_without_relevant

@@ -114,8 +114,7 @@ def current_settings() -> Settings:
 
 def default_instruction(settings: Settings) -> str:
     """The instruction the model uses when none is given: the loaded scorer's, else the library default."""
-    loaded = models.loaded_model(settings)
-    return loaded.scorer.default_instruction if loaded is not None else lychee.DEFAULT_INSTRUCTION
+    return models.model_facts(settings)[0]
 
 
 def preset_of(instruction: str | None) -> str:
@@ -217,6 +216,7 @@ def sidebar() -> Settings:
         _model_section()
         settings = current_settings()
         models.release_previous(models.model_key(settings))
+        models.remember_drawn(settings)
         _instruction_section(settings)
         _band_section()
     return current_settings()

@@ -17,7 +17,7 @@ from lychee.language import language_warning
 from lychee.ui import render
 from lychee.ui.caveats import band_caveat
 from lychee.ui.inputs import make_item, modality_refusal, read_upload
-from lychee.ui.shell.models import capabilities, get_scorer
+from lychee.ui.shell.models import capabilities, get_scorer, rerun_if_sidebar_stale
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
@@ -156,6 +156,7 @@ def score_and_explain(
         ),
     )
     st.session_state[RESULT_KEY] = result
+    rerun_if_sidebar_stale(settings)  # a VLM loaded just now: its instruction in the sidebar, gradient offered
     return result
 
 
