@@ -62,12 +62,12 @@ CLIP_REFUSAL = (
 )
 #: What the page says at an uploader when the chosen model will refuse what is uploaded there.
 IMAGE_UPLOAD_NOTE = (
-    "The model '{model}' reads {modalities} only, so an image here is refused. To score images, choose *Checkpoint "
-    "folder or hub id* in the sidebar (Lychee-rerank-mm, Qwen3-VL-Reranker)."
+    "'{model}' reads {modalities} only, so an image here is refused: choose *Checkpoint folder or hub id* in the "
+    "sidebar to score images."
 )
 CLIP_UPLOAD_NOTE = (
-    "The model '{model}' reads {modalities} only, so a clip here is refused. To score clips, choose *Checkpoint "
-    "folder or hub id* in the sidebar (Lychee-rerank-mm, Qwen3-VL-Reranker)."
+    "'{model}' reads {modalities} only, so a clip here is refused: choose *Checkpoint folder or hub id* in the "
+    "sidebar to score clips."
 )
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from eval.history.compare import RunComparison, compare_runs, shared_metrics
-from eval.history.store import RunNotFoundError, RunRecord, RunStore, RunStoreError
+from eval.history.store import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
 from lychee.formatting import signed
 from lychee.ui.runs.logic import (
     ALL_SETS,
@@ -22,6 +22,7 @@ from lychee.ui.runs.logic import (
     left_out_caption,
     run_label,
     runs_of_set,
+    runs_table,
     set_label,
 )
 from lychee.ui.shell.state import bind
@@ -39,6 +40,41 @@ def load_runs(store: RunStore) -> list[RunRecord] | None:
     except RunStoreError as exc:
         st.error(str(exc))
         return None
+
+
+WRAPPED_ROW_HEIGHT = 66
+#: The runs table's columns in the order shown, with their widths (px): id to queries, what people compare runs by, fit
+#: a 1280 px window beside the sidebar; the instructions and the rest follow.
+RUNS_COLUMNS: dict[str, int | str] = {
+    "id": 48,
+    "created": 170,
+    "set": 170,
+    "model": 160,
+    MAIN_METRIC: 80,
+    "queries": 70,
+    "instruction": 280,
+    "model B": 160,
+    "instruction B": 280,
+    "k": 48,
+    "source": 70,
+    "output": 200,
+}
+
+
+def render_table(runs: list[RunRecord]) -> None:
+    """The runs, newest first: the columns people compare by first, long instructions after them."""
+    config: dict[str, Any] = {name: st.column_config.Column(name, width=width) for name, width in RUNS_COLUMNS.items()}
+    config[MAIN_METRIC] = st.column_config.NumberColumn(MAIN_METRIC, format="%.4f", width=RUNS_COLUMNS[MAIN_METRIC])
+    config["created"] = st.column_config.TextColumn("created", width=RUNS_COLUMNS["created"], help="UTC")
+    st.dataframe(
+        runs_table(runs),
+        hide_index=True,
+        width="stretch",
+        height=min(38 + WRAPPED_ROW_HEIGHT * len(runs), 480),
+        row_height=WRAPPED_ROW_HEIGHT,  # taller than 64 px: Streamlit wraps the set names and instructions
+        column_order=list(RUNS_COLUMNS),
+        column_config=config,
+    )
 
 
 def pick_set(runs: list[RunRecord]) -> str:
@@ -187,5 +223,6 @@ __all__ = [
     "render_compare",
     "render_comparison",
     "render_delete",
+    "render_table",
     "show_deleted_notice",
 ]
