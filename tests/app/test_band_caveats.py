@@ -78,3 +78,15 @@ def test_single_pair_in_chinese_greys_the_band():
     badge = next(h for h in html_blocks(at) if "letter-spacing" in h and "border-radius:1em" in h)
     assert 'data-greyed="1"' in badge and "does not read Chinese" in badge
     assert any("The band is greyed" in c.value for c in at.caption)
+
+
+def test_home_shows_bm25_at_once_and_says_what_it_is():
+    from apphelpers import HOME
+
+    at = make_app(HOME, model="bm25")
+    at.run()
+    assert not at.exception, exceptions(at)
+    assert not [b for b in at.button if b.key == "home_load"]  # nothing to load
+    assert {m.label: m.value for m in at.metric}["Parameters"] == "0"
+    assert any("BM25 is a lexical ranking, not a model" in i.value for i in at.info)
+    assert any("sigmoid(BM25 - 1)" in c.value for c in at.caption)
