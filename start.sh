@@ -37,6 +37,29 @@ ensure_venv() {
   done
 }
 
+ensure_project() {
+  # `pip install -e .`: `lychee` and `eval` import from any folder and the console scripts (lychee-eval, lychee-runs,
+  # lychee-bench) exist in $VENV/bin. Dependencies come from the requirements files above, hence --no-deps. Stamped
+  # with pyproject.toml and this checkout's path, so a moved checkout is installed again.
+  local stamp="$VENV/.installed-project.sha256" want
+  # A venv belongs to one checkout: a .venv that links to another checkout's (a git worktree sharing it) is left
+  # pointing where it points; imports from inside this checkout find its own files first anyway.
+  if [ "$(cd "$VENV" && pwd -P)" != "$(pwd -P)/$VENV" ]; then
+    echo "start.sh: $VENV is $(cd "$VENV" && pwd -P), another checkout's; not installing this checkout into it" >&2
+    return 0
+  fi
+  want="$( (cat pyproject.toml; pwd) | sha256sum | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  echo "start.sh: installing this checkout into $VENV (pip install -e .)" >&2
+  local isolation=()
+  # The venv's own setuptools builds it when it has one (works offline); otherwise pip fetches one.
+  if "$VENV/bin/python" -c "import setuptools" >/dev/null 2>&1; then isolation=(--no-build-isolation); fi
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "${isolation[@]}" -e .
+  echo "$want" > "$stamp"
+}
+
 ensure_chromium() {
   command -v chromium >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
@@ -54,12 +77,14 @@ case "$mode" in
   test)
     shift
     ensure_venv requirements.txt requirements-test.txt
+    ensure_project
     ensure_chromium
     export LYCHEE_REQUIRE_BROWSER=1
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   run|"")
     ensure_venv requirements.txt
+    ensure_project
     # lychee/ui/server.py holds st.App("streamlit_app.py", routes=<the API>): dashboard and API on one port.
     exec "$VENV/bin/python" -m streamlit run lychee/ui/server.py \
       --server.port "${PORT:-8080}" --server.headless true --browser.gatherUsageStats false

@@ -12,6 +12,7 @@ import streamlit as st
 
 import lychee
 from lychee import ui
+from lychee.scorers.lexical import BM25_MODEL
 from lychee.scorers.remote import is_remote
 from lychee.ui.shell import remote_picker
 
@@ -38,8 +39,9 @@ def _model_section(settings: ui.Settings) -> None:
     once)."""
     st.subheader("Model")
     loaded = ui.loaded_model(settings)
-    # The embedded default loads in seconds, so show its status at once; a VLM waits for the button.
-    if loaded is None and settings.model == lychee.DEFAULT_MODEL:
+    # The embedded default loads in seconds and BM25 has nothing to load, so show their status at once; a VLM waits
+    # for the button.
+    if loaded is None and settings.model in (lychee.DEFAULT_MODEL, BM25_MODEL):
         loaded = ui.load_model(settings)
     if loaded is None:
         prompt = st.empty()

@@ -27,7 +27,8 @@ The map: one package per concern, lowest first; a package imports only the packa
                Imports nothing of eval (only the library).
 
 Top level, above every package: the command lines ``__main__`` (``python -m eval``) and ``runs``
-(``python -m eval.runs list|show|delete``), and ``tables`` (their aligned text tables); they may import anything.
+(``python -m eval.runs list|show|delete``), ``tables`` (their aligned text tables) and ``console`` (a reader that
+closes the pipe early is no error); they may import anything.
 
 Reach modules as ``from eval.measures.metrics import ndcg_at_k``: a bare ``import eval`` shadows the builtin ``eval``.
 Command line: ``python -m eval --data FILE --model default --out DIR`` (or ``--data BEIR_DIR --run RUN``); the run

@@ -35,24 +35,33 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.console import HelpFormatter, stops_quietly_on_closed_pipe
 from eval.engine.evaluate import EvalResult, evaluate_set
 from eval.engine.outputs import write_outputs
 from eval.engine.report import ALL_QUERIES, Report, segment_rows
 from eval.engine.resume import PARTIAL_NAME
 from eval.engine.scoring import CHUNK_PAIRS, language_warnings
 from eval.history.store import record_evaluation
+from eval.history.workspace import RUNS_DB_ENV, runs_db_path
 from eval.sets.beir import DEFAULT_SPLIT
 from eval.sets.firststage import DEFAULT_TOP_K
 from eval.sets.grades import AGGREGATES
 from eval.sets.inputs import SetInputs
 from eval.sets.labelled import LabelledSet
 from eval.tables import table
+from lychee.formatting import counted
 from lychee.results import ProgressCallback
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
 from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY
 from lychee.validation import positive_int, unit_float
 
 logger = logging.getLogger("eval")
+
+#: The end of ``--help``: where the run is recorded.
+RECORDED_EPILOG = (
+    "Every finished run is recorded in the run store {path} (${env} sets another file; default data/runs.sqlite in "
+    "the checkout): list, show or delete runs with `python -m eval.runs`, compare them on the dashboard's Runs page."
+)
 
 
 def _positive_int(text: str) -> int:
@@ -76,8 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="python -m eval",
+        formatter_class=HelpFormatter,
         description="Evaluate a reranker on a labelled query set (JSONL/CSV/zip), a BEIR folder, or TREC qrels + "
         "documents + queries, optionally reranking a first-stage run, with trec_eval-identical metrics.",
+        epilog=RECORDED_EPILOG.format(path=runs_db_path(), env=RUNS_DB_ENV),
     )
     parser.add_argument(
         "--data",
@@ -261,10 +272,12 @@ def summary_table(result: EvalResult) -> str:
         )
     lines = table(rows)
     n_none = report.n_queries_without_relevant
-    head = (
-        f"{report.n_queries} queries, {report.n_pairs} pairs ({n_none} quer{'y' if n_none == 1 else 'ies'} without a "
-        "relevant candidate; they score 0 and count in the means)"
-    )
+    queries = counted(report.n_queries, "{n} query", "{n} queries")
+    pairs = counted(report.n_pairs, "{n} pair", "{n} pairs")
+    without = counted(n_none, "{n} query", "{n} queries")
+    head = f"{queries}, {pairs} ({without} without a relevant candidate; they score 0 and count in the means)"
+    if report.n_queries < 2:
+        head += "\none query: its intervals are that query's value, and no test can show anything from one query"
     return "\n".join([head, *lines, *_segment_lines(report), *_comparison_lines(report), *_calibration_lines(report)])
 
 
@@ -320,14 +333,16 @@ def _calibration_lines(report: Report) -> list[str]:
         if best.threshold is None:
             out.append(f"calibration ({key}): no relevant pair, F1 undefined")
             continue
+        trivial = " (trivial: it calls every pair relevant)" if cal.best_f1_is_trivial else ""
         out.append(
-            f"calibration ({key}): best F1 {best.f1:.3f} at score >= {best.threshold:.2f} "
+            f"calibration ({key}): best F1 {best.f1:.3f} at score >= {best.threshold:.2f}{trivial} "
             f"(P {best.precision:.3f}, R {best.recall:.3f}); at the bands: "
             f"medium {medium.threshold:.2f} F1 {medium.f1:.3f}, strong {strong.threshold:.2f} F1 {strong.f1:.3f}"
         )
     return out
 
 
+@stops_quietly_on_closed_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m eval`` with ``argv`` (default: the process's arguments); returns the exit status."""
     # Our own messages at INFO; other libraries' INFO chatter (model loading, index building) stays hidden.
@@ -388,9 +403,13 @@ def _progress_bar(total: int, *, quiet: bool) -> Iterator[ProgressCallback]:
     bar = tqdm(total=total, unit="pair", desc="scoring", file=sys.stderr)
 
     def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
+        # Scoring reports the same count more than once (after each query and after each chunk); a redraw only when
+        # the count changes, and none for the last one, which close() draws: every state is printed once.
+        if (done, total) == (bar.n, bar.total):
+            return
+        bar.total, bar.n = total, done
+        if done < total:
+            bar.refresh()
 
     try:
         yield progress

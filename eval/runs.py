@@ -7,7 +7,8 @@ Usage::
     python -m eval.runs delete ID                     # remove a run (its output folder is left alone)
 
 ``--db PATH`` (before the command) reads another store than ``$LYCHEE_RUNS_DB`` / ``data/runs.sqlite``. Exit status:
-0 success, 1 the store cannot be read or written (the message says why), 2 bad input (an unknown run id...).
+0 success, 1 the store cannot be read or written (the message says why), 2 bad input (an unknown run id...), 141 the
+reader of the output stopped early (``| head``; nothing is printed about it).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import json
 import sys
 from collections.abc import Sequence
 
+from eval.console import HelpFormatter, stops_quietly_on_closed_pipe
 from eval.history.store import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
+from eval.history.workspace import RUNS_DB_ENV, runs_db_path
 from eval.tables import table
 from lychee.formatting import shorten
 
@@ -38,7 +41,11 @@ def _run_id(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m eval.runs", description="List, show and delete the evaluations recorded in the run store."
+        prog="python -m eval.runs",
+        formatter_class=HelpFormatter,
+        description="List, show and delete the evaluations recorded in the run store.",
+        epilog=f"Runs are recorded by `python -m eval` and the dashboard's Evaluation page in {runs_db_path()} "
+        f"(${RUNS_DB_ENV} or --db sets another file; default data/runs.sqlite in the checkout).",
     )
     parser.add_argument("--db", default=None, help="the run store file (default: $LYCHEE_RUNS_DB or data/runs.sqlite)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{list,show,delete}")
@@ -114,6 +121,7 @@ def _show_json(run: RunRecord) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
+@stops_quietly_on_closed_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     store = RunStore(args.db)

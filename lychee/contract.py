@@ -36,6 +36,8 @@ class Capabilities:
         uses_instruction: the instruction changes scores (False for a bi-encoder trained without instructions).
         languages: ISO 639-1 codes of the languages the model reads well; empty means "many" (a multilingual model).
         explain_methods: the ``method=`` values ``explain`` accepts, e.g. ``("occlusion", "gradient")``.
+        score_is_probability: the score is P(yes), so the score bands apply; False for a lexical score mapped into
+            (0, 1) for ranking only (BM25), where the pages grey the bands.
     """
 
     text: bool = True
@@ -44,6 +46,7 @@ class Capabilities:
     uses_instruction: bool = True
     languages: tuple[str, ...] = MULTILINGUAL
     explain_methods: tuple[ExplainMethod, ...] = ("occlusion",)
+    score_is_probability: bool = True
 
     @property
     def modalities(self) -> str:

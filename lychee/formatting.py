@@ -46,4 +46,26 @@ def format_count(n: Any) -> str:
     return str(int(n))
 
 
-__all__ = ["UNKNOWN", "format_bytes", "format_count", "shorten"]
+def counted(n: int, one: str, many: str) -> str:
+    """``one`` or ``many`` (each a whole phrase with ``{n}``, as gettext's ngettext takes them) filled in with ``n``.
+
+    Example:
+        >>> counted(1, "{n} query", "{n} queries"), counted(3, "{n} query", "{n} queries")
+        ('1 query', '3 queries')
+    """
+    return (one if n == 1 else many).format(n=n)
+
+
+def signed(value: float, digits: int = 4) -> str:
+    """A difference with its sign, ``±`` when it rounds to zero at ``digits`` decimals (no direction to show).
+
+    Example:
+        >>> signed(0.01234), signed(-0.00001), signed(0.0)
+        ('+0.0123', '±0.0000', '±0.0000')
+    """
+    if round(value, digits) == 0:
+        return f"±{0:.{digits}f}"
+    return f"{value:+.{digits}f}"
+
+
+__all__ = ["UNKNOWN", "counted", "format_bytes", "format_count", "shorten", "signed"]

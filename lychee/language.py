@@ -102,7 +102,9 @@ def language_warning(
     return (
         f"Most of {what} is {name}, but the model '{model}' reads {reads} well, not {name}: its scores follow shared "
         f"characters rather than meaning, so treat this ranking with care. Load Lychee-rerank-mm or "
-        f"Qwen3-VL-Reranker (multilingual, read {name}) for a meaningful ranking."
+        f"Qwen3-VL-Reranker (multilingual, read {name}) for a meaningful ranking, or compare with the lexical "
+        "baseline 'bm25' (no download; it counts shared words, character pairs in Chinese, Japanese and Korean, and "
+        "reads no meaning)."
     )
 
 

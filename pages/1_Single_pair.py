@@ -31,6 +31,7 @@ with left:
         key="single_query_image",
         help="Needs a vision-language reranker (Lychee-rerank-mm / Qwen3-VL); the embedded default reads text only.",
     )
+    previews.refusal_note(settings, "image")
     previews.image_preview(query_file)
     query_video_file = st.file_uploader(
         "Query clip (optional)",
@@ -39,6 +40,7 @@ with left:
         help="A video clip of at most 30 s, sampled at 1 frame per second (at most 64 frames); needs a "
         "vision-language reranker.",
     )
+    previews.refusal_note(settings, "clip")
     previews.video_preview(query_video_file)
 with right:
     st.subheader("Document")
@@ -54,6 +56,7 @@ with right:
         key="single_document_image",
         help="A product photo, screenshot or figure; needs a vision-language reranker.",
     )
+    previews.refusal_note(settings, "image")
     previews.image_preview(document_file)
     document_video_file = st.file_uploader(
         "Document clip (optional)",
@@ -61,6 +64,7 @@ with right:
         key="single_document_video",
         help="A product or how-to clip of at most 30 s; needs a vision-language reranker.",
     )
+    previews.refusal_note(settings, "clip")
     previews.video_preview(document_video_file)
 
 with st.expander("Explanation options"):
@@ -83,7 +87,8 @@ with st.expander("Explanation options"):
         **ui.bind("single_image_cells", 16),
     )
 
-if st.button("Score and explain", type="primary", key="single_score"):
+clicked = st.button("Score and explain", type="primary", key="single_score")
+if clicked:
     view.score_and_explain(
         settings,
         query_text=query_text,
@@ -97,9 +102,12 @@ if st.button("Score and explain", type="primary", key="single_score"):
         document_video_file=document_video_file,
     )
 
-result = st.session_state.get(logic.RESULT_KEY)
-if result is not None:
-    st.divider()
-    view.render_result(result, settings)
-else:
-    st.info("Edit the example or type your own, then click **Score and explain**.")
+inputs = view.pair_inputs(
+    query_text=query_text,
+    document_text=document_text,
+    query_file=query_file,
+    document_file=document_file,
+    query_video_file=query_video_file,
+    document_video_file=document_video_file,
+)
+view.show_stored(settings, inputs, clicked=clicked)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee import ui
+from lychee.ui import previews
 from lychee.ui.batch import ab_view, judge_view, label_view, table, titles, view
 
 settings = ui.sidebar()
@@ -27,14 +28,15 @@ csv_table, csv_column, csv_name = view.csv_picker() if source == "csv" else (Non
 ab_choice = ab_view.controls(settings)
 judging = judge_view.toggle()
 
-FORM_KEYS = ["batch_query_text", "batch_titles"]
-with st.form("batch_form", border=True):
+# No st.form: a form keeps what is typed in the browser until it is submitted, so toggling A/B or switching pages
+# before Rerank lost it. Each box stores its text (on blur) in a session key that survives toggles and page switches.
+with st.container(border=True):
     q1, q2 = st.columns([2, 1])
     query_text = q1.text_area(
         "Query",
         height=80,
         help="What the user searched for. Leave empty to query with the image only.",
-        **ui.bind("batch_query_text", titles.EXAMPLE_QUERY, in_form=True),
+        **ui.bind("batch_query_text", titles.EXAMPLE_QUERY),
     )
     query_file = q2.file_uploader(
         "Query image (optional)",
@@ -42,23 +44,25 @@ with st.form("batch_form", border=True):
         key="batch_query_image",
         help="Needs a vision-language reranker; the embedded default reads text only.",
     )
+    with q2:
+        previews.refusal_note(settings, "image")
     query_video_file = q2.file_uploader(
         "Query clip (optional)",
         type=ui.VIDEO_TYPES,
         key="batch_query_video",
         help="A clip of at most 30 s (1 frame per second, at most 64 frames); needs a vision-language reranker.",
     )
+    with q2:
+        previews.refusal_note(settings, "clip")
     titles_text = None
     if source == "paste":
         titles_text = st.text_area(
             f"Titles — one per line, at most {titles.MAX_TITLES}",
             height=260,
             help="Blank lines are skipped. Repeated titles are kept and flagged.",
-            **ui.bind("batch_titles", titles.EXAMPLE_TITLES, in_form=True),
+            **ui.bind("batch_titles", titles.EXAMPLE_TITLES),
         )
-    submitted = st.form_submit_button(
-        "Rerank", type="primary", icon=":material/sort:", on_click=ui.store_many, args=(FORM_KEYS,), key="batch_submit"
-    )
+    submitted = st.button("Rerank", type="primary", icon=":material/sort:", key="batch_submit")
 
 if submitted:
     try:
@@ -81,11 +85,22 @@ if submitted:
 result = st.session_state.get(table.RESULT_KEY)
 if result is not None:
     st.divider()
+    view.mark_if_stale(
+        result,
+        query_text=query_text,
+        query_file=query_file,
+        query_video_file=query_video_file,
+        source=source,
+        titles_text=titles_text,
+        csv_table=csv_table,
+        csv_column=csv_column,
+        csv_name=csv_name,
+    )
     # In Judge mode nothing of the model's ranking is drawn until the rater finished or asked to see it.
     if not judging or judge_view.render(result, settings):
         view.render_result(result, settings)
         ab_view.render(result, settings)
     if not judging:
         label_view.render(result, settings)
-else:
+elif not submitted:
     st.info("The example query and titles are ready: click **Rerank** to see them reordered.")

@@ -37,12 +37,12 @@ if compare:
         **ui.bind("eval_instruction_b", "Given a product search query, retrieve products that match it."),
     )
 
-if st.button("Run evaluation", type="primary", icon=":material/play_arrow:", key="eval_run"):
+clicked = st.button("Run evaluation", type="primary", icon=":material/play_arrow:", key="eval_run")
+if clicked:
     view.run_evaluation(settings, choice, k=int(k), compare=compare, instruction_b=instruction_b)
 
-result = st.session_state.get(view.RESULT_KEY)
-if result is None:
-    st.info("Pick a set and click **Run evaluation**. The small web-passages set takes a few seconds on CPU.")
-else:
-    st.divider()
-    view.render_result(result, settings)
+view.show_stored(
+    view.current_inputs(settings, choice, k=int(k), compare=compare, instruction_b=instruction_b),
+    settings,
+    clicked=clicked,
+)

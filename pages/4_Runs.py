@@ -30,7 +30,7 @@ if not runs:
 
 chosen_set = view.pick_set(runs)
 shown = logic.runs_of_set(runs, chosen_set)
-st.dataframe(logic.runs_table(shown), hide_index=True, width="stretch")
+view.render_table(shown)
 st.divider()
 view.render_compare(store, runs, chosen_set)
 st.divider()

@@ -197,6 +197,12 @@ class CalibrationReport:
     best_f1: ThresholdStats
     bands: dict[str, ThresholdStats]
 
+    @property
+    def best_f1_is_trivial(self) -> bool:
+        """The best-F1 threshold calls every pair relevant (it sits below the lowest score): no operating point, just
+        the F1 of "everything is relevant", which a set with mostly relevant candidates makes the best."""
+        return self.best_f1.threshold is not None and self.best_f1.n_predicted >= sum(b.n for b in self.bins)
+
     @classmethod
     def of(
         cls, scores: Sequence[float], labels: Sequence[int], *, medium: float, strong: float, bins: int

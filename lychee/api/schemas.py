@@ -52,6 +52,12 @@ FIELDS: dict[Shape, tuple[str, ...]] = {
 }
 ITEM_FORMS = 'a string, {"text": ..., "image": ...} or {"content": [{"type": "text", ...}, {"type": "image_url", ...}]}'
 DEFAULT_SPAN_THRESHOLD = 0.1  # Cohere's default
+#: The answer to a clip sent over HTTP: not taken yet, and where clips are scored instead.
+VIDEO_REFUSAL = (
+    "{path}: video clips are not taken over HTTP yet. Send the text and/or image of this item here; score clips on the "
+    "dashboard (Single pair, Batch rerank), with the library (scorer.rank({{'text': ..., 'video': 'clip.mp4'}}, ...)) "
+    "or with python -m eval on a set with clips."
+)
 
 
 @dataclass(frozen=True)
@@ -326,6 +332,8 @@ class _ItemReader:
                     f"{path}: has 'content' and also {extra}; send either 'content' or 'text'/'image'.", path
                 )
             return self._content(value["content"], f"{path}.content", path)
+        if "video" in value:
+            raise bad_request(VIDEO_REFUSAL.format(path=f"{path}.video"), f"{path}.video")
         unknown = sorted(set(value) - {"text", "image"})
         if unknown:
             raise bad_request(f"{path}: unknown keys {unknown}; expected {ITEM_FORMS}.", f"{path}.{unknown[0]}")
@@ -358,6 +366,8 @@ class _ItemReader:
                 images.append(
                     self._image(url, f"{where}.image_url.url" if isinstance(image_url, dict) else f"{where}.image_url")
                 )
+            elif kind in ("video", "video_url"):
+                raise bad_request(VIDEO_REFUSAL.format(path=f"{where}.type"), f"{where}.type")
             elif isinstance(part, dict) and isinstance(kind, str):
                 raise bad_request(
                     f'{where}.type: {kind!r} parts are not supported; expected "text" or "image_url" (video, '

@@ -14,6 +14,7 @@ from lychee.contract import Scorer
 from lychee.prompt import FAMILIES
 from lychee.scorers.base import BaseScorer
 from lychee.scorers.embedding import DEFAULT_MODEL_NAME, EmbeddingScorer
+from lychee.scorers.lexical import BM25_MODEL, BM25Scorer
 from lychee.scorers.remote import RemoteScorer, is_remote, load_remote
 from lychee.validation import positive_int
 
@@ -50,12 +51,17 @@ def _qwen_vl(cfg: ScorerConfig) -> BaseScorer:
     return load_qwen_vl(cfg)
 
 
+def _lexical(cfg: ScorerConfig) -> BaseScorer:
+    return BM25Scorer.load()
+
+
 def _remote(cfg: ScorerConfig) -> BaseScorer:
     return load_remote(cfg.model_name_or_path, batch_size=cfg.batch_size, **cfg.remote_options)
 
 
 SCORERS: dict[str, Callable[[ScorerConfig], BaseScorer]] = {
     "embedding": _embedding,
+    "lexical": _lexical,
     "lychee": _qwen_vl,
     "qwen3-vl-reranker": _qwen_vl,
     "remote": _remote,
@@ -150,7 +156,9 @@ def load_scorer(
     """Load a scorer.
 
     Args:
-        model_name_or_path: ``"default"`` (the embedded all-MiniLM-L6-v2), a local checkpoint folder, a hub id, or
+        model_name_or_path: ``"default"`` (the embedded all-MiniLM-L6-v2), ``"bm25"`` (the lexical baseline, see
+            :mod:`lychee.scorers.lexical`: any language's words, no meaning, not a probability), a local checkpoint
+            folder, a hub id, or
             the URL of a served model (``http(s)://host:port[/path]``, several comma-separated for replicas, optionally
             prefixed ``tei+`` or ``openai-chat+``; see :mod:`lychee.scorers.remote`). Qwen2.5-VL checkpoints get the
             Lychee recipe, Qwen3-VL checkpoints the Qwen3-VL-Reranker recipe.
@@ -216,6 +224,15 @@ def load_scorer(
             f"{misplaced} apply to a remote model (an http(s):// URL), not to {name!r}. Remove them, or give the "
             "URL of a served model."
         )
+    if name == BM25_MODEL:
+        given = {**local_options, "batch_size": batch_size, "device": None if device == "cpu" else device}
+        misplaced = sorted(k for k, v in given.items() if v is not None)
+        if misplaced:
+            raise ValueError(
+                f"model '{BM25_MODEL}' is a lexical ranking computed on the CPU with no weights, so {misplaced} do not "
+                "apply. Remove them."
+            )
+        return SCORERS["lexical"](ScorerConfig(model_name_or_path=name, family="lexical"))
     if name in (DEFAULT_MODEL, DEFAULT_MODEL_NAME):
         path, family = None, "embedding"
     else:
@@ -236,9 +253,11 @@ def load_scorer(
 
 
 __all__ = [
+    "BM25_MODEL",
     "DEFAULT_MODEL",
     "MODEL_TYPES",
     "SCORERS",
+    "BM25Scorer",
     "BaseScorer",
     "EmbeddingScorer",
     "RemoteScorer",

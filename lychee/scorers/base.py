@@ -104,7 +104,7 @@ class BaseScorer:
                 )
             if item.has_video and not caps.video:
                 raise ValueError(
-                    f"{item.name} has a video clip ({item.video.source}), but the model '{self.name}' reads "
+                    f"{item.name} has a video clip {item.video.source}, but the model '{self.name}' reads "
                     f"{caps.modalities} only. Remove the clip, or load a Qwen2.5-VL / Qwen3-VL reranker checkpoint "
                     "(e.g. LYCHEE_MODEL=/path/to/Qwen3-VL-Reranker-2B) to score clips."
                 )

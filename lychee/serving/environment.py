@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 
-from lychee.scorers import DEFAULT_MODEL
+from lychee.scorers import BM25_MODEL, DEFAULT_MODEL
 from lychee.scorers.remote import is_remote
 from lychee.serving.loader import ModelKey
 
@@ -39,7 +39,7 @@ def loader_key(model: str, device: str | None, dtype: str | None) -> ModelKey:
     """The loader's key for a model choice, the one rule the server and the dashboard's sessions share (so both find
     the same loaded model): ``"auto"`` device / dtype is ``None``; a remote model's are ``None`` (its server chose)."""
     model = model.strip()
-    if is_remote(model):
+    if is_remote(model) or model == BM25_MODEL:  # a served model runs where its server put it; BM25 has no weights
         return (model, None, None)
     return (model, None if device in (None, "auto") else device, None if dtype in (None, "auto") else dtype)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lychee.contract import Capabilities
 from lychee.items import Item, load_image
 from lychee.video import load_video
 
@@ -50,4 +51,65 @@ def make_item(
     return Item(text=text, image=image, video=clip, name=name)
 
 
-__all__ = ["make_item", "read_upload"]
+#: The page's answer to an upload the model cannot read: the file by name, and where in the sidebar to fix it.
+IMAGE_REFUSAL = (
+    "The {side} image '{file}' cannot be scored: the model '{model}' reads {modalities} only. Remove the image, or "
+    "choose *Checkpoint folder or hub id* in the sidebar and enter a Lychee-rerank-mm or Qwen3-VL-Reranker checkpoint."
+)
+CLIP_REFUSAL = (
+    "The {side} clip '{file}' cannot be scored: the model '{model}' reads {modalities} only. Remove the clip, or "
+    "choose *Checkpoint folder or hub id* in the sidebar and enter a Lychee-rerank-mm or Qwen3-VL-Reranker checkpoint."
+)
+#: What the page says at an uploader when the chosen model will refuse what is uploaded there.
+IMAGE_UPLOAD_NOTE = (
+    "'{model}' reads {modalities} only, so an image here is refused: choose *Checkpoint folder or hub id* in the "
+    "sidebar to score images."
+)
+CLIP_UPLOAD_NOTE = (
+    "'{model}' reads {modalities} only, so a clip here is refused: choose *Checkpoint folder or hub id* in the "
+    "sidebar to score clips."
+)
+
+
+def modality_refusal(
+    capabilities: Capabilities,
+    model: str,
+    item: Item,
+    *,
+    side: str,
+    image_name: str | None = None,
+    video_name: str | None = None,
+) -> str | None:
+    """What the page says when ``item`` (the ``side``: ``"query"`` or ``"document"``) holds an image or a clip the
+    model does not read, naming the uploaded file; ``None`` when the model reads all of it."""
+    values = {"side": side, "model": model, "modalities": capabilities.modalities}
+    if item.has_image and not capabilities.image:
+        return IMAGE_REFUSAL.format(file=image_name or "upload", **values)
+    if item.has_video and not capabilities.video:
+        return CLIP_REFUSAL.format(file=video_name or "upload", **values)
+    return None
+
+
+def upload_note(capabilities: Capabilities | None, model: str, kind: str) -> str | None:
+    """The note at an ``"image"`` or ``"clip"`` uploader when the model will refuse that kind of file (``None`` when
+    it reads it, or when its capabilities are not known yet)."""
+    if capabilities is None:
+        return None
+    values = {"model": model, "modalities": capabilities.modalities}
+    if kind == "image" and not capabilities.image:
+        return IMAGE_UPLOAD_NOTE.format(**values)
+    if kind == "clip" and not capabilities.video:
+        return CLIP_UPLOAD_NOTE.format(**values)
+    return None
+
+
+__all__ = [
+    "CLIP_REFUSAL",
+    "CLIP_UPLOAD_NOTE",
+    "IMAGE_REFUSAL",
+    "IMAGE_UPLOAD_NOTE",
+    "make_item",
+    "modality_refusal",
+    "read_upload",
+    "upload_note",
+]

@@ -1,5 +1,5 @@
 """Previews of what the user uploaded, under the uploaders: a thumbnail of an image, a player for a clip, or the
-library's message when the file cannot be read.
+library's message when the file cannot be read; and, at an uploader, a note when the chosen model will refuse it.
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ from typing import Any
 import streamlit as st
 
 from lychee.items import load_image
+from lychee.ui.inputs import upload_note
+from lychee.ui.shell.models import known_capabilities
+from lychee.ui.shell.settings import Settings
 from lychee.video import load_video
 
 
@@ -53,4 +56,11 @@ def video_preview(file: Any) -> None:
     st.caption(caption)
 
 
-__all__ = ["image_preview", "video_preview"]
+def refusal_note(settings: Settings, kind: str) -> None:
+    """Under an ``"image"`` or ``"clip"`` uploader: say that the sidebar's model will refuse such a file, if it will."""
+    note = upload_note(known_capabilities(settings), settings.model, kind)
+    if note:
+        st.caption(f":material/block: {note}")
+
+
+__all__ = ["image_preview", "refusal_note", "video_preview"]

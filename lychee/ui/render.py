@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 from lychee.bands import BAND_COLORS
 from lychee.explanation import ImageSalience, TokenWeight, VideoSalience
 from lychee.salience.units import weights_to_rgba
+from lychee.ui.caveats import GREYED_COLOR
 
 # Highlight colours: the same green/red as lychee.salience.weights_to_rgba, so text and images read alike.
 POSITIVE_RGB = (46, 125, 50)
@@ -24,14 +25,18 @@ MAX_TEXT_ALPHA = 0.75
 MAX_IMAGE_ALPHA = 0.6
 
 
-def band_badge_html(band_name: str, *, size: str = "1rem") -> str:
-    """A coloured pill with the band name (``strong``/``medium``/``weak``)."""
+def band_badge_html(band_name: str, *, size: str = "1rem", caveat: str | None = None) -> str:
+    """A coloured pill with the band name (``strong``/``medium``/``weak``); grey, struck through and titled with
+    ``caveat`` when the bands do not apply (:func:`lychee.ui.caveats.band_caveat`)."""
     if band_name not in BAND_COLORS:
         raise ValueError(f"band must be one of {sorted(BAND_COLORS)}, got {band_name!r}.")
-    color = BAND_COLORS[band_name]
+    color = GREYED_COLOR if caveat else BAND_COLORS[band_name]
+    extra = (
+        f';text-decoration:line-through" title="{html.escape(caveat, quote=True)}" data-greyed="1' if caveat else ""
+    )
     return (
         f'<span style="background:{color};color:#fff;padding:0.15em 0.7em;border-radius:1em;font-weight:600;'
-        f'font-size:{size};letter-spacing:0.02em">{html.escape(band_name.upper())}</span>'
+        f'font-size:{size};letter-spacing:0.02em{extra}">{html.escape(band_name.upper())}</span>'
     )
 
 
@@ -168,17 +173,26 @@ def frame_strip(
     return Image.alpha_composite(strip.convert("RGBA"), overlay).convert("RGB")
 
 
-def top_result_html(title: str, score: float, band_name: str, *, rank_change: str) -> str:
-    """A card for the best-scoring title (escaped)."""
+def top_result_html(
+    title: str, score: float, band_name: str, *, rank_change: str, caveat: str | None = None
+) -> str:
+    """A card for the best-scoring title (escaped); with a ``caveat``, its band is greyed and the card says why."""
+    border = GREYED_COLOR if caveat else BAND_COLORS.get(band_name, "#888")
+    note = ""
+    if caveat:
+        note = (
+            '<div style="font-size:0.85rem;margin-top:0.45em;color:#616161" data-testid="band-caveat">'
+            f"Band not meaningful: {html.escape(caveat)}.</div>"
+        )
     return (
         '<div style="border:1px solid rgba(128,128,128,0.3);border-left:0.4em solid '
-        f'{BAND_COLORS.get(band_name, "#888")};border-radius:0.5em;padding:0.7em 1em;margin:0.3em 0 0.8em 0">'
+        f'{border};border-radius:0.5em;padding:0.7em 1em;margin:0.3em 0 0.8em 0">'
         '<div style="font-size:0.8rem;opacity:0.7">Top result</div>'
         f'<div style="font-size:1.15rem;font-weight:600;margin:0.15em 0 0.35em 0" data-testid="top-title">'
         f"{html.escape(title)}</div>"
-        f"{band_badge_html(band_name, size='0.8rem')} "
+        f"{band_badge_html(band_name, size='0.8rem', caveat=caveat)} "
         f'<span style="margin-left:0.6em">P(yes) <b>{score:.3f}</b></span>'
-        f'<span style="margin-left:0.8em;opacity:0.75">rank change {html.escape(rank_change)}</span></div>'
+        f'<span style="margin-left:0.8em;opacity:0.75">rank change {html.escape(rank_change)}</span>{note}</div>'
     )
 
 

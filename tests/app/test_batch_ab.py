@@ -157,7 +157,8 @@ def test_an_empty_instruction_b_is_refused_and_a_still_shows():
 
 
 def test_model_mode_without_a_second_model_says_how_to_load_one():
-    at = make_app(BATCH)
+    # BM25 is always on offer as B (it loads nothing), unless it is the sidebar's model, A.
+    at = make_app(BATCH, model="bm25")
     at.run()
     at.toggle(key="_w_batch_ab").set_value(True).run()
     at.radio(key="_w_batch_ab_mode").set_value("model").run()
@@ -171,9 +172,30 @@ def test_model_mode_without_a_second_model_says_how_to_load_one():
     assert errors(at) == [
         "Model B: the box is empty. Type 'default', a checkpoint folder or a hub id, then click Load."
     ]
-    at.text_input(key="_w_batch_ab_model_path").set_value("default").run()
+    at.text_input(key="_w_batch_ab_model_path").set_value("bm25").run()
     at.button(key="batch_ab_load").click().run()
-    assert errors(at) == ["Model B: `default` is the sidebar's model (A). Type another model to compare against."]
+    assert errors(at) == ["Model B: `bm25` is the sidebar's model (A). Type another model to compare against."]
+
+
+def test_bm25_is_on_offer_as_model_b_and_its_bands_are_greyed():
+    at = make_app(BATCH)
+    at.run()
+    at.toggle(key="_w_batch_ab").set_value(True).run()
+    at.radio(key="_w_batch_ab_mode").set_value("model").run()
+    assert at.selectbox(key="_w_batch_ab_model_b").value == ("bm25", None, None)
+    assert not any("Only the sidebar's model" in i.value for i in at.info)
+    at.button(key="batch_submit").click().run()
+    assert not at.exception, exceptions(at)
+    assert not errors(at)
+    result = at.session_state[ab.AB_RESULT_KEY]
+    assert (result.a.model, result.model_b) == ("default", "bm25")
+    bm25 = lychee.load_scorer("bm25")
+    expected = bm25.predict(titles.EXAMPLE_QUERY, titles.EXAMPLE_TITLES.splitlines())
+    assert result.scores == pytest.approx([p.score for p in expected], abs=0)
+    shown = table_with(at, "band_b")
+    assert set(shown["band_b"].str[0]) == {"⚪"}  # B's scores are not probabilities
+    assert not set(shown["band_a"].str[0]) & {"⚪"}  # A (the default, on English titles) keeps its colours
+    assert any("Bands of B are greyed" in c.value and "not probabilities" in c.value for c in at.caption)
 
 
 def test_two_loaded_models_compare_side_by_side(tiny_vlm):

@@ -170,17 +170,20 @@ def test_editing_the_instruction_changes_what_the_scorer_receives(monkeypatch):
     assert seen == [lychee.DEFAULT_INSTRUCTION]
 
 
-def test_query_image_with_the_default_model_shows_the_library_message(default_scorer):
+def test_query_image_with_the_default_model_is_refused_naming_the_file():
     buf = io.BytesIO()
     Image.new("RGB", (20, 20), "red").save(buf, "PNG")
-    with pytest.raises(ValueError) as library:
-        default_scorer.predict({"text": QUERY, "image": buf.getvalue()}, ["a"])
     at = make_app(BATCH)
     at.run()
+    assert any("so an image here is refused" in c.value for c in at.caption)  # said at the uploader first
     at.file_uploader(key="batch_query_image").set_value(("q.png", buf.getvalue(), "image/png"))
     at.button(key="batch_submit").click().run()
     assert not at.exception, exceptions(at)
-    assert errors(at) == [str(library.value)]
+    assert errors(at) == [
+        "The query image 'q.png' cannot be scored: the model 'all-MiniLM-L6-v2' reads text only. Remove the image, or "
+        "choose *Checkpoint folder or hub id* in the sidebar and enter a Lychee-rerank-mm or Qwen3-VL-Reranker "
+        "checkpoint."
+    ]
 
 
 def test_results_survive_a_page_switch_and_bands_follow_new_thresholds(via_home):
@@ -210,3 +213,41 @@ def test_chinese_titles_on_the_english_default_get_a_language_warning_next_to_th
     # and none for English titles
     _rerank(at, "hiking boots\nrain jacket")
     assert not any("Chinese" in w.value for w in at.warning)
+
+
+def test_typed_input_survives_toggles_and_page_switches_before_rerank(via_home):
+    # Nothing reranked yet: what is typed must not depend on a Rerank click (the form once reset it to the example).
+    at = via_home(BATCH)
+    pasted = "\n".join(f"title {i}" for i in range(20))
+    at.text_area(key="_w_batch_query_text").set_value("wireless earbuds").run()
+    at.text_area(key="_w_batch_titles").set_value(pasted).run()
+    at.toggle(key="_w_batch_ab").set_value(True).run()
+    at.radio(key="_w_batch_source").set_value("csv").run()
+    assert not [t for t in at.text_area if t.key == "_w_batch_titles"]  # the box is gone while CSV is chosen
+    at.radio(key="_w_batch_source").set_value("paste").run()
+    at.switch_page(str(SINGLE)).run()
+    at.switch_page(str(BATCH)).run()
+    assert not at.exception, exceptions(at)
+    assert at.text_area(key="_w_batch_query_text").value == "wireless earbuds"
+    assert at.text_area(key="_w_batch_titles").value == pasted
+    assert at.toggle(key="_w_batch_ab").value is True
+    assert batch_table.RESULT_KEY not in at.session_state
+    at.button(key="batch_submit").click().run()
+    assert at.session_state[batch_table.RESULT_KEY].titles == pasted.splitlines()
+
+
+def test_results_of_other_inputs_are_marked_as_the_last_ones():
+    at = make_app(BATCH)
+    at.run()
+    _rerank(at, "hiking boots\nrain jacket\ncoffee mug")
+    assert not at.warning
+    at.text_area(key="_w_batch_titles").set_value("hiking boots\nrain jacket").run()
+    [note] = [w.value for w in at.warning]
+    assert note == (
+        "These are the last results, for the query “waterproof hiking boots” and 3 titles from the text box. The "
+        "inputs above have changed since: click **Rerank** to rerank them."
+    )
+    at.text_area(key="_w_batch_titles").set_value("hiking boots\n\nrain jacket\ncoffee mug\n").run()
+    assert not at.warning  # the same titles once parsed (blank lines are skipped)
+    at.text_area(key="_w_batch_titles").set_value("\n" * 3).run()  # no title at all: not the result's inputs
+    assert [w.value for w in at.warning] == [note]

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from eval.engine.evaluate import evaluate_set
 from eval.sets.labelled import shipped_set_path
 from eval.sets.loader import load_labelled_set
+from lychee.formatting import signed
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "3_Evaluation.py"
 
@@ -49,7 +50,7 @@ def test_page_metrics_equal_the_library_on_the_small_shipped_set(default_scorer)
         low, high = expected["ci95"][name]
         assert card.value == f"{expected[name]:.4f}"
         bm25 = expected["systems"]["bm25"]["means"][name]
-        assert card.delta == f"{expected[name] - bm25:+.4f} vs BM25"
+        assert card.delta == f"{signed(expected[name] - bm25)} vs BM25"
         assert f"95% CI [{low:.3f}, {high:.3f}]" in captions
     charts = at.get("vega_lite_chart")
     assert len(charts) == 3  # per-query, scores by label, calibration
@@ -246,3 +247,56 @@ def test_a_chinese_set_on_the_english_default_is_flagged_next_to_the_results():
     english = Path(shipped_set_path("passages.csv")).read_bytes()
     at = _run(_app(eval_source="upload", eval_upload_data={"name": "en.csv", "data": english}))
     assert not any("Chinese" in w.value for w in at.warning)
+
+
+# --- what the page says about its numbers and about results of other inputs ------------------------------------------------
+def test_a_zero_delta_has_no_arrow_and_no_colour():
+    from streamlit.proto.Metric_pb2 import Metric
+
+    at = _run(_app())
+    cards = {m.label: m for m in at.metric}
+    zero = [m for m in cards.values() if m.delta.startswith("±")]
+    assert zero, [m.delta for m in cards.values()]  # recall@10: both rank every relevant passage in the top 10
+    for card in zero:
+        assert card.proto.color == Metric.MetricColor.GRAY and card.proto.direction == Metric.MetricDirection.NONE
+    moved = [m for m in cards.values() if not m.delta.startswith("±")]
+    assert all(m.proto.direction != Metric.MetricDirection.NONE for m in moved)
+
+
+def test_segment_lift_is_written_as_a_signed_percentage():
+    at = _run(_app(eval_set="ecommerce_zh.jsonl"))
+    [table] = [df for df in at.dataframe if "lift vs input order (%)" in df.value.columns]
+    config = json.loads(table.proto.columns)
+    for column in ("lift vs input order (%)", "lift vs BM25 (%)"):
+        assert config[column]["type_config"]["format"] == "%+.1f%%", config[column]
+
+
+def test_one_query_says_no_interval_or_test_can_be_computed():
+    data = (
+        b'{"qid": "q1", "query": "red shoes", "candidates": [{"docid": "a", "text": "red running shoe", "label": 1}, '
+        b'{"docid": "b", "text": "blue teapot", "label": 0}]}\n'
+    )
+    at = _run(_app(eval_source="upload", eval_upload_data={"name": "one.jsonl", "data": data}))
+    assert not at.error, [e.value for e in at.error]
+    assert any("one.jsonl: 1 query, 2 pairs" == h.value for h in at.subheader)
+    assert any("no interval or significance test can be computed from one query" in i.value for i in at.info)
+    assert "95% CI: needs 2 or more queries" in [c.value for c in at.caption]
+
+
+def test_a_result_of_other_choices_is_marked_as_the_last_evaluation():
+    at = _run(_app())
+    assert not at.warning
+    at.selectbox(key="_w_eval_set").set_value("ecommerce.jsonl").run()  # not evaluated yet
+    [note] = [w.value for w in at.warning]
+    assert note.startswith("Below is the last evaluation: the sample set passages.csv, k=10, model `default`.")
+    at.selectbox(key="_w_eval_set").set_value("passages.csv").run()  # back to what the result is for
+    assert not at.warning
+
+
+def test_a_refused_set_does_not_leave_the_previous_result_looking_like_its_own():
+    at = _run(_app())
+    at.selectbox(key="_w_eval_set").set_value("shapes/shapes.jsonl").run()
+    at.button(key="eval_run").click().run()
+    assert any("reads text only, so this set cannot be evaluated with it" in e.value for e in at.error)
+    assert any(w.value.startswith("Below is the last evaluation: the sample set passages.csv") for w in at.warning)
+    assert at.session_state["eval_result"].labelled.name == "eval/data/passages.csv"

@@ -115,17 +115,47 @@ def ui_presets() -> dict[str, str]:
     return ui.PRESETS
 
 
-def test_image_with_the_text_only_default_model_shows_the_library_message(default_scorer):
-    with pytest.raises(ValueError) as library:
-        default_scorer.explain(logic.EXAMPLE_QUERY, {"text": logic.EXAMPLE_DOCUMENT, "image": BLUE_PNG})
+def test_an_image_on_the_text_only_default_is_refused_naming_the_file_and_the_sidebar_field():
     at = make_app(SINGLE)
     at.run()
+    notes = [c.value for c in at.caption if "so an image here is refused" in c.value]
+    assert len(notes) == 2  # at both image uploaders, before anything is uploaded
     at.file_uploader(key="single_document_image").set_value(("shoe.png", BLUE_PNG, "image/png"))
     at.button(key="single_score").click().run()
     assert not at.exception, exceptions(at)
-    assert errors(at) == [str(library.value)]
-    assert "reads text only" in str(library.value)
+    assert errors(at) == [
+        "The document image 'shoe.png' cannot be scored: the model 'all-MiniLM-L6-v2' reads text only. Remove the "
+        "image, or choose *Checkpoint folder or hub id* in the sidebar and enter a Lychee-rerank-mm or "
+        "Qwen3-VL-Reranker checkpoint."
+    ]
     assert logic.RESULT_KEY not in at.session_state
+    assert not [i for i in at.info if "Score and explain" in i.value]  # no "click Score" hint under the error
+
+
+def test_an_error_clears_the_previous_result_instead_of_sitting_over_it():
+    at = make_app(SINGLE)
+    at.run()
+    at.button(key="single_score").click().run()
+    assert at.session_state[logic.RESULT_KEY].explanation.document_text == logic.EXAMPLE_DOCUMENT
+    at.text_area(key="_w_single_document_text").set_value("Women's trail running shoe, red")
+    at.file_uploader(key="single_document_image").set_value(("shoe.png", BLUE_PNG, "image/png"))
+    at.button(key="single_score").click().run()
+    assert len(errors(at)) == 1
+    assert logic.RESULT_KEY not in at.session_state
+    assert not [m for m in at.metric if m.label == "P(yes)"]  # the old 0.8xx is gone
+
+
+def test_a_result_of_other_inputs_is_marked_as_the_last_one():
+    at = make_app(SINGLE)
+    at.run()
+    at.button(key="single_score").click().run()
+    assert not at.warning
+    at.text_area(key="_w_single_document_text").set_value("Blue ceramic teapot").run()
+    [note] = [w.value for w in at.warning]
+    assert note.startswith("This is the last result, for query “red running shoes for women”; document “Nike Women")
+    assert "The inputs above have changed since" in note
+    at.text_area(key="_w_single_document_text").set_value(logic.EXAMPLE_DOCUMENT).run()
+    assert not at.warning  # the inputs are the result's again
 
 
 def test_a_corrupt_image_shows_the_decoding_message():

@@ -71,14 +71,21 @@ def test_single_pair_with_a_document_clip_and_gradient(tiny_vlm, clip):
     assert any("gradient × input summed over each temporal patch" in c for c in captions), captions
 
 
-def test_a_clip_with_the_text_only_default_model_shows_the_library_message(default_scorer, clip):
+def test_a_clip_with_the_text_only_default_model_is_refused_naming_the_file(default_scorer, clip):
     at = make_app(SINGLE)
     at.run()
-    at.file_uploader(key="single_query_video").set_value(("clip.mp4", clip, "video/mp4"))
+    # Before any upload, at the uploader: this model will refuse a clip, and where to choose one that reads it.
+    notes = [c.value for c in at.caption if "so a clip here is refused" in c.value]
+    assert len(notes) == 2  # query and document clip uploaders
+    assert "Checkpoint folder or hub id" in notes[0]
+    at.file_uploader(key="single_document_video").set_value(("unboxing.mp4", clip, "video/mp4"))
     at.button(key="single_score").click().run()
     assert not at.exception, exceptions(at)
-    [message] = errors(at)
-    assert message.startswith("query has a video clip ((") and "reads text only. Remove the clip" in message
+    assert errors(at) == [
+        "The document clip 'unboxing.mp4' cannot be scored: the model 'all-MiniLM-L6-v2' reads text only. Remove the "
+        "clip, or choose *Checkpoint folder or hub id* in the sidebar and enter a Lychee-rerank-mm or "
+        "Qwen3-VL-Reranker checkpoint."
+    ]
     assert logic.RESULT_KEY not in at.session_state
 
 
@@ -120,4 +127,4 @@ def test_batch_clip_with_the_default_model_shows_the_library_message(clip):
     at.button(key="batch_submit").click().run()
     assert not at.exception, exceptions(at)
     [message] = errors(at)
-    assert message.startswith("query has a video clip ((") and "Remove the clip" in message
+    assert message.startswith("The query clip 'q.mp4' cannot be scored: the model 'all-MiniLM-L6-v2' reads text only.")

@@ -60,8 +60,11 @@ def test_gradient_salience_is_offered_once_the_vlm_is_loaded(tiny_vlm):
     at.run()
     assert at.radio(key="_w_single_method").options == ["Occlusion"]  # not loaded yet: occlusion only
     at.button(key="single_score").click().run()
-    at.run()  # the picker was drawn before this click loaded the model; the next rerun lists what it offers
+    # The picker was drawn before this click loaded the model: the page reran once the result was stored, so the
+    # gradient is offered at once, next to the result (not only after the next interaction).
     assert at.radio(key="_w_single_method").options == ["Occlusion", "Gradient × input"]
+    assert at.session_state[logic.RESULT_KEY].explanation.method == "occlusion"
+    assert {m.label for m in at.metric} >= {"P(yes)", "Salience"}
     at.radio(key="_w_single_method").set_value("gradient").run()
     at.button(key="single_score").click().run()
     assert not at.exception, exceptions(at)
@@ -103,3 +106,33 @@ def test_batch_with_a_query_image(tiny_vlm):
     assert result.query_text is None and result.query_image_name == "q.png"
     assert len(result.scores) == 3
     assert any("(image only) + image `q.png`" in c.value for c in at.caption)
+
+
+@pytest.fixture(scope="module")
+def tiny_qwen3(tmp_path_factory) -> str:
+    """A random tiny Qwen3-VL-Reranker checkpoint: its default instruction is not the library's."""
+    from lychee.synthetic import build_synthetic_checkpoint
+
+    folder = tmp_path_factory.mktemp("tiny-qwen3")
+    return str(build_synthetic_checkpoint(folder, family="qwen3-vl-reranker", size="tiny", seed=0))
+
+
+@pytest.mark.parametrize("page", ["single", "batch"])
+def test_the_sidebar_shows_the_instruction_of_a_vlm_loaded_on_first_use(tiny_qwen3, page):
+    from lychee.prompt import QWEN3_DEFAULT_INSTRUCTION
+
+    import lychee
+
+    assert QWEN3_DEFAULT_INSTRUCTION != lychee.DEFAULT_INSTRUCTION
+    at = make_app(SINGLE if page == "single" else BATCH, model=tiny_qwen3, batch_titles="red shoe\nblue teapot")
+    at.run()
+    assert at.sidebar.text_area(key="_w_instruction").value == lychee.DEFAULT_INSTRUCTION  # not loaded yet
+    at.button(key="single_score" if page == "single" else "batch_submit").click().run()
+    assert not at.exception, exceptions(at)
+    assert not errors(at)
+    # Right after the click that loaded it: the sidebar shows the model's own default, the one the result used.
+    assert at.sidebar.text_area(key="_w_instruction").value == QWEN3_DEFAULT_INSTRUCTION
+    if page == "single":
+        assert at.session_state[logic.RESULT_KEY].explanation.instruction == QWEN3_DEFAULT_INSTRUCTION
+    else:
+        assert at.session_state[batch_table.RESULT_KEY].instruction_used == QWEN3_DEFAULT_INSTRUCTION

@@ -89,7 +89,11 @@ def test_ab_label_evaluate_and_compare_runs_in_one_session(workspace, via_home):
     assert "Left out of the comparison: 1 only in run #2 (coffee-mug…)." in [c.value for c in at.caption]
     shown = {m.label: m.value for m in at.metric}
     assert shown["A: run #1"] == f"{first.per_query['model']['ndcg@10']['waterproof-hiking-boots']:.4f}"
-    assert shown["p-value"] == "1"  # the same scores on the one shared query
+    # One shared query: no p-value (a test over one query would say 1 and mean nothing), and the page says why; the
+    # same scores on it give a delta with no direction.
+    assert shown["p-value"] == "—"
+    assert any("The two runs share one query" in i.value for i in at.info)
+    assert {m.label: m.delta for m in at.metric}["B: run #2"] == "±0.0000"
 
 
 def test_the_evaluation_page_says_when_no_set_is_saved_yet():

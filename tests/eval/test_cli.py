@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from clihelpers import kill_mid_run
+from clihelpers import ENV, ROOT, TIMEOUT_S, kill_mid_run
 from clihelpers import run_cli as _cli
 
 DATA = "eval/data/ecommerce.jsonl"
@@ -126,3 +130,37 @@ def test_the_cli_warns_when_the_model_does_not_read_the_sets_language(tmp_path):
     proc = _cli("--data", str(data), "--out", str(tmp_path / "out"), "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert "Chinese" in proc.stderr and "'all-MiniLM-L6-v2'" in proc.stderr
+
+
+def test_the_progress_bar_draws_each_state_once(tmp_path):
+    # The bar once printed every update twice (scoring reports a count after each query and again after each chunk).
+    proc = subprocess.run(
+        [sys.executable, "-m", "eval", "--data", "eval/data/passages.csv", "--model", "default", "--out", str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, **ENV},
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert proc.returncode == 0, proc.stderr
+    states = [s.strip() for s in re.split(r"[\r\n]", proc.stderr) if s.strip().startswith("scoring:")]
+    counts = [re.search(r"(\d+)/48", s).group(1) for s in states]
+    assert counts[0] == "0" and counts[-1] == "48", states
+    assert len(counts) == len(set(counts)), states
+
+
+def test_help_says_runs_are_recorded(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "eval", "--help"],
+        cwd=ROOT,
+        env={**os.environ, **ENV, "LYCHEE_RUNS_DB": str(tmp_path / "mine.sqlite")},
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(proc.stdout.split())
+    assert f"recorded in the run store {tmp_path / 'mine.sqlite'}" in text
+    assert "default data/runs.sqlite" in text

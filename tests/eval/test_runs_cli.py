@@ -161,3 +161,41 @@ def test_a_corrupt_store_exits_1_with_the_message(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"error: run store {path} is not a readable SQLite database (file is not a database)")
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args", [("list",), ("list", "--json"), ("show", "1")])
+def test_a_reader_that_stops_early_ends_the_command_quietly(db, args):
+    # `python -m eval.runs list --json | head` once ended in a BrokenPipeError traceback. Here the reader has gone
+    # before the command writes anything, so every write hits a closed pipe, as a `head` that has read enough does.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "eval.runs", "--db", str(db), *args],
+            cwd=ROOT,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            check=False,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr  # 128 + SIGPIPE, what a shell reports for `yes | head`
+    assert proc.stderr == ""
+
+
+def test_help_says_where_runs_are_recorded(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "eval.runs", "--help"],
+        cwd=ROOT,
+        env={**os.environ, "LYCHEE_RUNS_DB": str(tmp_path / "mine.sqlite")},
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(proc.stdout.split())  # argparse wraps the epilog
+    assert f"in {tmp_path / 'mine.sqlite'}" in text
+    assert "default data/runs.sqlite" in text

@@ -216,15 +216,15 @@ def test_item_takes_a_clip(clip_path):
 
 def test_text_only_model_refuses_clips(default_scorer, clip_path):
     msg = (
-        f"query has a video clip ('{clip_path}'), but the model 'all-MiniLM-L6-v2' reads text only. Remove the clip, "
+        f"query has a video clip '{clip_path}', but the model 'all-MiniLM-L6-v2' reads text only. Remove the clip, "
         "or load a Qwen2.5-VL / Qwen3-VL reranker checkpoint (e.g. LYCHEE_MODEL=/path/to/Qwen3-VL-Reranker-2B) to "
         "score clips."
     )
     with pytest.raises(ValueError, match=re.escape(msg)):
         default_scorer.score({"text": "red shoes", "video": clip_path}, ["a doc"])
-    with pytest.raises(ValueError, match=re.escape("document 2 has a video clip (")):
+    with pytest.raises(ValueError, match=re.escape("document 2 has a video clip '")):
         default_scorer.score("red shoes", ["a doc", {"video": clip_path}])
-    with pytest.raises(ValueError, match=re.escape("query has a video clip (")):
+    with pytest.raises(ValueError, match=re.escape("query has a video clip '")):
         default_scorer.process({"query": {"video": str(clip_path)}, "documents": [{"text": "a"}]})
     assert default_scorer.capabilities.video is False
 

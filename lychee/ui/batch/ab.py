@@ -16,6 +16,7 @@ import pandas as pd
 
 from lychee.compare import OVERLAP_K, Overlap, ab_table, kendall_tau, top_k_overlap
 from lychee.formatting import shorten
+from lychee.scorers.lexical import BM25_MODEL
 from lychee.serving import ModelKey
 from lychee.ui.batch.table import BatchResult, band_label
 from lychee.ui.shell.settings import PRESETS, Settings
@@ -60,6 +61,8 @@ class ABResult:
     log_odds: list[float]
     truncated: list[bool]
     seconds: float
+    #: Why B's bands mean nothing (:func:`lychee.ui.caveats.band_caveat`), e.g. B is BM25; A's is ``a.band_caveat``.
+    band_caveat_b: str | None = None
 
     @property
     def names(self) -> tuple[str, str]:
@@ -106,8 +109,10 @@ class ABResult:
 
 
 def model_label(key: ModelKey) -> str:
-    """A loaded model as the Model B picker lists it: ``name (device, dtype)``."""
+    """A loaded model as the Model B picker lists it: ``name (device, dtype)``; BM25 says what it is."""
     model, device, dtype = key
+    if model == BM25_MODEL:
+        return "bm25 (lexical baseline: shared words, any language)"
     extras = ", ".join(x for x in (device, dtype) if x)
     return f"{model} ({extras})" if extras else model
 
@@ -126,12 +131,27 @@ def caption(result: ABResult) -> str:
     )
 
 
-def display_table(df: pd.DataFrame) -> pd.DataFrame:
-    """The A/B table as shown: the bands with their coloured dots, the columns in the page's order."""
+def display_table(df: pd.DataFrame, *, greyed_a: bool = False, greyed_b: bool = False) -> pd.DataFrame:
+    """The A/B table as shown: the bands with their coloured dots (grey on a side whose bands do not apply), the
+    columns in the page's order."""
     out = df.copy()
-    out["band_a"] = [band_label(b) for b in df["band_a"]]
-    out["band_b"] = [band_label(b) for b in df["band_b"]]
-    return out[["rank_a", "rank_b", "moved", "score_a", "band_a", "score_b", "band_b", "title", "original_rank"]]
+    out["band_a"] = [band_label(b, greyed=greyed_a) for b in df["band_a"]]
+    out["band_b"] = [band_label(b, greyed=greyed_b) for b in df["band_b"]]
+    return out[
+        [
+            "rank_a",
+            "rank_b",
+            "moved",
+            "title",
+            "score_a",
+            "band_a",
+            "score_b",
+            "band_b",
+            "log_odds_a",
+            "log_odds_b",
+            "original_rank",
+        ]
+    ]
 
 
 def slope_chart(df: pd.DataFrame, *, names: tuple[str, str] = ("A", "B")) -> alt.LayerChart:

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from lychee.compare import OVERLAP_K
+from lychee.scorers.lexical import BM25_MODEL
 from lychee.scorers.remote import is_remote
 from lychee.serving import ModelKey, model_locked
 from lychee.ui.batch.ab import (
@@ -29,11 +30,18 @@ from lychee.ui.batch.ab import (
     slope_chart,
 )
 from lychee.ui.batch.table import BatchResult
-from lychee.ui.batch.view import download_table
+from lychee.ui.batch.view import BAND_WIDTH, NARROW_WIDTH, WRAPPED_ROW_HEIGHT, download_table
+from lychee.ui.caveats import band_caveat
 from lychee.ui.shell import models
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
+
+
+#: Column widths (px) of the A/B table: ranks, shift, title, both scores and bands fit 1280 px (log-odds may scroll).
+AB_NARROW_WIDTH, AB_TITLE_WIDTH, AB_SCORE_WIDTH = 62, 226, 80
+#: The loader key of the lexical baseline, always on offer as model B.
+BM25_KEY: ModelKey = (BM25_MODEL, None, None)
 
 
 # --- controls -------------------------------------------------------------------------------------------------------
@@ -77,6 +85,9 @@ def _model_b_picker(settings: Settings) -> ModelKey | None:
         return None
     own = models.model_key(settings)
     others = [m.key for m in models.loaded_models() if m.key != own]
+    # BM25 loads nothing (no weights), so it is always on offer: the lexical ranking next to the reranker's.
+    if own != BM25_KEY and BM25_KEY not in others:
+        others.insert(0, BM25_KEY)
     st.session_state.setdefault("batch_ab_model_path", "")
     if others:
         stored = st.session_state.get("batch_ab_model_b")
@@ -86,7 +97,8 @@ def _model_b_picker(settings: Settings) -> ModelKey | None:
             "Model B",
             others,
             format_func=model_label,
-            help="Models loaded right now, besides the sidebar's (A). B uses the sidebar's instruction.",
+            help="Models loaded right now, besides the sidebar's (A), and BM25 (the lexical baseline). B uses the "
+            "sidebar's instruction.",
             **bind("batch_ab_model_b", others[-1]),
         )
     else:
@@ -119,12 +131,20 @@ def _model_b_picker(settings: Settings) -> ModelKey | None:
 
 # --- scoring --------------------------------------------------------------------------------------------------------
 def after_rerank(a: BatchResult | None, choice: ABChoice | None, settings: Settings) -> ABResult | None:
-    """After the page's rerank: score B when the A/B is on (and A succeeded), else forget any earlier A/B result."""
-    if a is None or choice is None:
-        if a is not None:
-            st.session_state.pop(AB_RESULT_KEY, None)
+    """After the page's rerank: score B when the A/B is on (and A succeeded), else forget any earlier A/B result.
+    When both are stored and A's model loaded during this run, the page reruns so the sidebar shows that model's
+    instruction."""
+    if a is None:
         return None
-    return run_b(a, choice, settings)
+    b = None
+    if choice is None:
+        st.session_state.pop(AB_RESULT_KEY, None)
+    else:
+        b = run_b(a, choice, settings)
+        if b is None:
+            return None  # B's error stays on the page
+    models.rerun_if_sidebar_stale(settings)
+    return b
 
 
 def run_b(a: BatchResult, choice: ABChoice, settings: Settings) -> ABResult | None:
@@ -176,6 +196,7 @@ def run_b(a: BatchResult, choice: ABChoice, settings: Settings) -> ABResult | No
         log_odds=[p.log_odds for p in preds],
         truncated=[p.truncated for p in preds],
         seconds=time.perf_counter() - start,
+        band_caveat_b=band_caveat(scorer.capabilities, scorer.name, [a.query.text, *a.titles]),
     )
     st.session_state[AB_RESULT_KEY] = result
     return result
@@ -217,37 +238,53 @@ def render(a: BatchResult, settings: Settings) -> None:
         st.info("Both sides used the same instruction (as the model read it), so the rankings are identical.")
     if any(result.truncated):
         st.warning(f"{sum(result.truncated)} title(s) were truncated to fit model B's maximum input.")
+    _band_caveats(result)
+    columns = _columns(name_a, name_b)
     st.dataframe(
-        display_table(df),
+        display_table(df, greyed_a=a.band_caveat is not None, greyed_b=result.band_caveat_b is not None),
         hide_index=True,
         width="stretch",
-        height=min(38 + 35 * len(df), 560),
-        column_config=_columns(name_a, name_b),
+        height=min(38 + WRAPPED_ROW_HEIGHT * len(df), 600),
+        row_height=WRAPPED_ROW_HEIGHT,
+        column_order=list(columns),
+        column_config=columns,
     )
     download_table(df, result.meta(settings, df), label="A/B ", file_stem="rerank_ab", key="batch_ab_download")
     st.markdown("**Rank moves from A to B**")
     st.altair_chart(slope_chart(df, names=(name_a, name_b)), width="content")
 
 
+def _band_caveats(result: ABResult) -> None:
+    """Say which side's bands are greyed in the table, and why."""
+    for side, caveat in (("A", result.a.band_caveat), ("B", result.band_caveat_b)):
+        if caveat:
+            st.caption(f":material/info: Bands of {side} are greyed (⚪): {caveat}.")
+
+
 def _columns(name_a: str, name_b: str) -> dict[str, Any]:
-    """How the A/B table's columns are titled and drawn."""
+    """How the A/B table's columns are titled and drawn, in the order shown: ranks, shift, the title, then each
+    side's score and band fit 1280 px; log-odds and the original position follow."""
 
     def score(label: str) -> Any:
         """A P(yes) column drawn as a bar."""
         return st.column_config.ProgressColumn(
-            label, min_value=0.0, max_value=1.0, format="%.3f", width="small", color="blue"
+            label, min_value=0.0, max_value=1.0, format="%.3f", width=AB_SCORE_WIDTH, color="blue"
         )
 
     return {
-        "rank_a": st.column_config.NumberColumn("Rank A", format="%d", width="small", help=name_a),
-        "rank_b": st.column_config.NumberColumn("Rank B", format="%d", width="small", help=name_b),
-        "moved": st.column_config.TextColumn("Shift", width="small", help="↑ B ranks it higher, ↓ lower, = same."),
+        "rank_a": st.column_config.NumberColumn("Rank A", format="%d", width=AB_NARROW_WIDTH, help=name_a),
+        "rank_b": st.column_config.NumberColumn("Rank B", format="%d", width=AB_NARROW_WIDTH, help=name_b),
+        "moved": st.column_config.TextColumn(
+            "Shift", width=AB_NARROW_WIDTH, help="↑ B ranks it higher, ↓ lower, = same."
+        ),
+        "title": st.column_config.TextColumn("Title", width=AB_TITLE_WIDTH, help="The title as given."),
         "score_a": score("P(yes) A"),
-        "band_a": st.column_config.TextColumn("Band A", width="small"),
+        "band_a": st.column_config.TextColumn("Band A", width=BAND_WIDTH),
         "score_b": score("P(yes) B"),
-        "band_b": st.column_config.TextColumn("Band B", width="small"),
-        "title": st.column_config.TextColumn("Title"),
-        "original_rank": st.column_config.NumberColumn("Original", format="%d", width="small"),
+        "band_b": st.column_config.TextColumn("Band B", width=BAND_WIDTH),
+        "log_odds_a": st.column_config.NumberColumn("Log-odds A", format="%+.2f", width=NARROW_WIDTH),
+        "log_odds_b": st.column_config.NumberColumn("Log-odds B", format="%+.2f", width=NARROW_WIDTH),
+        "original_rank": st.column_config.NumberColumn("Original", format="%d", width=NARROW_WIDTH),
     }
 
 

@@ -18,6 +18,7 @@ from lychee.bands import BAND_COLORS, band
 from lychee.compare import rank_order, shift_label
 from lychee.formatting import shorten
 from lychee.items import Item
+from lychee.ui.caveats import GREYED_COLOR, GREYED_ICON
 from lychee.ui.shell.settings import Settings
 
 #: Session key of the last result (a non-widget key, so it is still there after visiting another page).
@@ -26,6 +27,8 @@ BAND_ORDER = ("strong", "medium", "weak")
 BAND_ICONS = {"strong": "🟢", "medium": "🟡", "weak": "🔴"}
 #: The most characters of the instruction shown in the caption under the results (the JSON download has it all).
 INSTRUCTION_CHARS = 118
+#: The most characters of the query in the note over results whose inputs changed.
+STALE_QUERY_CHARS = 60
 
 
 @dataclass
@@ -49,6 +52,10 @@ class BatchResult:
     #: Warnings about the result itself (e.g. titles in a language the model does not read well), shown with it.
     notes: list[str] = field(default_factory=list)
     query: Item | None = field(default=None, repr=False)  # as scored: the A/B scores B on it, labelling saves it
+    #: Why the bands mean nothing for this result (:func:`lychee.ui.caveats.band_caveat`); they are greyed then.
+    band_caveat: str | None = None
+    #: What the model is, when its scores are not probabilities (BM25): the page says it above the results.
+    about_model: str | None = None
 
     def table(self, settings: Settings) -> pd.DataFrame:
         """The reranked table under the sidebar's band thresholds (:func:`results_table`)."""
@@ -81,9 +88,10 @@ class BatchResult:
         return self.model != settings.model or self.instruction != settings.instruction
 
 
-def band_label(name: str) -> str:
-    """A band as the tables show it, after its coloured dot: ``"🟢 strong"``."""
-    return f"{BAND_ICONS[name]} {name}"
+def band_label(name: str, *, greyed: bool = False) -> str:
+    """A band as the tables show it, after its coloured dot: ``"🟢 strong"``; a grey dot when the bands do not
+    apply (``"⚪ strong"``)."""
+    return f"{GREYED_ICON if greyed else BAND_ICONS[name]} {name}"
 
 
 def results_table(
@@ -152,10 +160,11 @@ def results_table(
     return df
 
 
-def display_table(df: pd.DataFrame) -> pd.DataFrame:
-    """The results table as shown on the page: band with a coloured dot, duplicates as a readable note."""
+def display_table(df: pd.DataFrame, *, greyed: bool = False) -> pd.DataFrame:
+    """The results table as shown on the page: band with a coloured dot (grey when ``greyed``), duplicates as a
+    readable note."""
     out = df.copy()
-    out["band"] = [band_label(b) for b in df["band"]]
+    out["band"] = [band_label(b, greyed=greyed) for b in df["band"]]
     out["duplicate_of"] = ["" if pd.isna(d) else f"duplicate of #{int(d)}" for d in df["duplicate_of"]]
     return out
 
@@ -171,8 +180,11 @@ def to_json_bytes(df: pd.DataFrame, meta: dict[str, Any]) -> bytes:
     return json.dumps({"meta": meta, "results": records}, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def score_chart(df: pd.DataFrame, *, strong: float, medium: float) -> alt.LayerChart:
-    """Horizontal bars of P(yes) per title, best first, coloured by band, with the thresholds as dashed rules."""
+def score_chart(df: pd.DataFrame, *, strong: float, medium: float, greyed: bool = False) -> alt.LayerChart:
+    """Horizontal bars of P(yes) per title, best first, coloured by band (all grey when ``greyed``: the bands do not
+    apply), with the thresholds as dashed rules."""
+    colors = [GREYED_COLOR] * len(BAND_ORDER) if greyed else [BAND_COLORS[b] for b in BAND_ORDER]
+    legend_title = "Band (not meaningful here)" if greyed else "Band"
     data = df.assign(label=[f"{r}. {t}" for r, t in zip(df["rank"], df["title"])])
     bars = (
         alt.Chart(data)
@@ -182,8 +194,8 @@ def score_chart(df: pd.DataFrame, *, strong: float, medium: float) -> alt.LayerC
             y=alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=360)),
             color=alt.Color(
                 "band:N",
-                scale=alt.Scale(domain=list(BAND_ORDER), range=[BAND_COLORS[b] for b in BAND_ORDER]),
-                legend=alt.Legend(title="Band", orient="top"),
+                scale=alt.Scale(domain=list(BAND_ORDER), range=colors),
+                legend=alt.Legend(title=legend_title, orient="top"),
             ),
             tooltip=[
                 alt.Tooltip("rank:Q", title="Rank"),
@@ -228,6 +240,33 @@ def input_notes(result: BatchResult) -> tuple[str | None, str | None, str | None
     return blank, duplicates, truncated
 
 
+def inputs_changed(
+    result: BatchResult,
+    *,
+    query_text: str | None,
+    image_name: str | None,
+    video_name: str | None,
+    titles: Sequence[str] | None,
+) -> bool:
+    """Whether the page's inputs now (the query box, the uploads' names, the titles as parsed; ``None`` when they do
+    not parse) differ from those ``result`` was scored from."""
+    text = query_text if query_text is not None and query_text.strip() else None
+    return (
+        (result.query_text, result.query_image_name, result.query_video_name) != (text, image_name, video_name)
+        or titles is None
+        or list(titles) != result.titles
+    )
+
+
+def stale_note(result: BatchResult) -> str:
+    """The note over a result whose inputs have changed on the page since it was scored."""
+    query = f"“{shorten(result.query_text, STALE_QUERY_CHARS)}”" if result.query_text else "(no text)"
+    return (
+        f"These are the last results, for the query {query} and {len(result.titles)} titles from {result.source}. "
+        "The inputs above have changed since: click **Rerank** to rerank them."
+    )
+
+
 def result_caption(result: BatchResult, n_titles: int) -> str:
     """The line under the top result: the query (text, image, clip), model, instruction, source and time."""
     only = {(True, False): "(image only)", (False, True): "(clip only)"}.get(
@@ -253,9 +292,11 @@ __all__ = [
     "band_label",
     "display_table",
     "input_notes",
+    "inputs_changed",
     "result_caption",
     "results_table",
     "score_chart",
+    "stale_note",
     "to_csv_bytes",
     "to_json_bytes",
 ]

@@ -21,18 +21,25 @@ from lychee.ui.batch.table import (
     BatchResult,
     display_table,
     input_notes,
+    inputs_changed,
     result_caption,
     score_chart,
+    stale_note,
     to_csv_bytes,
     to_json_bytes,
 )
-from lychee.ui.batch.titles import TitleList, guess_title_column, read_csv
-from lychee.ui.inputs import make_item, read_upload
+from lychee.ui.batch.titles import TitleList, guess_title_column, read_csv, titles_from_source
+from lychee.ui.caveats import band_caveat
+from lychee.ui.inputs import make_item, modality_refusal, read_upload
 from lychee.ui.shell.models import get_scorer
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
 
+#: Column widths (px) of the results tables: rank, title, score, band and the rest fit the 820 px a 1280 px wide
+#: window leaves beside the sidebar. Rows taller than 64 px let Streamlit wrap a long title instead of cutting it.
+RANK_WIDTH, TITLE_WIDTH, SCORE_WIDTH, BAND_WIDTH, NARROW_WIDTH = 56, 300, 110, 100, 72
+WRAPPED_ROW_HEIGHT = 66
 CSV_KEY = "batch_csv"  # {"name": str, "data": bytes}: the uploaded CSV, kept across page switches
 CSV_UPLOAD_KEY = "batch_csv_upload"
 
@@ -106,6 +113,12 @@ def run_batch(
     scorer = get_scorer(settings)
     if scorer is None:
         return None
+    refusal = modality_refusal(
+        scorer.capabilities, scorer.name, query, side="query", image_name=q_name, video_name=v_name
+    )
+    if refusal:
+        st.error(refusal)
+        return None
     start = time.perf_counter()
     ok, scored = run_with_progress(
         f"Scoring {len(titles.titles)} titles",
@@ -139,8 +152,40 @@ def run_batch(
     )
     if note:
         result.notes.append(note)
+    result.band_caveat = band_caveat(scorer.capabilities, scorer.name, [query.text, *titles.titles])
+    if not scorer.capabilities.score_is_probability:
+        result.about_model = " ".join([*scorer.info.notes, f"Score: {scorer.info.score_formula}."])
     st.session_state[RESULT_KEY] = result
     return result
+
+
+def mark_if_stale(
+    result: BatchResult,
+    *,
+    query_text: str | None,
+    query_file: Any,
+    query_video_file: Any,
+    source: str,
+    titles_text: str | None,
+    csv_table: pd.DataFrame | None,
+    csv_column: str | None,
+    csv_name: str,
+) -> None:
+    """A note over ``result`` when the inputs on the page are no longer those it was scored from."""
+    try:
+        current, _ = titles_from_source(source, text=titles_text, table=csv_table, column=csv_column, csv_name=csv_name)
+        title_list: list[str] | None = current.titles
+    except ValueError:
+        title_list = None  # the inputs do not even parse: certainly not the result's
+    changed = inputs_changed(
+        result,
+        query_text=query_text,
+        image_name=read_upload(query_file)[1],
+        video_name=read_upload(query_video_file)[1],
+        titles=title_list,
+    )
+    if changed:
+        st.warning(stale_note(result), icon=":material/history:")
 
 
 def download_table(df: pd.DataFrame, meta: dict[str, Any], *, label: str, file_stem: str, key: str) -> None:
@@ -170,12 +215,15 @@ def render_result(result: BatchResult, settings: Settings) -> None:
     _summary(result, df)
     _results_table(result, df, settings, has_duplicates=has_duplicates, has_truncated=has_truncated)
     st.subheader("Scores by band")
-    st.altair_chart(score_chart(df, strong=settings.strong, medium=settings.medium), width="stretch")
+    greyed = result.band_caveat is not None
+    st.altair_chart(score_chart(df, strong=settings.strong, medium=settings.medium, greyed=greyed), width="stretch")
 
 
 def _notes(result: BatchResult) -> tuple[bool, bool]:
     """The result's warnings (language, duplicates, truncation) and the blank-line count; returns whether there are
     duplicates and truncated titles (their table columns show only then)."""
+    if result.about_model:
+        st.info(result.about_model, icon=":material/info:")
     for note in result.notes:
         st.warning(note, icon=":material/translate:")
     blank, duplicates, truncated = input_notes(result)
@@ -195,53 +243,84 @@ def _summary(result: BatchResult, df: pd.DataFrame) -> None:
     with left:
         st.markdown(
             render.top_result_html(
-                str(top["title"]), float(top["score"]), str(top["band"]), rank_change=str(top["change"])
+                str(top["title"]),
+                float(top["score"]),
+                str(top["band"]),
+                rank_change=str(top["change"]),
+                caveat=result.band_caveat,
             ),
             unsafe_allow_html=True,
         )
     with right:
-        counts = df["band"].value_counts()
-        m1, m2, m3, m4 = st.columns(4)
-        m1.metric("Titles", len(df))
+        _band_counts(df, greyed=result.band_caveat is not None)
+    st.caption(result_caption(result, len(df)))
+
+
+def _band_counts(df: pd.DataFrame, *, greyed: bool) -> None:
+    """How many titles fall in each band (grey dots and a note when the bands do not apply)."""
+    counts = df["band"].value_counts()
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Titles", len(df))
+    if greyed:
+        m2.metric("⚪ Strong", int(counts.get("strong", 0)), help="Not meaningful for this result (see the card).")
+        m3.metric("⚪ Medium", int(counts.get("medium", 0)), help="Not meaningful for this result (see the card).")
+        m4.metric("⚪ Weak", int(counts.get("weak", 0)), help="Not meaningful for this result (see the card).")
+    else:
         m2.metric("🟢 Strong", int(counts.get("strong", 0)))
         m3.metric("🟡 Medium", int(counts.get("medium", 0)))
         m4.metric("🔴 Weak", int(counts.get("weak", 0)))
-    st.caption(result_caption(result, len(df)))
 
 
 def _results_table(
     result: BatchResult, df: pd.DataFrame, settings: Settings, *, has_duplicates: bool, has_truncated: bool
 ) -> None:
     """The reranked table as shown (the duplicate and truncated columns only when they say something) and its
-    downloads."""
-    shown = display_table(df)
+    downloads. Rank, title and score come first and every column fits 1280 px; long titles wrap."""
+    greyed = result.band_caveat is not None
+    band_help = f"Not meaningful here: {result.band_caveat}." if greyed else "By the sidebar's thresholds."
     column_config: dict[str, Any] = {
-        "rank": st.column_config.NumberColumn("Rank", format="%d", width="small", help="New rank, by P(yes)."),
-        "original_rank": st.column_config.NumberColumn(
-            "Original", format="%d", width="small", help="Position in your list."
-        ),
-        "change": st.column_config.TextColumn("Change", width="small", help="↑ moved up, ↓ moved down, = same place."),
+        "rank": st.column_config.NumberColumn("Rank", format="%d", width=RANK_WIDTH, help="New rank, by P(yes)."),
+        "title": st.column_config.TextColumn("Title", width=TITLE_WIDTH, help="The title as given."),
         "score": st.column_config.ProgressColumn(
-            "P(yes)", min_value=0.0, max_value=1.0, format="%.3f", width="medium", color="blue"
+            "P(yes)", min_value=0.0, max_value=1.0, format="%.3f", width=SCORE_WIDTH, color="blue"
         ),
-        "band": st.column_config.TextColumn("Band", width="small"),
-        "title": st.column_config.TextColumn("Title"),
-        "log_odds": st.column_config.NumberColumn("Log-odds", format="%+.2f", width="small"),
+        "band": st.column_config.TextColumn("Band", width=BAND_WIDTH, help=band_help),
+        "change": st.column_config.TextColumn(
+            "Change", width=NARROW_WIDTH, help="↑ moved up, ↓ moved down, = same place."
+        ),
+        "original_rank": st.column_config.NumberColumn(
+            "Original", format="%d", width=NARROW_WIDTH, help="Position in your list."
+        ),
+        "log_odds": st.column_config.NumberColumn(
+            "Log-odds", format="%+.2f", width=NARROW_WIDTH, help="log(P / (1 − P)), what the model computes."
+        ),
         "duplicate_of": st.column_config.TextColumn("Duplicate", width="small"),
         "truncated": st.column_config.CheckboxColumn("Truncated", width="small"),
     }
+    order = list(column_config)
     if not has_duplicates:
-        column_config["duplicate_of"] = None
+        order.remove("duplicate_of")
     if not has_truncated:
-        column_config["truncated"] = None
+        order.remove("truncated")
     st.dataframe(
-        shown,
+        display_table(df, greyed=greyed),
         hide_index=True,
         width="stretch",
-        height=min(38 + 35 * len(shown), 560),
+        height=min(38 + WRAPPED_ROW_HEIGHT * len(df), 600),
+        row_height=WRAPPED_ROW_HEIGHT,
+        column_order=order,
         column_config=column_config,
     )
     download_table(df, result.meta(settings), label="", file_stem="rerank", key="batch_download")
 
 
-__all__ = ["CSV_KEY", "CSV_UPLOAD_KEY", "RESULT_KEY", "csv_picker", "download_table", "render_result", "run_batch"]
+__all__ = [
+    "CSV_KEY",
+    "CSV_UPLOAD_KEY",
+    "RESULT_KEY",
+    "csv_picker",
+    "download_table",
+    "mark_if_stale",
+    "render_result",
+    "run_batch",
+]

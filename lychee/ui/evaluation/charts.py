@@ -16,9 +16,12 @@ import pandas as pd
 from eval.engine.evaluate import EvalResult
 from eval.engine.report import ALL_QUERIES, segment_rows
 from lychee.bands import BAND_COLORS
+from lychee.formatting import counted, signed
+from lychee.ui.palette import system_name as palette_name
+from lychee.ui.palette import system_scale
 
-BEST_F1_COLOR = "#6a1b9a"
-SYSTEM_NAMES = {"model": "model (A)", "model_b": "model (B)", "input_order": "input order", "bm25": "BM25"}
+#: The best-F1 rule's colour: dark grey, so it is not mistaken for a system (lychee.ui.palette) or a band.
+BEST_F1_COLOR = "#37474f"
 METRIC_HELP = {
     "ndcg": "NDCG@k, linear gain (label), trec_eval conventions; ideal DCG over all the query's positive labels.",
     "ndcg_exp": "NDCG@k with exponential gain 2^label - 1.",
@@ -30,14 +33,28 @@ METRIC_HELP = {
 }
 
 
-def system_name(key: str) -> str:
-    """A report's system key as the page names it (``model`` -> ``model (A)``)."""
-    return SYSTEM_NAMES.get(key, key)
+def system_name(key: str, result: EvalResult | None = None) -> str:
+    """A report's system key as the page names it (``model`` -> ``model (A)``; ``input_order`` is ``first stage``
+    when ``result``'s set has a first-stage run)."""
+    return palette_name(key, first_stage=_has_first_stage(result))
+
+
+def _has_first_stage(result: EvalResult | None) -> bool:
+    return result is not None and result.labelled.first_stage is not None
+
+
+def system_colors(result: EvalResult, keys: list[str] | None = None) -> alt.Scale:
+    """The colour scale of ``result``'s systems (default: all of them), from the one palette (lychee.ui.palette)."""
+    return system_scale(list(keys or result.report.systems), first_stage=_has_first_stage(result))
 
 
 @dataclass(frozen=True)
 class MetricCard:
-    """One ``st.metric``: the A system's mean, the delta against a reference, and its 95% bootstrap interval."""
+    """One ``st.metric``: the A system's mean, the delta against a reference, and its 95% bootstrap interval.
+
+    ``delta_color`` / ``delta_arrow`` are ``st.metric``'s: ``"off"`` for a delta that rounds to zero (no direction) and
+    for judged@k (coverage of the judgments, neither better nor worse).
+    """
 
     metric: str
     label: str
@@ -45,6 +62,14 @@ class MetricCard:
     delta: str | None
     help: str
     interval: str
+    delta_color: str = "normal"
+    delta_arrow: str = "auto"
+
+
+#: How a lift (already in percent) is written: the CLI's "+0.6%".
+LIFT_FORMAT = "%+.1f%%"
+#: What the cards and tables say instead of an interval computed from a single query.
+ONE_QUERY_INTERVAL = "95% CI: needs 2 or more queries"
 
 
 def metric_cards(result: EvalResult) -> list[MetricCard]:
@@ -53,35 +78,39 @@ def metric_cards(result: EvalResult) -> list[MetricCard]:
     a = report.primary
     has_b = "model_b" in report.systems
     ref = report.systems["model_b" if has_b else "bm25"]
+    over = counted(report.n_queries, "Mean over {n} query", "Mean over {n} queries")
     cards = []
     for name in report.metric_names:
         low, high = a.ci95[name]
         diff = ref.means[name] - a.means[name] if has_b else a.means[name] - ref.means[name]
-        delta = f"{diff:+.4f} {'B vs A' if has_b else 'vs BM25'}"
         family = name.split("@")[0]
+        directionless = family == "judged" or round(diff, 4) == 0
         cards.append(
             MetricCard(
                 metric=name,
                 label=name,
                 value=f"{a.means[name]:.4f}",
-                delta=delta,
-                help=f"{METRIC_HELP[family]} Mean over {report.n_queries} queries; interval: bootstrap over queries, "
-                "1000 resamples, seed 0.",
-                interval=f"95% CI [{low:.3f}, {high:.3f}]",
+                delta=f"{signed(diff)} {'B vs A' if has_b else 'vs BM25'}",
+                help=f"{METRIC_HELP[family]} {over}; interval: bootstrap over queries, 1000 resamples, seed 0.",
+                interval=f"95% CI [{low:.3f}, {high:.3f}]" if report.n_queries > 1 else ONE_QUERY_INTERVAL,
+                delta_color="off" if directionless else "normal",
+                delta_arrow="off" if directionless else "auto",
             )
         )
     return cards
 
 
 def systems_table(result: EvalResult) -> pd.DataFrame:
-    """One row per system; ``<metric>`` (mean) and ``<metric> 95% CI`` columns."""
+    """One row per system: ``system``, every ``<metric>`` (mean), then every ``<metric> 95% CI`` (``—`` from a single
+    query, which has no interval)."""
     rows = []
     for key, system in result.report.systems.items():
-        row: dict[str, Any] = {"system": system_name(key)}
+        row: dict[str, Any] = {"system": system_name(key, result)}
         for name in result.report.metric_names:
             row[name] = system.means[name]
+        for name in result.report.metric_names:  # after every mean: the means are read first and fit the screen
             low, high = system.ci95[name]
-            row[f"{name} 95% CI"] = f"[{low:.3f}, {high:.3f}]"
+            row[f"{name} 95% CI"] = f"[{low:.3f}, {high:.3f}]" if result.report.n_queries > 1 else "—"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -118,7 +147,7 @@ def segment_table(result: EvalResult, metric: str | None = None) -> pd.DataFrame
     for row in segment_rows(report, metric):
         out: dict[str, Any] = {"segment": row["segment"], "queries": row["n"]}
         for key in report.systems:
-            out[system_name(key)] = row[key]
+            out[system_name(key, result)] = row[key]
         out["lift vs input order (%)"] = row["lift_vs_input_order"]
         out["lift vs BM25 (%)"] = row["lift_vs_bm25"]
         if "lift_b_vs_input_order" in row:
@@ -139,16 +168,15 @@ def segment_chart(result: EvalResult, metric: str | None = None) -> alt.LayerCha
     for name, systems in groups:
         for key, system in systems.items():
             low, high = system.ci95[metric]
-            rows.append(
-                {"segment": name, "system": system_name(key), metric: system.means[metric], "low": low, "high": high}
-            )
+            name_of = system_name(key, result)
+            rows.append({"segment": name, "system": name_of, metric: system.means[metric], "low": low, "high": high})
     df = pd.DataFrame(rows)
     order = [name for name, _ in groups]
-    systems_order = [system_name(key) for key in report.systems]
+    systems_order = [system_name(key, result) for key in report.systems]
     base = alt.Chart(df).encode(
         x=alt.X("segment:N", sort=order, title="segment", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("system:N", sort=systems_order),
-        color=alt.Color("system:N", sort=systems_order, title="system"),
+        color=alt.Color("system:N", sort=systems_order, title="system", scale=system_colors(result)),
     )
     bars = base.mark_bar().encode(
         y=alt.Y(f"{metric}:Q", scale=alt.Scale(domain=[0, 1]), title=metric),
@@ -191,7 +219,7 @@ def per_query_chart(
     for key, system in result.report.systems.items():
         for qid, value in system.per_query[metric].items():
             if qid in keep:
-                rows.append({"qid": qid, "system": system_name(key), metric: value})
+                rows.append({"qid": qid, "system": system_name(key, result), metric: value})
     df = pd.DataFrame(rows)
     return (
         alt.Chart(df)
@@ -199,7 +227,7 @@ def per_query_chart(
         .encode(
             x=alt.X(f"{metric}:Q", scale=alt.Scale(domain=[0, 1]), title=metric),
             y=alt.Y("qid:N", sort=order, title="query", axis=alt.Axis(labelOverlap=False)),
-            color=alt.Color("system:N", title="system"),
+            color=alt.Color("system:N", title="system", scale=system_colors(result)),
             tooltip=["qid", "system", alt.Tooltip(f"{metric}:Q", format=".4f")],
         )
         .properties(height=max(200, 28 * len(order)))
@@ -210,7 +238,7 @@ def pairs_frame(result: EvalResult) -> pd.DataFrame:
     """One row per (system, query, candidate) of the model systems (score, label, rank), systems named as on the page."""
     df = pd.DataFrame(result.pairs)
     if not df.empty:
-        df["system"] = df["system"].map(system_name)
+        df["system"] = [system_name(key, result) for key in df["system"]]
     return df
 
 
@@ -240,7 +268,7 @@ def calibration_frame(result: EvalResult) -> pd.DataFrame:
         for b in cal.bins:
             rows.append(
                 {
-                    "system": system_name(key),
+                    "system": system_name(key, result),
                     "bin": f"[{b.low:.1f}, {b.high:.1f})",
                     "bin center": (b.low + b.high) / 2,
                     "pairs": b.n,
@@ -251,18 +279,47 @@ def calibration_frame(result: EvalResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> alt.LayerChart:
-    """Fraction relevant (label >= 1) per score bin against the diagonal, with the band thresholds and best-F1 rule."""
+def calibration_rules(result: EvalResult, *, medium: float, strong: float) -> pd.DataFrame:
+    """The calibration chart's vertical rules: the two band thresholds and each model system's best-F1 threshold
+    (named trivial when it calls every pair relevant), with the row (``level``, 0 at the top) of their label so that
+    labels of nearby rules do not overlap."""
+    rules = [
+        {"threshold": medium, "rule": f"medium band {medium:.2f}", "color": BAND_COLORS["medium"]},
+        {"threshold": strong, "rule": f"strong band {strong:.2f}", "color": BAND_COLORS["strong"]},
+    ]
+    for key, cal in result.report.calibration.items():
+        t = cal.best_f1.threshold
+        if t is None:
+            continue
+        name = system_name(key, result)
+        label = (
+            f"best F1 {name} {t:.2f}: trivial, calls every pair relevant"
+            if cal.best_f1_is_trivial
+            else f"best F1 {name} {t:.2f}"
+        )
+        rules.append({"threshold": t, "rule": label, "color": BEST_F1_COLOR})
+    df = pd.DataFrame(rules).sort_values("threshold", kind="stable").reset_index(drop=True)
+    df["level"] = range(len(df))  # one row of text per rule, top down in threshold order: no two labels collide
+    return df
+
+
+def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> alt.VConcatChart:
+    """Fraction relevant (label >= 1) per score bin against the diagonal, with the band thresholds and best-F1 rule.
+
+    Rule labels are written horizontally in a strip above the plot, one row per rule, each starting at its rule, so
+    none crosses the data line.
+    """
     df = calibration_frame(result).dropna(subset=["fraction relevant"])
+    x_scale = alt.Scale(domain=[0, 1])
     diagonal = (
         alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]}))
         .mark_line(strokeDash=[4, 4], color="gray")
         .encode(x="x:Q", y="y:Q")
     )
     base = alt.Chart(df).encode(
-        x=alt.X("bin center:Q", scale=alt.Scale(domain=[0, 1]), title="score bin (P(yes))"),
+        x=alt.X("bin center:Q", scale=x_scale, title="score bin (P(yes))"),
         y=alt.Y("fraction relevant:Q", scale=alt.Scale(domain=[0, 1]), title="fraction relevant (label >= 1)"),
-        color=alt.Color("system:N"),
+        color=alt.Color("system:N", title="system", scale=system_colors(result, list(result.report.calibration))),
         order=alt.Order("bin center:Q"),
     )
     line = base.mark_line()
@@ -277,39 +334,37 @@ def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> al
             alt.Tooltip("mean label:Q", format=".2f"),
         ],
     )
-    rules = [
-        {"threshold": medium, "rule": f"medium band {medium:.2f}", "color": BAND_COLORS["medium"]},
-        {"threshold": strong, "rule": f"strong band {strong:.2f}", "color": BAND_COLORS["strong"]},
-    ]
-    for key, cal in result.report.calibration.items():
-        t = cal.best_f1.threshold
-        if t is not None:
-            rules.append({"threshold": t, "rule": f"best F1 {system_name(key)} {t:.2f}", "color": BEST_F1_COLOR})
-    rule_df = pd.DataFrame(rules)
-    # Fixed colours (the dashboard's band colours) and a label along each rule: no second colour legend to confuse
-    # with the systems'.
+    rule_df = calibration_rules(result, medium=medium, strong=strong)
+    # Fixed colours (the dashboard's band colours) and a label per rule: no second colour legend to confuse with the
+    # systems'.
+    rule_color = alt.Color("color:N", scale=None, title=None)
     rule_chart = (
         alt.Chart(rule_df)
         .mark_rule(strokeWidth=2, strokeDash=[6, 3])
-        .encode(x="threshold:Q", color=alt.Color("color:N", scale=None, title=None), tooltip=["rule"])
+        .encode(x=alt.X("threshold:Q", scale=x_scale), color=rule_color, tooltip=["rule"])
     )
-    labels = (
-        alt.Chart(rule_df)
-        .mark_text(angle=270, align="right", baseline="bottom", dx=-4, fontSize=11)
-        .encode(x="threshold:Q", y=alt.value(0), text="rule:N", color=alt.Color("color:N", scale=None, title=None))
+    plot = alt.layer(diagonal, line, dots, rule_chart).properties(height=320)
+    strip = alt.Chart(rule_df).encode(
+        x=alt.X("threshold:Q", scale=x_scale, axis=None),
+        y=alt.Y("level:O", axis=None),
+        color=rule_color,
     )
-    return alt.layer(diagonal, line, dots, rule_chart, labels).properties(height=320)
+    ticks = strip.mark_tick(orient="vertical", thickness=2, size=14)
+    labels = strip.mark_text(align="left", dx=5, fontSize=11).encode(text="rule:N")
+    header = alt.layer(ticks, labels).properties(height=alt.Step(16))
+    return alt.vconcat(header, plot, spacing=4).resolve_scale(x="shared", color="independent")
 
 
 def threshold_table(result: EvalResult) -> pd.DataFrame:
     """Precision/recall/F1 of "score >= t is relevant" at the bands and at the best-F1 threshold, per model system."""
     rows = []
     for key, cal in result.report.calibration.items():
-        entries = [("medium band", cal.bands["medium"]), ("strong band", cal.bands["strong"]), ("best F1", cal.best_f1)]
+        best = "best F1 (trivial: calls every pair relevant)" if cal.best_f1_is_trivial else "best F1"
+        entries = [("medium band", cal.bands["medium"]), ("strong band", cal.bands["strong"]), (best, cal.best_f1)]
         for what, r in entries:
             rows.append(
                 {
-                    "system": system_name(key),
+                    "system": system_name(key, result),
                     "rule": what,
                     "threshold": r.threshold,
                     "precision": r.precision,
@@ -322,10 +377,13 @@ def threshold_table(result: EvalResult) -> pd.DataFrame:
 
 
 __all__ = [
+    "LIFT_FORMAT",
     "MAX_CHART_QUERIES",
+    "ONE_QUERY_INTERVAL",
     "MetricCard",
     "calibration_chart",
     "calibration_frame",
+    "calibration_rules",
     "comparison_table",
     "metric_cards",
     "pairs_frame",

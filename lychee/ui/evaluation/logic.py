@@ -56,6 +56,40 @@ class SetChoice:
         return None
 
 
+@dataclass(frozen=True)
+class EvalInputs:
+    """Everything an evaluation on the page was asked with: the set choice and the names of the files it read, k, the
+    model and instruction (``None``: the model's default), and instruction B when A/B was on."""
+
+    choice: SetChoice
+    files: tuple[str | None, ...]
+    k: int
+    model: str
+    instruction: str | None
+    instruction_b: str | None = None
+
+    def describe(self) -> str:
+        """The evaluation in a few words, for the note over a result whose inputs changed."""
+        if self.choice.source == "shipped":
+            what = f"the sample set {self.choice.set_name}"
+        elif self.choice.source == "saved":
+            what = f"the saved set {self.choice.set_name}"
+        else:
+            what = ", ".join(f"`{name}`" for name in self.files if name) or "an upload"
+        ab = " with instruction B" if self.instruction_b is not None else ""
+        return f"{what}, k={self.k}, model `{self.model}`{ab}"
+
+
+def stale_note(asked: EvalInputs | None, now: EvalInputs) -> str | None:
+    """A note for the stored result when the page's choices now differ from those it was asked with, else ``None``."""
+    if asked is None or asked == now:
+        return None
+    return (
+        f"Below is the last evaluation: {asked.describe()}. The choices above have changed since: click "
+        "**Run evaluation** to evaluate them."
+    )
+
+
 SOURCES = {
     "shipped": "A shipped sample set",
     "saved": "Saved sets (labelled on Batch rerank)",
@@ -143,4 +177,4 @@ def _read_beir(
     )
 
 
-__all__ = ["DEFAULT_SET", "SOURCES", "SetChoice", "Upload", "read_set", "saved_set_name"]
+__all__ = ["DEFAULT_SET", "SOURCES", "EvalInputs", "SetChoice", "Upload", "read_set", "saved_set_name", "stale_note"]

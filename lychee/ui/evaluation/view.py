@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -23,14 +24,34 @@ from eval.history.workspace import sets_dir
 from eval.sets.beir import DEFAULT_SPLIT
 from eval.sets.firststage import DEFAULT_TOP_K
 from eval.sets.labelled import SHIPPED_SETS, LabelledSet
+from lychee.formatting import counted
 from lychee.ui.evaluation import charts, judging_view
-from lychee.ui.evaluation.logic import DEFAULT_SET, SOURCES, SetChoice, read_set, saved_set_name
-from lychee.ui.shell.models import get_scorer
+from lychee.ui.evaluation.logic import (
+    DEFAULT_SET,
+    SOURCES,
+    EvalInputs,
+    SetChoice,
+    read_set,
+    saved_set_name,
+    stale_note,
+)
+from lychee.ui.shell.models import get_scorer, rerun_if_sidebar_stale
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
 
 RESULT_KEY = "eval_result"
+INPUTS_KEY = "eval_result_inputs"  # the EvalInputs the stored result was asked with
+RECORD_NOTE_KEY = "eval_record_note"  # ("caption" | "warning", text): the stored result in the run history
+#: Column widths (px) of the all-systems table: the system and every mean fit 1280 px; the intervals follow.
+MEAN_WIDTH, CI_WIDTH = 96, 128
+ONE_QUERY_NOTE = (
+    "This set has one query: the means are that query's values, and no interval or significance test can be computed "
+    "from one query. Evaluate more queries to compare systems."
+)
+ONE_QUERY_TEST_NOTE = (
+    "One query: the p-value cannot show anything (a paired test needs several queries); read the difference alone."
+)
 LANGUAGE_NOTES_KEY = "eval_language_notes"  # warnings about the language of the set evaluated last
 UPLOAD_KEY = "eval_upload_data"  # {"name": str, "data": bytes}: the uploaded set, kept across page switches
 UPLOADER_KEY = "eval_upload"
@@ -169,13 +190,51 @@ def read_chosen_set(choice: SetChoice) -> LabelledSet | None:
         return None
 
 
+def current_inputs(
+    settings: Settings, choice: SetChoice, *, k: int, compare: bool, instruction_b: str | None
+) -> EvalInputs:
+    """What an evaluation would be asked with now: the page's choices and the names of the files they read."""
+    uploads = {
+        "upload": (UPLOAD_KEY,),
+        "beir": (BEIR_UPLOADS["eval_beir_zip"], BEIR_UPLOADS["eval_run_file"]),
+    }.get(choice.source, ())
+    files = tuple((st.session_state.get(key) or {}).get("name") for key in (*uploads, SEGMENTS_KEY))
+    return EvalInputs(
+        choice=choice,
+        files=files,
+        k=k,
+        model=settings.model,
+        instruction=settings.instruction,
+        instruction_b=instruction_b if compare else None,
+    )
+
+
+def show_stored(inputs: EvalInputs, settings: Settings, *, clicked: bool) -> None:
+    """The stored result (marked as the last evaluation when the choices changed since), or, before the first run,
+    how to start one (not after a click whose error is on the page)."""
+    result = st.session_state.get(RESULT_KEY)
+    if result is None:
+        if not clicked:
+            st.info("Pick a set and click **Run evaluation**. The small web-passages set takes a few seconds on CPU.")
+        return
+    st.divider()
+    note = stale_note(st.session_state.get(INPUTS_KEY), inputs)
+    if note:
+        st.warning(note, icon=":material/history:")
+    _record_note()
+    render_result(result, settings)
+
+
 def run_evaluation(
     settings: Settings, choice: SetChoice, *, k: int, compare: bool, instruction_b: str | None
 ) -> EvalResult | None:
-    """Read the chosen set, score it with the sidebar's model (and instruction B), and store the result.
+    """Read the chosen set, score it with the sidebar's model (and instruction B), and store the result with what it
+    was asked with.
 
-    Errors are shown on the page, never raised; ``None`` then, and the previous result stays.
+    Errors are shown on the page, never raised; ``None`` then, and the previous result stays, marked as the last
+    evaluation when the choices differ (:func:`show_stored`): an evaluation can take minutes and is not thrown away.
     """
+    asked = current_inputs(settings, choice, k=k, compare=compare, instruction_b=instruction_b)
     labelled = read_chosen_set(choice)
     if labelled is None:
         return None
@@ -208,13 +267,16 @@ def run_evaluation(
     if not ok:
         return None
     st.session_state[RESULT_KEY] = result
+    st.session_state[INPUTS_KEY] = asked
     st.session_state[LANGUAGE_NOTES_KEY] = language_warnings(labelled, [scorer])
     _record(result, choice)
+    rerun_if_sidebar_stale(settings)  # a VLM loaded just now: its instruction in the sidebar
     return result
 
 
 def _record(result: EvalResult, choice: SetChoice) -> None:
-    """Add the run to the run history; a store problem is a warning, never a lost evaluation."""
+    """Add the run to the run history; a store problem is a warning, never a lost evaluation. What happened is kept
+    with the result (:data:`RECORD_NOTE_KEY`) and shown above it."""
     run_id, problem = record_evaluation(
         result.metrics,
         set_name=result.labelled.name,
@@ -223,10 +285,17 @@ def _record(result: EvalResult, choice: SetChoice) -> None:
         source="page",
         inputs=choice.inputs(segments=st.session_state.get(SEGMENTS_KEY) is not None),
     )
-    if problem:
-        st.warning(problem)
-    else:
-        st.caption(f"Recorded as run #{run_id} in the run history: compare it with earlier runs on the **Runs** page.")
+    recorded = f"Recorded as run #{run_id} in the run history: compare it with earlier runs on the **Runs** page."
+    st.session_state[RECORD_NOTE_KEY] = ("warning", problem) if problem else ("caption", recorded)
+
+
+def _record_note() -> None:
+    """Whether the stored result made it into the run history (its id), or why not."""
+    kind, text = st.session_state.get(RECORD_NOTE_KEY, (None, None))
+    if kind == "warning":
+        st.warning(text)
+    elif kind == "caption":
+        st.caption(text)
 
 
 def render_result(result: EvalResult, settings: Settings) -> None:
@@ -234,15 +303,9 @@ def render_result(result: EvalResult, settings: Settings) -> None:
     by label, calibration and the downloads."""
     _cards(result)
     _set_notes(result)
-    st.markdown("**All systems** (mean and 95% bootstrap interval over queries)")
-    st.dataframe(charts.systems_table(result), hide_index=True, width="stretch")
+    _systems(result)
     _segments(result)
-
-    comparison = charts.comparison_table(result)
-    if comparison is not None:
-        st.markdown("**A/B** — paired randomization test, 10,000 sign flips, two-sided; wins/ties/losses count queries")
-        st.dataframe(comparison, hide_index=True, width="stretch")
-
+    _comparison(result)
     _per_query(result)
     st.markdown("**Scores by label**")
     st.altair_chart(charts.score_distribution_chart(result))
@@ -255,7 +318,9 @@ def render_result(result: EvalResult, settings: Settings) -> None:
 def _cards(result: EvalResult) -> None:
     """The set's name and size, language warnings, queries without a relevant candidate, and model A's metrics."""
     report = result.report
-    st.subheader(f"{result.labelled.name}: {report.n_queries} queries, {report.n_pairs} pairs")
+    queries = counted(report.n_queries, "{n} query", "{n} queries")
+    pairs = counted(report.n_pairs, "{n} pair", "{n} pairs")
+    st.subheader(f"{result.labelled.name}: {queries}, {pairs}")
     for note in st.session_state.get(LANGUAGE_NOTES_KEY, []):
         st.warning(note, icon=":material/translate:")
     n_none = report.n_queries_without_relevant
@@ -264,10 +329,49 @@ def _cards(result: EvalResult) -> None:
             f"{n_none} quer{'y has' if n_none == 1 else 'ies have'} no relevant candidate; such queries score 0 and "
             "count in the means (trec_eval's convention)."
         )
+    if report.n_queries < 2:
+        st.info(ONE_QUERY_NOTE, icon=":material/info:")
     cards = charts.metric_cards(result)
     for column, card in zip(st.columns(len(cards)), cards):
-        column.metric(card.label, card.value, delta=card.delta, help=card.help, delta_color="normal")
+        column.metric(
+            card.label,
+            card.value,
+            delta=card.delta,
+            help=card.help,
+            delta_color=card.delta_color,
+            delta_arrow=card.delta_arrow,
+        )
         column.caption(card.interval)
+
+
+def _systems(result: EvalResult) -> None:
+    """Every system's means (read first, and they fit 1280 px), then their 95% intervals."""
+    st.markdown("**All systems** (mean and 95% bootstrap interval over queries)")
+    names = result.report.metric_names
+    config: dict[str, Any] = {"system": st.column_config.TextColumn("system", width=110, pinned=True)}
+    for name in names:
+        config[name] = st.column_config.NumberColumn(name, format="%.4f", width=MEAN_WIDTH)
+    for name in names:
+        config[f"{name} 95% CI"] = st.column_config.TextColumn(f"{name} 95% CI", width=CI_WIDTH)
+    st.dataframe(
+        charts.systems_table(result), hide_index=True, width="stretch", column_order=list(config), column_config=config
+    )
+
+
+def _comparison(result: EvalResult) -> None:
+    """The A/B test per metric, when the run compared two instructions or models."""
+    comparison = charts.comparison_table(result)
+    if comparison is None:
+        return
+    st.markdown("**A/B** — paired randomization test, 10,000 sign flips, two-sided; wins/ties/losses count queries")
+    if result.report.n_queries < 2:
+        st.caption(ONE_QUERY_TEST_NOTE)
+    st.dataframe(
+        comparison,
+        hide_index=True,
+        width="stretch",
+        column_config={"B - A": st.column_config.NumberColumn("B - A", format="%+.4f")},
+    )
 
 
 def _per_query(result: EvalResult) -> None:
@@ -287,6 +391,13 @@ def _calibration(result: EvalResult, settings: Settings) -> None:
     st.markdown("**Calibration** — fraction relevant (label ≥ 1) per score bin; on the diagonal, P(yes) is calibrated")
     st.altair_chart(charts.calibration_chart(result, medium=settings.medium, strong=settings.strong), width="stretch")
     st.dataframe(charts.threshold_table(result), hide_index=True, width="stretch")
+    for key, cal in result.report.calibration.items():
+        if cal.best_f1_is_trivial:
+            st.caption(
+                f"The best F1 of {charts.system_name(key, result)} calls every pair relevant (threshold "
+                f"{cal.best_f1.threshold:.2f}, below every score): with mostly relevant candidates that is simply the "
+                "best F1, not an operating point to set a band at."
+            )
     if result.report.bands != {"medium": settings.medium, "strong": settings.strong}:
         st.caption("The band thresholds changed since this run; re-run to recompute the band rows.")
 
@@ -316,7 +427,12 @@ def _segments(result: EvalResult) -> None:
     st.markdown(
         f"**Per segment** — mean {metric}; lift = (model − baseline) / baseline, in percent; 'all' = every query"
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    lift = {
+        column: st.column_config.NumberColumn(column, format=charts.LIFT_FORMAT, help="(model − baseline) / baseline")
+        for column in table.columns
+        if "lift" in column
+    }
+    st.dataframe(table, hide_index=True, width="stretch", column_config=lift)
     st.altair_chart(charts.segment_chart(result), width="stretch")
     st.caption("Bars: mean per system; lines: 95% bootstrap interval over the segment's queries (metrics.json).")
 
@@ -335,4 +451,14 @@ def _downloads(result: EvalResult) -> None:
     d4.download_button("qrels.txt", files["qrels.txt"], file_name="qrels.txt", mime="text/plain", key="eval_dl_qrels")
 
 
-__all__ = ["LANGUAGE_NOTES_KEY", "RESULT_KEY", "read_chosen_set", "render_result", "run_evaluation", "set_picker"]
+__all__ = [
+    "INPUTS_KEY",
+    "LANGUAGE_NOTES_KEY",
+    "RESULT_KEY",
+    "current_inputs",
+    "read_chosen_set",
+    "render_result",
+    "run_evaluation",
+    "set_picker",
+    "show_stored",
+]

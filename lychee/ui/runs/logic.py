@@ -14,7 +14,8 @@ import pandas as pd
 
 from eval.history.compare import RunComparison
 from eval.history.store import MAIN_METRIC, RunRecord
-from lychee.formatting import shorten
+from lychee.formatting import counted, shorten
+from lychee.ui.palette import color_of
 
 #: The set filter's entry for every set.
 ALL_SETS = "__all__"
@@ -61,7 +62,8 @@ def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
 
 
 def comparison_chart(comparison: RunComparison) -> alt.Chart:
-    """Per-query difference B - A as horizontal bars (green: B better), queries in A's order."""
+    """Per-query difference B - A as horizontal bars coloured by the better run (A and B in model A's and model B's
+    colours of lychee.ui.palette, ties grey), queries in A's order."""
     df = pd.DataFrame(comparison.rows())
     df["better"] = ["B" if d > 0 else "A" if d < 0 else "tie" for d in df["b - a"]]
     return (
@@ -72,7 +74,9 @@ def comparison_chart(comparison: RunComparison) -> alt.Chart:
             y=alt.Y("qid:N", sort=comparison.qids, title="query", axis=alt.Axis(labelOverlap=False)),
             color=alt.Color(
                 "better:N",
-                scale=alt.Scale(domain=["B", "A", "tie"], range=["#2e7d32", "#c62828", "#9e9e9e"]),
+                scale=alt.Scale(
+                    domain=["B", "A", "tie"], range=[color_of("model_b"), color_of("model"), color_of("input_order")]
+                ),
                 legend=alt.Legend(title="better", orient="top"),
             ),
             tooltip=["qid", alt.Tooltip("a:Q", format=".4f"), alt.Tooltip("b:Q", format=".4f"), "b - a"],
@@ -105,8 +109,9 @@ def comparison_caption(comparison: RunComparison) -> str:
     a, b = comparison.run_a, comparison.run_b
     b_model = b.model if comparison.system_b == "model" else b.model_b
     b_instruction = b.instruction if comparison.system_b == "model" else b.instruction_b or ""
+    shared = counted(len(comparison.qids), "{n} shared query", "{n} shared queries")
     return (
-        f"{len(comparison.qids)} shared queries · A: `{a.model}` “{shorten(a.instruction, INSTRUCTION_CHARS)}” "
+        f"{shared} · A: `{a.model}` “{shorten(a.instruction, INSTRUCTION_CHARS)}” "
         f"({comparison.system_a}) · B: `{b_model}` “{shorten(b_instruction, INSTRUCTION_CHARS)}” "
         f"({comparison.system_b})"
     )

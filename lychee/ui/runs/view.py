@@ -11,7 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from eval.history.compare import RunComparison, compare_runs, shared_metrics
-from eval.history.store import RunNotFoundError, RunRecord, RunStore, RunStoreError
+from eval.history.store import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
+from lychee.formatting import signed
 from lychee.ui.runs.logic import (
     ALL_SETS,
     SYSTEM_NAMES,
@@ -21,9 +22,15 @@ from lychee.ui.runs.logic import (
     left_out_caption,
     run_label,
     runs_of_set,
+    runs_table,
     set_label,
 )
 from lychee.ui.shell.state import bind
+
+ONE_SHARED_QUERY = (
+    "The two runs share one query: the difference is that query's, and no significance test can show anything from "
+    "one query. Compare runs that share more queries."
+)
 
 
 def load_runs(store: RunStore) -> list[RunRecord] | None:
@@ -33,6 +40,41 @@ def load_runs(store: RunStore) -> list[RunRecord] | None:
     except RunStoreError as exc:
         st.error(str(exc))
         return None
+
+
+WRAPPED_ROW_HEIGHT = 66
+#: The runs table's columns in the order shown, with their widths (px): id to queries, what people compare runs by, fit
+#: a 1280 px window beside the sidebar; the instructions and the rest follow.
+RUNS_COLUMNS: dict[str, int | str] = {
+    "id": 48,
+    "created": 170,
+    "set": 170,
+    "model": 160,
+    MAIN_METRIC: 80,
+    "queries": 70,
+    "instruction": 280,
+    "model B": 160,
+    "instruction B": 280,
+    "k": 48,
+    "source": 70,
+    "output": 200,
+}
+
+
+def render_table(runs: list[RunRecord]) -> None:
+    """The runs, newest first: the columns people compare by first, long instructions after them."""
+    config: dict[str, Any] = {name: st.column_config.Column(name, width=width) for name, width in RUNS_COLUMNS.items()}
+    config[MAIN_METRIC] = st.column_config.NumberColumn(MAIN_METRIC, format="%.4f", width=RUNS_COLUMNS[MAIN_METRIC])
+    config["created"] = st.column_config.TextColumn("created", width=RUNS_COLUMNS["created"], help="UTC")
+    st.dataframe(
+        runs_table(runs),
+        hide_index=True,
+        width="stretch",
+        height=min(38 + WRAPPED_ROW_HEIGHT * len(runs), 480),
+        row_height=WRAPPED_ROW_HEIGHT,  # taller than 64 px: Streamlit wraps the set names and instructions
+        column_order=list(RUNS_COLUMNS),
+        column_config=config,
+    )
 
 
 def pick_set(runs: list[RunRecord]) -> str:
@@ -117,14 +159,24 @@ def render_comparison(comparison: RunComparison) -> None:
     if left_out:
         st.caption(left_out)
     counts = comparison.counts
+    one_query = len(comparison.qids) < 2
+    if one_query:
+        st.info(ONE_SHARED_QUERY, icon=":material/info:")
+    directionless = round(comparison.delta, 4) == 0 or comparison.metric.startswith("judged@")
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(f"A: run #{a.id}", f"{comparison.mean_a:.4f}", help=f"Mean {comparison.metric} over shared queries.")
-    m2.metric(f"B: run #{b.id}", f"{comparison.mean_b:.4f}", delta=f"{comparison.delta:+.4f}", delta_color="normal")
+    m2.metric(
+        f"B: run #{b.id}",
+        f"{comparison.mean_b:.4f}",
+        delta=signed(comparison.delta),
+        delta_color="off" if directionless else "normal",
+        delta_arrow="off" if directionless else "auto",
+    )
     m3.metric(
         "p-value",
-        f"{comparison.p_value:.4g}",
+        "—" if one_query else f"{comparison.p_value:.4g}",
         help="Paired randomization test over the shared queries: 10,000 sign flips of the per-query differences, "
-        "two-sided (the Evaluation page's A/B test).",
+        "two-sided (the Evaluation page's A/B test). It needs at least two shared queries.",
     )
     m4.metric("B wins / ties / losses", f"{counts['wins']} / {counts['ties']} / {counts['losses']}")
     st.caption(comparison_caption(comparison))
@@ -171,5 +223,6 @@ __all__ = [
     "render_compare",
     "render_comparison",
     "render_delete",
+    "render_table",
     "show_deleted_notice",
 ]

@@ -22,6 +22,8 @@ import lychee
 from lychee.contract import Scorer
 from lychee.formatting import format_bytes, format_count
 from lychee.runtime import cuda_allocated_bytes, empty_cuda_cache, process_rss_bytes
+from lychee.scorers.embedding import EMBEDDING_CAPABILITIES
+from lychee.scorers.lexical import BM25_CAPABILITIES, BM25_MODEL
 from lychee.serving import LOADER, LoadedModel, LoadStatus, ModelKey
 from lychee.ui.shell.settings import Settings
 
@@ -48,6 +50,7 @@ def reset_redraws() -> None:
     """Forget the previous run's redraw callbacks (the sidebar calls this first in every run)."""
     _REDRAW.run = _this_run()
     _REDRAW.callbacks = []
+    _REDRAW.facts = None
 
 
 def on_load(callback: Callable[[], None]) -> None:
@@ -64,6 +67,32 @@ def _redraw() -> None:
         return
     for callback in getattr(_REDRAW, "callbacks", []):
         callback()
+
+
+def model_facts(settings: Settings) -> tuple[str, tuple[str, ...]]:
+    """What the sidebar and the pages' pickers show about the model before it loads and may show differently after:
+    its default instruction (the library's until loaded) and its salience methods (occlusion until loaded)."""
+    loaded = loaded_model(settings)
+    if loaded is None:
+        return lychee.DEFAULT_INSTRUCTION, ("occlusion",)
+    return loaded.scorer.default_instruction, tuple(loaded.scorer.capabilities.explain_methods)
+
+
+def remember_drawn(settings: Settings) -> None:
+    """Note what the sidebar is drawn with in this run (:func:`model_facts`), for :func:`rerun_if_sidebar_stale`."""
+    if getattr(_REDRAW, "run", None) is not _this_run():
+        reset_redraws()
+    _REDRAW.facts = model_facts(settings)
+
+
+def rerun_if_sidebar_stale(settings: Settings) -> None:
+    """Rerun the page when a model that loaded during this run changed what the sidebar shows (its default
+    instruction) or what the pickers offer (gradient salience): a VLM loaded on first use otherwise leaves the previous
+    model's instruction in the sidebar until the next interaction. Call it after the result is stored, so the rerun
+    draws it again; a run whose sidebar is up to date is left alone."""
+    drawn = getattr(_REDRAW, "facts", None)
+    if getattr(_REDRAW, "run", None) is _this_run() and drawn is not None and drawn != model_facts(settings):
+        st.rerun()
 
 
 def status_line(settings: Settings, slot: Any) -> None:
@@ -202,13 +231,22 @@ def capabilities(settings: Settings) -> lychee.Capabilities | None:
     return None if loaded is None else loaded.scorer.capabilities
 
 
+def known_capabilities(settings: Settings) -> lychee.Capabilities | None:
+    """The capabilities of the model of ``settings``: the loaded scorer's, else those the embedded default and BM25
+    always declare (they load in seconds), else ``None`` (a checkpoint or URL not loaded yet). Never loads."""
+    caps = capabilities(settings)
+    if caps is not None:
+        return caps
+    return {lychee.DEFAULT_MODEL: EMBEDDING_CAPABILITIES, BM25_MODEL: BM25_CAPABILITIES}.get(settings.model)
+
+
 def uses_instruction(settings: Settings) -> bool | None:
     """Whether the model of ``settings`` reads the instruction: True/False, or ``None`` if unknown (not loaded)."""
     caps = capabilities(settings)
     if caps is not None:
         return caps.uses_instruction
-    if settings.model == lychee.DEFAULT_MODEL:
-        return False  # the embedded bi-encoder was trained without instructions
+    if settings.model in (lychee.DEFAULT_MODEL, BM25_MODEL):
+        return False  # the embedded bi-encoder was trained without instructions; BM25 counts words
     return None
 
 
@@ -219,15 +257,19 @@ __all__ = [
     "capabilities",
     "free_memory",
     "get_scorer",
+    "known_capabilities",
     "load_model",
     "load_second",
     "load_status",
     "loaded_model",
     "loaded_models",
+    "model_facts",
     "model_key",
     "model_status",
     "on_load",
     "release_previous",
+    "remember_drawn",
+    "rerun_if_sidebar_stale",
     "reset_redraws",
     "status_line",
     "uses_instruction",

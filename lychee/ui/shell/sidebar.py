@@ -14,6 +14,7 @@ import streamlit as st
 
 import lychee
 from lychee.bands import MEDIUM, STRONG, band
+from lychee.scorers.lexical import BM25_MODEL
 from lychee.scorers.remote import is_remote
 from lychee.serving import DEVICES, DTYPES, model_locked, server_model_key
 from lychee.serving.environment import env_choice, loader_key, server_model
@@ -28,15 +29,18 @@ CUSTOM_CHOICE = "Custom (edited)"
 
 MODEL_SOURCES = {
     "default": "Embedded default (all-MiniLM-L6-v2: English text only)",
+    "bm25": "BM25 (lexical baseline: shared words, any language, no model)",
     "checkpoint": "Checkpoint folder or hub id",
     "remote": "Remote endpoint (URL: vLLM, TEI, another Lychee server)",
 }
 
 
 def source_of(model: str) -> str:
-    """The picker entry of ``model``: ``"default"``, ``"remote"`` (a URL) or ``"checkpoint"``."""
+    """The picker entry of ``model``: ``"default"``, ``"bm25"``, ``"remote"`` (a URL) or ``"checkpoint"``."""
     if model == lychee.DEFAULT_MODEL:
         return "default"
+    if model == BM25_MODEL:
+        return "bm25"
     return "remote" if is_remote(model) else "checkpoint"
 
 
@@ -110,8 +114,7 @@ def current_settings() -> Settings:
 
 def default_instruction(settings: Settings) -> str:
     """The instruction the model uses when none is given: the loaded scorer's, else the library default."""
-    loaded = models.loaded_model(settings)
-    return loaded.scorer.default_instruction if loaded is not None else lychee.DEFAULT_INSTRUCTION
+    return models.model_facts(settings)[0]
 
 
 def preset_of(instruction: str | None) -> str:
@@ -130,6 +133,8 @@ def _on_model_source() -> None:
     ss["model_source"] = ss[widget_key("model_source")]
     if ss["model_source"] == "default":
         ss["model"] = lychee.DEFAULT_MODEL
+    elif ss["model_source"] == "bm25":
+        ss["model"] = BM25_MODEL
     elif ss["model_source"] == "remote":
         ss["model"] = remote_picker.model_from_fields()
     else:
@@ -211,6 +216,7 @@ def sidebar() -> Settings:
         _model_section()
         settings = current_settings()
         models.release_previous(models.model_key(settings))
+        models.remember_drawn(settings)
         _instruction_section(settings)
         _band_section()
     return current_settings()
@@ -235,8 +241,9 @@ def _model_section() -> None:
         on_change=_on_model_source,
         label_visibility="collapsed",
         help="The embedded default needs no download and reads English text only: on Chinese titles it ranks by "
-        "shared characters, not meaning. Lychee-rerank-mm (Qwen2.5-VL) and Qwen3-VL-Reranker checkpoints read "
-        "text, images and video clips in many languages, Chinese included.",
+        "shared characters, not meaning. BM25 ranks by shared words (character pairs in Chinese) in any language, "
+        "offline; its scores are not probabilities. Lychee-rerank-mm (Qwen2.5-VL) and Qwen3-VL-Reranker checkpoints "
+        "read text, images and video clips in many languages, Chinese included.",
     )
     if ss["model_source"] == "remote":
         remote_picker.draw()
@@ -318,11 +325,12 @@ def _instruction_section(settings: Settings) -> None:
 def _instruction_note(settings: Settings, slot) -> None:
     reads = models.uses_instruction(settings)
     if reads is False:
-        why = (
-            "the server fixes it, or its model was trained without instructions; see the model's notes on Home"
-            if is_remote(settings.model)
-            else "a bi-encoder trained without instructions"
-        )
+        if is_remote(settings.model):
+            why = "the server fixes it, or its model was trained without instructions; see the model's notes on Home"
+        elif settings.model == BM25_MODEL:
+            why = "a lexical ranking: it counts the query's words in each title"
+        else:
+            why = "a bi-encoder trained without instructions"
         slot.caption(
             f":material/info: **This model ignores the instruction** ({why}): editing it does not change scores. "
             "Load a Lychee / Qwen3-VL reranker to use it."

@@ -27,6 +27,58 @@ TOKEN_COLUMNS = ["side", "position", "token", "start", "end", "weight"]
 FRAME_COLUMNS = ["side", "frame", "time_s", "unit", "weight"]
 #: The most characters of the instruction shown under the score (the JSON download has it all).
 INSTRUCTION_CHARS = 138
+#: The most characters of each text in the note over a result whose inputs changed.
+STALE_TEXT_CHARS = 60
+
+
+@dataclass(frozen=True)
+class PairInputs:
+    """What the page's inputs said when a pair was scored: both texts (blank = none) and each upload as
+    ``(file name, size in bytes)``; two equal ``PairInputs`` describe the same pair."""
+
+    query_text: str | None = None
+    document_text: str | None = None
+    query_image: tuple[str, int] | None = None
+    document_image: tuple[str, int] | None = None
+    query_video: tuple[str, int] | None = None
+    document_video: tuple[str, int] | None = None
+
+    @classmethod
+    def of(cls, *, query_text: str | None, document_text: str | None, **uploads: tuple[str, int] | None) -> PairInputs:
+        """Inputs as the page has them, blank texts counted as none (as scoring does)."""
+        return cls(query_text=_text(query_text), document_text=_text(document_text), **uploads)
+
+    def describe(self) -> str:
+        """The pair in a few words, for the note over a result that belongs to other inputs."""
+        parts = []
+        for side, text, image, video in (
+            ("query", self.query_text, self.query_image, self.query_video),
+            ("document", self.document_text, self.document_image, self.document_video),
+        ):
+            what = [f"“{shorten(text, STALE_TEXT_CHARS)}”"] if text else []
+            what += [f"image `{image[0]}`"] if image else []
+            what += [f"clip `{video[0]}`"] if video else []
+            parts.append(f"{side} {' + '.join(what) or '(empty)'}")
+        return "; ".join(parts)
+
+
+def _text(text: str | None) -> str | None:
+    return text if text is not None and text.strip() else None
+
+
+def upload_key(data: bytes | None, name: str | None) -> tuple[str, int] | None:
+    """An upload as :class:`PairInputs` keeps it: ``(file name, size)``, ``None`` for no file."""
+    return None if data is None else (name or "upload", len(data))
+
+
+def stale_note(result: SingleResult, current: PairInputs) -> str | None:
+    """A note for a stored result whose inputs are not those on the page now, else ``None``."""
+    if result.inputs is None or result.inputs == current:
+        return None
+    return (
+        f"This is the last result, for {result.inputs.describe()}. The inputs above have changed since: click "
+        "**Score and explain** to score them."
+    )
 
 
 @dataclass
@@ -45,6 +97,10 @@ class SingleResult:
     language_note: str | None = None
     query_video_name: str | None = None
     document_video_name: str | None = None
+    #: Why the band means nothing for this pair (:func:`lychee.ui.caveats.band_caveat`); it is greyed then.
+    band_caveat: str | None = None
+    #: The page's inputs this result was scored from (a different pair on the page marks it as the last result).
+    inputs: PairInputs | None = None
 
     def outdated(self, settings: Settings) -> bool:
         """Whether the sidebar's model or instruction changed since this result was computed."""
@@ -182,6 +238,7 @@ def tab_names(explanation: Explanation) -> list[str]:
 
 __all__ = [
     "EXAMPLE_DOCUMENT",
+    "PairInputs",
     "EXAMPLE_QUERY",
     "FRAME_COLUMNS",
     "METHOD_LABELS",
@@ -197,6 +254,8 @@ __all__ = [
     "result_caption",
     "salience_how",
     "salience_name",
+    "stale_note",
     "tab_names",
     "token_table",
+    "upload_key",
 ]

@@ -15,14 +15,16 @@ import streamlit as st
 from lychee.explanation import Explanation
 from lychee.language import language_warning
 from lychee.ui import render
-from lychee.ui.inputs import make_item, read_upload
-from lychee.ui.shell.models import capabilities, get_scorer
+from lychee.ui.caveats import band_caveat
+from lychee.ui.inputs import make_item, modality_refusal, read_upload
+from lychee.ui.shell.models import capabilities, get_scorer, rerun_if_sidebar_stale
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
 from lychee.ui.single.logic import (
     METHOD_LABELS,
     RESULT_KEY,
+    PairInputs,
     SingleResult,
     biggest_effects,
     explanation_csv,
@@ -33,8 +35,10 @@ from lychee.ui.single.logic import (
     result_caption,
     salience_how,
     salience_name,
+    stale_note,
     tab_names,
     token_table,
+    upload_key,
 )
 
 
@@ -83,8 +87,10 @@ def score_and_explain(
         method: ``"occlusion"`` or, for scorers that list it in ``capabilities.explain_methods``, ``"gradient"``.
 
     Returns:
-        The stored :class:`SingleResult`, or ``None`` after ``st.error``.
+        The stored :class:`SingleResult`, or ``None`` after ``st.error`` — and then the previous result is gone too:
+        it belonged to other inputs, and must not sit under this error as if it were theirs.
     """
+    st.session_state.pop(RESULT_KEY, None)
     q_bytes, q_name = read_upload(query_file)
     d_bytes, d_name = read_upload(document_file)
     qv_bytes, qv_name = read_upload(query_video_file)
@@ -102,6 +108,14 @@ def score_and_explain(
     scorer = get_scorer(settings)
     if scorer is None:
         return None
+    sides = ((query, "query", q_name, qv_name), (document, "document", d_name, dv_name))
+    for item, side, image_name, video_name in sides:
+        refusal = modality_refusal(
+            scorer.capabilities, scorer.name, item, side=side, image_name=image_name, video_name=video_name
+        )
+        if refusal:
+            st.error(refusal)
+            return None
     start = time.perf_counter()
     ok, explanation = run_with_progress(
         progress_label(method),
@@ -131,9 +145,54 @@ def score_and_explain(
         language_note=language_warning(
             scorer.capabilities.languages, scorer.name, [query.text, document.text], what="the query and document"
         ),
+        band_caveat=band_caveat(scorer.capabilities, scorer.name, [query.text, document.text]),
+        inputs=pair_inputs(
+            query_text=query_text,
+            document_text=document_text,
+            query_file=query_file,
+            document_file=document_file,
+            query_video_file=query_video_file,
+            document_video_file=document_video_file,
+        ),
     )
     st.session_state[RESULT_KEY] = result
+    rerun_if_sidebar_stale(settings)  # a VLM loaded just now: its instruction in the sidebar, gradient offered
     return result
+
+
+def pair_inputs(
+    *,
+    query_text: str | None,
+    document_text: str | None,
+    query_file: Any = None,
+    document_file: Any = None,
+    query_video_file: Any = None,
+    document_video_file: Any = None,
+) -> PairInputs:
+    """What the page's inputs say now (texts and uploads), to compare with a stored result's."""
+    return PairInputs.of(
+        query_text=query_text,
+        document_text=document_text,
+        query_image=upload_key(*read_upload(query_file)),
+        document_image=upload_key(*read_upload(document_file)),
+        query_video=upload_key(*read_upload(query_video_file)),
+        document_video=upload_key(*read_upload(document_video_file)),
+    )
+
+
+def show_stored(settings: Settings, inputs: PairInputs, *, clicked: bool) -> None:
+    """The stored result (marked as the last one when the inputs changed since), or, before the first score, how to
+    get one (not after a click whose error is on the page)."""
+    result = st.session_state.get(RESULT_KEY)
+    if result is None:
+        if not clicked:
+            st.info("Edit the example or type your own, then click **Score and explain**.")
+        return
+    st.divider()
+    note = stale_note(result, inputs)
+    if note:
+        st.warning(note, icon=":material/history:")
+    render_result(result, settings)
 
 
 def render_result(result: SingleResult, settings: Settings) -> None:
@@ -167,9 +226,14 @@ def _header(result: SingleResult, settings: Settings) -> None:
     c1.metric("P(yes)", f"{e.score:.3f}", help="Probability the model answers 'yes, relevant'.")
     with c2:
         st.markdown('<div style="font-size:0.875rem;margin-bottom:0.35rem">Band</div>', unsafe_allow_html=True)
-        st.markdown(render.band_badge_html(settings.band(e.score), size="1.2rem"), unsafe_allow_html=True)
+        st.markdown(
+            render.band_badge_html(settings.band(e.score), size="1.2rem", caveat=result.band_caveat),
+            unsafe_allow_html=True,
+        )
     c3.metric("Log-odds", f"{e.log_odds:+.2f}", help="log(P / (1 − P)); explanations are changes in this.")
     c4.metric("Salience", salience_name(e), help=salience_how(e).capitalize() + ".")
+    if result.band_caveat:
+        st.caption(f":material/info: The band is greyed: {result.band_caveat}.")
     st.caption(result_caption(result))
 
 
@@ -279,4 +343,4 @@ def _weights_and_downloads(result: SingleResult, *, has_clips: bool) -> None:
         )
 
 
-__all__ = ["explain_methods", "method_picker", "render_result", "score_and_explain"]
+__all__ = ["explain_methods", "method_picker", "pair_inputs", "render_result", "score_and_explain", "show_stored"]

@@ -74,7 +74,13 @@ def post(client, body, path="/v1/rerank", **kwargs):
         (
             {"query": "red", "documents": [{"content": [{"type": "video_url", "video_url": {"url": "x"}}]}]},
             "documents[0].content[0].type",
-            "'video_url' parts are not supported",
+            "documents[0].content[0].type: video clips are not taken over HTTP yet. Send the text and/or image",
+        ),
+        (
+            {"query": {"text": "red", "video": "clip.mp4"}, "documents": ["a"]},
+            "query.video",
+            "query.video: video clips are not taken over HTTP yet. Send the text and/or image of this item here; "
+            "score clips on the dashboard (Single pair, Batch rerank), with the library",
         ),
         (
             {"query": "red", "documents": [{"content": []}]},
