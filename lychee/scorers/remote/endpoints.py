@@ -194,9 +194,12 @@ class EndpointPool:
             while True:
                 now = time.monotonic()
                 free = [ep for ep in self.endpoints if self._health[ep].in_flight < self.max_concurrency]
-                if free:
-                    up = [ep for ep in free if self._health[ep].down_until <= now] or free
-                    preferred = [ep for ep in up if ep != avoid] or up
+                any_up = any(self._health[ep].down_until <= now for ep in self.endpoints)
+                # While some endpoint is up, wait for its slot rather than send to one set aside: taking a free slot
+                # on a dead replica only burns the request's retries (seen: four retries in a row on a killed one).
+                usable = [ep for ep in free if self._health[ep].down_until <= now] if any_up else free
+                if usable:
+                    preferred = [ep for ep in usable if ep != avoid] or usable
                     turn, n = self._turn, len(self.endpoints)
                     self._turn += 1
                     chosen = min(

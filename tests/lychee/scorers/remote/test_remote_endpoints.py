@@ -197,6 +197,26 @@ def test_an_endpoint_failing_repeatedly_is_set_aside():
     assert "http://e0 (3 failures in a row, last: connection refused)" in pool.describe_failures()
 
 
+def test_a_full_live_endpoint_is_waited_for_rather_than_one_set_aside():
+    pool = EndpointPool(endpoints(2), max_concurrency=2)
+    dead, alive = pool.endpoints
+    for _ in range(DOWN_AFTER):
+        assert pool.acquire(avoid=alive) == dead
+        pool.release(dead, error="connection refused")
+    held = [pool.acquire(), pool.acquire()]
+    assert held == [alive, alive]
+    got = []
+    thread = threading.Thread(target=lambda: got.append(pool.acquire()))
+    thread.start()
+    thread.join(0.2)
+    assert thread.is_alive() and not got  # the dead endpoint's free slots are not taken
+    pool.release(held[0])
+    thread.join(2)
+    assert got == [alive] and not thread.is_alive()
+    pool.release(held[1])
+    pool.release(got[0])
+
+
 def test_busy_answers_do_not_set_an_endpoint_aside():
     pool = EndpointPool(endpoints(1), max_concurrency=4)
     for _ in range(DOWN_AFTER + 2):
