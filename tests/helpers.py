@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,4 +73,29 @@ class WordOverlapScorer(BaseScorer):
         return out
 
 
-__all__ = ["WordOverlapScorer", "data_url", "encode_image", "noise_image", "noise_png"]
+def run_in_fresh_interpreters(function: str, calls: list[tuple[Any, ...]], *, timeout: float = 180) -> None:
+    """Run ``"module:function"`` once per argument tuple in ``calls``, each in its own fresh interpreter, all at once.
+
+    Fresh interpreters, not ``multiprocessing``: a spawned child re-runs the parent's ``__main__``, which after an
+    AppTest in the same session is a dashboard page. Arguments travel as JSON.
+
+    Raises:
+        AssertionError: a run exited non-zero (its stderr is in the message).
+    """
+    module, name = function.split(":")
+    code = (
+        "import importlib, json, sys; "
+        "getattr(importlib.import_module(sys.argv[1]), sys.argv[2])(*json.loads(sys.argv[3]))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, module, name, json.dumps(list(args))], cwd=root, stderr=subprocess.PIPE
+        )
+        for args in calls
+    ]
+    errors = [p.communicate(timeout=timeout)[1].decode(errors="replace") for p in procs]
+    assert [p.returncode for p in procs] == [0] * len(procs), errors
+
+
+__all__ = ["WordOverlapScorer", "data_url", "encode_image", "noise_image", "noise_png", "run_in_fresh_interpreters"]

@@ -4,7 +4,6 @@ confirmed; several raters merged, partial grading kept unjudged."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 import re
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from eval.history import setfile
 from eval.history.labelling import QueryExistsError, default_qid, list_sets, make_record, save_query, set_path
 from eval.history.workspace import sets_dir
 from eval.sets.loader import load_labelled_set
+from tests.helpers import run_in_fresh_interpreters
 
 TITLES = ["Women's waterproof hiking boots", "Coffee mug", "Trail running shoes"]
 AT = "2025-05-01T09:30:00+00:00"
@@ -190,12 +190,6 @@ def _save_many(folder: str, worker: int, n: int) -> None:
 
 
 def test_several_processes_saving_into_one_set_all_land(tmp_path):
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_save_many, args=(str(tmp_path), w, 5)) for w in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=120)
-    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    run_in_fresh_interpreters("tests.eval.history.test_labelling:_save_many", [(str(tmp_path), w, 5) for w in range(4)])
     labelled = load_labelled_set(set_path("shared", folder=tmp_path))
     assert sorted(q.qid for q in labelled.queries) == sorted(f"w{w}-q{i}" for w in range(4) for i in range(5))

@@ -4,7 +4,6 @@ single-rater sets, adjudication, the aggregation rule and the guidelines (eval.h
 from __future__ import annotations
 
 import json
-import multiprocessing
 import re
 
 import pytest
@@ -13,6 +12,7 @@ from eval.history.judging import adjudicate, set_aggregate, set_guidelines
 from eval.history.labelling import make_record, save_query, set_path
 from eval.sets.grades import IMPLICIT_RATER
 from eval.sets.loader import load_labelled_set
+from tests.helpers import run_in_fresh_interpreters
 
 TITLES = ["Leather hiking boots, waterproof", "Coffee mug", "Rain boots for kids", "Trail runners"]
 
@@ -107,17 +107,11 @@ def _save_rater(folder: str, rater: str, rounds: int, grade: int) -> None:
 
 
 def test_two_processes_saving_different_raters_grades_at_once_both_land(tmp_path):
-    ctx = multiprocessing.get_context("spawn")
     rounds = 12
-    procs = [
-        ctx.Process(target=_save_rater, args=(str(tmp_path), "ann", rounds, 3)),
-        ctx.Process(target=_save_rater, args=(str(tmp_path), "bob", rounds, 1)),
-    ]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=120)
-    assert [p.exitcode for p in procs] == [0, 0]
+    run_in_fresh_interpreters(
+        "tests.eval.history.test_raters:_save_rater",
+        [(str(tmp_path), "ann", rounds, 3), (str(tmp_path), "bob", rounds, 1)],
+    )
     labelled = load_labelled_set(set_path("shared", folder=tmp_path))
     assert sorted(q.qid for q in labelled.queries) == sorted(f"q{i}" for i in range(rounds))
     for q in labelled.queries:
