@@ -23,6 +23,8 @@ EVAL_LAYERS: dict[str, frozenset[str]] = {
     "eval.sets": frozenset({"eval.measures"}),
     "eval.engine": frozenset({"eval.sets", "eval.measures"}),
     "eval.history": frozenset({"eval.sets", "eval.measures"}),
+    "eval.gate": frozenset({"eval.history", "eval.sets", "eval.measures"}),
+    "eval.parity": frozenset({"eval.sets", "eval.measures"}),
     "eval.bench": frozenset(),
 }
 
