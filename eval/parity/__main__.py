@@ -96,14 +96,14 @@ def _read_set(args: argparse.Namespace) -> LabelledSet:
 def _load_models(args: argparse.Namespace) -> tuple[Any, Any]:
     from lychee import load_scorer
 
-    served_options = {"batch_size": args.batch_size}
-    if is_remote(args.model):
-        served_options["max_concurrency"] = args.concurrency
-    served = load_scorer(args.model, **served_options)
     if is_remote(args.reference):
         raise ValueError(
             f"--reference must be a local model (a checkpoint folder or 'default'), got the URL {args.reference!r}."
         )
+    served_options = {"batch_size": args.batch_size}
+    if is_remote(args.model):
+        served_options["max_concurrency"] = args.concurrency
+    served = load_scorer(args.model, **served_options)
     reference = load_scorer(args.reference, device=args.device, batch_size=args.batch_size)
     return served, reference
 
