@@ -70,13 +70,16 @@ def rule_text(verdict: GateVerdict) -> str:
 
 
 def headline(verdict: GateVerdict) -> str:
-    """``Gate passed ...`` / ``Gate FAILED: ndcg@10 dropped by 0.5277 (p = 0.0001) on all ...``."""
+    """``Gate passed ...`` / ``Gate FAILED against run #2: ndcg@10 dropped by 0.0777 (...) on all shared queries,
+    and 1 more row failed.``: the failed row over all shared queries with the largest drop, else the worst segment."""
     baseline = verdict.spec.baseline.label
     if verdict.passed:
         return f"Gate passed against {baseline}: no significant drop beyond {verdict.spec.max_drop:g}."
-    worst = min(verdict.failed_rows, key=lambda r: r.delta)
+    failed = verdict.failed_rows
+    overall = [r for r in failed if r.scope == ALL]
+    worst = min(overall or failed, key=lambda r: r.delta)  # the whole set's drop first, else the worst segment
     where = "all shared queries" if worst.scope == ALL else f"segment {worst.scope}"
-    more = len(verdict.failed_rows) - 1
+    more = len(failed) - 1
     return (
         f"Gate FAILED against {baseline}: {worst.metric} dropped by {-worst.delta:.4f} ({worst.baseline:.4f} -> "
         f"{worst.candidate:.4f}, p = {worst.p_value:.4g}) on {where}"

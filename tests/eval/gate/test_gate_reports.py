@@ -130,3 +130,19 @@ def test_write_reports_writes_what_was_asked(tmp_path, labelled, runs):
     assert written == [tmp_path / "ci" / "summary.md"]
     assert (tmp_path / "ci" / "summary.md").read_text(encoding="utf-8") == markdown_report(good)
     assert not (tmp_path / "ci" / "junit.xml").exists()
+
+
+def test_the_headline_names_the_whole_sets_drop_before_a_segments():
+    from eval.gate.baseline import Baseline
+    from eval.gate.reports import headline
+
+    a, b = [f"a{i:02d}" for i in range(20)], [f"b{i:02d}" for i in range(10)]
+    base = {q: 0.8 for q in a + b}
+    cand = {**{q: 0.7 for q in a}, **{q: 0.4 for q in b}}  # the set drops 0.2 on average, segment B 0.4
+    baseline = Baseline("run #7", 7, "m", "i", "s.jsonl", "h", 10, {"ndcg@10": base})
+    verdict = judge(GateSpec(baseline), {"ndcg@10": cand}, candidate_hash="h", segments={"A": a, "B": b})
+    assert [r.failed for r in verdict.rows] == [True, True, True]
+    assert headline(verdict) == (
+        "Gate FAILED against run #7: ndcg@10 dropped by 0.2000 (0.8000 -> 0.6000, p = 9.999e-05) on all shared "
+        "queries, and 2 more rows failed."
+    )
