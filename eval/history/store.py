@@ -95,6 +95,12 @@ _RUN_COLUMNS = (
     "id, created, set_name, set_path, set_hash, model, instruction, model_b, instruction_b, k, n_queries, output_dir, "
     "source"
 )
+# The runs of one set (``:set``): RunRecord.set is set_path, or set_name when set_path is NULL or empty; each OR term
+# can use the runs_by_set index.
+_OF_SET = (
+    "(runs.set_path = :set AND :set <> '') OR (runs.set_path IS NULL AND runs.set_name = :set) "
+    "OR (runs.set_path = '' AND runs.set_name = :set)"
+)
 # The gate mark: a version-1 store, read without being written (and so not migrated), has no such column.
 _GATE_COLUMN = "gate"
 
@@ -386,13 +392,7 @@ class RunStore:
         with self._connect("listing runs", write=False) as conn:
             if not self._has_runs_table(conn):
                 return []
-            # RunRecord.set is set_path, or set_name when set_path is NULL or empty; each OR term can use runs_by_set
-            where = (
-                ""
-                if of_set is None
-                else "WHERE (set_path = :set AND :set <> '') OR (set_path IS NULL AND set_name = :set) "
-                "OR (set_path = '' AND set_name = :set) "
-            )
+            where = "" if of_set is None else f"WHERE {_OF_SET} "
             rows = conn.execute(
                 f"SELECT {self._columns(conn)}, (SELECT mean FROM metrics m WHERE m.run_id = runs.id "
                 f"AND m.system = 'model' AND m.metric = :metric) FROM runs {where}ORDER BY id DESC",
@@ -415,9 +415,7 @@ class RunStore:
                 return {}
             rows = conn.execute(
                 "SELECT m.run_id, m.mean, m.ci_low, m.ci_high FROM metrics m JOIN runs ON runs.id = m.run_id "
-                "WHERE m.system = :system AND m.metric = :metric AND ((runs.set_path = :set AND :set <> '') "
-                "OR (runs.set_path IS NULL AND runs.set_name = :set) "
-                "OR (runs.set_path = '' AND runs.set_name = :set))",
+                f"WHERE m.system = :system AND m.metric = :metric AND ({_OF_SET})",
                 {"system": system, "metric": metric, "set": of_set},
             ).fetchall()
         return {int(run_id): (mean, low, high) for run_id, mean, low, high in rows}
