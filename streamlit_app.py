@@ -118,6 +118,8 @@ def _http_api() -> None:
 def _model_status(loaded: ui.LoadedModel) -> None:
     status = ui.model_status(loaded)
     st.success(f"`{status['Model']}` is loaded ({status['Family']}), in {status['Load time']}.")
+    for warning in loaded.scorer.info.warnings:  # declared at load time: a served model that does not rank like one
+        st.warning(warning, icon=":material/warning:")
     helps = {
         "Process memory (RSS)": "Resident memory of the dashboard process (all loaded models and caches).",
         "CUDA allocated": "GPU memory held by torch tensors; — when the model runs on CPU.",

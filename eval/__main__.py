@@ -14,9 +14,15 @@ Writes ``OUT/run.trec`` (and ``run_b.trec``, ``run_bm25.trec``, ``run_input_orde
 ``OUT/metrics.json`` and ``OUT/per_query.csv``, and prints a summary table. Finished queries are kept in
 ``OUT/partial.jsonl``: if the run is interrupted, the same command continues where it stopped and ends with the same
 metrics.json. Every finished evaluation is recorded in the run store (``$LYCHEE_RUNS_DB``, see
-``python -m eval.runs``); a store that cannot be written only prints a warning. Exit status: 0 success, 2 bad input
-(the message names the file and line), 3 a remote model's endpoints stopped answering (finished queries are kept;
-re-run to continue), 130 interrupted.
+``python -m eval.runs``); a store that cannot be written only prints a warning. Exit status: 0 success, 1 a gated run
+failed its gate, 2 bad input (the message names the file and line), 3 a remote model's endpoints stopped answering
+(finished queries are kept; re-run to continue), 130 interrupted.
+
+As a CI gate (the rule is :mod:`eval.gate.verdict`'s; BASELINE a run id, ``last-pass``, an output folder or a
+metrics.json)::
+
+    python -m eval --data eval/data/ecommerce.jsonl --model http://gpu-1:8080 --out runs/nightly \\
+        --gate last-pass --gate-metric ndcg@10 --max-drop 0.005 --alpha 0.05 --report-md summary.md --junit junit.xml
 
 A served model is given by its URL (see docs/deploy.md)::
 
@@ -38,16 +44,20 @@ from typing import Any
 from eval.console import HelpFormatter, stops_quietly_on_closed_pipe
 from eval.engine.evaluate import EvalResult, evaluate_set
 from eval.engine.outputs import write_outputs
-from eval.engine.report import ALL_QUERIES, Report, segment_rows
+from eval.engine.report import ALL_QUERIES, Report, report_metrics, segment_rows
 from eval.engine.resume import PARTIAL_NAME
 from eval.engine.scoring import CHUNK_PAIRS, language_warnings
-from eval.history.store import record_evaluation
+from eval.gate.options import add_gate_options, gate_spec, orphan_gate_options
+from eval.gate.reports import VERDICT_HEADER, headline, rule_text, verdict_rows, write_reports
+from eval.gate.verdict import GateSpec, GateVerdict, judge
+from eval.history.store import RunStore, RunStoreError, record_evaluation
 from eval.history.workspace import RUNS_DB_ENV, runs_db_path
 from eval.sets.beir import DEFAULT_SPLIT
 from eval.sets.firststage import DEFAULT_TOP_K
 from eval.sets.grades import AGGREGATES
 from eval.sets.inputs import SetInputs
 from eval.sets.labelled import LabelledSet
+from eval.sets.segments import segment_groups
 from eval.tables import table
 from lychee.formatting import counted
 from lychee.results import ProgressCallback
@@ -150,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_judgment_options(parser)
+    add_gate_options(parser)
     return parser
 
 
@@ -361,6 +372,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for note in labelled.notes:
         logger.info("note: %s", note)
+    gate = _prepare_gate(args, parser, labelled)
+    if isinstance(gate, int):
+        return gate
     try:
         scorer = _load(args.model, args)
         scorer_b = _load(args.model_b, args) if args.model_b is not None and args.model_b != args.model else None
@@ -375,12 +389,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = _evaluate(args, labelled, scorer, scorer_b, partial)
     if isinstance(result, int):
         return result
-    _write_and_record(result, args, labelled, out, started)
-    return 0
+    verdict = None
+    if gate is not None:
+        per_query = result.metrics["systems"]["model"]["per_query"]
+        verdict = judge(gate, per_query, candidate_hash=labelled.content_hash, segments=segment_groups(labelled))
+    _write_and_record(result, args, labelled, out, started, verdict)
+    return _finish_gate(result, args, verdict)
 
 
 def _warn_before_scoring(args: argparse.Namespace, labelled: LabelledSet, scorer: Any, scorer_b: Any | None) -> None:
-    """Warn about an instruction A/B on a model that ignores instructions, and about the set's language."""
+    """Warn about an instruction A/B on a model that ignores instructions, the set's language, and what the models
+    declared at load time (``info.warnings``)."""
     if args.instruction_b is not None and args.model_b is None and not scorer.capabilities.uses_instruction:
         logger.warning(
             "warning: the model %r ignores instructions, so an instruction A/B gives identical runs (p = 1). "
@@ -389,6 +408,9 @@ def _warn_before_scoring(args: argparse.Namespace, labelled: LabelledSet, scorer
         )
     for note in language_warnings(labelled, [s for s in (scorer, scorer_b) if s is not None]):
         logger.warning("warning: %s", note)
+    for loaded in (s for s in (scorer, scorer_b) if s is not None):
+        for warning in loaded.info.warnings:  # declared at load time, e.g. a served model's failed probe
+            logger.warning("warning: %s", warning)
 
 
 @contextlib.contextmanager
@@ -460,9 +482,14 @@ def _evaluate(
 
 
 def _write_and_record(
-    result: EvalResult, args: argparse.Namespace, labelled: LabelledSet, out: Path, started: float
+    result: EvalResult,
+    args: argparse.Namespace,
+    labelled: LabelledSet,
+    out: Path,
+    started: float,
+    verdict: GateVerdict | None = None,
 ) -> None:
-    """Write the output files, print the summary, and record the run in the run store."""
+    """Write the output files, print the summary, and record the run (with its gate verdict) in the run store."""
     written = write_outputs(result, out)
     print(summary_table(result))
     print(f"\nwrote {', '.join(str(p) for p in written.values())} in {time.perf_counter() - started:.1f} s")
@@ -476,11 +503,50 @@ def _write_and_record(
         output_dir=out,
         source="cli",
         inputs=set_inputs(args).as_dict(),
+        gate=verdict.as_dict() if verdict is not None else None,
     )
     if problem:
         print(f"warning: {problem}", file=sys.stderr)
     else:
         print(f"recorded as run {run_id} in the run history (python -m eval.runs show {run_id})")
+
+
+def _prepare_gate(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, labelled: LabelledSet
+) -> GateSpec | int | None:
+    """The gate's spec, read and checked before any scoring (a bad baseline costs seconds, not a run); ``None``
+    without ``--gate``; 2 after printing why the baseline cannot be used."""
+    orphans = orphan_gate_options(args)
+    if orphans:
+        parser.error(f"{', '.join(orphans)} go with --gate BASELINE (the run to compare with).")
+    if args.gate is None:
+        return None
+    try:
+        spec = gate_spec(args, labelled, report_metrics(args.k, labelled), store=RunStore())
+    except (ValueError, RunStoreError) as exc:
+        print(f"error: cannot gate: {exc}", file=sys.stderr)
+        return 2
+    logger.info("gating against %s (model %s) on %s", spec.baseline.label, spec.baseline.model, ", ".join(spec.metrics))
+    return spec
+
+
+def _finish_gate(result: EvalResult, args: argparse.Namespace, verdict: GateVerdict | None) -> int:
+    """Print the verdict, write --report-md / --junit; the exit status: 1 when the gate failed, 2 when a report could
+    not be written, else 0."""
+    if verdict is not None:
+        print(f"\ngate: the run {rule_text(verdict)}")
+        print("\n".join(table([VERDICT_HEADER, *verdict_rows(verdict)], right=2)))
+        for note in verdict.notes:
+            print(f"note: {note}")
+        print(headline(verdict))
+    try:
+        written = write_reports(result.metrics, verdict, markdown=args.report_md, junit=args.junit)
+    except OSError as exc:
+        print(f"error: the CI report could not be written: {exc}", file=sys.stderr)
+        return 2
+    if written:
+        print(f"wrote {', '.join(str(p) for p in written)}")
+    return 1 if verdict is not None and not verdict.passed else 0
 
 
 __all__ = ["build_parser", "main", "read_input", "summary_table"]

@@ -5,6 +5,7 @@ Usage::
     python -m eval.runs list [--set SET] [--json]    # newest first; --json prints one line: a JSON list of runs
     python -m eval.runs show ID [--json]              # one run: settings, every metric with its interval, per query
     python -m eval.runs delete ID                     # remove a run (its output folder is left alone)
+    python -m eval.runs trend --set SET [--metric ndcg@10] [--json]   # a metric over the set's runs, oldest first
 
 ``--db PATH`` (before the command) reads another store than ``$LYCHEE_RUNS_DB`` / ``data/runs.sqlite``. Exit status:
 0 success, 1 the store cannot be read or written (the message says why), 2 bad input (an unknown run id...), 141 the
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 
 from eval.console import HelpFormatter, stops_quietly_on_closed_pipe
 from eval.history.store import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
+from eval.history.trend import Trend, resolve_set, set_trend
 from eval.history.workspace import RUNS_DB_ENV, runs_db_path
 from eval.tables import table
 from lychee.formatting import shorten
@@ -48,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"(${RUNS_DB_ENV} or --db sets another file; default data/runs.sqlite in the checkout).",
     )
     parser.add_argument("--db", default=None, help="the run store file (default: $LYCHEE_RUNS_DB or data/runs.sqlite)")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{list,show,delete}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{list,show,delete,trend}")
     listing = commands.add_parser("list", help="every run, newest first")
     listing.add_argument("--set", default=None, help="only runs of this set (its absolute path, or an upload's name)")
     listing.add_argument("--json", action="store_true", help="print one line: a JSON list of runs")
@@ -57,7 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print the run as one JSON object")
     delete = commands.add_parser("delete", help="delete one run from the store")
     delete.add_argument("id", type=_run_id, help="the run id")
+    _add_trend(commands)
     return parser
+
+
+def _add_trend(commands: argparse._SubParsersAction) -> None:
+    trend = commands.add_parser("trend", help="one metric of every run of a set, oldest first, with gate marks")
+    trend.add_argument(
+        "--set", required=True, help="the set: its path as evaluated (a file or BEIR folder), or an upload's name"
+    )
+    trend.add_argument("--metric", default=MAIN_METRIC, help=f"the metric (default {MAIN_METRIC})")
+    trend.add_argument("--json", action="store_true", help="print one line: the trend as a JSON object")
 
 
 def _short(text: str | None, limit: int) -> str:
@@ -110,6 +122,37 @@ def show_text(run: RunRecord) -> str:
     return "\n".join(out)
 
 
+def trend_text(trend: Trend) -> str:
+    """The printed form of ``trend``: one row per run, oldest first — the metric with its interval, the change from
+    the run before, the model and instruction, and the gate mark of gated runs."""
+    rows = [["id", "created", trend.metric, "95% CI", "change", "gate", "model", "instruction", "queries"]]
+    previous = None
+    for p in trend.points:
+        change = "" if previous is None else f"{p.mean - previous.mean:+.4f}"
+        if previous is not None and p.set_hash != previous.set_hash:
+            change += " (set changed)"
+        rows.append(
+            [
+                str(p.run_id),
+                p.created,
+                f"{p.mean:.4f}",
+                f"[{p.ci95[0]:.3f}, {p.ci95[1]:.3f}]",
+                change,
+                {"pass": "pass", "fail": "FAIL"}.get(p.gate or "", "-"),
+                _short(p.model, 40),
+                _short(p.instruction, 50),
+                str(p.n_queries),
+            ]
+        )
+        previous = p
+    out = [f"{trend.metric} of {trend.set}, {len(trend.points)} runs, oldest first (gate: gated runs only)", ""]
+    out += table(rows)
+    if trend.without_metric:
+        listed = ", ".join(str(i) for i in trend.without_metric)
+        out += ["", f"runs without {trend.metric} (another k), left out: {listed}"]
+    return "\n".join(out)
+
+
 def _show_json(run: RunRecord) -> str:
     obj = run.summary()
     obj["metrics"] = {
@@ -140,10 +183,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "show":
             run = store.get(args.id)
             print(_show_json(run) if args.json else show_text(run))
+        elif args.command == "trend":
+            trend = set_trend(store, resolve_set(args.set), metric=args.metric)
+            print(json.dumps(trend.as_dict(), ensure_ascii=False) if args.json else trend_text(trend))
         else:
             run = store.delete(args.id)
             print(f"deleted run {run.id} ({run.created}, {run.set}, model {run.model}) from {store.path}")
-    except RunNotFoundError as exc:
+    except (RunNotFoundError, ValueError) as exc:  # an unknown run id, set or metric
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except RunStoreError as exc:
@@ -152,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["build_parser", "list_text", "main", "show_text"]
+__all__ = ["build_parser", "list_text", "main", "show_text", "trend_text"]
 
 if __name__ == "__main__":
     sys.exit(main())

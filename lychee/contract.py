@@ -73,7 +73,9 @@ class ModelInfo:
         default_instruction: the instruction used when a call gives none.
         score_formula: how P(yes) is computed.
         notes: things the user should know about how it was loaded (e.g. a dtype fallback).
-        details: family-specific facts (pixel bounds, answer token ids...).
+        warnings: problems found while loading that put the scores in doubt, which every front end shows as warnings
+            (e.g. a served model whose load-time probe scores an identical text no higher than an unrelated one).
+        details: family-specific facts (pixel bounds, answer token ids, a remote model's probe...).
     """
 
     name: str
@@ -90,6 +92,7 @@ class ModelInfo:
     score_formula: str = ""
     notes: tuple[str, ...] = ()
     details: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
@@ -98,6 +101,7 @@ class ModelInfo:
         """A JSON-ready dict of every field (``details`` flattened into a plain dict)."""
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}
         out["notes"] = list(self.notes)
+        out["warnings"] = list(self.warnings)
         out["details"] = dict(self.details)
         return out
 

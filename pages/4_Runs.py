@@ -1,4 +1,5 @@
-"""Runs: every recorded evaluation (filter by set), and two runs of one set compared query by query."""
+"""Runs: every recorded evaluation (filter by set), a set's trend over its runs, and two runs of one set compared
+query by query."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ st.title(":material/history: Runs")
 store = RunStore()
 st.caption(
     f"Every evaluation, from the Evaluation page and from `python -m eval`, is recorded in `{store.path}` "
-    "(`LYCHEE_RUNS_DB`). Pick two runs of one set to see, query by query, whether B is better than A."
+    "(`LYCHEE_RUNS_DB`). See a set's metric over time, and pick two runs of one set to see, query by query, whether "
+    "B is better than A."
 )
 
 view.show_deleted_notice()
@@ -31,6 +33,8 @@ if not runs:
 chosen_set = view.pick_set(runs)
 shown = logic.runs_of_set(runs, chosen_set)
 view.render_table(shown)
+st.divider()
+view.render_trend(store, runs, chosen_set)
 st.divider()
 view.render_compare(store, runs, chosen_set)
 st.divider()

@@ -24,6 +24,8 @@ EVAL_LAYERS: dict[str, frozenset[str]] = {
     "eval.engine": frozenset({"eval.sets", "eval.measures"}),
     "eval.history": frozenset({"eval.sets", "eval.measures"}),
     "eval.judgments": frozenset({"eval.history", "eval.sets", "eval.measures"}),
+    "eval.gate": frozenset({"eval.history", "eval.sets", "eval.measures"}),
+    "eval.parity": frozenset({"eval.sets", "eval.measures"}),
     "eval.bench": frozenset(),
 }
 

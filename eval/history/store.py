@@ -2,9 +2,14 @@
 
 The file is :func:`eval.history.workspace.runs_db_path` (``$LYCHEE_RUNS_DB``, default ``data/runs.sqlite``). One row of
 ``runs`` per evaluation — when, the set (its name, absolute path when it is a file, and content hash), model,
-instruction (and B's for an A/B), k, the number of queries, the output folder, and where it ran (``cli``/``page``) —
-with every metric of every system (mean and 95% bootstrap interval) in ``metrics`` and every per-query value in
-``per_query``.
+instruction (and B's for an A/B), k, the number of queries, the output folder, where it ran (``cli``/``page``) and,
+for a gated run (``python -m eval --gate``), whether it passed (``gate``: ``pass``/``fail``, the verdict in
+``details``) — with every metric of every system (mean and 95% bootstrap interval) in ``metrics`` and every
+per-query value in ``per_query``.
+
+Schema versions: 1 (the first), 2 adds the ``gate`` column. Migrations are additive (``ALTER TABLE ... ADD COLUMN``)
+and run on the first write, so an older store stays readable as it is (its runs have no gate mark) and is upgraded in
+place by the next evaluation.
 
 Concurrency: the database runs in WAL mode (readers never block the writer); each write is one ``BEGIN IMMEDIATE``
 transaction, so two sessions recording at once are serialised by SQLite and neither half-writes; a writer waits up to
@@ -36,10 +41,12 @@ from eval.history.workspace import runs_db_path
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_TIMEOUT = 5.0
 SOURCES = ("cli", "page")
 MAIN_METRIC = "ndcg@10"
+#: The marks a gated run carries (``runs.gate``); an ungated run has none.
+GATE_MARKS = ("pass", "fail")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -78,10 +85,24 @@ CREATE TABLE IF NOT EXISTS per_query (
 CREATE INDEX IF NOT EXISTS runs_by_set ON runs (set_path, set_name);
 """
 
+#: What each schema version adds to the one before, in order: additive only, so older stores stay readable.
+_MIGRATIONS: dict[int, str] = {
+    1: _SCHEMA,
+    2: "ALTER TABLE runs ADD COLUMN gate TEXT",
+}
+
 _RUN_COLUMNS = (
     "id, created, set_name, set_path, set_hash, model, instruction, model_b, instruction_b, k, n_queries, output_dir, "
     "source"
 )
+# The runs of one set (``:set``): RunRecord.set is set_path, or set_name when set_path is NULL or empty; each OR term
+# can use the runs_by_set index.
+_OF_SET = (
+    "(runs.set_path = :set AND :set <> '') OR (runs.set_path IS NULL AND runs.set_name = :set) "
+    "OR (runs.set_path = '' AND runs.set_name = :set)"
+)
+# The gate mark: a version-1 store, read without being written (and so not migrated), has no such column.
+_GATE_COLUMN = "gate"
 
 
 class RunStoreError(RuntimeError):
@@ -104,6 +125,8 @@ class RunRecord:
         model, instruction: system A (the instruction as the model read it).
         model_b, instruction_b: system B of an A/B run, else ``None``.
         k, n_queries, output_dir, source: the cutoff, the set's size, where the files went, ``cli``/``page``.
+        gate: ``"pass"``/``"fail"`` for a gated run (``python -m eval --gate``), ``None`` otherwise; the verdict itself
+            is ``details["gate"]``.
         metrics: ``{system: {metric: (mean, ci_low, ci_high)}}`` (filled by :meth:`RunStore.get`).
         per_query: ``{system: {metric: {qid: value}}}`` (filled by :meth:`RunStore.get`).
         details: ``{"settings": ..., "comparison": ...}`` from metrics.json, and ``"holes"`` and ``"inputs"`` when
@@ -123,6 +146,7 @@ class RunRecord:
     n_queries: int
     output_dir: str | None
     source: str
+    gate: str | None = None
     main: float | None = None
     metrics: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict, repr=False)
     per_query: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict, repr=False)
@@ -155,6 +179,7 @@ class RunRecord:
             MAIN_METRIC: self.main,
             "output_dir": self.output_dir,
             "source": self.source,
+            "gate": self.gate,
         }
         return row
 
@@ -215,15 +240,17 @@ class RunStore:
                 conn.close()
 
     def _create(self, conn: sqlite3.Connection) -> None:
-        """WAL mode (persistent in the file) and the tables, in one transaction; racing creators wait their turn."""
+        """WAL mode (persistent in the file), then each missing schema version's additions, in one transaction; racing
+        creators wait their turn."""
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                for statement in _SCHEMA.split(";"):
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[step].split(";"):
                     if statement.strip():
                         conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -244,6 +271,12 @@ class RunStore:
         row = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()
         return row is not None
 
+    def _columns(self, conn: sqlite3.Connection) -> str:
+        """The run columns to select: :data:`_RUN_COLUMNS` and the gate mark (``NULL`` in a version-1 store)."""
+        names = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+        gate = _GATE_COLUMN if _GATE_COLUMN in names else f"NULL AS {_GATE_COLUMN}"
+        return f"{_RUN_COLUMNS}, {gate}"
+
     # --- writing ----------------------------------------------------------------------------------------------------
     def record(
         self,
@@ -255,6 +288,7 @@ class RunStore:
         source: str,
         created: datetime | None = None,
         inputs: Mapping[str, Any] | None = None,
+        gate: Mapping[str, Any] | None = None,
     ) -> int:
         """Record one evaluation from its metrics.json object; returns the new run's id.
 
@@ -269,13 +303,18 @@ class RunStore:
             inputs: how to read the set again (:meth:`eval.sets.inputs.SetInputs.as_dict`), or ``None`` (an
                 upload); with metrics.json's ``holes`` it lets ``python -m eval.judgments holes --run ID`` list what
                 to judge.
+            gate: a gated run's verdict (a JSON-ready object whose ``"verdict"`` is one of :data:`GATE_MARKS`), kept in
+                ``details["gate"]`` with its mark in the ``gate`` column; ``None`` for an ungated run.
 
         Raises:
-            ValueError: ``metrics`` lacks what a run needs, or ``source`` is unknown.
+            ValueError: ``metrics`` lacks what a run needs, ``source`` is unknown, or ``gate`` has no valid verdict.
             RunStoreError: the store is locked, unwritable or corrupt (nothing is recorded).
         """
         if source not in SOURCES:
             raise ValueError(f"source must be one of {list(SOURCES)}, got {source!r}.")
+        mark = None if gate is None else gate.get("verdict")
+        if gate is not None and mark not in GATE_MARKS:
+            raise ValueError(f"gate['verdict'] must be one of {list(GATE_MARKS)}, got {mark!r}.")
         try:
             settings = metrics["settings"]
             systems = settings["systems"]
@@ -292,6 +331,8 @@ class RunStore:
         extra = {"holes": metrics["holes"]} if "holes" in metrics else {}
         if inputs is not None:
             extra["inputs"] = dict(inputs)
+        if gate is not None:
+            extra["gate"] = dict(gate)
         details = json.dumps({"settings": settings, "comparison": metrics.get("comparison"), **extra}, allow_nan=False)
         row = (
             when,
@@ -307,6 +348,7 @@ class RunStore:
             str(Path(output_dir).resolve()) if output_dir is not None else None,
             source,
             details,
+            mark,
         )
         metric_rows, query_rows = [], []
         for system, report in reports.items():
@@ -318,7 +360,7 @@ class RunStore:
         with self._transaction("recording a run") as conn:
             cursor = conn.execute(
                 "INSERT INTO runs (created, set_name, set_path, set_hash, model, instruction, model_b, instruction_b, "
-                "k, n_queries, output_dir, source, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "k, n_queries, output_dir, source, details, gate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             run_id = int(cursor.lastrowid)
@@ -357,19 +399,33 @@ class RunStore:
         with self._connect("listing runs", write=False) as conn:
             if not self._has_runs_table(conn):
                 return []
-            # RunRecord.set is set_path, or set_name when set_path is NULL or empty; each OR term can use runs_by_set
-            where = (
-                ""
-                if of_set is None
-                else "WHERE (set_path = :set AND :set <> '') OR (set_path IS NULL AND set_name = :set) "
-                "OR (set_path = '' AND set_name = :set) "
-            )
+            where = "" if of_set is None else f"WHERE {_OF_SET} "
             rows = conn.execute(
-                f"SELECT {_RUN_COLUMNS}, (SELECT mean FROM metrics m WHERE m.run_id = runs.id AND m.system = 'model' "
-                f"AND m.metric = :metric) FROM runs {where}ORDER BY id DESC",
+                f"SELECT {self._columns(conn)}, (SELECT mean FROM metrics m WHERE m.run_id = runs.id "
+                f"AND m.system = 'model' AND m.metric = :metric) FROM runs {where}ORDER BY id DESC",
                 {"metric": MAIN_METRIC, "set": of_set},
             ).fetchall()
         return [RunRecord(*r[:-1], main=r[-1]) for r in rows]
+
+    def metric_of_runs(
+        self, metric: str, *, of_set: str, system: str = "model"
+    ) -> dict[int, tuple[float, float, float]]:
+        """``{run id: (mean, ci_low, ci_high)}`` of ``system``'s ``metric`` for every run of ``of_set`` that has it.
+
+        Raises:
+            RunStoreError: the store cannot be read.
+        """
+        if not self.path.exists():
+            return {}
+        with self._connect(f"reading {metric} of the runs of {of_set}", write=False) as conn:
+            if not self._has_runs_table(conn):
+                return {}
+            rows = conn.execute(
+                "SELECT m.run_id, m.mean, m.ci_low, m.ci_high FROM metrics m JOIN runs ON runs.id = m.run_id "
+                f"WHERE m.system = :system AND m.metric = :metric AND ({_OF_SET})",
+                {"system": system, "metric": metric, "set": of_set},
+            ).fetchall()
+        return {int(run_id): (mean, low, high) for run_id, mean, low, high in rows}
 
     def sets(self) -> list[str]:
         """The sets that have runs (:attr:`RunRecord.set`), in order of first appearance (newest first)."""
@@ -394,7 +450,7 @@ class RunStore:
         with self._connect(f"reading run {run_id}", write=False) as conn:
             if not self._has_runs_table(conn):
                 raise missing
-            row = conn.execute(f"SELECT {_RUN_COLUMNS}, details FROM runs WHERE id = ?", (run_id,)).fetchone()
+            row = conn.execute(f"SELECT {self._columns(conn)}, details FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row is None:
                 raise missing
             metrics: dict[str, dict[str, tuple[float, float, float]]] = {}
@@ -430,16 +486,23 @@ def record_evaluation(
     source: str,
     store: RunStore | None = None,
     inputs: Mapping[str, Any] | None = None,
+    gate: Mapping[str, Any] | None = None,
 ) -> tuple[int | None, str | None]:
     """Record an evaluation without ever raising: ``(run id, None)``, or ``(None, message)`` when it could not be.
 
-    Call it after the evaluation's files are written; a failure here loses only the history entry. ``inputs``: see
-    :meth:`RunStore.record`.
+    Call it after the evaluation's files are written; a failure here loses only the history entry. ``inputs`` and
+    ``gate``: see :meth:`RunStore.record`.
     """
     store = store if store is not None else RunStore()
     try:
         run_id = store.record(
-            metrics, set_name=set_name, set_path=set_path, output_dir=output_dir, source=source, inputs=inputs
+            metrics,
+            set_name=set_name,
+            set_path=set_path,
+            output_dir=output_dir,
+            source=source,
+            inputs=inputs,
+            gate=gate,
         )
         return run_id, None
     except (RunStoreError, ValueError) as exc:
@@ -450,6 +513,7 @@ def record_evaluation(
 
 
 __all__ = [
+    "GATE_MARKS",
     "MAIN_METRIC",
     "SCHEMA_VERSION",
     "RunRecord",

@@ -11,7 +11,15 @@ from __future__ import annotations
 import pytest
 from apphelpers import HOME, SINGLE, errors, exceptions, make_app
 
+from lychee.scorers.remote.probe import PROBE_QUERY, PROBE_UNRELATED
 from tests.lychee.scorers.remote.chat_contract_server import CannedBackend, ContractChatServer, canned_yes_no
+from tests.lychee.scorers.remote.rerank_contract_server import StandinRerankServer, constant_scores
+
+
+def _document_text(body: dict) -> str:
+    """The document's text of one chat request (the text part after ``\n<Document>:``)."""
+    parts = [part.get("text") for message in body["messages"] for part in message["content"]]
+    return parts[parts.index("\n<Document>:") + 1]
 
 
 @pytest.fixture
@@ -88,7 +96,30 @@ def test_single_pair_scores_through_the_remote_model(chat_server):
     at.button(key="single_score").click().run()
     assert not at.exception, exceptions(at)
     assert not errors(at), errors(at)
-    # 1 pair + 3 + 4 occlusion variants (one per word), each a chat completion
-    assert len(chat_server.chat_requests()) == 8
+    # the load-time probe's 2 pairs, then 1 pair + 3 + 4 occlusion variants (one per word), each a chat completion
+    requests = chat_server.chat_requests()
+    assert len(requests) == 2 + 8
+    assert {_document_text(r) for r in requests[:2]} == {PROBE_QUERY, PROBE_UNRELATED}
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["P(yes)"] == "0.700"
+
+
+def test_a_served_model_that_does_not_rank_is_a_warning_on_home_and_in_the_sidebar():
+    # a stand-in answering 0.5 for every pair (vLLM's Qwen3-reranker bug): it loads, and says it does not separate
+    with StandinRerankServer(constant_scores(0.5)) as server:
+        at = make_app(HOME, model=server.url)
+        at.run()
+        at.button(key="home_load").click().run()
+        assert not at.exception, exceptions(at)
+        assert not errors(at), errors(at)
+        expected = f"{server.url} answers, but not like a reranker: the load-time probe scored the query"
+        assert any(w.value.startswith(expected) for w in at.main.warning), [w.value for w in at.main.warning]
+        assert any(w.value.startswith(expected) for w in at.sidebar.warning), [w.value for w in at.sidebar.warning]
+        assert any(m.label == "Device" and m.value == "remote" for m in at.metric)  # loaded all the same
+
+
+def test_a_model_that_ranks_shows_no_such_warning():
+    at = make_app(HOME)
+    at.run()
+    assert not at.exception, exceptions(at)
+    assert not [w.value for w in at.warning if "not like a reranker" in w.value]

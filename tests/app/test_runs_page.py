@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from apphelpers import HOME, ROOT, errors, exceptions, make_app, table_with
 
@@ -163,3 +165,31 @@ def test_deleting_the_last_run_leaves_the_empty_page(store):
     assert store.list() == []
     assert any("Deleted #1 · " in s.value for s in at.success)
     assert any("No evaluation recorded yet" in i.value for i in at.info)
+
+
+def test_the_trend_of_a_set_marks_gated_runs(evaluations):
+    plain, ab = evaluations
+    store = RunStore()
+    args = {"set_name": "eval/data/passages.csv", "set_path": PASSAGES, "output_dir": None, "source": "cli"}
+    store.record(plain, **args)
+    store.record(plain, gate={"verdict": "pass"}, **args)
+    store.record(ab, gate={"verdict": "fail"}, **args)
+    store.record(plain, set_name="mine.jsonl", set_path=None, output_dir=None, source="page")  # the newest run
+    at = make_app(RUNS)
+    at.run()
+    assert not at.exception, exceptions(at)
+    # every set shown: the trend of the newest run's set (one run, not gated)
+    assert "Showing mine.jsonl (upload), the set of the newest run; pick a set above to see another's." in [
+        c.value for c in at.caption
+    ]
+    at.selectbox(key="_w_runs_set").set_value(str(PASSAGES)).run()
+    assert not at.exception, exceptions(at)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("3 runs of this set, oldest first; 2 gated (1 failed)") for c in captions), captions
+    assert _table(at)["gate"].tolist() == ["failed", "passed", ""]
+    chart = next(c for c in at.get("vega_lite_chart") if "gate" in c.proto.spec)
+    spec = json.loads(chart.proto.spec)
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "rule", "point", "point"]
+    at.selectbox(key="_w_runs_trend_metric").set_value("mrr@10").run()
+    assert not at.exception, exceptions(at)
+    assert any('"mrr@10 (mean, 95% interval)"' in c.proto.spec for c in at.get("vega_lite_chart"))

@@ -5,6 +5,8 @@ By responsibility:
 - :mod:`~lychee.scorers.remote.names`: the model string (``[protocol+]http(s)://...[,...]``);
 - :mod:`~lychee.scorers.remote.loading`: :func:`load_remote`, the declared capabilities and model info;
 - :mod:`~lychee.scorers.remote.discovery`: what each endpoint serves, asked once at load time;
+- :mod:`~lychee.scorers.remote.probe`: two pairs scored at load time (a text against itself and against an unrelated
+  one); an endpoint that does not separate them is declared in ``info.warnings``;
 - :mod:`~lychee.scorers.remote.endpoints`: URL parsing, spreading requests over replicas, retries with backoff;
 - :mod:`~lychee.scorers.remote.scorer`: :class:`RemoteScorer` (requests planned per query, run concurrently);
 - :mod:`~lychee.scorers.remote.rerank`, :mod:`~lychee.scorers.remote.chat`: the ``rerank``/``tei`` and

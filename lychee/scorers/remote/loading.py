@@ -13,6 +13,7 @@ from lychee.scorers.remote.chat import OpenAIChatProtocol
 from lychee.scorers.remote.discovery import READY_TIMEOUT, Discovery, discover
 from lychee.scorers.remote.endpoints import DEFAULT_RETRIES, DEFAULT_TIMEOUT, Endpoint, EndpointPool, parse_endpoints
 from lychee.scorers.remote.names import API_KEY_ENV, join_model, split_model
+from lychee.scorers.remote.probe import with_probe
 from lychee.scorers.remote.rerank import RerankProtocol, TeiProtocol
 from lychee.scorers.remote.scorer import RemoteScorer
 from lychee.scorers.remote.transport import make_client
@@ -182,6 +183,10 @@ def load_remote(
             server does not say: picks the chat prompt, the default instruction and how empty sides are sent.
         ready_timeout: how long to wait for a server that answers "still loading".
 
+    Returns:
+        The scorer, probed once (:mod:`lychee.scorers.remote.probe`): when two pairs — a text against itself and
+        against an unrelated text — do not separate, ``info.warnings`` says so (loading still succeeds).
+
     Raises:
         ValueError: a malformed URL or option, or an endpoint that is dead, refuses the key, or does not speak the
             protocol (the message names the URL and what was tried).
@@ -242,7 +247,7 @@ def load_remote(
         "retries": retries,
     }
     info, default_instruction = _model_info(name, protocol, family, first, caps, options)
-    return RemoteScorer(
+    scorer = RemoteScorer(
         name=name,
         family="remote",
         capabilities=caps,
@@ -252,6 +257,7 @@ def load_remote(
         protocol=wire,
         retries=retries,
     )
+    return with_probe(scorer)  # two pairs that any reranker separates; a warning on the scorer when they do not
 
 
 __all__ = ["DEFAULT_BATCH_SIZE", "DEFAULT_CONCURRENCY", "REMOTE_FAMILIES", "load_remote"]

@@ -90,7 +90,8 @@ class RemoteScorer(BaseScorer):
         return list(self.pool.endpoints)
 
     def requests_served(self) -> dict[str, int]:
-        """How many requests each endpoint answered successfully since loading, by URL."""
+        """How many requests each endpoint answered successfully since it was connected (the load-time probe's
+        included), by URL."""
         return self.pool.served()
 
     def close(self) -> None:

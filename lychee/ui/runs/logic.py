@@ -39,7 +39,8 @@ def run_label(run: RunRecord) -> str:
 
 
 def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
-    """One row per run: id, created, set, model, instruction, B's, k, ndcg@10, queries, source, output folder."""
+    """One row per run: id, created, set, model, instruction, B's, k, ndcg@10, gate (passed / failed / blank when
+    not gated), queries, source, output folder."""
     rows = [
         {
             "id": r.id,
@@ -51,6 +52,7 @@ def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
             "instruction B": r.instruction_b or "",
             "k": r.k,
             MAIN_METRIC: r.main,
+            "gate": {"pass": "passed", "fail": "failed"}.get(r.gate or "", ""),
             "queries": r.n_queries,
             "source": r.source,
             "output": r.output_dir or "",
@@ -58,7 +60,7 @@ def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
         for r in runs
     ]
     columns = ["id", "created", "set", "model", "instruction", "model B", "instruction B", "k", MAIN_METRIC]
-    return pd.DataFrame(rows, columns=[*columns, "queries", "source", "output"])
+    return pd.DataFrame(rows, columns=[*columns, "gate", "queries", "source", "output"])
 
 
 def comparison_chart(comparison: RunComparison) -> alt.Chart:

@@ -1,6 +1,6 @@
-"""The Runs page's sections: loading the run history, the set filter, comparing two runs of one set (pickers, numbers,
-chart, table) and deleting a run. Names, tables and the chart are :mod:`lychee.ui.runs.logic`; choices persist in
-``runs_*`` session keys.
+"""The Runs page's sections: loading the run history, the set filter, a set's trend, comparing two runs of one set
+(pickers, numbers, chart, table) and deleting a run. Names, tables and the comparison chart are
+:mod:`lychee.ui.runs.logic`, the trend's chart :mod:`lychee.ui.runs.trend`; choices persist in ``runs_*`` session keys.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import streamlit as st
 
 from eval.history.compare import RunComparison, compare_runs, shared_metrics
 from eval.history.store import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
+from eval.history.trend import set_trend
 from lychee.formatting import signed
 from lychee.ui.runs.logic import (
     ALL_SETS,
@@ -25,6 +26,7 @@ from lychee.ui.runs.logic import (
     runs_table,
     set_label,
 )
+from lychee.ui.runs.trend import trend_caption, trend_chart
 from lychee.ui.shell.state import bind
 
 ONE_SHARED_QUERY = (
@@ -51,6 +53,7 @@ RUNS_COLUMNS: dict[str, int | str] = {
     "set": 170,
     "model": 160,
     MAIN_METRIC: 80,
+    "gate": 60,
     "queries": 70,
     "instruction": 280,
     "model B": 160,
@@ -105,6 +108,31 @@ def _pick_system(run: RunRecord, key: str, column: Any) -> str:
         horizontal=True,
         **bind(key, "model", options=run.systems),
     )
+
+
+def render_trend(store: RunStore, runs: list[RunRecord], chosen_set: str) -> None:
+    """The chosen set's metric over its runs (with every set shown: the newest run's set), gate marks included."""
+    st.subheader("Trend of a set")
+    set_key = chosen_set if chosen_set != ALL_SETS else runs[0].set
+    if chosen_set == ALL_SETS:
+        st.caption(f"Showing {set_label(set_key)}, the set of the newest run; pick a set above to see another's.")
+    try:
+        newest = store.get(runs_of_set(runs, set_key)[0].id)
+    except (RunStoreError, ValueError) as exc:
+        st.error(str(exc))
+        return
+    metrics = list(newest.metrics.get("model", {}))
+    if not metrics:
+        st.info(f"Run #{newest.id} recorded no metric of its model, so this set has no trend to draw.")
+        return
+    metric = st.selectbox("Trend metric", metrics, **bind("runs_trend_metric", metrics[0], options=metrics))
+    try:
+        trend = set_trend(store, set_key, metric=metric)
+    except (RunStoreError, ValueError) as exc:
+        st.error(str(exc))
+        return
+    st.altair_chart(trend_chart(trend), width="stretch")
+    st.caption(trend_caption(trend))
 
 
 def render_compare(store: RunStore, runs: list[RunRecord], chosen_set: str) -> None:
@@ -224,5 +252,6 @@ __all__ = [
     "render_comparison",
     "render_delete",
     "render_table",
+    "render_trend",
     "show_deleted_notice",
 ]

@@ -96,10 +96,14 @@ def rerun_if_sidebar_stale(settings: Settings) -> None:
 
 
 def status_line(settings: Settings, slot: Any) -> None:
-    """Write the sidebar's model status ("loaded (2.1 s)" / "loading" / "not loaded yet") into ``slot``."""
+    """Write the sidebar's model status ("loaded (2.1 s)" / "loading" / "not loaded yet") into ``slot``, with the
+    warnings the loaded model declared (``info.warnings``)."""
     status = load_status(settings)
     if status.loaded is not None:
-        slot.caption(f":material/check_circle: `{settings.model}` loaded ({status.loaded.seconds:.1f} s).")
+        with slot.container():
+            st.caption(f":material/check_circle: `{settings.model}` loaded ({status.loaded.seconds:.1f} s).")
+            for warning in status.loaded.scorer.info.warnings:  # declared at load time (a remote model's probe)
+                st.warning(warning, icon=":material/warning:")
     elif status.state == "loading":
         slot.caption(f":material/hourglass_top: `{settings.model}` is loading ({status.seconds:.0f} s so far).")
     else:

@@ -13,7 +13,7 @@ import pytest
 
 from eval.engine.evaluate import evaluate_set
 from eval.history.compare import compare_runs, shared_metrics
-from eval.history.store import RunNotFoundError, RunStore, RunStoreError, record_evaluation
+from eval.history.store import SCHEMA_VERSION, RunNotFoundError, RunStore, RunStoreError, record_evaluation
 from eval.measures.stats import randomization_test
 from eval.sets.labelled import shipped_set_path
 from eval.sets.loader import load_labelled_set
@@ -202,7 +202,9 @@ def test_a_store_from_a_newer_version_is_refused(tmp_path):
     path = tmp_path / "runs.sqlite"
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 99")
-    with pytest.raises(RunStoreError, match=re.escape("has schema version 99, newer than this program's 1")):
+    with pytest.raises(
+        RunStoreError, match=re.escape(f"has schema version 99, newer than this program's {SCHEMA_VERSION}")
+    ):
         RunStore(path).list()
 
 
@@ -238,3 +240,80 @@ def test_runs_of_different_sets_or_missing_systems_are_not_compared(tmp_path, me
         compare_runs(a, a, system_b="model_b")
     with pytest.raises(ValueError, match=re.escape("metric 'ndcg@5' is not in both runs")):
         compare_runs(a, a, metric="ndcg@5")
+
+
+# --- schema 2: the gate mark, migrated additively --------------------------------------------------------------------
+# The version-1 schema as it shipped, written out here so the test does not depend on the store's own copy of it.
+V1_RUNS = """
+CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL, set_name TEXT NOT NULL, set_path TEXT,
+    set_hash TEXT NOT NULL, model TEXT NOT NULL, instruction TEXT NOT NULL, model_b TEXT, instruction_b TEXT,
+    k INTEGER NOT NULL, n_queries INTEGER NOT NULL, output_dir TEXT, source TEXT NOT NULL, details TEXT NOT NULL);
+CREATE TABLE metrics (run_id INTEGER NOT NULL, system TEXT NOT NULL, metric TEXT NOT NULL, mean REAL NOT NULL,
+    ci_low REAL NOT NULL, ci_high REAL NOT NULL, PRIMARY KEY (run_id, system, metric));
+CREATE TABLE per_query (run_id INTEGER NOT NULL, system TEXT NOT NULL, metric TEXT NOT NULL, qid TEXT NOT NULL,
+    value REAL NOT NULL, PRIMARY KEY (run_id, system, metric, qid));
+INSERT INTO runs VALUES (1, '2026-01-01T00:00:00+00:00', 'old.jsonl', NULL, 'h', 'default', 'i', NULL, NULL, 10, 1,
+    NULL, 'cli', '{"settings": {}, "comparison": null}');
+INSERT INTO metrics VALUES (1, 'model', 'ndcg@10', 0.5, 0.4, 0.6);
+INSERT INTO per_query VALUES (1, 'model', 'ndcg@10', 'q1', 0.5);
+PRAGMA user_version = 1;
+"""
+
+
+def _v1_store(path):
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_RUNS)
+    conn.close()
+    return path
+
+
+def test_a_version_1_store_is_read_as_it_is_and_migrated_by_the_next_write(tmp_path, metrics):
+    path = _v1_store(tmp_path / "runs.sqlite")
+    store = RunStore(path)
+    (old,) = store.list()
+    assert (old.id, old.set_name, old.main, old.gate) == (1, "old.jsonl", 0.5, None)
+    assert store.get(1).per_query == {"model": {"ndcg@10": {"q1": 0.5}}}
+    with sqlite3.connect(path) as conn:  # reading changed nothing
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert "gate" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    gated = {"verdict": "fail", "rows": []}
+    new_id = _record(store, metrics, gate=gated)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert "gate" in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    assert [(r.id, r.gate) for r in store.list()] == [(new_id, "fail"), (1, None)]
+    assert store.get(1).per_query == {"model": {"ndcg@10": {"q1": 0.5}}}  # the old run is intact
+    assert store.get(new_id).details["gate"] == gated
+
+
+def test_gated_runs_carry_their_mark_and_verdict(tmp_path, metrics):
+    store = RunStore(tmp_path / "runs.sqlite")
+    plain = _record(store, metrics)
+    passed = _record(store, metrics, gate={"verdict": "pass", "baseline": {"label": "run #1"}})
+    assert [r.gate for r in store.list()] == ["pass", None]
+    assert store.get(passed).summary()["gate"] == "pass"
+    assert "gate" not in store.get(plain).details
+    with pytest.raises(ValueError, match=re.escape("gate['verdict'] must be one of ['pass', 'fail'], got 'maybe'.")):
+        _record(store, metrics, gate={"verdict": "maybe"})
+    assert len(store.list()) == 2  # the refused run was not recorded
+    run_id, message = record_evaluation(
+        metrics, set_name="s.jsonl", set_path=None, output_dir=None, source="cli", store=store, gate={"verdict": "fail"}
+    )
+    assert message is None and store.get(run_id).gate == "fail"
+
+
+def test_metric_of_runs_reads_one_metric_of_every_run_of_a_set(tmp_path, metrics, ab_metrics):
+    store = RunStore(tmp_path / "runs.sqlite")
+    first, second = _record(store, metrics), _record(store, ab_metrics)
+    _record(store, metrics, set_name="other.jsonl", set_path=None)
+    got = store.metric_of_runs("mrr@10", of_set=str(SET_PATH))
+    assert got == {
+        first: (metrics["mrr@10"], *metrics["ci95"]["mrr@10"]),
+        second: (ab_metrics["mrr@10"], *ab_metrics["ci95"]["mrr@10"]),
+    }
+    b = ab_metrics["systems"]["model_b"]
+    assert store.metric_of_runs("mrr@10", of_set=str(SET_PATH), system="model_b") == {
+        second: (b["means"]["mrr@10"], *b["ci95"]["mrr@10"])
+    }
+    assert store.metric_of_runs("ndcg@5", of_set=str(SET_PATH)) == {}
+    assert RunStore(tmp_path / "absent.sqlite").metric_of_runs("ndcg@10", of_set="x") == {}

@@ -180,7 +180,7 @@ def test_score_is_softmax_over_yes_no_logprobs(canned):
     lp_yes, lp_no = math.log(0.9 * 0.7), math.log(0.9 * 0.3)
     assert pred.log_odds == pytest.approx(lp_yes - lp_no, abs=1e-12)
     assert pred.score == pytest.approx(math.exp(lp_yes) / (math.exp(lp_yes) + math.exp(lp_no)), abs=1e-12)
-    assert canned.chat_requests()[0]["logprob_token_ids"] == [5, 6]
+    assert canned.chat_requests()[-1]["logprob_token_ids"] == [5, 6]
 
 
 @pytest.mark.parametrize("word", ["no", "yes"])
@@ -199,7 +199,7 @@ def test_without_tokenize_a_token_outside_the_top_20_is_an_error():
         assert any("/tokenize" in note for note in scorer.info.notes)
         with pytest.raises(RemoteAnswerError, match=r"no logprob for 'yes' among its 21 candidate tokens.*/tokenize"):
             scorer.score("red shoes", ["Nike shoe"])
-        assert "logprob_token_ids" not in server.chat_requests()[0]
+        assert "logprob_token_ids" not in server.chat_requests()[-1]
 
 
 def test_answer_without_logprobs_is_an_error(canned):
@@ -211,31 +211,34 @@ def test_answer_without_logprobs_is_an_error(canned):
 
 def test_429_then_success(canned):
     scorer = lychee.load_scorer("openai-chat+" + canned.url)
+    loaded = len(canned.chat_requests())  # the load-time probe's two pairs
     canned.faults.append(("status", 429, {"Retry-After": "0"}))
     assert scorer.score("red shoes", ["Nike shoe"]) == pytest.approx([0.7])
-    assert len(canned.chat_requests()) == 2
-    assert scorer.requests_served() == {canned.url: 1}
+    assert len(canned.chat_requests()) - loaded == 2
+    assert scorer.requests_served() == {canned.url: loaded + 1}
 
 
 def test_503_every_time_names_the_url_and_attempts(canned):
     scorer = lychee.load_scorer("openai-chat+" + canned.url, retries=2)
+    loaded = len(canned.chat_requests())  # the load-time probe's two pairs
     canned.faults.extend([("status", 503, {"Retry-After": "0"})] * 3)
     with pytest.raises(RemoteUnavailableError) as info:
         scorer.score("red shoes", ["Nike shoe"])
     message = str(info.value)
     assert "no endpoint answered after 3 attempts" in message
     assert message.count(f"{canned.url}/v1: HTTP 503") == 3
-    assert len(canned.chat_requests()) == 3
+    assert len(canned.chat_requests()) - loaded == 3
 
 
 def test_refused_request_is_not_retried(canned):
     scorer = lychee.load_scorer("openai-chat+" + canned.url)
+    loaded = len(canned.chat_requests())  # the load-time probe's two pairs
     canned.faults.append(("status", 400, {}))
     with pytest.raises(
         RemoteAnswerError, match=r"pair 1: POST .*/v1/chat/completions \(document 1\) answered HTTP 400"
     ):
         scorer.score("red shoes", ["Nike shoe"])
-    assert len(canned.chat_requests()) == 1
+    assert len(canned.chat_requests()) - loaded == 1
 
 
 def test_timeout_is_retried_then_reported(canned):
@@ -262,12 +265,15 @@ def test_requests_spread_over_two_endpoints_results_in_order(vlm_scorer, checkpo
         ContractChatServer(backend, model="m", tokenize=backend.token_ids) as b,
     ):
         scorer = lychee.load_scorer(f"openai-chat+{a.url},{b.url}", remote_family=family, max_concurrency=2)
+        loaded = scorer.requests_served()  # the load-time probe's two pairs
+        assert sum(loaded.values()) == 2
         docs = [f"red shoe number {i}" for i in range(8)]
         got = scorer.score("red shoes", docs)
         assert got == pytest.approx(vlm_scorer.score("red shoes", docs), abs=1e-5)
-        served = scorer.requests_served()
+        served = {url: n - loaded.get(url, 0) for url, n in scorer.requests_served().items()}
         assert served[a.url] + served[b.url] == 8 and min(served.values()) >= 2
-        assert len(a.chat_requests()) == served[a.url] and len(b.chat_requests()) == served[b.url]
+        assert len(a.chat_requests()) == served[a.url] + loaded.get(a.url, 0)
+        assert len(b.chat_requests()) == served[b.url] + loaded.get(b.url, 0)
 
 
 def test_api_key_from_environment_and_never_openai_key(canned, monkeypatch):
