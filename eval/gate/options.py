@@ -17,7 +17,7 @@ from eval.history.store import RunStore
 from eval.sets.labelled import LabelledSet
 
 #: Options that mean nothing without ``--gate``.
-GATE_ONLY = ("gate_metric", "max_drop", "alpha")
+GATE_ONLY = ("gate_metric", "max_drop", "alpha", "gate_segments")
 
 
 def max_drop_type(text: str) -> float:
@@ -71,6 +71,13 @@ def add_gate_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"... and the paired randomization test gives p below this (default {DEFAULT_ALPHA})",
     )
+    group.add_argument(
+        "--gate-segments",
+        action="store_true",
+        default=None,
+        help="a segment's significant drop fails the gate too (default: it is reported as a warning and only the "
+        "drop over all shared queries fails)",
+    )
     group.add_argument("--report-md", default=None, metavar="FILE", help="write a Markdown summary of the run")
     group.add_argument("--junit", default=None, metavar="FILE", help="write the run (and its gate) as JUnit XML")
 
@@ -103,6 +110,7 @@ def gate_spec(
         metrics=tuple(dict.fromkeys(args.gate_metric or [f"ndcg@{args.k}"])),
         max_drop=DEFAULT_MAX_DROP if args.max_drop is None else args.max_drop,
         alpha=DEFAULT_ALPHA if args.alpha is None else args.alpha,
+        segments=bool(args.gate_segments),
     )
     spec.check(labelled.qids, metric_names)
     return spec

@@ -51,10 +51,17 @@ def verdict_rows(verdict: GateVerdict) -> list[list[str]]:
             f"{row.delta:+.4f}",
             f"{row.p_value:.4g}",
             f"{row.wins} / {row.ties} / {row.losses}",
-            "FAIL" if row.failed else "pass",
+            _row_verdict(row, verdict),
         ]
         for row in verdict.rows
     ]
+
+
+def _row_verdict(row: GateRow, verdict: GateVerdict) -> str:
+    """``FAIL`` (the row fails the gate), ``warn`` (a segment's significant drop that does not decide), or ``pass``."""
+    if not row.failed:
+        return "pass"
+    return "FAIL" if verdict.decides(row) else "warn"
 
 
 VERDICT_HEADER = ["scope", "metric", "n", "baseline", "candidate", "delta", "p", "wins / ties / losses", "verdict"]
@@ -65,7 +72,12 @@ def rule_text(verdict: GateVerdict) -> str:
     spec = verdict.spec
     return (
         f"fails when a mean drops by more than {spec.max_drop:g} with paired randomization p < {spec.alpha:g} "
-        "(10,000 sign flips, two-sided), over all shared queries or within a segment"
+        "(10,000 sign flips, two-sided), "
+        + (
+            "over all shared queries or within a segment"
+            if spec.segments
+            else "over all shared queries (a segment's such drop is a warning; --gate-segments makes it fail)"
+        )
     )
 
 
@@ -74,6 +86,13 @@ def headline(verdict: GateVerdict) -> str:
     and 1 more row failed.``: the failed row over all shared queries with the largest drop, else the worst segment."""
     baseline = verdict.spec.baseline.label
     if verdict.passed:
+        warned = verdict.warned_rows
+        if warned:
+            names = ", ".join(sorted({r.scope for r in warned}))
+            return (
+                f"Gate passed against {baseline}: no significant drop beyond {verdict.spec.max_drop:g} over all "
+                f"shared queries; warning: a significant drop within segment{'s' if len(warned) > 1 else ''} {names}."
+            )
         return f"Gate passed against {baseline}: no significant drop beyond {verdict.spec.max_drop:g}."
     failed = verdict.failed_rows
     overall = [r for r in failed if r.scope == ALL]
@@ -145,7 +164,9 @@ def _gate_case(row: GateRow, verdict: GateVerdict) -> ET.Element:
         f"baseline {row.baseline:.4f}, candidate {row.candidate:.4f}, delta {row.delta:+.4f}, p = {row.p_value:.4g}, "
         f"wins / ties / losses {row.wins} / {row.ties} / {row.losses}"
     )
-    if row.failed:
+    if row.failed and not verdict.decides(row):
+        numbers += ". A significant drop within this segment: a warning, not a failure (--gate-segments gates segments)"
+    elif row.failed:
         failure = ET.SubElement(
             case,
             "failure",

@@ -3,8 +3,10 @@
 For each gated metric, over the queries both runs evaluated (and again within each segment of the candidate's set),
 the candidate **fails** when its mean is lower than the baseline's by more than ``max_drop`` **and** the paired
 randomization test (:func:`eval.measures.stats.randomization_test`, the Runs page's: 10,000 sign flips, two-sided)
-gives ``p < alpha``. A small drop that is significant, or a large one that is noise, passes. The gate fails when any
-row fails — the whole set or one segment — so a regression confined to one query type is not averaged away.
+gives ``p < alpha``. A small drop that is significant, or a large one that is noise, passes. The gate fails when a row
+over all shared queries fails. A segment's row that meets the rule is reported as a warning (so a regression confined
+to one query type is seen, not averaged away) and fails the gate too only when the spec gates segments
+(``--gate-segments``).
 
 Two runs of a set that changed between them (another content hash: queries added, labels edited) are compared on the
 queries both evaluated, with a note saying how many each left out.
@@ -57,12 +59,13 @@ class GateRow:
 
 @dataclass(frozen=True)
 class GateSpec:
-    """What to gate on: the baseline, the metrics, and the rule's two thresholds."""
+    """What to gate on: the baseline, the metrics, the rule's two thresholds, and whether segments' rows decide too."""
 
     baseline: Baseline
     metrics: tuple[str, ...] = (DEFAULT_METRIC,)
     max_drop: float = DEFAULT_MAX_DROP
     alpha: float = DEFAULT_ALPHA
+    segments: bool = False
 
     def __post_init__(self) -> None:
         if not self.metrics:
@@ -115,9 +118,13 @@ class GateVerdict:
     only_baseline: tuple[str, ...]
     same_set: bool
 
+    def decides(self, row: GateRow) -> bool:
+        """Whether ``row`` can fail the gate: a row over all shared queries, or a segment's when segments are gated."""
+        return row.scope == ALL or self.spec.segments
+
     @property
     def passed(self) -> bool:
-        return not any(row.failed for row in self.rows)
+        return not self.failed_rows
 
     @property
     def verdict(self) -> str:
@@ -126,7 +133,13 @@ class GateVerdict:
 
     @property
     def failed_rows(self) -> list[GateRow]:
-        return [row for row in self.rows if row.failed]
+        """The rows that meet the rule and decide the gate."""
+        return [row for row in self.rows if row.failed and self.decides(row)]
+
+    @property
+    def warned_rows(self) -> list[GateRow]:
+        """Segments' rows that meet the rule but do not decide the gate (segments not gated)."""
+        return [row for row in self.rows if row.failed and not self.decides(row)]
 
     @property
     def notes(self) -> list[str]:
@@ -153,6 +166,7 @@ class GateVerdict:
             "metrics": list(self.spec.metrics),
             "max_drop": self.spec.max_drop,
             "alpha": self.spec.alpha,
+            "segments_gated": self.spec.segments,
             "shared_queries": self.shared,
             "only_candidate": list(self.only_candidate),
             "only_baseline": list(self.only_baseline),

@@ -65,7 +65,7 @@ def test_a_served_model_passes_against_its_local_run_and_a_reversed_stand_in_fai
         worse = run_cli(
             "--data", DATA, "--segments", str(_segments(tmp_path)), "--model", standin.url,
             "--out", str(tmp_path / "worse"), "--gate", "last-pass", "--gate-metric", "ndcg@10",
-            "--gate-metric", "mrr@10", "--junit", str(tmp_path / "worse.xml"),
+            "--gate-metric", "mrr@10", "--gate-segments", "--junit", str(tmp_path / "worse.xml"),
         )  # fmt: skip
     assert worse.returncode == 1, worse.stdout + worse.stderr
     assert "answers, but not like a reranker" in worse.stderr  # the load-time probe saw it too

@@ -39,8 +39,10 @@ def runs(labelled):
     return good, bad
 
 
-def _verdict(labelled, baseline_metrics, candidate_metrics):
-    spec = GateSpec(from_metrics(baseline_metrics, "runs/base/metrics.json"), metrics=("ndcg@10", "mrr@10"))
+def _verdict(labelled, baseline_metrics, candidate_metrics, *, segments_gated=True):
+    spec = GateSpec(
+        from_metrics(baseline_metrics, "runs/base/metrics.json"), metrics=("ndcg@10", "mrr@10"), segments=segments_gated
+    )
     per_query = candidate_metrics["systems"]["model"]["per_query"]
     return judge(spec, per_query, candidate_hash=labelled.content_hash, segments=segment_groups(labelled))
 
@@ -79,6 +81,21 @@ def test_a_failed_gate_is_junit_with_failures_carrying_the_numbers(labelled, run
         assert (case.find("failure") is None) == (not row.failed)
     props = {p.get("name"): p.get("value") for p in gate.find("properties")}
     assert (props["verdict"], props["baseline"], props["max_drop"]) == ("fail", "runs/base/metrics.json", "0.005")
+
+
+def test_without_gate_segments_a_segments_drop_is_a_warning_not_a_junit_failure(labelled, runs):
+    good, bad = runs
+    verdict = _verdict(labelled, good, bad, segments_gated=False)
+    doc = _valid(junit_report(bad, verdict))
+    (gate,) = doc.findall("testsuite[@name='gate']")
+    cases = gate.findall("testcase")
+    warned = [(c, row) for c, row in zip(cases, verdict.rows) if row.failed and row.scope != "all"]
+    assert warned and verdict.warned_rows == [row for _, row in warned]
+    for case, row in warned:
+        assert case.find("failure") is None
+        assert "a warning, not a failure (--gate-segments gates segments)" in case.find("system-out").text
+    overall_failures = sum(r.failed for r in verdict.rows if r.scope == "all")
+    assert int(gate.get("failures")) == len(verdict.failed_rows) == overall_failures
 
 
 def test_an_ungated_run_is_junit_with_a_passing_case_per_metric_and_segment(labelled, runs):
@@ -140,9 +157,30 @@ def test_the_headline_names_the_whole_sets_drop_before_a_segments():
     base = {q: 0.8 for q in a + b}
     cand = {**{q: 0.7 for q in a}, **{q: 0.4 for q in b}}  # the set drops 0.2 on average, segment B 0.4
     baseline = Baseline("run #7", 7, "m", "i", "s.jsonl", "h", 10, {"ndcg@10": base})
-    verdict = judge(GateSpec(baseline), {"ndcg@10": cand}, candidate_hash="h", segments={"A": a, "B": b})
-    assert [r.failed for r in verdict.rows] == [True, True, True]
-    assert headline(verdict) == (
+    segments = {"A": a, "B": b}
+    gated = judge(GateSpec(baseline, segments=True), {"ndcg@10": cand}, candidate_hash="h", segments=segments)
+    assert [r.failed for r in gated.rows] == [True, True, True]
+    assert headline(gated) == (
         "Gate FAILED against run #7: ndcg@10 dropped by 0.2000 (0.8000 -> 0.6000, p = 9.999e-05) on all shared "
         "queries, and 2 more rows failed."
+    )
+    overall = judge(GateSpec(baseline), {"ndcg@10": cand}, candidate_hash="h", segments=segments)
+    assert headline(overall) == (
+        "Gate FAILED against run #7: ndcg@10 dropped by 0.2000 (0.8000 -> 0.6000, p = 9.999e-05) on all shared "
+        "queries."
+    )
+
+
+def test_a_passed_gate_with_a_segments_drop_says_so():
+    from eval.gate.baseline import Baseline
+    from eval.gate.reports import headline
+
+    a, b = [f"a{i:02d}" for i in range(30)], [f"b{i:02d}" for i in range(10)]
+    base = {q: 0.8 for q in a + b}
+    cand = {**{q: 0.8 for q in a}, **{q: 0.6 for q in b}}  # the set drops 0.05, segment B 0.2
+    baseline = Baseline("run #7", 7, "m", "i", "s.jsonl", "h", 10, {"ndcg@10": base})
+    verdict = judge(GateSpec(baseline, max_drop=0.06), {"ndcg@10": cand}, candidate_hash="h", segments={"A": a, "B": b})
+    assert verdict.passed and headline(verdict) == (
+        "Gate passed against run #7: no significant drop beyond 0.06 over all shared queries; warning: a significant "
+        "drop within segment B."
     )

@@ -71,14 +71,14 @@ def test_identical_runs_pass_with_p_one():
     assert verdict.passed and verdict.notes == []
 
 
-def test_a_regression_confined_to_one_segment_fails_the_gate():
+def test_a_regression_confined_to_one_segment_warns_and_fails_only_when_segments_are_gated():
     # 30 queries of one segment unchanged, 10 of another each 0.2 worse: the mean drops 0.05 (within max_drop
     # 0.06), but that segment drops 0.2 with p ~ 2/1024.
     a_ids, b_ids = qids(30, "a"), qids(10, "b")
     base = {q: 0.8 for q in a_ids + b_ids}
     cand = {**{q: 0.8 for q in a_ids}, **{q: 0.6 for q in b_ids}}
-    spec = GateSpec(baseline({"ndcg@10": base}), max_drop=0.06)
     segments = {"风格导向": a_ids, "视觉特征": b_ids}
+    spec = GateSpec(baseline({"ndcg@10": base}), max_drop=0.06)
     verdict = judge(spec, {"ndcg@10": cand}, candidate_hash="h1", segments=segments)
     rows = {row.scope: row for row in verdict.rows}
     assert list(rows) == ["all", "风格导向", "视觉特征"]
@@ -86,7 +86,15 @@ def test_a_regression_confined_to_one_segment_fails_the_gate():
     assert rows["风格导向"].delta == 0.0 and not rows["风格导向"].failed
     visual = rows["视觉特征"]
     assert visual.delta == pytest.approx(-0.2) and visual.n == 10 and visual.failed
-    assert verdict.verdict == "fail"
+    # The rule: the mean over all shared queries decides; the segment's drop is a warning.
+    assert verdict.verdict == "pass" and verdict.failed_rows == [] and verdict.warned_rows == [visual]
+    gated = judge(
+        GateSpec(baseline({"ndcg@10": base}), max_drop=0.06, segments=True),
+        {"ndcg@10": cand},
+        candidate_hash="h1",
+        segments=segments,
+    )
+    assert gated.verdict == "fail" and [r.scope for r in gated.failed_rows] == ["视觉特征"]
 
 
 def test_several_metrics_each_get_their_rows():
