@@ -46,6 +46,7 @@ from eval.sets.loader import load_labelled_set
 from eval.sets.segments import assign_segments
 from eval.tables import table
 from lychee.results import ProgressCallback
+from lychee.roles import local_user
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
 from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY
 from lychee.validation import positive_int, unit_float
@@ -423,7 +424,12 @@ def _write_and_record(
     # A BEIR folder or TREC files are recorded under the set's name (folder and split; or the qrels) and its folder or
     # qrels file.
     run_id, problem = record_evaluation(
-        result.metrics, set_name=labelled.name, set_path=Path(args.data or args.qrels), output_dir=out, source="cli"
+        result.metrics,
+        set_name=labelled.name,
+        set_path=Path(args.data or args.qrels),
+        output_dir=out,
+        source="cli",
+        created_by=local_user(),
     )
     if problem:
         print(f"warning: {problem}", file=sys.stderr)

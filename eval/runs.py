@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from eval.history.store import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
 from eval.tables import table
 from lychee.formatting import shorten
+from lychee.roles import local_actor
 
 
 def _run_id(text: str) -> int:
@@ -79,7 +80,8 @@ def list_text(runs: list[RunRecord]) -> str:
 def show_text(run: RunRecord) -> str:
     """The printed form of ``show``: the run's settings, each system's metrics, and per-query values."""
     out = [
-        f"run {run.id} — recorded {run.created} from the {run.source}",
+        f"run {run.id} — recorded {run.created} from the {run.source}"
+        + (f" by {run.created_by}" if run.created_by else ""),
         f"set          {run.set_name}"
         + (f" ({run.set_path})" if run.set_path and run.set_path != run.set_name else ""),
         f"set sha256   {run.set_hash}",
@@ -133,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run = store.get(args.id)
             print(_show_json(run) if args.json else show_text(run))
         else:
-            run = store.delete(args.id)
+            run = store.delete(args.id, actor=local_actor())
             print(f"deleted run {run.id} ({run.created}, {run.set}, model {run.model}) from {store.path}")
     except RunNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)

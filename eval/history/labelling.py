@@ -11,13 +11,15 @@ Sets saved here live in :func:`eval.history.workspace.sets_dir` (``$LYCHEE_SETS_
   :func:`eval.sets.loader.load_labelled_set`, and only then renames it over the set (``os.replace``, atomic on one file
   system), so a set is never half written and always reloads;
 * holds an exclusive lock on the set (``fcntl.flock`` on a hidden ``.<name>.lock`` file) from reading to renaming, so
-  two sessions saving into the same set at once both land.
+  two sessions saving into the same set at once both land;
+* is an editor's act (:func:`lychee.roles.require_editor`), and the saved line records who saved it
+  (``"saved_by"``, which the evaluation reads and ignores; lines saved before have none).
 
 A query image is stored once as ``img/<sha256>.png`` beside the sets and referenced by that relative path.
 
 Example:
     >>> record = make_record(qid="boots", text="waterproof boots", titles=["Hiking boot", "Mug"], grades=[3, 0])
-    >>> save_query(record, set_file=set_path("my-set"))
+    >>> save_query(record, set_file=set_path("my-set"), actor=Actor("ana@example.com", "editor"))
     SaveResult(path=PosixPath('.../data/sets/my-set.jsonl'), qid='boots', n_queries=1, replaced=False)
 """
 
@@ -39,6 +41,7 @@ from PIL import Image
 from eval.history.workspace import sets_dir
 from eval.sets.atomic import write_atomically
 from eval.sets.loader import FORMATS, load_labelled_set
+from lychee.roles import Actor, require_editor
 
 GRADES = (0, 1, 2, 3)
 GRADE_MEANING = {0: "not relevant", 1: "marginal", 2: "relevant", 3: "exactly what was asked"}
@@ -72,18 +75,21 @@ class QueryRecord:
             return None
         return f"{IMAGE_FOLDER}/{hashlib.sha256(self.image_png).hexdigest()}.png"
 
-    def as_json(self) -> dict:
-        """The JSONL object of this query, in the evaluation format."""
+    def as_json(self, *, saved_by: str | None = None) -> dict:
+        """The JSONL object of this query, in the evaluation format (with ``saved_by`` when given)."""
         query: dict[str, str] = {}
         if self.text is not None:
             query["text"] = self.text
         if self.image_name is not None:
             query["image"] = self.image_name
-        return {
+        line = {
             "qid": self.qid,
             "query": query,
             "candidates": [{"docid": t.docid, "text": t.text, "label": t.grade} for t in self.titles],
         }
+        if saved_by is not None:
+            line["saved_by"] = saved_by
+        return line
 
 
 @dataclass(frozen=True)
@@ -265,12 +271,13 @@ def _conflicts(entries: list[tuple[int, dict]], record: QueryRecord) -> list[int
     return out
 
 
-def save_query(record: QueryRecord, *, set_file: str | os.PathLike, replace: bool = False) -> SaveResult:
+def save_query(record: QueryRecord, *, set_file: str | os.PathLike, actor: Actor, replace: bool = False) -> SaveResult:
     """Add ``record`` to the set at ``set_file`` (created when missing), or replace its earlier entry.
 
     Args:
         record: from :func:`make_record`.
         set_file: a ``.jsonl`` path, usually from :func:`set_path`.
+        actor: who saves: only an editor may (the line records their name as ``saved_by``).
         replace: replace an entry of the same query (same qid, or same text and image) — only after the analyst
             confirmed; without it such a save raises :class:`QueryExistsError` and writes nothing.
 
@@ -278,11 +285,13 @@ def save_query(record: QueryRecord, *, set_file: str | os.PathLike, replace: boo
         A :class:`SaveResult`.
 
     Raises:
+        PermissionDeniedError: ``actor`` is not an editor (nothing is written).
         QueryExistsError: the query is already in the set and ``replace`` is False.
         ValueError: the set is not a ``.jsonl`` file, the existing file does not load as a labelled set, or the new
             file would not (nothing is written then).
         OSError: the folder cannot be written (permissions, disk full); nothing is half written.
     """
+    require_editor(actor, "save queries into labelled sets")
     path = Path(set_file)
     if path.suffix.lower() != ".jsonl":
         raise ValueError(f"labelled queries are saved as JSONL; got {path.name!r}. Expected a file ending in .jsonl.")
@@ -297,7 +306,7 @@ def save_query(record: QueryRecord, *, set_file: str | os.PathLike, replace: boo
                 [(entries[i][0], str(entries[i][1]["qid"]), _query_fields(entries[i][1])[0]) for i in conflicts],
             )
         objects = [obj for _, obj in entries]
-        new = record.as_json()
+        new = record.as_json(saved_by=actor.name)
         if conflicts:
             objects[conflicts[0]] = new
             objects = [obj for i, obj in enumerate(objects) if i not in conflicts[1:]]

@@ -2,13 +2,16 @@
 
 The file is :func:`eval.history.workspace.runs_db_path` (``$LYCHEE_RUNS_DB``, default ``data/runs.sqlite``). One row of
 ``runs`` per evaluation — when, the set (its name, absolute path when it is a file, and content hash), model,
-instruction (and B's for an A/B), k, the number of queries, the output folder, and where it ran (``cli``/``page``) —
-with every metric of every system (mean and 95% bootstrap interval) in ``metrics`` and every per-query value in
+instruction (and B's for an A/B), k, the number of queries, the output folder, where it ran (``cli``/``page``) and who
+ran it (``created_by``: an e-mail, ``token``, a local user name; ``NULL`` in runs recorded before version 2) — with
+every metric of every system (mean and 95% bootstrap interval) in ``metrics`` and every per-query value in
 ``per_query``.
 
 Concurrency: the database runs in WAL mode (readers never block the writer); each write is one ``BEGIN IMMEDIATE``
 transaction, so two sessions recording at once are serialised by SQLite and neither half-writes; a writer waits up to
-``timeout`` seconds for the lock. Problems (a locked, unwritable or corrupt file, a store from a newer version) raise
+``timeout`` seconds for the lock. A store of schema version 1 is read as it is (its runs have no author) and gains the
+``created_by`` column at its next write. Deleting a run is an editor's act (:func:`lychee.roles.require_editor`).
+Problems (a locked, unwritable or corrupt file, a store from a newer version) raise
 :class:`RunStoreError`, whose message says what happened and what to do. :func:`record_evaluation` turns them into a
 returned message, so recording can never stop an evaluation from finishing and writing its files.
 
@@ -33,10 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from eval.history.workspace import runs_db_path
+from lychee.roles import Actor, require_editor
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_TIMEOUT = 5.0
 SOURCES = ("cli", "page")
 MAIN_METRIC = "ndcg@10"
@@ -56,7 +60,8 @@ CREATE TABLE IF NOT EXISTS runs (
     n_queries INTEGER NOT NULL,
     output_dir TEXT,
     source TEXT NOT NULL,
-    details TEXT NOT NULL
+    details TEXT NOT NULL,
+    created_by TEXT
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run_id INTEGER NOT NULL,
@@ -80,8 +85,10 @@ CREATE INDEX IF NOT EXISTS runs_by_set ON runs (set_path, set_name);
 
 _RUN_COLUMNS = (
     "id, created, set_name, set_path, set_hash, model, instruction, model_b, instruction_b, k, n_queries, output_dir, "
-    "source"
+    "source, created_by"
 )
+#: The same columns in a version-1 store, which has no author column (its runs read with ``created_by=None``).
+_RUN_COLUMNS_V1 = _RUN_COLUMNS.replace("created_by", "NULL")
 
 
 class RunStoreError(RuntimeError):
@@ -104,6 +111,7 @@ class RunRecord:
         model, instruction: system A (the instruction as the model read it).
         model_b, instruction_b: system B of an A/B run, else ``None``.
         k, n_queries, output_dir, source: the cutoff, the set's size, where the files went, ``cli``/``page``.
+        created_by: who ran it (an e-mail, ``token``, a local user name), or ``None`` (not recorded: older runs).
         metrics: ``{system: {metric: (mean, ci_low, ci_high)}}`` (filled by :meth:`RunStore.get`).
         per_query: ``{system: {metric: {qid: value}}}`` (filled by :meth:`RunStore.get`).
         details: ``{"settings": ..., "comparison": ...}`` from metrics.json (filled by :meth:`RunStore.get`).
@@ -122,6 +130,7 @@ class RunRecord:
     n_queries: int
     output_dir: str | None
     source: str
+    created_by: str | None = None
     main: float | None = None
     metrics: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict, repr=False)
     per_query: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict, repr=False)
@@ -154,6 +163,7 @@ class RunRecord:
             MAIN_METRIC: self.main,
             "output_dir": self.output_dir,
             "source": self.source,
+            "created_by": self.created_by,
         }
         return row
 
@@ -222,6 +232,8 @@ class RunStore:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
+                if not self._has_author(conn):  # a version-1 store: its runs keep NULL authors
+                    conn.execute("ALTER TABLE runs ADD COLUMN created_by TEXT")
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -243,6 +255,13 @@ class RunStore:
         row = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()
         return row is not None
 
+    def _has_author(self, conn: sqlite3.Connection) -> bool:
+        return any(row[1] == "created_by" for row in conn.execute("PRAGMA table_info(runs)"))
+
+    def _run_columns(self, conn: sqlite3.Connection) -> str:
+        """The run columns to select: a version-1 store (read, never migrated by a read) has no author column."""
+        return _RUN_COLUMNS if self._has_author(conn) else _RUN_COLUMNS_V1
+
     # --- writing ----------------------------------------------------------------------------------------------------
     def record(
         self,
@@ -253,6 +272,7 @@ class RunStore:
         output_dir: str | os.PathLike | None,
         source: str,
         created: datetime | None = None,
+        created_by: str | None = None,
     ) -> int:
         """Record one evaluation from its metrics.json object; returns the new run's id.
 
@@ -264,6 +284,7 @@ class RunStore:
             output_dir: where the evaluation's files were written, or ``None`` (the page offers downloads).
             source: ``"cli"`` or ``"page"``.
             created: when (default now, UTC).
+            created_by: who ran it (:attr:`lychee.roles.Actor.name`), or ``None`` when not known.
 
         Raises:
             ValueError: ``metrics`` lacks what a run needs, or ``source`` is unknown.
@@ -299,6 +320,7 @@ class RunStore:
             str(Path(output_dir).resolve()) if output_dir is not None else None,
             source,
             details,
+            created_by,
         )
         metric_rows, query_rows = [], []
         for system, report in reports.items():
@@ -310,7 +332,8 @@ class RunStore:
         with self._transaction("recording a run") as conn:
             cursor = conn.execute(
                 "INSERT INTO runs (created, set_name, set_path, set_hash, model, instruction, model_b, instruction_b, "
-                "k, n_queries, output_dir, source, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "k, n_queries, output_dir, source, details, created_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             run_id = int(cursor.lastrowid)
@@ -324,13 +347,19 @@ class RunStore:
             )
         return run_id
 
-    def delete(self, run_id: int) -> RunRecord:
+    def delete(self, run_id: int, *, actor: Actor) -> RunRecord:
         """Delete a run with its metrics and per-query values; returns what was deleted.
 
+        Args:
+            run_id: the run.
+            actor: who deletes it: only an editor may (:func:`lychee.roles.require_editor`).
+
         Raises:
+            PermissionDeniedError: ``actor`` is not an editor (nothing is deleted).
             RunNotFoundError: no run has that id.
             RunStoreError: the store cannot be written.
         """
+        require_editor(actor, "delete runs")
         run = self.get(run_id, full=False)
         with self._transaction(f"deleting run {run_id}") as conn:
             for table, column in (("per_query", "run_id"), ("metrics", "run_id"), ("runs", "id")):
@@ -357,7 +386,7 @@ class RunStore:
                 "OR (set_path = '' AND set_name = :set) "
             )
             rows = conn.execute(
-                f"SELECT {_RUN_COLUMNS}, (SELECT mean FROM metrics m WHERE m.run_id = runs.id AND m.system = 'model' "
+                f"SELECT {self._run_columns(conn)}, (SELECT mean FROM metrics m WHERE m.run_id = runs.id AND m.system = 'model' "
                 f"AND m.metric = :metric) FROM runs {where}ORDER BY id DESC",
                 {"metric": MAIN_METRIC, "set": of_set},
             ).fetchall()
@@ -386,7 +415,9 @@ class RunStore:
         with self._connect(f"reading run {run_id}", write=False) as conn:
             if not self._has_runs_table(conn):
                 raise missing
-            row = conn.execute(f"SELECT {_RUN_COLUMNS}, details FROM runs WHERE id = ?", (run_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT {self._run_columns(conn)}, details FROM runs WHERE id = ?", (run_id,)
+            ).fetchone()
             if row is None:
                 raise missing
             metrics: dict[str, dict[str, tuple[float, float, float]]] = {}
@@ -421,6 +452,7 @@ def record_evaluation(
     output_dir: str | os.PathLike | None,
     source: str,
     store: RunStore | None = None,
+    created_by: str | None = None,
 ) -> tuple[int | None, str | None]:
     """Record an evaluation without ever raising: ``(run id, None)``, or ``(None, message)`` when it could not be.
 
@@ -428,7 +460,10 @@ def record_evaluation(
     """
     store = store if store is not None else RunStore()
     try:
-        return store.record(metrics, set_name=set_name, set_path=set_path, output_dir=output_dir, source=source), None
+        run_id = store.record(
+            metrics, set_name=set_name, set_path=set_path, output_dir=output_dir, source=source, created_by=created_by
+        )
+        return run_id, None
     except (RunStoreError, ValueError) as exc:
         return None, f"The run was not recorded in the run history: {exc}"
     except Exception as exc:  # the history must never take an evaluation down with it
