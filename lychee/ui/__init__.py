@@ -18,6 +18,7 @@ page-local keys are prefixed ``single_*``, ``batch_*``, ``eval_*``, ``runs_*``.
 
 from __future__ import annotations
 
+from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.models import (
     LoadedModel,
     free_memory,
@@ -39,6 +40,7 @@ __all__ = [
     "Settings",
     "VIDEO_TYPES",
     "bind",
+    "current_actor",
     "free_memory",
     "get_scorer",
     "load_model",

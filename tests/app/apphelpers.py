@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -22,8 +23,15 @@ def make_app(script: Path, **state) -> AppTest:
     return at
 
 
+def shown(markdown: str) -> str:
+    """What a reader sees of a markdown text that escapes user-written parts (``lychee.formatting.escape_markdown``):
+    the backslash escapes removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    """The page's error messages as shown (escapes removed: messages quote user input, escaped)."""
+    return [shown(e.value) for e in at.error]
 
 
 def exceptions(at: AppTest) -> list[str]:
@@ -42,4 +50,15 @@ def html_blocks(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if m.proto.allow_html]
 
 
-__all__ = ["BATCH", "HOME", "ROOT", "SINGLE", "errors", "exceptions", "html_blocks", "make_app", "table_with"]
+__all__ = [
+    "BATCH",
+    "HOME",
+    "ROOT",
+    "SINGLE",
+    "errors",
+    "exceptions",
+    "html_blocks",
+    "make_app",
+    "shown",
+    "table_with",
+]

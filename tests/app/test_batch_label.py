@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apphelpers import BATCH, SINGLE, errors, exceptions, make_app
+from apphelpers import BATCH, SINGLE, errors, exceptions, make_app, shown
 
 from eval.sets.loader import load_labelled_set
 from lychee.ui.batch import label_view
@@ -96,7 +96,7 @@ def test_a_query_already_in_the_set_is_replaced_only_after_confirmation(workspac
     _grade(at, {TITLES[0]: 1, TITLES[1]: 1, TITLES[2]: 1})
     at.button(key="batch_label_save").click().run()
     assert not at.exception, exceptions(at)
-    assert [w.value for w in at.warning] == [
+    assert [shown(w.value) for w in at.warning] == [
         "hiking.jsonl: query 'waterproof-hiking-boots' is already in the set (line 1: query 'waterproof-hiking-boots' "
         "('waterproof hiking boots')). Confirm to replace it with the new grades, or change the query id to add it "
         "as another query."

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from apphelpers import HOME, ROOT, errors, exceptions, make_app, table_with
+from apphelpers import HOME, ROOT, errors, exceptions, make_app, shown, table_with
 
 from eval.engine.evaluate import evaluate_set
 from eval.history.store import RunStore
 from eval.measures.stats import randomization_test, wins_ties_losses
 from eval.sets.labelled import shipped_set_path
 from eval.sets.loader import load_labelled_set
+from lychee.roles import Actor
 
 RUNS = ROOT / "pages" / "4_Runs.py"
 PASSAGES = shipped_set_path("passages.csv")
@@ -108,7 +109,7 @@ def test_a_set_that_changed_is_compared_on_the_shared_queries(evaluations):
     at.run()
     assert not at.exception, exceptions(at)
     assert any("The set changed between run #1 and run #2" in w.value for w in at.warning)
-    assert "Left out of the comparison: 1 only in run #2 (web-09…)." in [c.value for c in at.caption]
+    assert "Left out of the comparison: 1 only in run #2 (web-09…)." in [shown(c.value) for c in at.caption]
     assert {m.label: m.value for m in at.metric}["p-value"] == "1"
 
 
@@ -117,7 +118,7 @@ def test_a_single_run_of_a_set_says_what_to_do(store):
     at.run()
     at.selectbox(key="_w_runs_set").set_value("mine.jsonl").run()
     assert not at.exception, exceptions(at)
-    assert any("is the only run of mine.jsonl (upload)" in i.value for i in at.info)
+    assert any("is the only run of mine.jsonl (upload)" in shown(i.value) for i in at.info)
 
 
 def test_a_corrupt_store_is_a_message_not_a_traceback(workspace):
@@ -145,7 +146,7 @@ def test_a_run_is_deleted_only_after_the_confirmation(store):
     assert not at.exception, exceptions(at)
     assert [r.id for r in store.list()] == [3, 1]
     assert _table(at)["id"].tolist() == [3, 1]
-    assert any("Deleted #2 · " in s.value and "from the history" in s.value for s in at.success)
+    assert any("Deleted #2 · " in shown(s.value) and "from the history" in s.value for s in at.success)
     # the confirmation belongs to one run: choosing another asks again
     at.selectbox(key="runs_delete_id").set_value(1).run()
     assert at.button(key="runs_delete_button").disabled
@@ -154,12 +155,12 @@ def test_a_run_is_deleted_only_after_the_confirmation(store):
 def test_deleting_the_last_run_leaves_the_empty_page(store):
     for run in store.list():
         if run.id != 1:
-            store.delete(run.id)
+            store.delete(run.id, actor=Actor("ana@example.com", "editor"))
     at = make_app(RUNS)
     at.run()
     at.checkbox(key="runs_delete_confirm_1").check().run()
     at.button(key="runs_delete_button").click().run()
     assert not at.exception, exceptions(at)
     assert store.list() == []
-    assert any("Deleted #1 · " in s.value for s in at.success)
+    assert any("Deleted #1 · " in shown(s.value) for s in at.success)
     assert any("No evaluation recorded yet" in i.value for i in at.info)

@@ -11,6 +11,7 @@ from PIL import Image
 
 from eval.history.labelling import SaveResult
 from lychee.compare import rank_order
+from lychee.formatting import markdown_code
 from lychee.ui.batch.table import BatchResult
 
 
@@ -55,7 +56,7 @@ def saved_message(saved: SaveResult) -> str:
     """What the page says after a save: saved or replaced, where, how many queries the set holds now."""
     verb = "Replaced" if saved.replaced else "Saved"
     return (
-        f"{verb} query `{saved.qid}` in `{saved.path}` ({saved.n_queries} quer"
+        f"{verb} query {markdown_code(saved.qid)} in {markdown_code(str(saved.path))} ({saved.n_queries} quer"
         f"{'y' if saved.n_queries == 1 else 'ies'} now). Evaluate it on the **Evaluation** page (source: saved sets)."
     )
 

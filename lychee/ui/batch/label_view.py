@@ -5,7 +5,8 @@ The grades are an editable column of the results (``st.data_editor``); they are 
 ``st.session_state["batch_label_grades"]`` after every run, tied to the result they grade, so they survive page
 switches. Saving goes through :func:`eval.history.labelling.save_query` (validated, atomic, reloads through the
 evaluation loader). A query already in the set is replaced only after the analyst confirms: the refused record waits in
-``batch_label_pending`` until **Replace it** or **Keep the existing one** is clicked.
+``batch_label_pending`` until **Replace it** or **Keep the existing one** is clicked. Saving is an editor's act: a
+viewer sees a line saying so instead of the section (and ``save_query`` refuses a viewer anyway).
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from eval.history.labelling import (
 )
 from eval.history.workspace import sets_dir
 from lychee.ui.batch.label import graded_caption, grades_from_frame, grading_frame, png_bytes, saved_message
+from lychee.formatting import escape_markdown
+from lychee.roles import PermissionDeniedError
 from lychee.ui.batch.table import BatchResult
+from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
 
@@ -56,7 +60,14 @@ def grades_for(result: BatchResult) -> list[int | None]:
 
 
 def render(result: BatchResult, settings: Settings) -> None:
-    """The labelling section under the batch results: the grade column, the target set and Save."""
+    """The labelling section under the batch results: the grade column, the target set and Save (editors only)."""
+    actor = current_actor()
+    if actor is None or not actor.is_editor:
+        st.caption(
+            ":material/lock: Grading these titles and saving them into a labelled set is for editors; you are signed "
+            "in as a viewer."
+        )
+        return
     grades = grades_for(result)
     st.divider()
     st.subheader("Label these results")
@@ -96,7 +107,7 @@ def render(result: BatchResult, settings: Settings) -> None:
         _save(result, grades, target)
     _pending()
     if st.session_state.get(ERROR_KEY):
-        st.error(st.session_state[ERROR_KEY])
+        st.error(escape_markdown(st.session_state[ERROR_KEY]))
     saved = st.session_state.get(SAVED_KEY)
     if isinstance(saved, SaveResult):
         st.success(saved_message(saved))
@@ -155,10 +166,10 @@ def _save(result: BatchResult, grades: list[int | None], target: Any) -> None:
 def _write(record: QueryRecord, path: Any, *, replace: bool) -> None:
     """Save ``record``; a query already in the set waits for confirmation, other problems become the error."""
     try:
-        st.session_state[SAVED_KEY] = save_query(record, set_file=path, replace=replace)
+        st.session_state[SAVED_KEY] = save_query(record, set_file=path, actor=current_actor(), replace=replace)
     except QueryExistsError as exc:
         st.session_state[PENDING_KEY] = {"record": record, "path": path, "message": str(exc)}
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, PermissionDeniedError) as exc:
         st.session_state[ERROR_KEY] = f"Nothing was saved: {exc}"
 
 
@@ -179,7 +190,7 @@ def _pending() -> None:
     pending = st.session_state.get(PENDING_KEY)
     if not isinstance(pending, dict):
         return
-    st.warning(pending["message"])
+    st.warning(escape_markdown(pending["message"]))
     c1, c2, _ = st.columns([1, 1, 3])
     c1.button("Replace it", key="batch_label_replace", type="primary", on_click=_confirm_replace)
     c2.button("Keep the existing one", key="batch_label_cancel", on_click=_cancel_replace)

@@ -22,8 +22,10 @@ from eval.history.workspace import sets_dir
 from eval.sets.beir import DEFAULT_SPLIT
 from eval.sets.firststage import DEFAULT_TOP_K
 from eval.sets.labelled import SHIPPED_SETS, LabelledSet
+from lychee.formatting import escape_markdown, markdown_code
 from lychee.ui.evaluation import charts
 from lychee.ui.evaluation.logic import DEFAULT_SET, SOURCES, SetChoice, read_set, saved_set_name
+from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.models import get_scorer
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
@@ -55,7 +57,7 @@ def _uploader(label: str, uploader_key: str, stored_key: str, *, types: list[str
     )
     stored = st.session_state.get(stored_key)
     if stored is not None and st.session_state.get(uploader_key) is None:
-        st.caption(f"Using `{stored['name']}` uploaded earlier. Upload another file to replace it.")
+        st.caption(f"Using {markdown_code(stored['name'])} uploaded earlier. Upload another file to replace it.")
 
 
 def set_picker() -> SetChoice:
@@ -163,7 +165,7 @@ def read_chosen_set(choice: SetChoice) -> LabelledSet | None:
             segments=st.session_state.get(SEGMENTS_KEY),
         )
     except ValueError as exc:  # LabelledSetError included
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))  # the loaders quote the file's own lines and names
         return None
 
 
@@ -185,7 +187,7 @@ def run_evaluation(
         return None
     if compare and not scorer.capabilities.uses_instruction:
         st.warning(
-            f"The model `{settings.model}` ignores instructions, so A and B will be identical (p = 1). "
+            f"The model {markdown_code(settings.model)} ignores instructions, so A and B will be identical (p = 1). "
             "Load a VLM reranker checkpoint to compare instructions."
         )
     ok, result = run_with_progress(
@@ -213,11 +215,17 @@ def run_evaluation(
 
 def _record(result: EvalResult, choice: SetChoice) -> None:
     """Add the run to the run history; a store problem is a warning, never a lost evaluation."""
+    actor = current_actor()
     run_id, problem = record_evaluation(
-        result.metrics, set_name=result.labelled.name, set_path=choice.path(), output_dir=None, source="page"
+        result.metrics,
+        set_name=result.labelled.name,
+        set_path=choice.path(),
+        output_dir=None,
+        source="page",
+        created_by=None if actor is None else actor.name,
     )
     if problem:
-        st.warning(problem)
+        st.warning(escape_markdown(problem))
     else:
         st.caption(f"Recorded as run #{run_id} in the run history: compare it with earlier runs on the **Runs** page.")
 
@@ -246,7 +254,7 @@ def render_result(result: EvalResult, settings: Settings) -> None:
 def _cards(result: EvalResult) -> None:
     """The set's name and size, language warnings, queries without a relevant candidate, and model A's metrics."""
     report = result.report
-    st.subheader(f"{result.labelled.name}: {report.n_queries} queries, {report.n_pairs} pairs")
+    st.subheader(f"{escape_markdown(result.labelled.name)}: {report.n_queries} queries, {report.n_pairs} pairs")
     for note in st.session_state.get(LANGUAGE_NOTES_KEY, []):
         st.warning(note, icon=":material/translate:")
     n_none = report.n_queries_without_relevant
@@ -286,7 +294,7 @@ def _set_notes(result: EvalResult) -> None:
     """What the set's input order is, how much was judged, and the loader's notes."""
     labelled, report = result.labelled, result.report
     if labelled.first_stage:
-        st.caption(f"Input order = the first stage: {labelled.first_stage}.")
+        st.caption(f"Input order = the first stage: {escape_markdown(labelled.first_stage)}.")
     judged = f"judged@{report.k}"
     if judged in report.metric_names:
         share = report.primary.means[judged]
@@ -295,7 +303,7 @@ def _set_notes(result: EvalResult) -> None:
             "counts as not relevant (trec_eval's convention), so the metrics are a lower bound."
         )
     for note in labelled.notes:
-        st.info(note, icon=":material/info:")
+        st.info(escape_markdown(note), icon=":material/info:")
 
 
 def _segments(result: EvalResult) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from eval.history.compare import RunComparison
 from eval.history.store import MAIN_METRIC, RunRecord
-from lychee.formatting import shorten
+from lychee.formatting import escape_markdown, markdown_code, shorten
 
 #: The set filter's entry for every set.
 ALL_SETS = "__all__"
@@ -38,7 +38,8 @@ def run_label(run: RunRecord) -> str:
 
 
 def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
-    """One row per run: id, created, set, model, instruction, B's, k, ndcg@10, queries, source, output folder."""
+    """One row per run: id, created, set, model, instruction, B's, k, ndcg@10, queries, source, who ran it, output
+    folder (a dataframe: its cells are shown as text, never as markdown)."""
     rows = [
         {
             "id": r.id,
@@ -52,12 +53,13 @@ def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
             MAIN_METRIC: r.main,
             "queries": r.n_queries,
             "source": r.source,
+            "by": r.created_by or "",
             "output": r.output_dir or "",
         }
         for r in runs
     ]
     columns = ["id", "created", "set", "model", "instruction", "model B", "instruction B", "k", MAIN_METRIC]
-    return pd.DataFrame(rows, columns=[*columns, "queries", "source", "output"])
+    return pd.DataFrame(rows, columns=[*columns, "queries", "source", "by", "output"])
 
 
 def comparison_chart(comparison: RunComparison) -> alt.Chart:
@@ -105,10 +107,11 @@ def comparison_caption(comparison: RunComparison) -> str:
     a, b = comparison.run_a, comparison.run_b
     b_model = b.model if comparison.system_b == "model" else b.model_b
     b_instruction = b.instruction if comparison.system_b == "model" else b.instruction_b or ""
+    instruction_a = escape_markdown(shorten(a.instruction, INSTRUCTION_CHARS))
+    instruction_b = escape_markdown(shorten(b_instruction, INSTRUCTION_CHARS))
     return (
-        f"{len(comparison.qids)} shared queries · A: `{a.model}` “{shorten(a.instruction, INSTRUCTION_CHARS)}” "
-        f"({comparison.system_a}) · B: `{b_model}` “{shorten(b_instruction, INSTRUCTION_CHARS)}” "
-        f"({comparison.system_b})"
+        f"{len(comparison.qids)} shared queries · A: {markdown_code(a.model)} “{instruction_a}” "
+        f"({comparison.system_a}) · B: {markdown_code(b_model or '')} “{instruction_b}” ({comparison.system_b})"
     )
 
 
@@ -119,9 +122,11 @@ def left_out_caption(comparison: RunComparison) -> str | None:
     a, b = comparison.run_a, comparison.run_b
     parts = []
     if comparison.only_a:
-        parts.append(f"{len(comparison.only_a)} only in run #{a.id} ({', '.join(comparison.only_a[:5])}…)")
+        shown = escape_markdown(", ".join(comparison.only_a[:5]))
+        parts.append(f"{len(comparison.only_a)} only in run #{a.id} ({shown}…)")
     if comparison.only_b:
-        parts.append(f"{len(comparison.only_b)} only in run #{b.id} ({', '.join(comparison.only_b[:5])}…)")
+        shown = escape_markdown(", ".join(comparison.only_b[:5]))
+        parts.append(f"{len(comparison.only_b)} only in run #{b.id} ({shown}…)")
     return "Left out of the comparison: " + "; ".join(parts) + "."
 
 
