@@ -184,7 +184,7 @@ EVALUATION = (
 )
 
 st.set_page_config(page_title="Lychee rerank dashboard", page_icon="🍈", layout="wide")
-identity.require_sign_in()
+identity.require_sign_in(entry=True)
 navigation = st.navigation(
     [st.Page(home, title="Home", icon=":material/home:", default=True), *(p for p, _ in _task_pages())]
 )

@@ -34,9 +34,9 @@ from typing import Literal
 from urllib.parse import quote
 
 from lychee.roles import Actor, local_user
+from lychee.serving.environment import DEFAULT_HOST
 
 Dashboard = Literal["open", "token", "oidc"]
-DEFAULT_HOST = "127.0.0.1"
 MIN_TOKEN_CHARS = 16
 LOCAL_NAMES = ("localhost",)
 

@@ -65,16 +65,29 @@ def current_actor(access: AccessConfig | None = None) -> Actor | None:
     return access.actor(_email() if access.dashboard == "oidc" else None)
 
 
-def require_sign_in() -> Actor:
-    """Return this session's actor; in OIDC mode without a signed-in user, draw the sign-in and stop the run."""
-    actor = current_actor()
-    if actor is not None:
-        return actor
+def _sign_in() -> None:
+    """The only thing a visitor sees before signing in: a title and the provider buttons."""
     st.title("Lychee rerank — analyst dashboard")
     st.info("Sign in to use this dashboard.", icon=":material/lock:")
     for provider in providers():
         label = "Sign in" if provider is None else f"Sign in with {provider}"
         st.button(label, key=f"sign_in_{provider or 'default'}", type="primary", on_click=st.login, args=(provider,))
+
+
+def require_sign_in(*, entry: bool = False) -> Actor:
+    """Return this session's actor; in OIDC mode without a signed-in user, draw the sign-in and stop the run.
+
+    Args:
+        entry: called by the entry script before its navigation: the sign-in then becomes the app's only (hidden)
+            page, so not even the page names are listed; a page (``sidebar()``) draws it in place.
+    """
+    actor = current_actor()
+    if actor is not None:
+        return actor
+    if entry:
+        st.navigation([st.Page(_sign_in, title="Sign in", default=True)], position="hidden").run()
+    else:
+        _sign_in()
     st.stop()
     raise AssertionError("unreachable: st.stop() ends the run")  # pragma: no cover
 
