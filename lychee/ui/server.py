@@ -21,10 +21,11 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import config as streamlit_config
 
-from lychee.access import install, resolve_access
+from lychee.access import catalog_from_env, install, resolve_access
 from lychee.access.guard import DashboardGuard
 from lychee.access.settings import startup_lines
 from lychee.api import ApiConfig, build_api
+from lychee.scorers.remote.keys import ALLOW_ENV, parse_allow
 from lychee.ui.shell.identity import oidc_configured
 
 logger = logging.getLogger("lychee.server")
@@ -41,6 +42,9 @@ access = resolve_access(
     oidc=oidc_configured(),
 )
 install(access)
+# Malformed allowlists stop the server here, with a message naming the variable, rather than on a page later.
+catalog_from_env()
+parse_allow(os.environ.get(ALLOW_ENV, ""))
 if not logger.handlers:  # Streamlit configures only its own loggers; these lines must reach the log
     _handler = logging.StreamHandler()
     _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s lychee: %(message)s"))

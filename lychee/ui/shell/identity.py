@@ -53,7 +53,7 @@ def providers() -> list[str | None]:
 
 def _email() -> str | None:
     user = st.user
-    if not user.is_logged_in:
+    if not user.get("is_logged_in", False):
         return None
     email = user.get("email") or user.get("preferred_username") or user.get("sub")
     return str(email) if email else None
