@@ -156,7 +156,7 @@ async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], 
         (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"no-store"),
         (b"x-frame-options", b"DENY"),
-        (b"referrer-policy", b"no-referrer"),
+        (b"referrer-policy", b"same-origin"),  # no-referrer would make the form's own Origin "null"
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
