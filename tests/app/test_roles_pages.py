@@ -176,3 +176,17 @@ def test_an_oidc_user_gets_the_role_of_their_email(as_server, email, role):
     assert any(f"Signed in as **{email}** · {role}" in shown(c.value) for c in at.sidebar.caption)
     assert ("_w_model_source" in _keys(at, "radio")) is (role == "editor")
     assert any(b.key == "sidebar_sign_out" for b in at.sidebar.button)
+
+
+# --- errors -------------------------------------------------------------------------------------------------------------
+def _fails() -> None:
+    raise RuntimeError("db_password=hunter2 in /srv/lychee/settings.py")
+
+
+def test_a_script_error_shows_visitors_no_details():
+    # .streamlit/config.toml: client.showErrorDetails = "none" (the details go to the server's log)
+    at = AppTest.from_function(_fails, default_timeout=30)
+    at.run()
+    (error,) = at.exception
+    assert "hunter2" not in error.message and "/srv/lychee" not in error.message
+    assert not error.stack_trace

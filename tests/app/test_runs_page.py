@@ -10,6 +10,7 @@ from eval.history.store import RunStore
 from eval.measures.stats import randomization_test, wins_ties_losses
 from eval.sets.labelled import shipped_set_path
 from eval.sets.loader import load_labelled_set
+from lychee.formatting import escape_markdown
 from lychee.roles import Actor
 
 RUNS = ROOT / "pages" / "4_Runs.py"
@@ -164,3 +165,23 @@ def test_deleting_the_last_run_leaves_the_empty_page(store):
     assert store.list() == []
     assert any("Deleted #1 · " in shown(s.value) for s in at.success)
     assert any("No evaluation recorded yet" in i.value for i in at.info)
+
+
+def test_run_store_text_is_shown_as_typed_never_as_markdown(evaluations):
+    import copy
+
+    plain, _ = evaluations
+    hostile = copy.deepcopy(plain)
+    hostile["settings"]["systems"]["model"]["model"] = "m`x` [click](http://evil.example)"
+    hostile["settings"]["systems"]["model"]["instruction"] = "![beacon](http://evil.example/p.png) **shout** :red[x]"
+    store = RunStore()
+    store.record(plain, set_name="s.jsonl", set_path=None, output_dir=None, source="page")
+    store.record(hostile, set_name="s.jsonl", set_path=None, output_dir=None, source="page")
+    at = make_app(RUNS)
+    at.run()
+    assert not at.exception, exceptions(at)
+    (caption,) = [c.value for c in at.caption if "shared queries" in c.value]
+    assert "`` m`x` [click](http://evil.example) ``" in caption  # the model as a code span: shown literally
+    instruction = "![beacon](http://evil.example/p.png) **shout** :red[x]"
+    assert escape_markdown(instruction) in caption and instruction not in caption
+    assert instruction in shown(caption)
