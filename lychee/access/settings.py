@@ -3,7 +3,7 @@
 ==============================  ===========  ==========================================================================
 variable                        default      meaning
 ==============================  ===========  ==========================================================================
-``LYCHEE_HOST``                 127.0.0.1    the address ``./start.sh`` listens on; ``0.0.0.0`` (or an address) exposes it
+``LYCHEE_HOST``                 127.0.0.1    where ``./start.sh`` listens; ``0.0.0.0`` (or an address) exposes it
 ``LYCHEE_DASHBOARD_TOKEN``      unset        the token that opens the dashboard (and the API); at least 16 characters
 ``LYCHEE_ALLOW_ANONYMOUS``      ``0``        ``1``: exposed without any sign-in (said loudly in the log)
 ``LYCHEE_READ_ONLY``            ``0``        ``1``: everyone is a viewer

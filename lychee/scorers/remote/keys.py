@@ -71,7 +71,9 @@ def _allowed(host: Host, allowed: Sequence[Host]) -> bool:
     return any(name == a_name and (a_port is None or a_port == port) for a_name, a_port in allowed)
 
 
-def environment_key(endpoints: Sequence[Endpoint], env: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+def environment_key(
+    endpoints: Sequence[Endpoint], env: Mapping[str, str] | None = None
+) -> tuple[str | None, str | None]:
     """The key from ``LYCHEE_REMOTE_API_KEY`` for a model at ``endpoints``, and why it is withheld (if it is).
 
     Returns:

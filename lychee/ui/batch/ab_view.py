@@ -66,8 +66,8 @@ def controls(settings: Settings) -> ABChoice | None:
             )
             if models.uses_instruction(settings) is False:
                 st.warning(
-                    f"The model {markdown_code(settings.model)} ignores the instruction, so A and B will rank identically. Load a "
-                    "Lychee / Qwen3-VL reranker in the sidebar to compare instructions."
+                    f"The model {markdown_code(settings.model)} ignores the instruction, so A and B will rank "
+                    "identically. Load a Lychee / Qwen3-VL reranker in the sidebar to compare instructions."
                 )
             return ABChoice(mode="instruction", instruction_b=text)
         return ABChoice(mode="model", model_b=_model_b_picker(settings))
