@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # ./start.sh            set up .venv (when missing or stale) and serve the dashboard and the rerank API on
-#                       http://localhost:8080 (dashboard at /, API at /api/rerank, /v1/rerank, /v2/rerank, /rerank)
+#                       http://localhost:8080, this machine only (dashboard at /, API at /api/rerank, /v1/rerank,
+#                       /v2/rerank, /rerank)
 # ./start.sh test [...] set up .venv with the test extras (and Chromium for the browser test), then run pytest [...]
 # Environment: LYCHEE_MODEL=/path/or/hub-id  start on a VLM checkpoint instead of the embedded default
 #              PORT=8080                     port to serve on
+#              LYCHEE_HOST=127.0.0.1         address to listen on; 0.0.0.0 (or an address) exposes the server: it then
+#                                            prints http://<host>:<port>/?token=<token> and requires that token (or an
+#                                            OIDC sign-in, or LYCHEE_DASHBOARD_TOKEN) — README, "Running it for a team"
 #              LYCHEE_API_KEY=...            require 'Authorization: Bearer ...' on every API call
 #              LYCHEE_LOCK_MODEL=1           dashboard users cannot switch to another checkpoint
 #              (more LYCHEE_API_* limits: see README, "HTTP API")
@@ -87,7 +91,8 @@ case "$mode" in
     ensure_project
     # lychee/ui/server.py holds st.App("streamlit_app.py", routes=<the API>): dashboard and API on one port.
     exec "$VENV/bin/python" -m streamlit run lychee/ui/server.py \
-      --server.port "${PORT:-8080}" --server.headless true --browser.gatherUsageStats false
+      --server.address "${LYCHEE_HOST:-127.0.0.1}" --server.port "${PORT:-8080}" \
+      --server.headless true --browser.gatherUsageStats false
     ;;
   *)
     echo "usage: ./start.sh [test [pytest args...]]" >&2

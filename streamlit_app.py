@@ -1,7 +1,8 @@
 """Entry point and home page: navigation, model status and the Load model button.
 
 ``./start.sh`` serves this file. Each page in ``pages/`` is self-sufficient (it calls ``ui.sidebar()`` itself), so the
-entry script only sets the page config, builds the navigation and runs the chosen page.
+entry script only sets the page config, asks for the sign-in (OIDC: nothing else, not even the navigation, is drawn
+before it), builds the navigation and runs the chosen page.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import streamlit as st
 
 import lychee
 from lychee import ui
+from lychee.formatting import escape_markdown, markdown_code
 from lychee.scorers.lexical import BM25_MODEL
 from lychee.scorers.remote import is_remote
-from lychee.ui.shell import remote_picker
+from lychee.ui.shell import identity, remote_picker
 
 ROOT = Path(__file__).parent
 PAGES = ROOT / "pages"
@@ -63,17 +65,17 @@ def _not_loaded_note(settings: ui.Settings) -> None:
     status = ui.load_status(settings)
     if status.state == "loading":
         st.info(
-            f"Model `{settings.model}` is loading in the background ({status.seconds:.0f} s so far). "
+            f"Model {markdown_code(settings.model)} is loading in the background ({status.seconds:.0f} s so far). "
             "**Load model** waits for that load; nothing is loaded twice."
         )
     elif is_remote(settings.model):
         st.info(
-            f"Remote model `{settings.model}` is not connected yet. It connects on first use, or now with "
+            f"Remote model {markdown_code(settings.model)} is not connected yet. It connects on first use, or now with "
             "**Load model** (each endpoint is asked what it serves)."
         )
     else:
         st.info(
-            f"Model `{settings.model}` is not loaded. It loads on first use, or now with **Load model** "
+            f"Model {markdown_code(settings.model)} is not loaded. It loads on first use, or now with **Load model** "
             "(a VLM reads all its weights: 2 bytes per parameter in bfloat16, about 16 GB for a 7-8 B model)."
         )
 
@@ -117,9 +119,11 @@ def _http_api() -> None:
 
 def _model_status(loaded: ui.LoadedModel) -> None:
     status = ui.model_status(loaded)
-    st.success(f"`{status['Model']}` is loaded ({status['Family']}), in {status['Load time']}.")
+    st.success(
+        f"{markdown_code(status['Model'])} is loaded ({escape_markdown(status['Family'])}), in {status['Load time']}."
+    )
     for warning in loaded.scorer.info.warnings:  # declared at load time: a served model that does not rank like one
-        st.warning(warning, icon=":material/warning:")
+        st.warning(escape_markdown(warning), icon=":material/warning:")
     helps = {
         "Process memory (RSS)": "Resident memory of the dashboard process (all loaded models and caches).",
         "CUDA allocated": "GPU memory held by torch tensors; — when the model runs on CPU.",
@@ -144,7 +148,7 @@ def _model_status(loaded: ui.LoadedModel) -> None:
     if remote is not None:
         st.caption(remote)
     if info.score_formula:
-        st.caption(f"Score formula: `{info.score_formula}`")
+        st.caption(f"Score formula: {markdown_code(info.score_formula)}")
     for note in info.notes:
         st.info(note, icon=":material/info:")
 
@@ -192,6 +196,7 @@ EVALUATION = (
 )
 
 st.set_page_config(page_title="Lychee rerank dashboard", page_icon="🍈", layout="wide")
+identity.require_sign_in(entry=True)
 navigation = st.navigation(
     [st.Page(home, title="Home", icon=":material/home:", default=True), *(p for p, _ in _task_pages())]
 )

@@ -61,6 +61,7 @@ from eval.sets.segments import segment_groups
 from eval.tables import table
 from lychee.formatting import counted
 from lychee.results import ProgressCallback
+from lychee.roles import local_user
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
 from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY
 from lychee.validation import positive_int, unit_float
@@ -504,6 +505,7 @@ def _write_and_record(
         source="cli",
         inputs=set_inputs(args).as_dict(),
         gate=verdict.as_dict() if verdict is not None else None,
+        created_by=local_user(),
     )
     if problem:
         print(f"warning: {problem}", file=sys.stderr)

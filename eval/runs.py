@@ -25,6 +25,7 @@ from eval.history.trend import Trend, resolve_set, set_trend
 from eval.history.workspace import RUNS_DB_ENV, runs_db_path
 from eval.tables import table
 from lychee.formatting import shorten
+from lychee.roles import local_actor
 
 
 def _run_id(text: str) -> int:
@@ -98,7 +99,8 @@ def list_text(runs: list[RunRecord]) -> str:
 def show_text(run: RunRecord) -> str:
     """The printed form of ``show``: the run's settings, each system's metrics, and per-query values."""
     out = [
-        f"run {run.id} — recorded {run.created} from the {run.source}",
+        f"run {run.id} — recorded {run.created} from the {run.source}"
+        + (f" by {run.created_by}" if run.created_by else ""),
         f"set          {run.set_name}"
         + (f" ({run.set_path})" if run.set_path and run.set_path != run.set_name else ""),
         f"set sha256   {run.set_hash}",
@@ -187,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             trend = set_trend(store, resolve_set(args.set), metric=args.metric)
             print(json.dumps(trend.as_dict(), ensure_ascii=False) if args.json else trend_text(trend))
         else:
-            run = store.delete(args.id)
+            run = store.delete(args.id, actor=local_actor())
             print(f"deleted run {run.id} ({run.created}, {run.set}, model {run.model}) from {store.path}")
     except (RunNotFoundError, ValueError) as exc:  # an unknown run id, set or metric
         print(f"error: {exc}", file=sys.stderr)

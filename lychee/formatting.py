@@ -1,10 +1,12 @@
-"""How numbers and long texts are written for people: byte sizes, parameter counts, and one truncation rule.
+"""How numbers and long texts are written for people: byte sizes, parameter counts, one truncation rule, and
+user-written text made safe to show inside Streamlit markdown.
 
 A leaf module (it imports nothing of the project's), so the dashboard and the command lines write them alike.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 #: What stands in for a value that is not known.
@@ -19,6 +21,31 @@ def shorten(text: str, limit: int) -> str:
         'Given a web search …'
     """
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Every ASCII punctuation character: CommonMark lets a backslash escape any of them, and between them they start every
+# markdown construct Streamlit renders (emphasis, links, images, HTML, tables, math, :color[...] directives, autolinks).
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def escape_markdown(text: str) -> str:
+    r"""``text`` as literal characters inside Streamlit markdown (``st.markdown``, ``st.caption``, labels...): every
+    ASCII punctuation character backslash-escaped and line breaks made spaces, so user-written text (an instruction,
+    a model name, a set or run name) is shown as typed, never as a link, image, heading, colour or formatting.
+
+    Example:
+        >>> print(escape_markdown("see [here](http://x)"))
+        see \[here\]\(http\:\/\/x\)
+    """
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).splitlines()))
+
+
+def markdown_code(text: str) -> str:
+    """``text`` as an inline code span, whatever backticks it holds (the fence is longer than any run inside it)."""
+    flat = " ".join(str(text).splitlines())
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {flat} {fence}" if longest else f"`{flat}`"
 
 
 def format_bytes(n: int | None) -> str:
@@ -68,4 +95,13 @@ def signed(value: float, digits: int = 4) -> str:
     return f"{value:+.{digits}f}"
 
 
-__all__ = ["UNKNOWN", "counted", "format_bytes", "format_count", "shorten", "signed"]
+__all__ = [
+    "UNKNOWN",
+    "counted",
+    "escape_markdown",
+    "format_bytes",
+    "format_count",
+    "markdown_code",
+    "shorten",
+    "signed",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee import ui
+from lychee.formatting import escape_markdown
 from lychee.ui import previews
 from lychee.ui.batch import ab_view, judge_view, label_view, table, titles, view
 
@@ -70,7 +71,7 @@ if submitted:
             source, text=titles_text, table=csv_table, column=csv_column, csv_name=csv_name
         )
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
     else:
         a_result = view.run_batch(
             settings,

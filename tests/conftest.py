@@ -28,6 +28,24 @@ def default_scorer():
     return load_scorer("default", device="cpu")
 
 
+#: Access switches read in-process by the pages (lychee.access): a developer's shell must not change what tests see.
+ACCESS_ENV = (
+    "LYCHEE_DASHBOARD_TOKEN",
+    "LYCHEE_ALLOW_ANONYMOUS",
+    "LYCHEE_READ_ONLY",
+    "LYCHEE_EDITORS",
+    "LYCHEE_MODELS",
+    "LYCHEE_REMOTE_ALLOW",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_access_switches(monkeypatch: pytest.MonkeyPatch):
+    """Every test starts as a local, open dashboard (a test that needs a switch sets it)."""
+    for name in ACCESS_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(autouse=True)
 def workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Labelled sets and the run store of every test live in a fresh temporary folder, never in the repo's data/."""

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,10 +35,23 @@ SERVER_ENV: dict[str, str | None] = {
     "LYCHEE_API_MAX_BODY_MB": None,
     "LYCHEE_API_MAX_DOCUMENTS": None,
     "LYCHEE_API_MAX_IN_FLIGHT": None,
+    "LYCHEE_HOST": None,
+    "LYCHEE_DASHBOARD_TOKEN": None,
+    "LYCHEE_ALLOW_ANONYMOUS": None,
+    "LYCHEE_READ_ONLY": None,
+    "LYCHEE_EDITORS": None,
+    "LYCHEE_MODELS": None,
+    "LYCHEE_REMOTE_ALLOW": None,
+    "LYCHEE_REMOTE_API_KEY": None,
 }
 
-# The servers running now, by base URL, so that a test can kill one in the middle of its work (kill_server).
+#: The sign-in link an exposed server prints in its log (lychee.access.settings.startup_lines).
+TOKEN_LINE = re.compile(r"open the dashboard at (http://\S+?)/\?token=([A-Za-z0-9_%.~-]+)")
+
+# The servers running now, by base URL, so that a test can kill one in the middle of its work (kill_server), and
+# their logs (printed_token).
 _RUNNING: dict[str, subprocess.Popen] = {}
+_LOGS: dict[str, Path] = {}
 
 
 def free_port() -> int:
@@ -66,6 +81,7 @@ def serve(
     env: dict[str, str] | None = None,
     ready_path: str = "/_stcore/health",
     ready_headers: dict[str, str] | None = None,
+    host: str | None = None,
 ) -> Iterator[str]:
     """Start the server in its own process group and yield its base URL once ``ready_path`` answers 200; kill the
     whole group on exit.
@@ -81,7 +97,11 @@ def serve(
             the variable).
         ready_path: the path that must answer 200: ``/_stcore/health`` (the dashboard is up) or ``/api/health``
             (the model is loaded, too).
-        ready_headers: headers for the readiness probe (e.g. the API key).
+        ready_headers: headers for the readiness probe (e.g. the API key); an exposed server's printed token is
+            used for it when none is given.
+        host: the address to listen on (``LYCHEE_HOST``; ``./start.sh``'s default, 127.0.0.1, when ``None``). The
+            yielded URL always reaches it through 127.0.0.1; :func:`printed_token` reads the token an exposed server
+            printed.
 
     Raises:
         RuntimeError: the server exited or did not become ready in time; the message quotes its log tail.
@@ -90,9 +110,9 @@ def serve(
     if python is None:
         cmd = ["./start.sh"]
     else:
-        cmd = server_command(python, port)
+        cmd = server_command(python, port, host or "127.0.0.1")
     full_env = {**os.environ, "PORT": str(port), "HF_HUB_OFFLINE": "1"}
-    for name, value in {**SERVER_ENV, **(env or {})}.items():
+    for name, value in {**SERVER_ENV, "LYCHEE_HOST": host, **(env or {})}.items():
         if value is None:
             full_env.pop(name, None)
         else:
@@ -107,9 +127,11 @@ def serve(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # own process group: start.sh execs streamlit, and we kill the group
         )
+    url = f"http://127.0.0.1:{port}"
+    _LOGS[url] = log_path
     try:
         deadline = time.monotonic() + timeout
-        while _status(f"http://127.0.0.1:{port}{ready_path}", ready_headers or {}) != 200:
+        while _status(f"{url}{ready_path}", _probe_headers(url, ready_headers)) != 200:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited with {proc.returncode}; log tail:\n{tail(log_path)}")
             if time.monotonic() > deadline:
@@ -117,12 +139,32 @@ def serve(
                     f"server not ready ({ready_path}) on port {port} after {timeout:.0f} s; log tail:\n{tail(log_path)}"
                 )
             time.sleep(0.5)
-        url = f"http://127.0.0.1:{port}"
         _RUNNING[url] = proc
         yield url
     finally:
-        _RUNNING.pop(f"http://127.0.0.1:{port}", None)
+        _RUNNING.pop(url, None)
+        _LOGS.pop(url, None)
         kill_group(proc)
+
+
+def printed_token(url: str) -> str | None:
+    """The token the server at ``url`` (started by :func:`serve`) printed in its log as ``/?token=...``, or ``None``."""
+    log = _LOGS.get(url)
+    found = TOKEN_LINE.search(log.read_text(errors="replace")) if log is not None and log.exists() else None
+    return None if found is None else urllib.parse.unquote(found.group(2))
+
+
+def server_log(url: str) -> str:
+    """Everything the server at ``url`` (started by :func:`serve`) wrote so far."""
+    log = _LOGS.get(url)
+    return log.read_text(errors="replace") if log is not None and log.exists() else ""
+
+
+def _probe_headers(url: str, headers: dict[str, str] | None) -> dict[str, str]:
+    if headers:
+        return headers
+    token = printed_token(url)
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 def tail(path: Path, n: int = 3000) -> str:
@@ -152,4 +194,14 @@ def kill_server(url: str) -> None:
     kill_group(_RUNNING[url])
 
 
-__all__ = ["ROOT", "SERVER_ENV", "free_port", "kill_group", "kill_server", "serve", "tail"]
+__all__ = [
+    "ROOT",
+    "SERVER_ENV",
+    "free_port",
+    "kill_group",
+    "kill_server",
+    "printed_token",
+    "serve",
+    "server_log",
+    "tail",
+]

@@ -15,13 +15,16 @@ Sets saved here live in :func:`eval.history.workspace.sets_dir` (``$LYCHEE_SETS_
 * goes through :func:`eval.history.setfile.edit_set`: under the set's file lock from reading to renaming (two
   processes saving different raters' grades at once both land), reloaded through the evaluation loader before it
   replaces the file.
+* is an editor's act (:func:`lychee.roles.require_editor`), and the query's line records who saved it last
+  (``"saved_by"``, which the evaluation reads and ignores; lines saved before have none; each grade's rater is in its
+  ``grades``).
 
 A query image is stored once as ``img/<sha256>.png`` beside the sets and referenced by that relative path.
 
 Example:
     >>> record = make_record(qid="boots", text="waterproof boots", titles=["Hiking boot", "Mug"], grades=[3, None],
     ...                      rater="alice")
-    >>> save_query(record, set_file=set_path("my-set"))
+    >>> save_query(record, set_file=set_path("my-set"), actor=Actor("ana@example.com", "editor"))
     SaveResult(path=PosixPath('.../data/sets/my-set.jsonl'), qid='boots', n_queries=1, replaced=False, raters=...)
 """
 
@@ -44,6 +47,7 @@ from eval.history.workspace import sets_dir
 from eval.sets.atomic import write_atomically
 from eval.sets.grades import check_rater
 from eval.sets.loader import FORMATS
+from lychee.roles import Actor, require_editor
 
 GRADES = (0, 1, 2, 3)
 GRADE_MEANING = {0: "not relevant", 1: "marginal", 2: "relevant", 3: "exactly what was asked"}
@@ -377,12 +381,15 @@ def _write_image(path: Path, record: QueryRecord) -> None:
         write_atomically(image_path, record.image_png)
 
 
-def save_query(record: QueryRecord, *, set_file: str | os.PathLike, replace: bool = False) -> SaveResult:
+def save_query(
+    record: QueryRecord, *, set_file: str | os.PathLike, actor: Actor, replace: bool = False
+) -> SaveResult:
     """Save ``record``'s grades into the set at ``set_file`` (created when missing), beside other raters' grades.
 
     Args:
         record: from :func:`make_record`.
         set_file: a ``.jsonl`` path, usually from :func:`set_path`.
+        actor: who saves: only an editor may (the line records their name as ``saved_by``).
         replace: replace this rater's earlier grades of the same query (same qid, or same text and image) — only after
             the analyst confirmed; without it such a save raises :class:`QueryExistsError` and writes nothing. Other
             raters' grades are never dropped.
@@ -391,18 +398,20 @@ def save_query(record: QueryRecord, *, set_file: str | os.PathLike, replace: boo
         A :class:`SaveResult`.
 
     Raises:
+        PermissionDeniedError: ``actor`` is not an editor (nothing is written).
         QueryExistsError: this rater already graded the query and ``replace`` is False.
         ValueError: the set is not a ``.jsonl`` file, the existing file does not load as a labelled set, or the new
             file would not (nothing is written then).
         OSError: the folder cannot be written (permissions, disk full); nothing is half written.
     """
+    require_editor(actor, "save queries into labelled sets")
     path = Path(set_file)
 
     def change(content: SetContent) -> tuple[str, bool, tuple[str, ...]]:
         _write_image(path, record)
         index = _matching_entry(content, record)
         if index is None:
-            content.entries.append((0, record.as_json()))
+            content.entries.append((0, {**record.as_json(), "saved_by": actor.name}))
             return record.qid, False, (record.rater,)
         line, obj = content.entries[index]
         already = _has_graded(obj, record.rater)
@@ -412,6 +421,7 @@ def save_query(record: QueryRecord, *, set_file: str | os.PathLike, replace: boo
         if already:
             _forget_rater(obj, record.rater, content.rule)
         _merge(obj, record, content.rule)
+        obj["saved_by"] = actor.name
         raters = sorted({r for c in obj["candidates"] for r in (c.get("grades") or {})})
         return str(obj["qid"]), already, tuple(raters)
 

@@ -2,18 +2,20 @@
 
 The file is :func:`eval.history.workspace.runs_db_path` (``$LYCHEE_RUNS_DB``, default ``data/runs.sqlite``). One row of
 ``runs`` per evaluation — when, the set (its name, absolute path when it is a file, and content hash), model,
-instruction (and B's for an A/B), k, the number of queries, the output folder, where it ran (``cli``/``page``) and,
-for a gated run (``python -m eval --gate``), whether it passed (``gate``: ``pass``/``fail``, the verdict in
-``details``) — with every metric of every system (mean and 95% bootstrap interval) in ``metrics`` and every
-per-query value in ``per_query``.
+instruction (and B's for an A/B), k, the number of queries, the output folder, where it ran (``cli``/``page``), who
+ran it (``created_by``: an e-mail, ``token``, a local user name) and, for a gated run (``python -m eval --gate``),
+whether it passed (``gate``: ``pass``/``fail``, the verdict in ``details``) — with every metric of every system (mean
+and 95% bootstrap interval) in ``metrics`` and every per-query value in ``per_query``.
 
-Schema versions: 1 (the first), 2 adds the ``gate`` column. Migrations are additive (``ALTER TABLE ... ADD COLUMN``)
-and run on the first write, so an older store stays readable as it is (its runs have no gate mark) and is upgraded in
-place by the next evaluation.
+Schema versions: 1 (the first), 2 adds the ``gate`` column, 3 the ``created_by`` column. Migrations are additive
+(``ALTER TABLE ... ADD COLUMN``) and run on the first write, so an older store stays readable as it is (its runs have
+no gate mark and no author) and is upgraded in place by the next evaluation.
 
 Concurrency: the database runs in WAL mode (readers never block the writer); each write is one ``BEGIN IMMEDIATE``
 transaction, so two sessions recording at once are serialised by SQLite and neither half-writes; a writer waits up to
-``timeout`` seconds for the lock. Problems (a locked, unwritable or corrupt file, a store from a newer version) raise
+``timeout`` seconds for the lock. An older store is read as it is (its runs have no author, no gate mark) and gains the
+missing columns at its next write. Deleting a run is an editor's act (:func:`lychee.roles.require_editor`).
+Problems (a locked, unwritable or corrupt file, a store from a newer version) raise
 :class:`RunStoreError`, whose message says what happened and what to do. :func:`record_evaluation` turns them into a
 returned message, so recording can never stop an evaluation from finishing and writing its files.
 
@@ -38,10 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from eval.history.workspace import runs_db_path
+from lychee.roles import Actor, require_editor
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_TIMEOUT = 5.0
 SOURCES = ("cli", "page")
 MAIN_METRIC = "ndcg@10"
@@ -89,6 +92,7 @@ CREATE INDEX IF NOT EXISTS runs_by_set ON runs (set_path, set_name);
 _MIGRATIONS: dict[int, str] = {
     1: _SCHEMA,
     2: "ALTER TABLE runs ADD COLUMN gate TEXT",
+    3: "ALTER TABLE runs ADD COLUMN created_by TEXT",
 }
 
 _RUN_COLUMNS = (
@@ -101,8 +105,9 @@ _OF_SET = (
     "(runs.set_path = :set AND :set <> '') OR (runs.set_path IS NULL AND runs.set_name = :set) "
     "OR (runs.set_path = '' AND runs.set_name = :set)"
 )
-# The gate mark: a version-1 store, read without being written (and so not migrated), has no such column.
-_GATE_COLUMN = "gate"
+#: Columns later schema versions added, in RunRecord's order: an older store, read without being written (and so not
+#: migrated), lacks them and its runs read ``None``.
+_LATER_COLUMNS = ("gate", "created_by")
 
 
 class RunStoreError(RuntimeError):
@@ -127,6 +132,7 @@ class RunRecord:
         k, n_queries, output_dir, source: the cutoff, the set's size, where the files went, ``cli``/``page``.
         gate: ``"pass"``/``"fail"`` for a gated run (``python -m eval --gate``), ``None`` otherwise; the verdict itself
             is ``details["gate"]``.
+        created_by: who ran it (an e-mail, ``token``, a local user name), or ``None`` (not recorded: older runs).
         metrics: ``{system: {metric: (mean, ci_low, ci_high)}}`` (filled by :meth:`RunStore.get`).
         per_query: ``{system: {metric: {qid: value}}}`` (filled by :meth:`RunStore.get`).
         details: ``{"settings": ..., "comparison": ...}`` from metrics.json, and ``"holes"`` and ``"inputs"`` when
@@ -147,6 +153,7 @@ class RunRecord:
     output_dir: str | None
     source: str
     gate: str | None = None
+    created_by: str | None = None
     main: float | None = None
     metrics: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict, repr=False)
     per_query: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict, repr=False)
@@ -180,6 +187,7 @@ class RunRecord:
             "output_dir": self.output_dir,
             "source": self.source,
             "gate": self.gate,
+            "created_by": self.created_by,
         }
         return row
 
@@ -272,10 +280,10 @@ class RunStore:
         return row is not None
 
     def _columns(self, conn: sqlite3.Connection) -> str:
-        """The run columns to select: :data:`_RUN_COLUMNS` and the gate mark (``NULL`` in a version-1 store)."""
+        """The run columns to select: :data:`_RUN_COLUMNS`, then :data:`_LATER_COLUMNS` (``NULL`` where missing)."""
         names = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
-        gate = _GATE_COLUMN if _GATE_COLUMN in names else f"NULL AS {_GATE_COLUMN}"
-        return f"{_RUN_COLUMNS}, {gate}"
+        later = [name if name in names else f"NULL AS {name}" for name in _LATER_COLUMNS]
+        return ", ".join([_RUN_COLUMNS, *later])
 
     # --- writing ----------------------------------------------------------------------------------------------------
     def record(
@@ -289,6 +297,7 @@ class RunStore:
         created: datetime | None = None,
         inputs: Mapping[str, Any] | None = None,
         gate: Mapping[str, Any] | None = None,
+        created_by: str | None = None,
     ) -> int:
         """Record one evaluation from its metrics.json object; returns the new run's id.
 
@@ -305,6 +314,7 @@ class RunStore:
                 to judge.
             gate: a gated run's verdict (a JSON-ready object whose ``"verdict"`` is one of :data:`GATE_MARKS`), kept in
                 ``details["gate"]`` with its mark in the ``gate`` column; ``None`` for an ungated run.
+            created_by: who ran it (:attr:`lychee.roles.Actor.name`), or ``None`` when not known.
 
         Raises:
             ValueError: ``metrics`` lacks what a run needs, ``source`` is unknown, or ``gate`` has no valid verdict.
@@ -349,6 +359,7 @@ class RunStore:
             source,
             details,
             mark,
+            created_by,
         )
         metric_rows, query_rows = [], []
         for system, report in reports.items():
@@ -360,7 +371,8 @@ class RunStore:
         with self._transaction("recording a run") as conn:
             cursor = conn.execute(
                 "INSERT INTO runs (created, set_name, set_path, set_hash, model, instruction, model_b, instruction_b, "
-                "k, n_queries, output_dir, source, details, gate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "k, n_queries, output_dir, source, details, gate, created_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             run_id = int(cursor.lastrowid)
@@ -374,13 +386,19 @@ class RunStore:
             )
         return run_id
 
-    def delete(self, run_id: int) -> RunRecord:
+    def delete(self, run_id: int, *, actor: Actor) -> RunRecord:
         """Delete a run with its metrics and per-query values; returns what was deleted.
 
+        Args:
+            run_id: the run.
+            actor: who deletes it: only an editor may (:func:`lychee.roles.require_editor`).
+
         Raises:
+            PermissionDeniedError: ``actor`` is not an editor (nothing is deleted).
             RunNotFoundError: no run has that id.
             RunStoreError: the store cannot be written.
         """
+        require_editor(actor, "delete runs")
         run = self.get(run_id, full=False)
         with self._transaction(f"deleting run {run_id}") as conn:
             for table, column in (("per_query", "run_id"), ("metrics", "run_id"), ("runs", "id")):
@@ -487,6 +505,7 @@ def record_evaluation(
     store: RunStore | None = None,
     inputs: Mapping[str, Any] | None = None,
     gate: Mapping[str, Any] | None = None,
+    created_by: str | None = None,
 ) -> tuple[int | None, str | None]:
     """Record an evaluation without ever raising: ``(run id, None)``, or ``(None, message)`` when it could not be.
 
@@ -503,6 +522,7 @@ def record_evaluation(
             source=source,
             inputs=inputs,
             gate=gate,
+            created_by=created_by,
         )
         return run_id, None
     except (RunStoreError, ValueError) as exc:

@@ -12,7 +12,8 @@ JSONL, one query per line::
 ``query`` may also be a plain string (its text). A query or a candidate may have a ``"video"``: a clip (mp4, webm,
 mov, mkv; at most 30 s). ``image`` and ``video`` paths are relative to the data file. ``qid``/``docid`` may be JSON
 strings or integers (integers are turned into their decimal string). An optional ``"segment"`` (a non-empty string:
-a query type, a category) groups queries in the report.
+a query type, a category) groups queries in the report; an optional ``"saved_by"`` (a string) says who saved the
+query from the dashboard, and changes nothing in the evaluation.
 
 Several raters: a candidate may carry ``"grades"`` (``{"<rater>": <grade>}``), ``"graded_at"`` and ``"adjudicated"``
 beside (or instead of) ``"label"``, and a query ``"judging"`` (``{"<rater>": {"at": ..., "scores_shown": ..., "seed":
@@ -43,7 +44,9 @@ from eval.sets.problems import Problems
 CSV_REQUIRED = ("qid", "query", "docid", "document", "label")
 CSV_OPTIONAL = ("query_image", "document_image", "query_video", "document_video", "segment")
 QUERY_KEYS = ("qid", "query", "candidates")
-QUERY_OPTIONAL_KEYS = ("segment", "judging")
+#: ``judging``: who graded and how (seeds, scores shown); ``saved_by``: who saved the query from the dashboard (an
+#: e-mail, ``token``, a user name). Both are read, never scored.
+QUERY_OPTIONAL_KEYS = ("segment", "judging", "saved_by")
 HEADER_KEY = "set"
 QUERY_FIELDS = ("text", "image", "video")
 CANDIDATE_KEYS = ("docid", "text", "image", "video", "label", "grades", "graded_at", "adjudicated")
@@ -134,12 +137,16 @@ def read_jsonl(text: str, problems: Problems) -> Iterator[RawQuery]:
         if unknown:
             problems.add_line(
                 number,
-                f"unknown field(s) {unknown}; expected only {list(QUERY_KEYS)} (and optionally 'segment', 'judging').",
+                f"unknown field(s) {unknown}; expected only {list(QUERY_KEYS)} (and optionally 'segment', 'judging', "
+                "'saved_by').",
             )
             continue
         missing = [k for k in QUERY_KEYS if k not in obj]
         if missing:
             problems.add_line(number, f"missing field(s) {missing}; expected an object like {EXAMPLE_LINE}")
+            continue
+        if "saved_by" in obj and not isinstance(obj["saved_by"], str):
+            problems.add_line(number, f"saved_by must be a string (who saved the query), got {obj['saved_by']!r}.")
             continue
         query = obj["query"]
         if isinstance(query, str):

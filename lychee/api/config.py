@@ -32,6 +32,8 @@ class ApiConfig:
 
     Attributes:
         api_key: the bearer key every call must carry, or ``None`` for an open API.
+        extra_keys: other bearer keys accepted beside ``api_key``: the dashboard token of an exposed server
+            (:mod:`lychee.access.settings`), set by the server at start.
         allow_urls: fetch ``http(s)://`` image URLs (off: refused with a 400).
         max_body_bytes: request body cap.
         max_documents: documents per request.
@@ -45,6 +47,7 @@ class ApiConfig:
     """
 
     api_key: str | None = None
+    extra_keys: tuple[str, ...] = ()
     allow_urls: bool = False
     max_body_bytes: int = 20 * MB
     max_documents: int = 1000
@@ -54,6 +57,11 @@ class ApiConfig:
     url_max_bytes: int = 10 * MB
     max_span_documents: int = 100
     retry_after_s: int = 5
+
+    @property
+    def accepted_keys(self) -> tuple[str, ...]:
+        """Every bearer key a call may carry; empty: the API is open."""
+        return tuple(dict.fromkeys(k for k in (self.api_key, *self.extra_keys) if k))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ApiConfig:

@@ -65,14 +65,14 @@ class ApiGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        key = self.config.api_key
-        if key is not None and not _authorized(headers.get("authorization", ""), key):
+        keys = self.config.accepted_keys
+        if keys and not any(_authorized(headers.get("authorization", ""), key) for key in keys):
             await _answer(
                 send,
                 ApiError(
                     401,
                     "Missing or wrong API key: send the header 'Authorization: Bearer <key>' with the key this "
-                    "server was started with (LYCHEE_API_KEY).",
+                    "server was started with (LYCHEE_API_KEY, or the token it printed when exposed).",
                     headers={"WWW-Authenticate": "Bearer"},
                 ),
             )

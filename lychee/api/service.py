@@ -147,7 +147,7 @@ class RerankService:
                 "max_in_flight": self.config.max_in_flight,
                 "max_span_documents": self.config.max_span_documents,
                 "image_urls": self.config.allow_urls,
-                "auth": self.config.api_key is not None,
+                "auth": bool(self.config.accepted_keys),
             },
         }
 

@@ -67,8 +67,12 @@ def server_model_key() -> ModelKey:
 SERVER_SCRIPT = "lychee/ui/server.py"
 
 
-def server_command(python: str, port: int) -> list[str]:
-    """The command line that serves the dashboard and the API on ``port`` (what ``./start.sh`` runs), from the
+#: The address ``./start.sh`` listens on unless ``LYCHEE_HOST`` says otherwise: this machine only.
+DEFAULT_HOST = "127.0.0.1"
+
+
+def server_command(python: str, port: int, host: str = DEFAULT_HOST) -> list[str]:
+    """The command line that serves the dashboard and the API on ``host:port`` (what ``./start.sh`` runs), from the
     repository root."""
     return [
         python,
@@ -76,6 +80,8 @@ def server_command(python: str, port: int) -> list[str]:
         "streamlit",
         "run",
         SERVER_SCRIPT,
+        "--server.address",
+        host,
         "--server.port",
         str(port),
         "--server.headless",
@@ -92,6 +98,7 @@ def model_locked() -> bool:
 
 __all__ = [
     "loader_key",
+    "DEFAULT_HOST",
     "DEVICES",
     "DTYPES",
     "SERVER_SCRIPT",

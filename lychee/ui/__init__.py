@@ -19,6 +19,7 @@ rater's name, is asked once and kept for every page).
 
 from __future__ import annotations
 
+from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.models import (
     LoadedModel,
     free_memory,
@@ -40,6 +41,7 @@ __all__ = [
     "Settings",
     "VIDEO_TYPES",
     "bind",
+    "current_actor",
     "free_memory",
     "get_scorer",
     "load_model",

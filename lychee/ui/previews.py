@@ -9,6 +9,7 @@ from typing import Any
 
 import streamlit as st
 
+from lychee.formatting import escape_markdown
 from lychee.items import load_image
 from lychee.ui.inputs import upload_note
 from lychee.ui.shell.models import known_capabilities
@@ -23,7 +24,7 @@ def image_preview(file: Any) -> None:
     try:
         img = load_image(file.getvalue(), what=f"image '{file.name}'")
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return
     thumb = img.copy()
     thumb.thumbnail((320, 320))
@@ -37,7 +38,7 @@ def _describe(data: bytes, file_name: str) -> str:
     """A one-line summary of an upload, or raises the library's message (cached: a preview is redrawn often)."""
     video = load_video(data, what=f"video '{file_name}'")
     return (
-        f"{file_name} · {video.duration:.1f} s · {video.n_frames} frames at {video.fps:g} fps · "
+        f"{escape_markdown(file_name)} · {video.duration:.1f} s · {video.n_frames} frames at {video.fps:g} fps · "
         f"{video.width}×{video.height}"
     )
 
@@ -50,7 +51,7 @@ def video_preview(file: Any) -> None:
     try:
         caption = _describe(data, file.name)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return
     st.video(data)
     st.caption(caption)

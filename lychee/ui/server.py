@@ -1,25 +1,65 @@
 """The server: the dashboard (``streamlit_app.py``) and the rerank HTTP API on one port, in one process.
 
-``./start.sh`` runs ``streamlit run lychee/ui/server.py``; Streamlit finds the ``st.App`` below and serves it with
-uvicorn. The API's routes sit beside the dashboard's, its guard middleware (key, queue bound, body cap) in front of
-the API paths only, and its lifespan starts loading the server's model (``LYCHEE_MODEL``) in the background as the
-server starts, into the loader the pages use, so pages and API share one model. See ``lychee/api`` and the README's
-API section.
+``./start.sh`` runs ``streamlit run lychee/ui/server.py --server.address $LYCHEE_HOST``; Streamlit finds the
+``st.App`` below and serves it with uvicorn. At start it decides who may reach it (:mod:`lychee.access.settings`):
+bound to 127.0.0.1 (the default) it is open as before; exposed, the dashboard needs a sign-in (OIDC, or a token, made
+and printed here when none is set) and the API a Bearer key (the same token, or ``LYCHEE_API_KEY``). In front of the
+dashboard's paths and Streamlit's websocket sits the token guard (:mod:`lychee.access.guard`), in front of the API's
+paths the API's guard (key, queue bound, body cap); the API's lifespan starts loading the server's model
+(``LYCHEE_MODEL``) in the background, into the loader the pages use, so pages and API share one model. See
+``lychee/api`` and the README's sections "HTTP API" and "Running it for a team".
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import os
 from pathlib import Path
 
 import streamlit as st
+from starlette.middleware import Middleware
+from streamlit import config as streamlit_config
 
-from lychee.api import build_api
+from lychee.access import catalog_from_env, install, resolve_access
+from lychee.access.guard import DashboardGuard
+from lychee.access.settings import startup_lines
+from lychee.api import ApiConfig, build_api
+from lychee.scorers.remote.keys import ALLOW_ENV, parse_allow
+from lychee.ui.shell.identity import oidc_configured
+
+logger = logging.getLogger("lychee.server")
 
 # The dashboard's entry script at the repository root (pages/ beside it); an absolute path, so the server does not
 # depend on the directory it is started from.
 ENTRY_SCRIPT = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
-api = build_api()
-app = st.App(str(ENTRY_SCRIPT), routes=api.routes, middleware=api.middleware, lifespan=api.lifespan)
+# The address and port Streamlit listens on (what --server.address / --server.port set): the truth about exposure.
+access = resolve_access(
+    os.environ,
+    address=streamlit_config.get_option("server.address"),
+    port=streamlit_config.get_option("server.port"),
+    oidc=oidc_configured(),
+)
+install(access)
+# Malformed allowlists stop the server here, with a message naming the variable, rather than on a page later.
+catalog_from_env()
+parse_allow(os.environ.get(ALLOW_ENV, ""))
+if not logger.handlers:  # Streamlit configures only its own loggers; these lines must reach the log
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s lychee: %(message)s"))
+    logger.addHandler(_handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+for _level, _line in startup_lines(access):
+    getattr(logger, _level)(_line)
 
-__all__ = ["ENTRY_SCRIPT", "api", "app"]
+api = build_api(config=dataclasses.replace(ApiConfig.from_env(), extra_keys=tuple(k for k in [access.token] if k)))
+app = st.App(
+    str(ENTRY_SCRIPT),
+    routes=api.routes,
+    middleware=[*api.middleware, Middleware(DashboardGuard, access=access)],
+    lifespan=api.lifespan,
+)
+
+__all__ = ["ENTRY_SCRIPT", "access", "api", "app"]

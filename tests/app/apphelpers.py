@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
-from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import element_tree
+from streamlit.testing.v1 import AppTest, element_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME = ROOT / "streamlit_app.py"
@@ -24,8 +24,15 @@ def make_app(script: Path, **state) -> AppTest:
     return at
 
 
+def shown(markdown: str) -> str:
+    """What a reader sees of a markdown text that escapes user-written parts (``lychee.formatting.escape_markdown``):
+    the backslash escapes removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    """The page's error messages as shown (escapes removed: messages quote user input, escaped)."""
+    return [shown(e.value) for e in at.error]
 
 
 def exceptions(at: AppTest) -> list[str]:
@@ -73,5 +80,6 @@ __all__ = [
     "html_blocks",
     "make_app",
     "page_text",
+    "shown",
     "table_with",
 ]

@@ -6,12 +6,17 @@ Used by ``test_browser.py`` and ``take_screenshots.py``; the server process itse
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
+import os
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.servers import ROOT, free_port, serve  # noqa: F401 - re-exported for the browser test and screenshots
 
@@ -27,6 +32,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 logger = logging.getLogger(__name__)
+
+
+def require_browser() -> None:
+    """Skip the calling test when Chromium or playwright is missing, or fail it with LYCHEE_REQUIRE_BROWSER=1 (set by
+    ``./start.sh test``)."""
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"{CHROMIUM} (install Debian's chromium: apt-get install chromium)")
+    if importlib.util.find_spec("playwright") is None:
+        missing.append("the playwright Python package (pip install -r requirements-test.txt)")
+    if missing:
+        msg = "browser test needs " + " and ".join(missing)
+        if os.environ.get("LYCHEE_REQUIRE_BROWSER") == "1":
+            pytest.fail(msg + "; LYCHEE_REQUIRE_BROWSER=1 makes this a failure.")
+        pytest.skip(msg)
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from apphelpers import BATCH, SINGLE, errors, exceptions, make_app
+from apphelpers import BATCH, SINGLE, errors, exceptions, make_app, shown
 
 from eval.sets.loader import load_labelled_set
 from lychee.ui.batch import label_view
@@ -119,7 +119,7 @@ def test_a_raters_own_grades_are_replaced_only_after_confirmation(workspace):
     _grade(at, {TITLES[0]: 1, TITLES[1]: 1, TITLES[2]: 1})
     at.button(key="batch_label_save").click().run()
     assert not at.exception, exceptions(at)
-    assert [w.value for w in at.warning] == [
+    assert [shown(w.value) for w in at.warning] == [
         "hiking.jsonl: 'ann' has already graded query 'waterproof-hiking-boots' in the set (line 1: query "
         "'waterproof-hiking-boots' ('waterproof hiking boots')). Confirm to replace your grades of it with the new "
         "ones (other raters' grades are kept), or change the query id to add it as another query."

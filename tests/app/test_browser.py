@@ -8,10 +8,8 @@ playwright is missing, unless LYCHEE_REQUIRE_BROWSER=1 (set by ``./start.sh test
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
-import os
 import urllib.request
 from pathlib import Path
 
@@ -31,21 +29,8 @@ TITLES = [
 TOP = "Easy chocolate cake recipe with cocoa powder"
 
 
-def _require_browser() -> None:
-    missing = []
-    if not Path(browser.CHROMIUM).exists():
-        missing.append(f"{browser.CHROMIUM} (install Debian's chromium: apt-get install chromium)")
-    if importlib.util.find_spec("playwright") is None:
-        missing.append("the playwright Python package (pip install -r requirements-test.txt)")
-    if missing:
-        msg = "browser test needs " + " and ".join(missing)
-        if os.environ.get("LYCHEE_REQUIRE_BROWSER") == "1":
-            pytest.fail(msg + "; LYCHEE_REQUIRE_BROWSER=1 makes this a failure.")
-        pytest.skip(msg)
-
-
 def test_batch_rerank_end_to_end_in_chromium():
-    _require_browser()
+    browser.require_browser()
     artifacts = browser.ROOT / "artifacts"
     artifacts.mkdir(exist_ok=True)
     with browser.serve(log_path=artifacts / "browser_test_server.log") as url, browser.chromium() as page:

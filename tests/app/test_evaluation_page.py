@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from apphelpers import errors, shown
 from streamlit.testing.v1 import AppTest
 
 from eval.engine.evaluate import evaluate_set
@@ -34,7 +35,7 @@ def _run(at: AppTest) -> AppTest:
 
 def test_page_metrics_equal_the_library_on_the_small_shipped_set(default_scorer):
     at = _run(_app())
-    assert not at.error, [e.value for e in at.error]
+    assert not at.error, errors(at)
     labelled = load_labelled_set(shipped_set_path("passages.csv"), name="eval/data/passages.csv")
     expected = evaluate_set(labelled, default_scorer, model_id="default", k=10).metrics
 
@@ -84,7 +85,7 @@ def test_instruction_ab_shows_the_comparison_and_warns_for_the_default_model():
 )
 def test_bad_uploads_show_the_loaders_message(name, data, message):
     at = _run(_app(eval_source="upload", eval_upload_data={"name": name, "data": data}))
-    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert any(message in e for e in errors(at)), errors(at)
     assert "eval_result" not in at.session_state
 
 
@@ -97,12 +98,12 @@ def test_good_upload_is_evaluated():
 
 def test_no_upload_says_so():
     at = _run(_app(eval_source="upload"))
-    assert any("No file uploaded" in e.value for e in at.error)
+    assert any("No file uploaded" in e for e in errors(at))
 
 
 def test_image_set_with_the_default_model_is_refused_with_a_message():
     at = _run(_app(eval_set="shapes/shapes.jsonl"))
-    assert any("reads text only, so this set cannot be evaluated with it" in e.value for e in at.error)
+    assert any("reads text only, so this set cannot be evaluated with it" in e for e in errors(at))
     assert "eval_result" not in at.session_state
 
 
@@ -123,7 +124,7 @@ def test_unexpected_scoring_failure_is_a_message_not_a_traceback(monkeypatch):
 
     monkeypatch.setattr(evaluation_view, "evaluate_set", boom)
     at = _run(_app())
-    assert any("Scoring failed: RuntimeError: CUDA out of memory" in e.value for e in at.error)
+    assert any("Scoring failed: RuntimeError: CUDA out of memory" in e for e in errors(at))
     assert "eval_result" not in at.session_state
 
 
@@ -136,7 +137,7 @@ def _segment_frame(at: AppTest):
 
 def test_segment_table_and_chart_for_the_chinese_set():
     at = _run(_app(eval_set="ecommerce_zh.jsonl"))
-    assert not at.error, [e.value for e in at.error]
+    assert not at.error, errors(at)
     result = at.session_state["eval_result"]
     frame = _segment_frame(at)
     assert list(frame["segment"]) == ["场景化描述", "风格导向", "功能需求", "视觉特征", "all"]
@@ -195,14 +196,14 @@ def test_beir_zip_with_a_first_stage_run_and_segments(tmp_path):
             eval_segments_file_data={"name": "segments.tsv", "data": segments.encode()},
         )
     )
-    assert not at.error, [e.value for e in at.error]
+    assert not at.error, errors(at)
     result = at.session_state["eval_result"]
     assert result.labelled.first_stage == "bm25.trec, top 5 per query in trec_eval's order"
     assert [len(q.candidates) for q in result.labelled.queries] == [5] * 8
     assert list(_segment_frame(at)["segment"]) == ["science", "other", "all"]
     assert "judged@10" in result.metric_names
     assert result.metrics["systems"]["input_order"]["means"]["judged@10"] == 0.8  # 4 of each top 5 judged
-    captions = [c.value for c in at.caption]
+    captions = [shown(c.value) for c in at.caption]
     assert "Input order = the first stage: bm25.trec, top 5 per query in trec_eval's order." in captions
     assert any(c.startswith("judged@10 of model A:") for c in captions)
 
@@ -216,9 +217,9 @@ def test_beir_zip_problems_name_the_archive_and_the_upload(tmp_path):
         )
     )
     assert any(
-        "passages.zip:passages: not a BEIR folder, missing qrels/dev.tsv (splits there: test" in e.value
-        for e in at.error
-    ), [e.value for e in at.error]
+        "passages.zip:passages: not a BEIR folder, missing qrels/dev.tsv (splits there: test" in e
+        for e in errors(at)
+    ), errors(at)
     at = _run(
         _app(
             eval_source="beir",
@@ -226,10 +227,10 @@ def test_beir_zip_problems_name_the_archive_and_the_upload(tmp_path):
             eval_run_file_data={"name": "bm25.trec", "data": b"web-01 Q0 w01 1 0.5\n"},
         )
     )
-    assert any("bm25.trec, line 1: has 5 columns" in e.value for e in at.error), [e.value for e in at.error]
+    assert any("bm25.trec, line 1: has 5 columns" in e for e in errors(at)), errors(at)
     assert "eval_result" not in at.session_state
     at = _run(_app(eval_source="beir"))
-    assert any("No BEIR folder uploaded" in e.value for e in at.error)
+    assert any("No BEIR folder uploaded" in e for e in errors(at))
 
 
 def test_a_chinese_set_on_the_english_default_is_flagged_next_to_the_results():
@@ -239,7 +240,7 @@ def test_a_chinese_set_on_the_english_default_is_flagged_next_to_the_results():
         rows += [f"q{q},{query},d{i},{t},{int(i == q * 2)}" for i, t in enumerate(titles)]
     data = ("\n".join(rows) + "\n").encode("utf-8")
     at = _run(_app(eval_source="upload", eval_upload_data={"name": "zh.csv", "data": data}))
-    assert not at.error, [e.value for e in at.error]
+    assert not at.error, errors(at)
     assert any("Chinese" in w.value and "all-MiniLM-L6-v2" in w.value for w in at.warning), [
         w.value for w in at.warning
     ]

@@ -11,6 +11,7 @@ from eval.history.judging import set_guidelines
 from eval.history.labelling import make_record, save_query, set_path
 from eval.measures.agreement import agreement
 from eval.sets.loader import load_labelled_set
+from lychee.roles import local_actor
 from lychee.ui.judge import view
 from lychee.ui.judge.logic import shuffled
 
@@ -94,7 +95,7 @@ def test_an_editor_adjudicates_a_disagreement(workspace):
     for rater, grades in (("ann", [3, 0, 1, 2]), ("bob", [2, 0, 3, 2])):
         record = make_record(qid="boots", text="waterproof hiking boots", titles=TITLES, grades=grades, rater=rater,
                              docids=["d1", "d2", "d3", "d4"])  # fmt: skip
-        save_query(record, set_file=path)
+        save_query(record, set_file=path, actor=local_actor())
     at = _open_as("cy")
     at.selectbox(key="judge_adj_grade").set_value(1).run()
     at.button(key="judge_adj_set").click().run()
@@ -108,7 +109,11 @@ def test_an_editor_adjudicates_a_disagreement(workspace):
 
 def test_guidelines_are_shown_beside_the_titles_without_html(workspace):
     path = _seed_set(workspace)
-    set_guidelines(path, "**3**: exactly the product. <img src=x onerror=alert(1)> [x](javascript:alert(1))")
+    set_guidelines(
+        path,
+        "**3**: exactly the product. <img src=x onerror=alert(1)> [x](javascript:alert(1))",
+        actor=local_actor(),
+    )
     at = _open_as("ann")
     shown = [m.value for m in at.markdown if "exactly the product" in m.value]
     assert shown == ["**3**: exactly the product.  [x](#)"]

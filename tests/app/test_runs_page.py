@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from apphelpers import HOME, ROOT, errors, exceptions, make_app, table_with
+from apphelpers import HOME, ROOT, errors, exceptions, make_app, shown, table_with
 
 from eval.engine.evaluate import evaluate_set
 from eval.history.store import RunStore
 from eval.measures.stats import randomization_test, wins_ties_losses
 from eval.sets.labelled import shipped_set_path
 from eval.sets.loader import load_labelled_set
+from lychee.formatting import escape_markdown
+from lychee.roles import Actor
 
 RUNS = ROOT / "pages" / "4_Runs.py"
 PASSAGES = shipped_set_path("passages.csv")
@@ -110,7 +112,7 @@ def test_a_set_that_changed_is_compared_on_the_shared_queries(evaluations):
     at.run()
     assert not at.exception, exceptions(at)
     assert any("The set changed between run #1 and run #2" in w.value for w in at.warning)
-    assert "Left out of the comparison: 1 only in run #2 (web-09…)." in [c.value for c in at.caption]
+    assert "Left out of the comparison: 1 only in run #2 (web-09…)." in [shown(c.value) for c in at.caption]
     assert {m.label: m.value for m in at.metric}["p-value"] == "1"
 
 
@@ -119,7 +121,7 @@ def test_a_single_run_of_a_set_says_what_to_do(store):
     at.run()
     at.selectbox(key="_w_runs_set").set_value("mine.jsonl").run()
     assert not at.exception, exceptions(at)
-    assert any("is the only run of mine.jsonl (upload)" in i.value for i in at.info)
+    assert any("is the only run of mine.jsonl (upload)" in shown(i.value) for i in at.info)
 
 
 def test_a_corrupt_store_is_a_message_not_a_traceback(workspace):
@@ -147,7 +149,7 @@ def test_a_run_is_deleted_only_after_the_confirmation(store):
     assert not at.exception, exceptions(at)
     assert [r.id for r in store.list()] == [3, 1]
     assert _table(at)["id"].tolist() == [3, 1]
-    assert any("Deleted #2 · " in s.value and "from the history" in s.value for s in at.success)
+    assert any("Deleted #2 · " in shown(s.value) and "from the history" in s.value for s in at.success)
     # the confirmation belongs to one run: choosing another asks again
     at.selectbox(key="runs_delete_id").set_value(1).run()
     assert at.button(key="runs_delete_button").disabled
@@ -156,14 +158,14 @@ def test_a_run_is_deleted_only_after_the_confirmation(store):
 def test_deleting_the_last_run_leaves_the_empty_page(store):
     for run in store.list():
         if run.id != 1:
-            store.delete(run.id)
+            store.delete(run.id, actor=Actor("ana@example.com", "editor"))
     at = make_app(RUNS)
     at.run()
     at.checkbox(key="runs_delete_confirm_1").check().run()
     at.button(key="runs_delete_button").click().run()
     assert not at.exception, exceptions(at)
     assert store.list() == []
-    assert any("Deleted #1 · " in s.value for s in at.success)
+    assert any("Deleted #1 · " in shown(s.value) for s in at.success)
     assert any("No evaluation recorded yet" in i.value for i in at.info)
 
 
@@ -193,3 +195,21 @@ def test_the_trend_of_a_set_marks_gated_runs(evaluations):
     at.selectbox(key="_w_runs_trend_metric").set_value("mrr@10").run()
     assert not at.exception, exceptions(at)
     assert any('"mrr@10 (mean, 95% interval)"' in c.proto.spec for c in at.get("vega_lite_chart"))
+def test_run_store_text_is_shown_as_typed_never_as_markdown(evaluations):
+    import copy
+
+    plain, _ = evaluations
+    hostile = copy.deepcopy(plain)
+    hostile["settings"]["systems"]["model"]["model"] = "m`x` [click](http://evil.example)"
+    hostile["settings"]["systems"]["model"]["instruction"] = "![beacon](http://evil.example/p.png) **shout** :red[x]"
+    store = RunStore()
+    store.record(plain, set_name="s.jsonl", set_path=None, output_dir=None, source="page")
+    store.record(hostile, set_name="s.jsonl", set_path=None, output_dir=None, source="page")
+    at = make_app(RUNS)
+    at.run()
+    assert not at.exception, exceptions(at)
+    (caption,) = [c.value for c in at.caption if "shared queries" in c.value]
+    assert "`` m`x` [click](http://evil.example) ``" in caption  # the model as a code span: shown literally
+    instruction = "![beacon](http://evil.example/p.png) **shout** :red[x]"
+    assert escape_markdown(instruction) in caption and instruction not in caption
+    assert instruction in shown(caption)

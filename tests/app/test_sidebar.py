@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apphelpers import BATCH, HOME, SINGLE, errors, exceptions, make_app
+from apphelpers import BATCH, HOME, SINGLE, errors, exceptions, make_app, shown
 
 import lychee
 from lychee import ui
@@ -95,7 +95,7 @@ def test_invalid_shared_state_is_repaired_with_a_message():
     at = make_app(SINGLE, band_strong=0.3, band_medium=0.9, instruction=42)
     at.run()
     assert not at.exception, exceptions(at)
-    warnings = [w.value for w in at.sidebar.warning]
+    warnings = [shown(w.value) for w in at.sidebar.warning]
     assert any("strong=0.3, medium=0.9 are invalid: expected 0 <= medium <= strong <= 1" in w for w in warnings)
     assert any("Instruction 42 is not text" in w for w in warnings)
     assert (at.session_state["band_medium"], at.session_state["band_strong"]) == (lychee.MEDIUM, lychee.STRONG)

@@ -119,9 +119,8 @@ def tiny_qwen3(tmp_path_factory) -> str:
 
 @pytest.mark.parametrize("page", ["single", "batch"])
 def test_the_sidebar_shows_the_instruction_of_a_vlm_loaded_on_first_use(tiny_qwen3, page):
-    from lychee.prompt import QWEN3_DEFAULT_INSTRUCTION
-
     import lychee
+    from lychee.prompt import QWEN3_DEFAULT_INSTRUCTION
 
     assert QWEN3_DEFAULT_INSTRUCTION != lychee.DEFAULT_INSTRUCTION
     at = make_app(SINGLE if page == "single" else BATCH, model=tiny_qwen3, batch_titles="red shoe\nblue teapot")

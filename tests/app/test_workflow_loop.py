@@ -6,10 +6,11 @@ broken run store is a warning that leaves the evaluation on the page.
 
 from __future__ import annotations
 
-from apphelpers import BATCH, ROOT, errors, exceptions, make_app
+from apphelpers import BATCH, ROOT, errors, exceptions, make_app, shown
 
 from eval.history.labelling import make_record, save_query, set_path
 from eval.history.store import RunStore
+from lychee.roles import Actor
 from lychee.ui.batch import ab, label_view
 
 EVALUATION = ROOT / "pages" / "3_Evaluation.py"
@@ -86,12 +87,12 @@ def test_ab_label_evaluate_and_compare_runs_in_one_session(workspace, via_home):
     assert not at.exception, exceptions(at)
     assert (at.selectbox(key="_w_runs_a").value, at.selectbox(key="_w_runs_b").value) == (1, 2)
     assert any("The set changed between run #1 and run #2" in w.value for w in at.warning)
-    assert "Left out of the comparison: 1 only in run #2 (coffee-mug…)." in [c.value for c in at.caption]
-    shown = {m.label: m.value for m in at.metric}
-    assert shown["A: run #1"] == f"{first.per_query['model']['ndcg@10']['waterproof-hiking-boots']:.4f}"
+    assert "Left out of the comparison: 1 only in run #2 (coffee-mug…)." in [shown(c.value) for c in at.caption]
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["A: run #1"] == f"{first.per_query['model']['ndcg@10']['waterproof-hiking-boots']:.4f}"
     # One shared query: no p-value (a test over one query would say 1 and mean nothing), and the page says why; the
     # same scores on it give a delta with no direction.
-    assert shown["p-value"] == "—"
+    assert cards["p-value"] == "—"
     assert any("The two runs share one query" in i.value for i in at.info)
     assert {m.label: m.delta for m in at.metric}["B: run #2"] == "±0.0000"
 
@@ -112,7 +113,7 @@ def test_a_broken_run_store_is_a_warning_and_the_evaluation_is_shown(workspace):
     record = make_record(
         qid="q1", text="red shoes", titles=["red running shoes", "blue mug"], grades=[2, 0], rater="ann"
     )
-    save_query(record, set_file=set_path("shoes"))
+    save_query(record, set_file=set_path("shoes"), actor=Actor("ana@example.com", "editor"))
     (workspace / "runs.sqlite").write_bytes(b"not a database" * 100)
     at = make_app(EVALUATION)
     at.run()
@@ -120,7 +121,7 @@ def test_a_broken_run_store_is_a_warning_and_the_evaluation_is_shown(workspace):
     at.button(key="eval_run").click().run()
     assert not at.exception, exceptions(at)
     assert not errors(at)
-    warnings = [w.value for w in at.warning]
+    warnings = [shown(w.value) for w in at.warning]
     assert any(
         w.startswith("The run was not recorded in the run history: run store ") and "not a readable SQLite" in w
         for w in warnings

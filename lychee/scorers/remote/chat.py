@@ -33,7 +33,7 @@ from lychee.items import Item
 from lychee.prompt import LYCHEE, build_messages
 from lychee.results import Prediction, sigmoid
 from lychee.scorers.remote.endpoints import CONNECT_TIMEOUT, Endpoint, RetryableError
-from lychee.scorers.remote.transport import MAX_ERROR_TEXT, RemoteAnswerError, http_failure
+from lychee.scorers.remote.transport import RemoteAnswerError, error_line, http_failure, quote_remote, status_phrase
 from lychee.scorers.remote.wire import ImageCache, image_url, processor_kwargs
 
 TOP_LOGPROBS = 20
@@ -101,12 +101,12 @@ def answer_logprobs(completion: Any, *, token_ids: tuple[int, int] | None, where
             if token in names[word] and word not in found:
                 if logprob is None or not math.isfinite(float(logprob)):
                     raise RemoteAnswerError(
-                        f"{where}: the logprob of {word!r} is {logprob!r}; expected a finite number."
+                        f"{where}: the logprob of {word!r} is {quote_remote(logprob)}; expected a finite number."
                     )
                 found[word] = float(logprob)
     missing = [w for w in ANSWER_WORDS if w not in found]
     if missing:
-        shown = ", ".join(f"{t!r} {lp:.3f}" for t, lp in candidates[:8] if lp is not None)
+        shown = ", ".join(f"{quote_remote(t, 20)} {lp:.3f}" for t, lp in candidates[:8] if lp is not None)
         how = (
             "The server ignored logprob_token_ids: use a vLLM version that supports it, or raise --max-logprobs."
             if token_ids is not None
@@ -222,7 +222,8 @@ class OpenAIChatProtocol:
                 reason = "connection refused" if "refused" in str(cause).lower() else f"cannot connect ({cause})"
                 raise RetryableError(reason) from exc
             except openai.APIStatusError as exc:
-                message = " ".join(str(exc.message).split())[:MAX_ERROR_TEXT]
+                # the SDK's exc.message quotes the whole body: keep only the JSON error's own message
+                message = error_line(exc.body) or status_phrase(exc.status_code)
                 raise http_failure(exc.status_code, exc.response.headers, message, where) from exc
             lp_yes, lp_no = answer_logprobs(completion, token_ids=self.answer_token_ids, where=where)
             log_odds = lp_yes - lp_no

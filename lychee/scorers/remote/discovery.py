@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from lychee.scorers.remote.endpoints import Endpoint, RetryableError
-from lychee.scorers.remote.transport import RemoteAnswerError, request_json
+from lychee.scorers.remote.transport import RemoteAnswerError, quote_remote, request_json
 
 logger = logging.getLogger(__name__)
 
@@ -134,12 +134,13 @@ def pick_model(ids: list[str], wanted: str | None, discovery: Discovery) -> str 
     if wanted is not None:
         if ids and wanted not in ids:
             raise ValueError(
-                f"remote model {discovery.endpoint.url}: serves {ids}, not {wanted!r}. Pass remote_model= one of them."
+                f"remote model {discovery.endpoint.url}: serves {quote_remote(ids)}, not {wanted!r}. Pass remote_model= "
+                "one of them."
             )
         return wanted
     if len(ids) > 1:
         raise ValueError(
-            f"remote model {discovery.endpoint.url}: serves several models {ids}; say which with remote_model=..."
+            f"remote model {discovery.endpoint.url}: serves several models {quote_remote(ids)}; say which with remote_model=..."
         )
     return ids[0] if ids else None
 
@@ -159,7 +160,7 @@ def _tiny_rerank(client: httpx.Client, discovery: Discovery, protocol: str, dead
     rows = answer if protocol == "tei" else (answer.get("results") if isinstance(answer, dict) else None)
     key = "score" if protocol == "tei" else "relevance_score"
     if not (isinstance(rows, list) and rows and isinstance(rows[0], dict) and key in rows[0]):
-        shape = sorted(answer) if isinstance(answer, dict) else type(answer).__name__
+        shape = f"keys {quote_remote(sorted(answer))}" if isinstance(answer, dict) else type(answer).__name__
         raise _wrong_endpoint(discovery, protocol, f"a test rerank answered {shape}, without '{key}'")
 
 
@@ -173,8 +174,9 @@ def discover_rerank(client: httpx.Client, endpoint: Endpoint, *, wanted: str | N
             accepted = answer.get("accepted_model_names")
             if wanted is not None and isinstance(accepted, list) and wanted not in accepted:
                 raise ValueError(
-                    f"remote model {endpoint.url}: this project's server there serves {answer.get('model')!r} (it "
-                    f"accepts the names {accepted}), not {wanted!r}; it never switches models on a request. Drop "
+                    f"remote model {endpoint.url}: this project's server there serves {quote_remote(answer.get('model'))} "
+                    f"(it accepts the names {quote_remote(accepted)}), not {wanted!r}; it never switches models on "
+                    "a request. Drop "
                     "remote_model, or point at the server that serves it."
                 )
             discovery.served_model = wanted or str(answer.get("model") or answer["info"].get("name") or "") or None
@@ -201,7 +203,8 @@ def discover_tei(client: httpx.Client, endpoint: Endpoint, *, wanted: str | None
         info = None
     if isinstance(info, dict) and isinstance(info.get("model_type"), dict):
         if "reranker" not in info["model_type"]:
-            raise _wrong_endpoint(discovery, "tei", f"it serves a {sorted(info['model_type'])} model, not a reranker")
+            kind = quote_remote(sorted(info["model_type"]))
+            raise _wrong_endpoint(discovery, "tei", f"it serves a {kind} model, not a reranker")
         discovery.served_model = wanted or info.get("model_id")
         return discovery
     _tiny_rerank(client, discovery, "tei", deadline)
@@ -228,7 +231,8 @@ def discover_chat(client: httpx.Client, endpoint: Endpoint, *, wanted: str | Non
         tokens = answer.get("tokens") if isinstance(answer, dict) else None
         if not (isinstance(tokens, list) and len(tokens) == 1 and isinstance(tokens[0], int)):
             raise ValueError(
-                f"remote model {endpoint.url}: the served tokenizer encodes {word!r} as {tokens!r}; expected a single "
+                f"remote model {endpoint.url}: the served tokenizer encodes {word!r} as {quote_remote(tokens)}; expected "
+                "a single "
                 "token each for 'yes' and 'no', as in the Qwen vocabulary. Is this a Lychee-rerank-mm / "
                 "Qwen3-VL-Reranker checkpoint with its original tokenizer?"
             )

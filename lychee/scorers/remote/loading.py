@@ -3,7 +3,7 @@ info) and build it. The model string is parsed by :mod:`lychee.scorers.remote.na
 
 from __future__ import annotations
 
-import os
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,13 +12,16 @@ from lychee.prompt import FAMILIES, LYCHEE, LYCHEE_DEFAULT_INSTRUCTION
 from lychee.scorers.remote.chat import OpenAIChatProtocol
 from lychee.scorers.remote.discovery import READY_TIMEOUT, Discovery, discover
 from lychee.scorers.remote.endpoints import DEFAULT_RETRIES, DEFAULT_TIMEOUT, Endpoint, EndpointPool, parse_endpoints
-from lychee.scorers.remote.names import API_KEY_ENV, join_model, split_model
+from lychee.scorers.remote.keys import environment_key
+from lychee.scorers.remote.names import join_model, split_model
 from lychee.scorers.remote.probe import with_probe
 from lychee.scorers.remote.rerank import RerankProtocol, TeiProtocol
 from lychee.scorers.remote.scorer import RemoteScorer
 from lychee.scorers.remote.transport import make_client
 from lychee.scorers.remote.wire import EMBEDDING
 from lychee.validation import is_int, positive_int
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_CONCURRENCY = 4
@@ -173,7 +176,8 @@ def load_remote(
 
     Args:
         protocol: ``"rerank"`` (default), ``"tei"`` or ``"openai-chat"``; or a ``<protocol>+`` prefix on the URL.
-        api_key: sent as ``Authorization: Bearer``; default ``$LYCHEE_REMOTE_API_KEY``.
+        api_key: sent as ``Authorization: Bearer``; default ``$LYCHEE_REMOTE_API_KEY``, but only when every URL's
+            host is in ``LYCHEE_REMOTE_ALLOW`` or is the server's own ``LYCHEE_MODEL`` (:mod:`~.keys`).
         batch_size: documents per request (rerank/tei; ``openai-chat`` sends one pair per request).
         max_concurrency: requests in flight per endpoint.
         timeout: seconds to wait for one answer.
@@ -200,11 +204,20 @@ def load_remote(
         timeout = DEFAULT_TIMEOUT
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
-    api_key = api_key if api_key is not None else (os.environ.get(API_KEY_ENV, "").strip() or None)
+    withheld = None
+    if api_key is None:  # the environment's key goes only to allowed hosts (lychee.scorers.remote.keys)
+        api_key, withheld = environment_key(endpoints)
+        if withheld:
+            logger.warning("%s", withheld)
     client = make_client(timeout=float(timeout), api_key=api_key)
     try:
         found = discover(client, endpoints, protocol, wanted=remote_model, ready_timeout=ready_timeout)
         family = _family(protocol, remote_family, found[0])
+    except ValueError as exc:
+        client.close()
+        if withheld and "refused our key" in str(exc):
+            raise ValueError(f"{exc} {withheld}") from exc
+        raise
     except BaseException:
         client.close()
         raise

@@ -33,7 +33,7 @@ import httpx
 from lychee.items import Item
 from lychee.results import Prediction
 from lychee.scorers.remote.endpoints import Endpoint
-from lychee.scorers.remote.transport import RemoteAnswerError, request_json
+from lychee.scorers.remote.transport import RemoteAnswerError, quote_remote, request_json
 from lychee.scorers.remote.wire import ImageCache, content_parts, empty_side_text, image_url, processor_kwargs
 
 
@@ -53,10 +53,10 @@ def check_score(value: Any, *, where: str) -> float:
         RemoteAnswerError: not a number, not finite, or outside [0, 1].
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise RemoteAnswerError(f"{where}: the score is {value!r}; expected a number in [0, 1].")
+        raise RemoteAnswerError(f"{where}: the score is {quote_remote(value)}; expected a number in [0, 1].")
     if not 0.0 <= value <= 1.0:
         raise RemoteAnswerError(
-            f"{where}: the score {value!r} is outside [0, 1]: the server returns raw scores (logits), not "
+            f"{where}: the score {quote_remote(value)} is outside [0, 1]: the server returns raw scores (logits), not "
             "probabilities. Configure it to apply its activation (vLLM: drop use_activation=false; TEI: raw_scores "
             "false), so that scores mean P(relevant) like the local models'."
         )
@@ -75,7 +75,7 @@ def indexed_scores(rows: Any, n: int, *, key: str, where: str) -> list[float]:
     for row in rows:
         index = row.get("index") if isinstance(row, dict) else None
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
-            raise RemoteAnswerError(f"{where}: result {row!r} has no valid 'index' (expected 0..{n - 1}).")
+            raise RemoteAnswerError(f"{where}: result {quote_remote(row)} has no valid 'index' (expected 0..{n - 1}).")
         if scores[index] is not None:
             raise RemoteAnswerError(f"{where}: document index {index} appears twice in the answer.")
         scores[index] = check_score(row.get(key), where=f"{where}, document index {index}")
@@ -194,7 +194,7 @@ class RerankProtocol:
         answer = request_json(self.client, "POST", endpoint.route, content=data)
         where = f"POST {endpoint.route}"
         if not isinstance(answer, dict) or "results" not in answer:
-            got = sorted(answer) if isinstance(answer, dict) else type(answer).__name__
+            got = f"keys {quote_remote(sorted(answer))}" if isinstance(answer, dict) else type(answer).__name__
             raise RemoteAnswerError(
                 f"{where}: expected an object with 'results' (the Cohere/Jina/vLLM rerank shape), got {got}. "
                 "For Hugging Face TEI use protocol='tei'; for a chat model use protocol='openai-chat'."

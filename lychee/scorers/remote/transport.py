@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -18,8 +19,8 @@ from lychee.scorers.remote.endpoints import CONNECT_TIMEOUT, RETRY_STATUSES, Rem
 
 logger = logging.getLogger(__name__)
 
-#: How much of a server's error text goes into our messages.
-MAX_ERROR_TEXT = 400
+#: How much of a server's error message goes into ours (one line; the raw body never does).
+MAX_ERROR_TEXT = 160
 
 
 def make_client(*, timeout: float, api_key: str | None) -> httpx.Client:
@@ -70,19 +71,51 @@ def http_failure(status: int, headers: Mapping[str, str], message: str, where: s
 
 
 def error_text(response: httpx.Response) -> str:
-    """The server's own error message: ``error.message`` / ``message`` / ``detail`` of a JSON body, else the text."""
+    """A short, sanitised line from an error answer: the server's own error message when the answer is a JSON error
+    object (``error.message`` / ``error`` / ``message`` / ``detail``: this project's API, OpenAI, vLLM, TEI), else
+    ``""`` (the caller says the status and its reason phrase). Never the raw body: a URL typed into the dashboard may
+    point at any service, and what it answers must not reach the page (see :func:`error_line`)."""
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        body = None
-    message: Any = None
-    if isinstance(body, dict):
-        err = body.get("error")
-        message = err.get("message") if isinstance(err, dict) else err
-        message = message or body.get("message") or body.get("detail")
-    text = str(message) if message else response.text
-    text = " ".join(text.split())
-    return text[:MAX_ERROR_TEXT] + ("..." if len(text) > MAX_ERROR_TEXT else "")
+        return ""
+    return error_line(body)
+
+
+def error_line(body: Any) -> str:
+    """The error message of a parsed JSON error answer, sanitised (:func:`sanitize`), or ``""`` when it has none."""
+    if not isinstance(body, dict):
+        return ""
+    err = body.get("error")
+    message = err.get("message") if isinstance(err, dict) else err
+    message = message or body.get("message") or body.get("detail")
+    return sanitize(message) if isinstance(message, str) else ""
+
+
+def sanitize(text: str, limit: int = MAX_ERROR_TEXT) -> str:
+    """``text`` on one line of printable characters, at most ``limit`` of them (``...`` marks a cut)."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    line = " ".join(printable.split())
+    return line[:limit] + ("..." if len(line) > limit else "")
+
+
+def status_phrase(status: int) -> str:
+    """The standard reason phrase of ``status`` ("Not Found"); the server's own phrase is its text, never shown."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "unknown status"
+
+
+def quote_remote(value: Any, limit: int = 60, items: int = 8) -> str:
+    """A value read from a remote answer, quoted for a message: each string sanitised (:func:`sanitize`) to at most
+    ``limit`` characters, a list cut to its first ``items`` entries."""
+    if isinstance(value, (int, float)) or value is None:
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        shown = [v if isinstance(v, (int, float)) else sanitize(str(v), limit) for v in value[:items]]
+        return repr(shown) + (f" (and {len(value) - items} more)" if len(value) > items else "")
+    return repr(sanitize(value if isinstance(value, str) else repr(value), limit))
 
 
 def describe_connection_error(exc: httpx.HTTPError, timeout: float) -> str:
@@ -127,15 +160,15 @@ def request_json(
         limit = timeout if timeout is not None else client.timeout.read or 0.0
         raise RetryableError(describe_connection_error(exc, limit)) from exc
     if response.status_code >= 400:
-        message = error_text(response) or response.reason_phrase
+        message = error_text(response) or status_phrase(response.status_code)
         raise http_failure(response.status_code, response.headers, message, f"{method} {url}", end=".")
     try:
         return response.json()
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         kind = response.headers.get("content-type", "no content type")
         raise RemoteAnswerError(
-            f"{method} {url} answered HTTP {response.status_code} with {kind}, not JSON "
-            f"({error_text(response)[:120]!r}). Is this URL a rerank endpoint? Check the path and the protocol.",
+            f"{method} {url} answered HTTP {response.status_code} with {quote_remote(kind)}, not JSON. Is this URL a "
+            "rerank endpoint? Check the path and the protocol.",
             status=response.status_code,
         ) from None
 
@@ -144,9 +177,13 @@ __all__ = [
     "MAX_ERROR_TEXT",
     "RemoteAnswerError",
     "describe_connection_error",
+    "error_line",
     "error_text",
     "http_failure",
     "make_client",
+    "quote_remote",
     "request_json",
     "retry_after_seconds",
+    "sanitize",
+    "status_phrase",
 ]

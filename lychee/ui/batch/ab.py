@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 
 from lychee.compare import OVERLAP_K, Overlap, ab_table, kendall_tau, top_k_overlap
-from lychee.formatting import shorten
+from lychee.formatting import escape_markdown, markdown_code, shorten
 from lychee.scorers.lexical import BM25_MODEL
 from lychee.serving import ModelKey
 from lychee.ui.batch.table import BatchResult, band_label
@@ -122,13 +122,18 @@ def caption(result: ABResult) -> str:
     a = result.a
     if result.mode == "instruction":
         return (
-            f"Model `{a.model}` · A: “{shorten(a.instruction_used, INSTRUCTION_CHARS)}” · "
-            f"B: “{shorten(result.instruction_used_b, INSTRUCTION_CHARS)}”"
+            f"Model {markdown_code(a.model)} · A: “{_short(a.instruction_used)}” · "
+            f"B: “{_short(result.instruction_used_b)}”"
         )
     return (
-        f"Instruction “{shorten(a.instruction_used, INSTRUCTION_CHARS)}” · A: `{a.model}` · B: `{result.model_b}` "
-        f"(B instruction as the model read it: “{shorten(result.instruction_used_b, INSTRUCTION_CHARS)}”)"
+        f"Instruction “{_short(a.instruction_used)}” · A: {markdown_code(a.model)} · "
+        f"B: {markdown_code(result.model_b)} (B instruction as the model read it: “{_short(result.instruction_used_b)}”)"
     )
+
+
+def _short(instruction: str) -> str:
+    """An instruction shortened and escaped for the caption's markdown."""
+    return escape_markdown(shorten(instruction, INSTRUCTION_CHARS))
 
 
 def display_table(df: pd.DataFrame, *, greyed_a: bool = False, greyed_b: bool = False) -> pd.DataFrame:

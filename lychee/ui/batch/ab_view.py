@@ -13,7 +13,9 @@ from typing import Any
 
 import streamlit as st
 
+from lychee.access import Catalog, catalog_from_env
 from lychee.compare import OVERLAP_K
+from lychee.formatting import escape_markdown, markdown_code
 from lychee.scorers.lexical import BM25_MODEL
 from lychee.scorers.remote import is_remote
 from lychee.serving import ModelKey, model_locked
@@ -33,10 +35,10 @@ from lychee.ui.batch.table import BatchResult
 from lychee.ui.batch.view import BAND_WIDTH, NARROW_WIDTH, WRAPPED_ROW_HEIGHT, download_table
 from lychee.ui.caveats import band_caveat
 from lychee.ui.shell import models
+from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
-
 
 #: Column widths (px) of the A/B table: ranks, shift, title, both scores and bands fit 1280 px (log-odds may scroll).
 AB_NARROW_WIDTH, AB_TITLE_WIDTH, AB_SCORE_WIDTH = 62, 226, 80
@@ -71,20 +73,27 @@ def controls(settings: Settings) -> ABChoice | None:
             )
             if models.uses_instruction(settings) is False:
                 st.warning(
-                    f"The model `{settings.model}` ignores the instruction, so A and B will rank identically. Load a "
-                    "Lychee / Qwen3-VL reranker in the sidebar to compare instructions."
+                    f"The model {markdown_code(settings.model)} ignores the instruction, so A and B will rank "
+                    "identically. Load a Lychee / Qwen3-VL reranker in the sidebar to compare instructions."
                 )
             return ABChoice(mode="instruction", instruction_b=text)
         return ABChoice(mode="model", model_b=_model_b_picker(settings))
 
 
 def _model_b_picker(settings: Settings) -> ModelKey | None:
-    """The loaded models B can be, and a field to load another one; returns B's cache key, or ``None``."""
+    """The loaded models B can be, and a way to load another one; returns B's cache key, or ``None``.
+
+    An editor types any model (a name the server offers, 'default', a folder, a hub id or a URL); a viewer picks one
+    of the models the server offers (:mod:`lychee.access.catalog`) — loading refuses anything else for a viewer too.
+    """
     if model_locked():
         st.info(LOCKED_MODEL_B)
         return None
     own = models.model_key(settings)
-    others = [m.key for m in models.loaded_models() if m.key != own]
+    actor = current_actor()
+    editor = actor is not None and actor.is_editor
+    catalog = catalog_from_env()
+    others = [m.key for m in models.loaded_models() if m.key != own and (editor or catalog.allows(m.key[0]))]
     # BM25 loads nothing (no weights), so it is always on offer: the lexical ranking next to the reranker's.
     if own != BM25_KEY and BM25_KEY not in others:
         others.insert(0, BM25_KEY)
@@ -104,29 +113,46 @@ def _model_b_picker(settings: Settings) -> ModelKey | None:
     else:
         choice = None
         st.info(
-            f"Only the sidebar's model (`{settings.model}`) is loaded. Load a second model as B below: it is kept next "
-            "to A (the sidebar's model is not released)."
+            f"Only the sidebar's model ({markdown_code(settings.model)}) is loaded. Load a second model as B below: it "
+            "is kept next to A (the sidebar's model is not released)."
         )
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    c1.text_input(
-        "Load another model as B",
-        placeholder="'default', /models/lychee-rerank-mm, a cached hub id, or http://host:port",
-        help="A checkpoint folder or hub id (downloads only with LYCHEE_ALLOW_DOWNLOAD=1), 'default', or the URL of a "
-        "served model (see docs/deploy.md).",
-        **bind("batch_ab_model_path", ""),
-    )
-    if c2.button("Load model B", key="batch_ab_load", icon=":material/download:"):
-        path = st.session_state["batch_ab_model_path"].strip()
+    path = _model_b_field(catalog, editor)
+    if st.button("Load model B", key="batch_ab_load", icon=":material/download:"):
         # a served model runs where its server put it: the sidebar's device / dtype are for local checkpoints
         key = (path, None, None) if is_remote(path) else (path, settings.device, settings.dtype)
         if not path:
             st.error("Model B: the box is empty. Type 'default', a checkpoint folder or a hub id, then click Load.")
         elif key == own:
-            st.error(f"Model B: `{path}` is the sidebar's model (A). Type another model to compare against.")
+            st.error(
+                f"Model B: {markdown_code(path)} is the sidebar's model (A). Type another model to compare against."
+            )
         elif models.load_second(key) is not None:
             st.session_state["batch_ab_model_b"] = key
             st.rerun()
     return None if choice is None else tuple(choice)
+
+
+def _model_b_field(catalog: Catalog, editor: bool) -> str:
+    """What to load as B: an editor's free text (an offered name stands for its model), a viewer's pick of the offer."""
+    offered = catalog.offered
+    if not editor:
+        names = list(offered)
+        name = st.selectbox(
+            "Load another model as B",
+            names,
+            help="The models this server offers (LYCHEE_MODELS). Loading other models is for editors.",
+            **bind("batch_ab_offered_b", names[0], options=names),
+        )
+        return offered[name]
+    st.text_input(
+        "Load another model as B",
+        placeholder="'default', /models/lychee-rerank-mm, a cached hub id, or http://host:port",
+        help="A name this server offers, a checkpoint folder or hub id (downloads only with LYCHEE_ALLOW_DOWNLOAD=1), "
+        "'default', or the URL of a served model (see docs/deploy.md).",
+        **bind("batch_ab_model_path", ""),
+    )
+    text = st.session_state["batch_ab_model_path"].strip()
+    return offered.get(text, text)
 
 
 # --- scoring --------------------------------------------------------------------------------------------------------
@@ -217,7 +243,7 @@ def render(a: BatchResult, settings: Settings) -> None:
     tau, overlap = result.agreement(df)
     name_a, name_b = result.names
     st.divider()
-    st.subheader(f"A/B: {name_a} vs {name_b}")
+    st.subheader(f"A/B: {escape_markdown(name_a)} vs {escape_markdown(name_b)}")
     st.caption(caption(result))
     moved = int((df["shift"] != 0).sum())
     biggest = int(df["shift"].abs().max()) if len(df) else 0

@@ -12,6 +12,7 @@ from PIL import Image
 
 from eval.history.labelling import SaveResult
 from lychee.compare import rank_order
+from lychee.formatting import escape_markdown, markdown_code
 from lychee.ui.batch.table import BatchResult
 
 
@@ -58,9 +59,10 @@ def saved_message(saved: SaveResult, rater: str) -> str:
     verb = "Replaced" if saved.replaced else "Saved"
     raters = ", ".join(saved.raters)
     return (
-        f"{verb} {rater}'s grades of query `{saved.qid}` in `{saved.path}` ({saved.n_queries} quer"
-        f"{'y' if saved.n_queries == 1 else 'ies'} now; graded by {raters}). Evaluate it on the **Evaluation** page "
-        "(source: saved sets); see the raters' agreement on the **Judge** page."
+        f"{verb} {escape_markdown(rater)}'s grades of query {markdown_code(saved.qid)} in "
+        f"{markdown_code(str(saved.path))} ({saved.n_queries} quer{'y' if saved.n_queries == 1 else 'ies'} now; "
+        f"graded by {escape_markdown(raters)}). Evaluate it on the **Evaluation** page (source: saved sets); see the "
+        "raters' agreement on the **Judge** page."
     )
 
 

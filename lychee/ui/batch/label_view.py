@@ -8,7 +8,8 @@ switches. Titles left ungraded are saved unjudged (not 0). Each save records the
 name asked once per session) and the time, and that the model's scores were in view. Saving goes through
 :func:`eval.history.labelling.save_query` (merged beside other raters' grades, locked, atomic, reloaded through the
 evaluation loader). When this rater already graded the query, their grades are replaced only after they confirm: the
-refused record waits in ``batch_label_pending`` until **Replace it** or **Keep the existing one** is clicked.
+refused record waits in ``batch_label_pending`` until **Replace it** or **Keep the existing one** is clicked. Saving is an editor's act: a
+viewer sees a line saying so instead of the section (and ``save_query`` refuses a viewer anyway).
 """
 
 from __future__ import annotations
@@ -29,9 +30,12 @@ from eval.history.labelling import (
     set_path,
 )
 from eval.history.workspace import sets_dir
+from lychee.formatting import escape_markdown
+from lychee.roles import PermissionDeniedError
 from lychee.ui.batch.label import graded_caption, grades_from_frame, grading_frame, png_bytes, saved_message
 from lychee.ui.batch.table import BatchResult
 from lychee.ui.judge import grader_view
+from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
 
@@ -58,7 +62,14 @@ def grades_for(result: BatchResult) -> list[int | None]:
 
 
 def render(result: BatchResult, settings: Settings) -> None:
-    """The labelling section under the batch results: the grade column, the target set and Save."""
+    """The labelling section under the batch results: the grade column, the target set and Save (editors only)."""
+    actor = current_actor()
+    if actor is None or not actor.is_editor:
+        st.caption(
+            ":material/lock: Grading these titles and saving them into a labelled set is for editors; you are signed "
+            "in as a viewer."
+        )
+        return
     grades = grades_for(result)
     st.divider()
     st.subheader("Label these results")
@@ -117,7 +128,7 @@ def save_controls(
         _save(result, grades, target, rater=rater, scores_shown=scores_shown, seed=seed)
     _pending()
     if st.session_state.get(ERROR_KEY):
-        st.error(st.session_state[ERROR_KEY])
+        st.error(escape_markdown(st.session_state[ERROR_KEY]))
     saved = st.session_state.get(SAVED_KEY)
     if isinstance(saved, dict):
         st.success(saved_message(saved["saved"], saved["rater"]))
@@ -192,10 +203,10 @@ def _save(
 def _write(record: QueryRecord, path: Any, *, replace: bool) -> None:
     """Save ``record``; a query this rater already graded waits for confirmation, other problems become the error."""
     try:
-        saved = save_query(record, set_file=path, replace=replace)
+        saved = save_query(record, set_file=path, actor=current_actor(), replace=replace)
     except QueryExistsError as exc:
         st.session_state[PENDING_KEY] = {"record": record, "path": path, "message": str(exc)}
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, PermissionDeniedError) as exc:
         st.session_state[ERROR_KEY] = f"Nothing was saved: {exc}"
     else:
         complete = all(t.grade is not None for t in record.titles)
@@ -219,7 +230,7 @@ def _pending() -> None:
     pending = st.session_state.get(PENDING_KEY)
     if not isinstance(pending, dict):
         return
-    st.warning(pending["message"])
+    st.warning(escape_markdown(pending["message"]))
     c1, c2, _ = st.columns([1, 1, 3])
     c1.button("Replace it", key="batch_label_replace", type="primary", on_click=_confirm_replace)
     c2.button("Keep the existing one", key="batch_label_cancel", on_click=_cancel_replace)

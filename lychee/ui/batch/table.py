@@ -16,7 +16,7 @@ import pandas as pd
 
 from lychee.bands import BAND_COLORS, band
 from lychee.compare import rank_order, shift_label
-from lychee.formatting import shorten
+from lychee.formatting import escape_markdown, markdown_code, shorten
 from lychee.items import Item
 from lychee.ui.caveats import GREYED_COLOR, GREYED_ICON
 from lychee.ui.shell.settings import Settings
@@ -272,15 +272,15 @@ def result_caption(result: BatchResult, n_titles: int) -> str:
     only = {(True, False): "(image only)", (False, True): "(clip only)"}.get(
         (bool(result.query_image_name), bool(result.query_video_name)), "(no text)"
     )
-    query_desc = f"“{result.query_text}”" if result.query_text else only
+    query_desc = f"“{escape_markdown(result.query_text)}”" if result.query_text else only
     if result.query_image_name:
-        query_desc += f" + image `{result.query_image_name}`"
+        query_desc += f" + image {markdown_code(result.query_image_name)}"
     if result.query_video_name:
-        query_desc += f" + clip `{result.query_video_name}`"
-    instruction = shorten(result.instruction_used, INSTRUCTION_CHARS)
+        query_desc += f" + clip {markdown_code(result.query_video_name)}"
+    instruction = escape_markdown(shorten(result.instruction_used, INSTRUCTION_CHARS))
     return (
-        f"Query {query_desc} · model `{result.model}` · instruction “{instruction}” · {n_titles} titles from "
-        f"{result.source} scored in {result.seconds:.2f} s"
+        f"Query {query_desc} · model {markdown_code(result.model)} · instruction “{instruction}” · {n_titles} titles "
+        f"from {escape_markdown(result.source)} scored in {result.seconds:.2f} s"
     )
 
 

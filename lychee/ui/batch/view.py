@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from lychee.formatting import escape_markdown, markdown_code
 from lychee.language import language_warning
 from lychee.ui import render
 from lychee.ui.batch.table import (
@@ -71,11 +72,11 @@ def csv_picker() -> tuple[pd.DataFrame | None, str | None, str]:
         st.info("Upload a CSV, then pick the column that holds the titles.")
         return None, None, ""
     if st.session_state.get(CSV_UPLOAD_KEY) is None:
-        st.caption(f"Using `{stored['name']}` uploaded earlier. Upload another file to replace it.")
+        st.caption(f"Using {markdown_code(stored['name'])} uploaded earlier. Upload another file to replace it.")
     try:
         df = read_csv(stored["data"], name=f"CSV file '{stored['name']}'")
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return None, None, stored["name"]
     columns = list(df.columns)
     if st.session_state.get("batch_csv_column") not in columns:
@@ -108,7 +109,7 @@ def run_batch(
     try:
         query = make_item(query_text, q_bytes, name="query", image_name=q_name, video_bytes=v_bytes, video_name=v_name)
     except (ValueError, TypeError) as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return None
     scorer = get_scorer(settings)
     if scorer is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
 import pandas as pd
 
 from eval.engine.evaluate import EvalResult

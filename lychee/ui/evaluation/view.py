@@ -24,7 +24,7 @@ from eval.history.workspace import sets_dir
 from eval.sets.beir import DEFAULT_SPLIT
 from eval.sets.firststage import DEFAULT_TOP_K
 from eval.sets.labelled import SHIPPED_SETS, LabelledSet
-from lychee.formatting import counted
+from lychee.formatting import counted, escape_markdown, markdown_code
 from lychee.ui.evaluation import charts, judging_view
 from lychee.ui.evaluation.logic import (
     DEFAULT_SET,
@@ -35,6 +35,7 @@ from lychee.ui.evaluation.logic import (
     saved_set_name,
     stale_note,
 )
+from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.models import get_scorer, rerun_if_sidebar_stale
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
@@ -77,7 +78,7 @@ def _uploader(label: str, uploader_key: str, stored_key: str, *, types: list[str
     )
     stored = st.session_state.get(stored_key)
     if stored is not None and st.session_state.get(uploader_key) is None:
-        st.caption(f"Using `{stored['name']}` uploaded earlier. Upload another file to replace it.")
+        st.caption(f"Using {markdown_code(stored['name'])} uploaded earlier. Upload another file to replace it.")
 
 
 def set_picker() -> SetChoice:
@@ -186,7 +187,7 @@ def read_chosen_set(choice: SetChoice) -> LabelledSet | None:
             segments=st.session_state.get(SEGMENTS_KEY),
         )
     except ValueError as exc:  # LabelledSetError included
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))  # the loaders quote the file's own lines and names
         return None
 
 
@@ -246,7 +247,7 @@ def run_evaluation(
         return None
     if compare and not scorer.capabilities.uses_instruction:
         st.warning(
-            f"The model `{settings.model}` ignores instructions, so A and B will be identical (p = 1). "
+            f"The model {markdown_code(settings.model)} ignores instructions, so A and B will be identical (p = 1). "
             "Load a VLM reranker checkpoint to compare instructions."
         )
     ok, result = run_with_progress(
@@ -277,6 +278,7 @@ def run_evaluation(
 def _record(result: EvalResult, choice: SetChoice) -> None:
     """Add the run to the run history; a store problem is a warning, never a lost evaluation. What happened is kept
     with the result (:data:`RECORD_NOTE_KEY`) and shown above it."""
+    actor = current_actor()
     run_id, problem = record_evaluation(
         result.metrics,
         set_name=result.labelled.name,
@@ -284,9 +286,10 @@ def _record(result: EvalResult, choice: SetChoice) -> None:
         output_dir=None,
         source="page",
         inputs=choice.inputs(segments=st.session_state.get(SEGMENTS_KEY) is not None),
+        created_by=None if actor is None else actor.name,
     )
     recorded = f"Recorded as run #{run_id} in the run history: compare it with earlier runs on the **Runs** page."
-    st.session_state[RECORD_NOTE_KEY] = ("warning", problem) if problem else ("caption", recorded)
+    st.session_state[RECORD_NOTE_KEY] = ("warning", escape_markdown(problem)) if problem else ("caption", recorded)
 
 
 def _record_note() -> None:
@@ -320,7 +323,7 @@ def _cards(result: EvalResult) -> None:
     report = result.report
     queries = counted(report.n_queries, "{n} query", "{n} queries")
     pairs = counted(report.n_pairs, "{n} pair", "{n} pairs")
-    st.subheader(f"{result.labelled.name}: {queries}, {pairs}")
+    st.subheader(f"{escape_markdown(result.labelled.name)}: {queries}, {pairs}")
     for note in st.session_state.get(LANGUAGE_NOTES_KEY, []):
         st.warning(note, icon=":material/translate:")
     n_none = report.n_queries_without_relevant
@@ -406,7 +409,7 @@ def _set_notes(result: EvalResult) -> None:
     """What the set's input order is, how much was judged, and the loader's notes."""
     labelled, report = result.labelled, result.report
     if labelled.first_stage:
-        st.caption(f"Input order = the first stage: {labelled.first_stage}.")
+        st.caption(f"Input order = the first stage: {escape_markdown(labelled.first_stage)}.")
     judged = f"judged@{report.k}"
     if judged in report.metric_names:
         share = report.primary.means[judged]
@@ -415,7 +418,7 @@ def _set_notes(result: EvalResult) -> None:
             "counts as not relevant (trec_eval's convention), so the metrics are a lower bound."
         )
     for note in labelled.notes:
-        st.info(note, icon=":material/info:")
+        st.info(escape_markdown(note), icon=":material/info:")
 
 
 def _segments(result: EvalResult) -> None:

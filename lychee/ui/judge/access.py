@@ -1,22 +1,18 @@
-"""Who may change what a set says beyond their own grades: the one hook point for roles.
-
-Editing a set's guidelines, its aggregation rule, and adjudicating a disagreement (setting a final grade) are editor
-actions. Sign-in and roles are being added separately; they plug in here, in :func:`can_edit`, and every page asks
-this function before it offers those actions. Until then every rater is an editor.
+"""Who may change what a set says beyond their own grades: editing a set's guidelines, its aggregation rule, and
+adjudicating a disagreement (setting a final grade) are editor actions (:mod:`lychee.roles`). Pages ask
+:func:`can_edit` before they offer those actions; the library functions (:mod:`eval.history.judging`) refuse a viewer
+anyway.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from lychee.roles import Actor
 
 
-def can_edit(rater: str | None, set_path: Path | None = None) -> bool:
-    """Whether ``rater`` may edit the set at ``set_path``: its guidelines, aggregation rule and adjudications.
-
-    Today: always ``True`` (no roles yet). The roles work replaces this body (e.g. the signed-in user's role for the
-    set); callers already pass the rater and the set.
-    """
-    return True
+def can_edit(actor: Actor | None) -> bool:
+    """Whether ``actor`` (this session's, :func:`lychee.ui.shell.identity.current_actor`) may edit a set's guidelines,
+    aggregation rule and adjudications: an editor; nobody when no one is signed in."""
+    return actor is not None and actor.is_editor
 
 
 __all__ = ["can_edit"]

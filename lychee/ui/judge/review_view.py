@@ -14,6 +14,7 @@ from eval.history.labelling import GRADES
 from eval.judgments.ratings import disagreements, query_agreements, set_agreement
 from eval.sets.grades import AGGREGATES
 from eval.sets.labelled import LabelledSet
+from lychee.roles import PermissionDeniedError
 from lychee.ui.judge.access import can_edit
 from lychee.ui.judge.logic import (
     agreement_rows,
@@ -22,6 +23,7 @@ from lychee.ui.judge.logic import (
     query_agreement_table,
     widget_suffix,
 )
+from lychee.ui.shell.identity import current_actor
 
 MESSAGE_KEY = "judge_review_message"  # ("success" | "error", text) of the last editor action
 RULE_NAMES = {
@@ -71,7 +73,7 @@ def disagreement_queue(path: Path, labelled: LabelledSet, rater: str | None) -> 
         return
     st.caption(f"{len(found)} title(s) whose grades span 2 or more (highest minus lowest), widest first.")
     st.dataframe(disagreement_table(found), hide_index=True, width="stretch")
-    if not can_edit(rater, path):
+    if not can_edit(current_actor()):
         st.caption("Only editors set final grades.")
         return
     if rater is None:
@@ -91,8 +93,8 @@ def disagreement_queue(path: Path, labelled: LabelledSet, rater: str | None) -> 
 
 def _adjudicate(path: Path, qid: str, docid: str, grade: int | None, editor: str) -> None:
     try:
-        adjudicate(path, qid=qid, docid=docid, grade=grade, editor=editor)
-    except (ValueError, OSError) as exc:
+        adjudicate(path, qid=qid, docid=docid, grade=grade, editor=editor, actor=current_actor())
+    except (ValueError, OSError, PermissionDeniedError) as exc:
         st.session_state[MESSAGE_KEY] = ("error", f"Nothing was changed: {exc}")
     else:
         what = "withdrawn" if grade is None else f"set to {grade}"
@@ -103,7 +105,7 @@ def _adjudicate(path: Path, qid: str, docid: str, grade: int | None, editor: str
 def settings(path: Path, labelled: LabelledSet, rater: str | None) -> None:
     """The set's guidelines (markdown) and its aggregation rule; editors change them."""
     _message()
-    editable = can_edit(rater, path)
+    editable = can_edit(current_actor())
     st.markdown(f"**Aggregation rule**: {RULE_NAMES[labelled.aggregate]} — how several raters' grades become a label.")
     if not editable:
         st.caption("Only editors change the guidelines and the rule.")
@@ -118,8 +120,8 @@ def settings(path: Path, labelled: LabelledSet, rater: str | None) -> None:
     )
     if c2.button("Use this rule", key="judge_rule_save", disabled=rule == labelled.aggregate):
         try:
-            changed = set_aggregate(path, rule)
-        except (ValueError, OSError) as exc:
+            changed = set_aggregate(path, rule, actor=current_actor())
+        except (ValueError, OSError, PermissionDeniedError) as exc:
             st.session_state[MESSAGE_KEY] = ("error", f"Nothing was changed: {exc}")
         else:
             st.session_state[MESSAGE_KEY] = ("success", f"The set now uses {rule}; {changed} label(s) changed.")
@@ -135,8 +137,8 @@ def settings(path: Path, labelled: LabelledSet, rater: str | None) -> None:
     )
     if st.button("Save guidelines", key="judge_guidelines_save"):
         try:
-            set_guidelines(path, text)
-        except (ValueError, OSError) as exc:
+            set_guidelines(path, text, actor=current_actor())
+        except (ValueError, OSError, PermissionDeniedError) as exc:
             st.session_state[MESSAGE_KEY] = ("error", f"Nothing was changed: {exc}")
         else:
             st.session_state[MESSAGE_KEY] = ("success", "Guidelines saved with the set.")

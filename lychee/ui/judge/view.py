@@ -18,6 +18,7 @@ from eval.judgments.ratings import progress
 from eval.sets.labelled import LabelledQuery, LabelledSet
 from eval.sets.loader import load_labelled_set
 from lychee.bands import band
+from lychee.roles import PermissionDeniedError
 from lychee.ui.evaluation.logic import saved_set_name
 from lychee.ui.judge import grader_view
 from lychee.ui.judge.logic import (
@@ -28,6 +29,7 @@ from lychee.ui.judge.logic import (
     titles_of_query,
     widget_suffix,
 )
+from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.models import get_scorer
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
@@ -129,8 +131,8 @@ def _save(
             scores_shown=shown,
             seed=seed,
         )
-        saved = save_query(record, set_file=path, replace=True)
-    except (ValueError, OSError) as exc:
+        saved = save_query(record, set_file=path, actor=current_actor(), replace=True)
+    except (ValueError, OSError, PermissionDeniedError) as exc:
         st.session_state[MESSAGE_KEY] = ("error", f"Nothing was saved: {exc}")
         return
     n = sum(g is not None for g in grades)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from eval.history.compare import RunComparison
 from eval.history.store import MAIN_METRIC, RunRecord
-from lychee.formatting import counted, shorten
+from lychee.formatting import counted, escape_markdown, markdown_code, shorten
 from lychee.ui.palette import color_of
 
 #: The set filter's entry for every set.
@@ -40,7 +40,8 @@ def run_label(run: RunRecord) -> str:
 
 def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
     """One row per run: id, created, set, model, instruction, B's, k, ndcg@10, gate (passed / failed / blank when
-    not gated), queries, source, output folder."""
+    not gated), queries, source, who ran it, output folder (a dataframe: its cells are shown as text, never as
+    markdown)."""
     rows = [
         {
             "id": r.id,
@@ -55,12 +56,13 @@ def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
             "gate": {"pass": "passed", "fail": "failed"}.get(r.gate or "", ""),
             "queries": r.n_queries,
             "source": r.source,
+            "by": r.created_by or "",
             "output": r.output_dir or "",
         }
         for r in runs
     ]
     columns = ["id", "created", "set", "model", "instruction", "model B", "instruction B", "k", MAIN_METRIC]
-    return pd.DataFrame(rows, columns=[*columns, "gate", "queries", "source", "output"])
+    return pd.DataFrame(rows, columns=[*columns, "gate", "queries", "source", "by", "output"])
 
 
 def comparison_chart(comparison: RunComparison) -> alt.Chart:
@@ -112,10 +114,11 @@ def comparison_caption(comparison: RunComparison) -> str:
     b_model = b.model if comparison.system_b == "model" else b.model_b
     b_instruction = b.instruction if comparison.system_b == "model" else b.instruction_b or ""
     shared = counted(len(comparison.qids), "{n} shared query", "{n} shared queries")
+    instruction_a = escape_markdown(shorten(a.instruction, INSTRUCTION_CHARS))
+    instruction_b = escape_markdown(shorten(b_instruction, INSTRUCTION_CHARS))
     return (
-        f"{shared} · A: `{a.model}` “{shorten(a.instruction, INSTRUCTION_CHARS)}” "
-        f"({comparison.system_a}) · B: `{b_model}` “{shorten(b_instruction, INSTRUCTION_CHARS)}” "
-        f"({comparison.system_b})"
+        f"{shared} · A: {markdown_code(a.model)} “{instruction_a}” "
+        f"({comparison.system_a}) · B: {markdown_code(b_model or '')} “{instruction_b}” ({comparison.system_b})"
     )
 
 
@@ -126,9 +129,11 @@ def left_out_caption(comparison: RunComparison) -> str | None:
     a, b = comparison.run_a, comparison.run_b
     parts = []
     if comparison.only_a:
-        parts.append(f"{len(comparison.only_a)} only in run #{a.id} ({', '.join(comparison.only_a[:5])}…)")
+        shown = escape_markdown(", ".join(comparison.only_a[:5]))
+        parts.append(f"{len(comparison.only_a)} only in run #{a.id} ({shown}…)")
     if comparison.only_b:
-        parts.append(f"{len(comparison.only_b)} only in run #{b.id} ({', '.join(comparison.only_b[:5])}…)")
+        shown = escape_markdown(", ".join(comparison.only_b[:5]))
+        parts.append(f"{len(comparison.only_b)} only in run #{b.id} ({shown}…)")
     return "Left out of the comparison: " + "; ".join(parts) + "."
 
 

@@ -1,6 +1,7 @@
 """The Runs page's sections: loading the run history, the set filter, a set's trend, comparing two runs of one set
-(pickers, numbers, chart, table) and deleting a run. Names, tables and the comparison chart are
+(pickers, numbers, chart, table) and deleting a run (editors only). Names, tables and the comparison chart are
 :mod:`lychee.ui.runs.logic`, the trend's chart :mod:`lychee.ui.runs.trend`; choices persist in ``runs_*`` session keys.
+Run-store text (model, instruction, set and folder names) is user-written: it is escaped wherever markdown renders it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import streamlit as st
 from eval.history.compare import RunComparison, compare_runs, shared_metrics
 from eval.history.store import MAIN_METRIC, RunNotFoundError, RunRecord, RunStore, RunStoreError
 from eval.history.trend import set_trend
-from lychee.formatting import signed
+from lychee.formatting import escape_markdown, markdown_code, signed
+from lychee.roles import Actor, PermissionDeniedError
 from lychee.ui.runs.logic import (
     ALL_SETS,
     SYSTEM_NAMES,
@@ -40,7 +42,7 @@ def load_runs(store: RunStore) -> list[RunRecord] | None:
     try:
         return store.list()
     except RunStoreError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return None
 
 
@@ -60,6 +62,7 @@ RUNS_COLUMNS: dict[str, int | str] = {
     "instruction B": 280,
     "k": 48,
     "source": 70,
+    "by": 160,
     "output": 200,
 }
 
@@ -145,8 +148,8 @@ def render_compare(store: RunStore, runs: list[RunRecord], chosen_set: str) -> N
     same_set = [r for r in runs if r.set == run_a.set]
     if len(same_set) < 2 and run_a.model_b is None:
         st.info(
-            f"Run #{run_a.id} is the only run of {set_label(run_a.set)}. Evaluate that set again (another "
-            "instruction or model, or after labelling more queries) to compare two runs."
+            f"Run #{run_a.id} is the only run of {escape_markdown(set_label(run_a.set))}. Evaluate that set again "
+            "(another instruction or model, or after labelling more queries) to compare two runs."
         )
         return
     with c2:
@@ -160,7 +163,7 @@ def render_compare(store: RunStore, runs: list[RunRecord], chosen_set: str) -> N
     try:
         full_a, full_b = store.get(run_a.id), store.get(run_b.id)
     except (RunStoreError, ValueError) as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return
     metrics = shared_metrics(full_a, full_b, system_a=system_a, system_b=system_b)
     if not metrics:
@@ -170,7 +173,7 @@ def render_compare(store: RunStore, runs: list[RunRecord], chosen_set: str) -> N
     try:
         comparison = compare_runs(full_a, full_b, metric=metric, system_a=system_a, system_b=system_b)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return
     render_comparison(comparison)
 
@@ -216,18 +219,22 @@ def show_deleted_notice() -> None:
     """After a delete (and the rerun that follows it), say what was deleted."""
     notice = st.session_state.pop("runs_deleted_notice", None)
     if notice:
-        st.success(notice, icon=":material/delete:")
+        st.success(escape_markdown(notice), icon=":material/delete:")
 
 
-def render_delete(store: RunStore, runs: list[RunRecord]) -> None:
-    """Delete one of ``runs`` from the history, only after the analyst ticks the confirmation; files stay."""
+def render_delete(store: RunStore, runs: list[RunRecord], actor: Actor | None) -> None:
+    """Delete one of ``runs`` from the history, only after the analyst ticks the confirmation; files stay. A viewer gets
+    a line saying deleting is for editors, no widgets (and ``RunStore.delete`` refuses a viewer anyway)."""
+    if actor is None or not actor.is_editor:
+        st.caption(":material/lock: Deleting runs is for editors; you are signed in as a viewer.")
+        return
     with st.expander(":material/delete: Delete a run"):
         by_id = {r.id: r for r in runs}
         run_id = st.selectbox(
             "Run to delete", list(by_id), format_func=lambda i: run_label(by_id[i]), key="runs_delete_id"
         )
         run = by_id[run_id]
-        where = f" Its output folder `{run.output_dir}` is not touched." if run.output_dir else ""
+        where = f" Its output folder {markdown_code(run.output_dir)} is not touched." if run.output_dir else ""
         confirmed = st.checkbox(
             f"Yes, delete run #{run.id} with its metrics and per-query values from the history.{where}",
             key=f"runs_delete_confirm_{run.id}",
@@ -237,9 +244,9 @@ def render_delete(store: RunStore, runs: list[RunRecord]) -> None:
                 st.caption("Tick the confirmation to enable the button; a deleted run cannot be brought back.")
             return
         try:
-            deleted = store.delete(run.id)
-        except (RunStoreError, RunNotFoundError) as exc:
-            st.error(str(exc))
+            deleted = store.delete(run.id, actor=actor)
+        except (RunStoreError, RunNotFoundError, PermissionDeniedError) as exc:
+            st.error(escape_markdown(str(exc)))
             return
         st.session_state["runs_deleted_notice"] = f"Deleted {run_label(deleted)} from the history."
         st.rerun()

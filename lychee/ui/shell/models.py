@@ -6,6 +6,8 @@ joined, not loaded twice. Scorers are stateless per call (the embedding cache is
 at once both get correct results; the shared object is never mutated. When a session switches model, the model it used
 before is released (unless the server pins it for the API) and memory is given back (``gc.collect()``, and
 ``torch.cuda.empty_cache()`` when torch is already imported and CUDA is up) — pages never import torch themselves.
+Every load goes through :func:`_load_showing_errors`, which first asks :func:`lychee.access.check_may_load`: a viewer
+gets only the models the server offers (``LYCHEE_MODELS``, its own model), whatever the session state says.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ from typing import Any
 import streamlit as st
 
 import lychee
+from lychee.access import check_may_load
 from lychee.contract import Scorer
-from lychee.formatting import format_bytes, format_count
+from lychee.formatting import escape_markdown, format_bytes, format_count, markdown_code
+from lychee.roles import PermissionDeniedError
 from lychee.runtime import cuda_allocated_bytes, empty_cuda_cache, process_rss_bytes
 from lychee.scorers.embedding import EMBEDDING_CAPABILITIES
 from lychee.scorers.lexical import BM25_CAPABILITIES, BM25_MODEL
 from lychee.serving import LOADER, LoadedModel, LoadStatus, ModelKey
+from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -99,15 +104,16 @@ def status_line(settings: Settings, slot: Any) -> None:
     """Write the sidebar's model status ("loaded (2.1 s)" / "loading" / "not loaded yet") into ``slot``, with the
     warnings the loaded model declared (``info.warnings``)."""
     status = load_status(settings)
+    model = markdown_code(settings.model)
     if status.loaded is not None:
         with slot.container():
-            st.caption(f":material/check_circle: `{settings.model}` loaded ({status.loaded.seconds:.1f} s).")
+            st.caption(f":material/check_circle: {model} loaded ({status.loaded.seconds:.1f} s).")
             for warning in status.loaded.scorer.info.warnings:  # declared at load time (a remote model's probe)
-                st.warning(warning, icon=":material/warning:")
+                st.warning(escape_markdown(warning), icon=":material/warning:")
     elif status.state == "loading":
-        slot.caption(f":material/hourglass_top: `{settings.model}` is loading ({status.seconds:.0f} s so far).")
+        slot.caption(f":material/hourglass_top: {model} is loading ({status.seconds:.0f} s so far).")
     else:
-        slot.caption(f"`{settings.model}` is not loaded yet: it loads on first use, or with **Load model** on Home.")
+        slot.caption(f"{model} is not loaded yet: it loads on first use, or with **Load model** on Home.")
 
 
 def model_key(settings: Settings) -> ModelKey:
@@ -168,16 +174,17 @@ def load_second(key: ModelKey, *, spinner: bool = True) -> LoadedModel | None:
 def _load_showing_errors(key: ModelKey, *, spinner: bool) -> LoadedModel | None:
     model = key[0]
     try:
+        check_may_load(model, current_actor())
         if spinner and LOADER.loaded(key) is None:
-            with st.spinner(f"Loading model `{model}`...", show_time=True):
+            with st.spinner(f"Loading model {markdown_code(model)}...", show_time=True):
                 return LOADER.load(key)
         return LOADER.load(key)
-    except (ValueError, TypeError, ImportError, OSError) as exc:
-        # The library's messages say what is wrong and how to fix it; show them as they are.
-        st.error(str(exc))
+    except (ValueError, TypeError, ImportError, OSError, PermissionDeniedError) as exc:
+        # The library's messages say what is wrong and how to fix it; shown as they are (escaped: they quote input).
+        st.error(escape_markdown(str(exc)))
     except Exception as exc:  # a model load can fail in many ways (CUDA OOM, corrupt weights); never a traceback
         logger.exception("loading model %r failed", model)
-        st.error(f"Loading model '{model}' failed: {type(exc).__name__}: {exc}")
+        st.error(escape_markdown(f"Loading model '{model}' failed: {type(exc).__name__}: {exc}"))
     return None
 
 

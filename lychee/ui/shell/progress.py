@@ -8,6 +8,8 @@ from typing import TypeVar
 
 import streamlit as st
 
+from lychee.formatting import escape_markdown
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -52,10 +54,10 @@ def run_with_progress(label: str, call: Callable[[Callable[[int, int], None]], T
     try:
         return True, call(callback)
     except (ValueError, TypeError) as exc:  # the library's input messages (empty query, image on a text model...)
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
     except Exception as exc:  # never a traceback on the page
         logger.exception("%s failed", label)
-        st.error(f"Scoring failed: {type(exc).__name__}: {exc}")
+        st.error(escape_markdown(f"Scoring failed: {type(exc).__name__}: {exc}"))
     finally:
         finish()
     return False, None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 import lychee
+from lychee.formatting import escape_markdown, markdown_code
 from lychee.scorers.remote import DEFAULT_PROTOCOL, PROTOCOLS, is_remote, join_model, split_model
 from lychee.scorers.remote.endpoints import parse_endpoints
 from lychee.ui.shell.state import widget_key
@@ -92,16 +93,17 @@ def describe(info: lychee.ModelInfo) -> str | None:
     """One line about a remote model for Home (protocol, endpoints, what they serve), or ``None`` for a local one."""
     if info.family != "remote":
         return None
+    # The served model's name and family come from the remote server's answers: shown as code or escaped text.
     details = info.details
     remote = details.get("remote_info") or {}
     served = details.get("remote_model") or "unnamed"
     family = remote.get("family") or details.get("remote_family") or "unknown family"
-    endpoints = ", ".join(f"`{url}`" for url in details.get("endpoints", []))
+    endpoints = ", ".join(markdown_code(str(url)) for url in details.get("endpoints", []))
     where = "this project's server" if details.get("project_server") else "the server"
     return (
-        f"Remote model over the `{details.get('protocol')}` protocol at {endpoints}: {where} serves `{served}` "
-        f"({family}); up to {details.get('max_concurrency')} requests in flight per endpoint, "
-        f"{info.batch_size} document(s) per request."
+        f"Remote model over the {markdown_code(str(details.get('protocol')))} protocol at {endpoints}: {where} serves "
+        f"{markdown_code(str(served))} ({escape_markdown(str(family))}); up to {details.get('max_concurrency')} "
+        f"requests in flight per endpoint, {info.batch_size} document(s) per request."
     )
 
 
@@ -128,12 +130,12 @@ def draw() -> None:
         "served as a chat model, scored from the yes/no log-probabilities. See docs/deploy.md.",
     )
     if ss[ERROR_KEY]:
-        st.error(f"{ss[ERROR_KEY]} Until then the embedded default model is used.")
+        st.error(f"{escape_markdown(ss[ERROR_KEY])} Until then the embedded default model is used.")
     elif not ss["remote_url"].strip():
         st.info("Enter the URL of a served model. Until then the embedded default model is used.")
     st.caption(
-        "The key LYCHEE_REMOTE_API_KEY of this server's environment, when set, is sent to the URL entered here. On a "
-        "shared server, LYCHEE_LOCK_MODEL=1 removes this field."
+        "The key LYCHEE_REMOTE_API_KEY of this server's environment is sent only to the hosts in LYCHEE_REMOTE_ALLOW "
+        "and to the server's own model (LYCHEE_MODEL); any other URL gets no key."
     )
 
 

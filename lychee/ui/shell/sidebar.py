@@ -1,9 +1,14 @@
-"""The shared sidebar: model picker, instruction editor (presets, reset) and band thresholds.
+"""The shared sidebar: sign-in, model picker, instruction editor (presets, reset) and band thresholds.
 
-Every page calls :func:`sidebar` first. It initialises the shared session keys (``model``, ``instruction``,
-``band_strong``, ``band_medium``, plus ``device``/``dtype``) with ``setdefault``, draws the widgets, releases the
-previous model if the user switched, and returns a :class:`Settings`. The shared keys are plain session keys, never
-widget keys, so choices survive page switches (see :mod:`lychee.ui.shell.state`).
+Every page calls :func:`sidebar` first. With an OIDC sign-in it first stops the run at the sign-in button until the
+user is signed in (:func:`lychee.ui.shell.identity.require_sign_in`). It initialises the shared session keys
+(``model``, ``instruction``, ``band_strong``, ``band_medium``, plus ``device``/``dtype``) with ``setdefault``, draws
+the widgets, releases the previous model if the user switched, and returns a :class:`Settings`. The shared keys are
+plain session keys, never widget keys, so choices survive page switches (see :mod:`lychee.ui.shell.state`).
+
+The model picker depends on the role: an editor picks the models the server offers (``LYCHEE_MODELS``, when set),
+the embedded default, any checkpoint folder or any endpoint URL; a viewer only the offered ones
+(:mod:`lychee.ui.shell.offered_picker`).
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ import logging
 import streamlit as st
 
 import lychee
+from lychee.access import Catalog, catalog_from_env
 from lychee.bands import MEDIUM, STRONG, band
+from lychee.formatting import escape_markdown, markdown_code
+from lychee.roles import Actor
 from lychee.scorers.lexical import BM25_MODEL
 from lychee.scorers.remote import is_remote
 from lychee.serving import DEVICES, DTYPES, model_locked, server_model_key
 from lychee.serving.environment import env_choice, loader_key, server_model
-from lychee.ui.shell import models, remote_picker
+from lychee.ui.shell import identity, models, offered_picker, remote_picker
 from lychee.ui.shell.settings import PRESETS, Settings
 from lychee.ui.shell.state import widget_key
 
@@ -28,6 +36,7 @@ MODEL_DEFAULT_CHOICE = "Model default"
 CUSTOM_CHOICE = "Custom (edited)"
 
 MODEL_SOURCES = {
+    "listed": "A model this server offers",
     "default": "Embedded default (all-MiniLM-L6-v2: English text only)",
     "bm25": "BM25 (lexical baseline: shared words, any language, no model)",
     "checkpoint": "Checkpoint folder or hub id",
@@ -35,8 +44,27 @@ MODEL_SOURCES = {
 }
 
 
+def catalog() -> Catalog:
+    """The models this server offers (``LYCHEE_MODELS``); the server refuses a malformed list at start, so a bad one
+    here (a test's environment) offers the server's model alone."""
+    try:
+        return catalog_from_env()
+    except ValueError:
+        return Catalog(server_model=server_model())
+
+
+def is_editor(actor: Actor | None = None) -> bool:
+    """Whether this session's actor is an editor (may load any model)."""
+    actor = identity.current_actor() if actor is None else actor
+    return actor is not None and actor.is_editor
+
+
 def source_of(model: str) -> str:
-    """The picker entry of ``model``: ``"default"``, ``"bm25"``, ``"remote"`` (a URL) or ``"checkpoint"``."""
+    """The picker entry of ``model``: ``"listed"`` (one ``LYCHEE_MODELS`` offers), ``"default"``, ``"bm25"``,
+    ``"remote"`` (a URL) or ``"checkpoint"``."""
+    offer = catalog()
+    if offer.listed and offer.allows(model):
+        return "listed"
     if model == lychee.DEFAULT_MODEL:
         return "default"
     if model == BM25_MODEL:
@@ -70,6 +98,13 @@ def init_state() -> list[str]:
             "Switched to the embedded default."
         )
         ss["model"] = lychee.DEFAULT_MODEL
+    offer = catalog()
+    if not is_editor() and not offer.allows(ss["model"]):
+        problems.append(
+            f"Model {ss['model']!r} is not one this server offers, and loading other models is for editors. "
+            f"Switched to the server's model {offer.server_model!r}."
+        )
+        ss["model"] = offer.server_model
     if ss["instruction"] is not None and not isinstance(ss["instruction"], str):
         problems.append(f"Instruction {ss['instruction']!r} is not text; reset to the model default.")
         ss["instruction"] = None
@@ -131,7 +166,9 @@ def preset_of(instruction: str | None) -> str:
 def _on_model_source() -> None:
     ss = st.session_state
     ss["model_source"] = ss[widget_key("model_source")]
-    if ss["model_source"] == "default":
+    if ss["model_source"] == "listed":
+        ss["model"] = offered_picker.chosen_model(catalog())
+    elif ss["model_source"] == "default":
         ss["model"] = lychee.DEFAULT_MODEL
     elif ss["model_source"] == "bm25":
         ss["model"] = BM25_MODEL
@@ -200,20 +237,25 @@ def sidebar() -> Settings:
         The settings the user chose (model, instruction, band thresholds, device, dtype).
     """
     _leave_pages_directory_mode()
+    actor = identity.require_sign_in()
     models.reset_redraws()
     problems = init_state()
     ss = st.session_state
     # Keep the picker consistent with `model` when something else (a test, another page) set it directly.
-    if source_of(ss["model"]) == "checkpoint":
+    source = source_of(ss["model"])
+    if source == "checkpoint":
         ss["model_source"], ss["model_path"] = "checkpoint", ss["model"]
-    elif source_of(ss["model"]) == "remote":
+    elif source == "remote":
         ss["model_source"] = "remote"
         remote_picker.sync_from_model()
+    elif source == "listed":
+        ss["model_source"] = "listed"
 
     with st.sidebar:
+        identity.account_line(actor)
         for msg in problems:
-            st.warning(msg)
-        _model_section()
+            st.warning(escape_markdown(msg))
+        _model_section(actor)
         settings = current_settings()
         models.release_previous(models.model_key(settings))
         models.remember_drawn(settings)
@@ -222,20 +264,30 @@ def sidebar() -> Settings:
     return current_settings()
 
 
-def _model_section() -> None:
+def _model_section(actor: Actor) -> None:
     ss = st.session_state
     st.subheader("Model")
     if model_locked():
         st.caption(
-            f"`{ss['model']}`: this server serves one model (LYCHEE_LOCK_MODEL=1), so no other can be chosen here."
+            f"{markdown_code(ss['model'])}: this server serves one model (LYCHEE_LOCK_MODEL=1), so no other can be "
+            "chosen here."
         )
         slot = st.empty()
         models.on_load(lambda: models.status_line(current_settings(), slot))
         return
+    offer = catalog()
+    if not is_editor(actor):
+        offered_picker.draw(offer, viewer=True)
+        slot = st.empty()
+        models.on_load(lambda: models.status_line(current_settings(), slot))
+        return
+    sources = [s for s in MODEL_SOURCES if s != "listed" or offer.listed]
+    if ss["model_source"] not in sources:
+        ss["model_source"] = source_of(ss["model"]) if source_of(ss["model"]) in sources else "default"
     ss[widget_key("model_source")] = ss["model_source"]
     st.radio(
         "Model",
-        options=list(MODEL_SOURCES),
+        options=sources,
         format_func=MODEL_SOURCES.__getitem__,
         key=widget_key("model_source"),
         on_change=_on_model_source,
@@ -245,6 +297,8 @@ def _model_section() -> None:
         "offline; its scores are not probabilities. Lychee-rerank-mm (Qwen2.5-VL) and Qwen3-VL-Reranker checkpoints "
         "read text, images and video clips in many languages, Chinese included.",
     )
+    if ss["model_source"] == "listed":
+        offered_picker.draw(offer, viewer=False)
     if ss["model_source"] == "remote":
         remote_picker.draw()
     if ss["model_source"] == "checkpoint":

@@ -13,7 +13,7 @@ import pandas as pd
 from PIL import Image
 
 from lychee.explanation import Explanation, ImageSalience, TokenWeight, VideoSalience
-from lychee.formatting import shorten
+from lychee.formatting import escape_markdown, markdown_code, shorten
 from lychee.ui.shell.settings import Settings
 
 #: Session key of the last result (a non-widget key, so it survives reruns and page switches).
@@ -215,8 +215,11 @@ def salience_how(explanation: Explanation) -> str:
 def result_caption(result: SingleResult) -> str:
     """The line under the score: model, instruction (shortened), how the weights were computed, the time taken."""
     e = result.explanation
-    instruction = shorten(e.instruction, INSTRUCTION_CHARS)
-    return f"Model `{result.model}` · instruction: “{instruction}” · {salience_how(e)} · {result.seconds:.1f} s"
+    instruction = escape_markdown(shorten(e.instruction, INSTRUCTION_CHARS))
+    return (
+        f"Model {markdown_code(result.model)} · instruction: “{instruction}” · {salience_how(e)} · "
+        f"{result.seconds:.1f} s"
+    )
 
 
 def biggest_effects(explanation: Explanation, n: int = 3) -> list[TokenWeight]:

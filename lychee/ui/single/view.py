@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from lychee.explanation import Explanation
+from lychee.formatting import escape_markdown, markdown_code
 from lychee.language import language_warning
 from lychee.ui import render
 from lychee.ui.caveats import band_caveat
@@ -103,7 +104,7 @@ def score_and_explain(
             document_text, d_bytes, name="document", image_name=d_name, video_bytes=dv_bytes, video_name=dv_name
         )
     except (ValueError, TypeError) as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return None
     scorer = get_scorer(settings)
     if scorer is None:
@@ -256,7 +257,7 @@ def _text_highlights(e: Explanation, scale: float) -> None:
         st.caption("Long text: neighbouring words were grouped into spans so the explanation stays fast.")
     top = biggest_effects(e)
     if top:
-        st.caption("Biggest effects: " + ", ".join(f"“{t.text}” {t.weight:+.2f}" for t in top))
+        st.caption("Biggest effects: " + ", ".join(f"“{escape_markdown(t.text)}” {t.weight:+.2f}" for t in top))
 
 
 def _image_heatmaps(result: SingleResult, scale: float) -> None:
@@ -293,7 +294,7 @@ def _clip_frames(result: SingleResult, scale: float) -> None:
     for side, salience in (("query", e.query_video), ("document", e.document_video)):
         if salience is None:
             continue
-        label = f"**{side.capitalize()} clip**" + (f" `{names[side]}`" if names.get(side) else "")
+        label = f"**{side.capitalize()} clip**" + (f" {markdown_code(names[side])}" if names.get(side) else "")
         st.markdown(label)
         times = ", ".join(f"{t:.1f} s" for t in salience.timestamps)
         st.image(

@@ -14,7 +14,10 @@ from eval.history import setfile
 from eval.history.labelling import QueryExistsError, default_qid, list_sets, make_record, save_query, set_path
 from eval.history.workspace import sets_dir
 from eval.sets.loader import load_labelled_set
+from lychee.roles import Actor, PermissionDeniedError
 from tests.helpers import run_in_fresh_interpreters
+
+EDITOR = Actor("ana@example.com", "editor")
 
 TITLES = ["Women's waterproof hiking boots", "Coffee mug", "Trail running shoes"]
 AT = "2025-05-01T09:30:00+00:00"
@@ -33,7 +36,7 @@ def test_the_sets_folder_follows_the_environment(workspace):
 
 def test_a_saved_query_reloads_through_the_evaluation_loader(tmp_path):
     path = set_path("shoes", folder=tmp_path)
-    saved = save_query(_record(), set_file=path)
+    saved = save_query(_record(), set_file=path, actor=EDITOR)
     assert (saved.path, saved.qid, saved.n_queries, saved.replaced) == (path, "boots", 1, False)
     labelled = load_labelled_set(path)
     assert labelled.qrels == {"boots": {"d1": 3, "d2": 0, "d3": 1}}
@@ -50,6 +53,7 @@ def test_a_saved_query_reloads_through_the_evaluation_loader(tmp_path):
             {"docid": "d3", "text": TITLES[2], "label": 1, "grades": {"ann": 1}, **graded},
         ],
         "judging": {"ann": {"at": AT}},
+        "saved_by": "ana@example.com",
     }
     assert labelled.raters == ["ann"]
     # no temporary or half-written file is left beside the set
@@ -59,9 +63,9 @@ def test_a_saved_query_reloads_through_the_evaluation_loader(tmp_path):
 
 def test_queries_are_appended_in_order_and_docids_are_padded(tmp_path):
     path = set_path("mixed", folder=tmp_path)
-    save_query(_record(), set_file=path)
+    save_query(_record(), set_file=path, actor=EDITOR)
     titles = [f"title {i}" for i in range(12)]
-    saved = save_query(_record(qid="mugs", text="ceramic mugs", titles=titles, grades=[1] * 12), set_file=path)
+    saved = save_query(_record(qid="mugs", text="ceramic mugs", titles=titles, grades=[1] * 12), set_file=path, actor=EDITOR)
     assert saved.n_queries == 2
     labelled = load_labelled_set(path)
     assert [q.qid for q in labelled.queries] == ["boots", "mugs"]
@@ -70,18 +74,18 @@ def test_queries_are_appended_in_order_and_docids_are_padded(tmp_path):
 
 def test_a_raters_own_grades_are_replaced_only_when_confirmed(tmp_path):
     path = set_path("shoes", folder=tmp_path)
-    save_query(_record(), set_file=path)
-    save_query(_record(qid="mugs", text="mugs", grades=(0, 3, 0)), set_file=path)
+    save_query(_record(), set_file=path, actor=EDITOR)
+    save_query(_record(qid="mugs", text="mugs", grades=(0, 3, 0)), set_file=path, actor=EDITOR)
     before = path.read_bytes()
     with pytest.raises(QueryExistsError) as refused:
-        save_query(_record(grades=(2, 2, 2)), set_file=path)
+        save_query(_record(grades=(2, 2, 2)), set_file=path, actor=EDITOR)
     assert str(refused.value) == (
         "shoes.jsonl: 'ann' has already graded query 'boots' in the set (line 1: query 'boots' ('waterproof hiking "
         "boots')). Confirm to replace your grades of it with the new ones (other raters' grades are kept), or change "
         "the query id to add it as another query."
     )
     assert path.read_bytes() == before
-    saved = save_query(_record(grades=(2, 2, 2)), set_file=path, replace=True)
+    saved = save_query(_record(grades=(2, 2, 2)), set_file=path, actor=EDITOR, replace=True)
     assert (saved.n_queries, saved.replaced) == (2, True)
     labelled = load_labelled_set(path)
     assert [q.qid for q in labelled.queries] == ["boots", "mugs"]  # replaced in place
@@ -90,11 +94,11 @@ def test_a_raters_own_grades_are_replaced_only_when_confirmed(tmp_path):
 
 def test_the_same_query_text_under_another_id_counts_as_already_there(tmp_path):
     path = set_path("shoes", folder=tmp_path)
-    save_query(_record(), set_file=path)
+    save_query(_record(), set_file=path, actor=EDITOR)
     with pytest.raises(QueryExistsError, match=re.escape("line 1: query 'boots' ('waterproof hiking boots')")):
-        save_query(_record(qid="boots-2", text="  Waterproof   hiking BOOTS "), set_file=path)
+        save_query(_record(qid="boots-2", text="  Waterproof   hiking BOOTS "), set_file=path, actor=EDITOR)
     again = _record(qid="boots-2", text="Waterproof hiking boots", grades=(1, 1, 1))
-    saved = save_query(again, set_file=path, replace=True)
+    saved = save_query(again, set_file=path, actor=EDITOR, replace=True)
     assert (saved.qid, saved.replaced) == ("boots", True)  # merged into the query already there, under its id
     assert load_labelled_set(path).qrels == {"boots": {"d1": 1, "d2": 1, "d3": 1}}
 
@@ -103,7 +107,7 @@ def test_an_image_query_is_saved_with_its_image(tmp_path):
     image = Image.new("RGB", (16, 12), "red")
     record = _record(qid="red", text=None, image=image)
     path = set_path("images", folder=tmp_path)
-    save_query(record, set_file=path)
+    save_query(record, set_file=path, actor=EDITOR)
     (query,) = load_labelled_set(path).queries
     assert query.text is None
     assert query.image_name == record.image_name
@@ -159,13 +163,13 @@ def test_a_set_that_does_not_load_is_not_touched(tmp_path):
     path.write_text('{"qid": "q1", "query": "x", "candidates": [{"docid": "d1", "label": 1}]}\n', encoding="utf-8")
     before = path.read_bytes()
     with pytest.raises(ValueError, match=re.escape(f"cannot change {path}: it does not load as a labelled set")):
-        save_query(_record(), set_file=path)
+        save_query(_record(), set_file=path, actor=EDITOR)
     assert path.read_bytes() == before
 
 
 def test_nothing_is_written_when_the_new_file_would_not_reload(tmp_path, monkeypatch):
     path = set_path("shoes", folder=tmp_path)
-    save_query(_record(), set_file=path)
+    save_query(_record(), set_file=path, actor=EDITOR)
     before = path.read_bytes()
     real = setfile.load_labelled_set
 
@@ -176,7 +180,7 @@ def test_nothing_is_written_when_the_new_file_would_not_reload(tmp_path, monkeyp
 
     monkeypatch.setattr(setfile, "load_labelled_set", refuse_temporary_files)
     with pytest.raises(ValueError, match="simulated"):
-        save_query(_record(qid="mugs", text="mugs"), set_file=path)
+        save_query(_record(qid="mugs", text="mugs"), set_file=path, actor=EDITOR)
     assert path.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
@@ -186,10 +190,55 @@ def _save_many(folder: str, worker: int, n: int) -> None:
         record = make_record(
             qid=f"w{worker}-q{i}", text=f"query {worker} {i}", titles=["a", "b"], grades=[1, 0], rater=f"w{worker}"
         )
-        save_query(record, set_file=set_path("shared", folder=folder))
+        save_query(record, set_file=set_path("shared", folder=folder), actor=EDITOR)
 
 
 def test_several_processes_saving_into_one_set_all_land(tmp_path):
     run_in_fresh_interpreters("tests.eval.history.test_labelling:_save_many", [(str(tmp_path), w, 5) for w in range(4)])
     labelled = load_labelled_set(set_path("shared", folder=tmp_path))
     assert sorted(q.qid for q in labelled.queries) == sorted(f"w{w}-q{i}" for w in range(4) for i in range(5))
+
+
+# --- who saves ----------------------------------------------------------------------------------------------------------
+def test_a_viewer_cannot_save_and_nothing_is_written(tmp_path):
+    path = set_path("shoes", folder=tmp_path)
+    save_query(_record(), set_file=path, actor=EDITOR)
+    before = path.read_bytes()
+    viewer = Actor("li@example.com", "viewer")
+    message = "li@example.com is a viewer: only editors may save queries into labelled sets."
+    with pytest.raises(PermissionDeniedError, match=re.escape(message)):
+        save_query(_record(grades=(2, 2, 2)), set_file=path, actor=viewer, replace=True)
+    with pytest.raises(PermissionDeniedError, match="no actor was given"):
+        save_query(_record(qid="mugs", text="mugs"), set_file=path, actor=None)
+    assert path.read_bytes() == before
+
+
+def test_each_line_records_who_saved_it_and_older_lines_stay_readable(tmp_path):
+    path = set_path("shoes", folder=tmp_path)
+    path.write_text(json.dumps(_record(qid="old", text="old query").as_json()) + "\n", encoding="utf-8")
+    save_query(_record(), set_file=path, actor=Actor("token", "editor"))
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [line.get("saved_by") for line in lines] == [None, "token"]
+    assert [q.qid for q in load_labelled_set(path).queries] == ["old", "boots"]
+
+
+def test_saved_by_changes_no_metric(tmp_path):
+    from eval.engine.evaluate import evaluate_set
+    from eval.sets.labelled import shipped_set_path
+    from tests.helpers import WordOverlapScorer
+
+    original = shipped_set_path("ecommerce.jsonl")
+    signed = tmp_path / "ecommerce.jsonl"
+    lines = [json.loads(line) for line in original.read_text(encoding="utf-8").splitlines() if line.strip()]
+    signed.write_text("".join(json.dumps({**obj, "saved_by": "ana@example.com"}) + "\n" for obj in lines), "utf-8")
+    before = evaluate_set(load_labelled_set(original), WordOverlapScorer(), k=10).metrics
+    after = evaluate_set(load_labelled_set(signed), WordOverlapScorer(), k=10).metrics
+    assert after["systems"] == before["systems"] and after["n_queries"] == before["n_queries"] == len(lines)
+
+
+@pytest.mark.parametrize("bad", [3, None, ["ana"]])
+def test_a_saved_by_that_is_not_text_is_named(tmp_path, bad):
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({**_record().as_json(), "saved_by": bad}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(f"saved_by must be a string (who saved the query), got {bad!r}.")):
+        load_labelled_set(path)

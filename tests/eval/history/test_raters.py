@@ -12,6 +12,7 @@ from eval.history.judging import adjudicate, set_aggregate, set_guidelines
 from eval.history.labelling import make_record, save_query, set_path
 from eval.sets.grades import IMPLICIT_RATER
 from eval.sets.loader import load_labelled_set
+from lychee.roles import local_actor
 from tests.helpers import run_in_fresh_interpreters
 
 TITLES = ["Leather hiking boots, waterproof", "Coffee mug", "Rain boots for kids", "Trail runners"]
@@ -19,7 +20,7 @@ TITLES = ["Leather hiking boots, waterproof", "Coffee mug", "Rain boots for kids
 
 def _save(path, rater, grades, *, titles=TITLES, replace=False, **kw):
     record = make_record(qid="boots", text="waterproof hiking boots", titles=titles, grades=grades, rater=rater, **kw)
-    return save_query(record, set_file=path, replace=replace)
+    return save_query(record, set_file=path, actor=local_actor(), replace=replace)
 
 
 def _lines(path):
@@ -103,7 +104,7 @@ def _save_rater(folder: str, rater: str, rounds: int, grade: int) -> None:
         record = make_record(
             qid=f"q{i}", text=f"query {i}", titles=["a", "b", "c"], grades=[grade, grade, None], rater=rater
         )
-        save_query(record, set_file=path)
+        save_query(record, set_file=path, actor=local_actor())
 
 
 def test_two_processes_saving_different_raters_grades_at_once_both_land(tmp_path):
@@ -124,13 +125,15 @@ def test_adjudication_sets_the_final_label_and_can_be_withdrawn(tmp_path):
     _save(path, "ann", [3, 0, 1, 2])
     _save(path, "bob", [0, 0, 1, 2])
     assert load_labelled_set(path).qrels["boots"]["d1"] == 2  # mean of 3 and 0, half up
-    done = adjudicate(path, qid="boots", docid="d1", grade=3, editor="carol", at="2025-05-02T10:00:00+00:00")
+    done = adjudicate(
+        path, qid="boots", docid="d1", grade=3, editor="carol", actor=local_actor(), at="2025-05-02T10:00:00+00:00"
+    )
     assert (done.grade, done.editor) == (3, "carol")
     candidate = load_labelled_set(path).queries[0].candidates[0]
     assert (candidate.label, candidate.adjudicated, candidate.adjudicated_by) == (3, 3, "carol")
     expected = {"grade": 3, "by": "carol", "at": "2025-05-02T10:00:00+00:00"}
     assert _lines(path)[0]["candidates"][0]["adjudicated"] == expected
-    adjudicate(path, qid="boots", docid="d1", grade=None, editor="carol")
+    adjudicate(path, qid="boots", docid="d1", grade=None, editor="carol", actor=local_actor())
     assert load_labelled_set(path).queries[0].candidates[0].label == 2
 
 
@@ -148,7 +151,7 @@ def test_bad_adjudications_are_refused_and_write_nothing(tmp_path, kwargs, messa
     _save(path, "ann", [3, None, 1, 2])
     before = path.read_bytes()
     with pytest.raises(ValueError, match=re.escape(message)):
-        adjudicate(path, editor="carol", **kwargs)
+        adjudicate(path, editor="carol", actor=local_actor(), **kwargs)
     assert path.read_bytes() == before
 
 
@@ -156,7 +159,7 @@ def test_the_aggregation_rule_is_stored_in_the_header_and_relabels(tmp_path):
     path = set_path("boots", folder=tmp_path)
     _save(path, "ann", [3, 0, 1, 2])
     _save(path, "bob", [0, 0, 2, 2])
-    assert set_aggregate(path, "min") == 2  # d1: 2 -> 0, d3: 2 -> 1
+    assert set_aggregate(path, "min", actor=local_actor()) == 2  # d1: 2 -> 0, d3: 2 -> 1
     assert _lines(path)[0] == {"set": {"aggregate": "min"}}
     labelled = load_labelled_set(path)
     assert labelled.aggregate == "min"
@@ -165,17 +168,34 @@ def test_the_aggregation_rule_is_stored_in_the_header_and_relabels(tmp_path):
     assert load_labelled_set(path, aggregate="max").qrels["boots"] == {"d1": 3, "d2": 0, "d3": 2, "d4": 2}
     message = "aggregation rule must be one of mean, median, majority, max, min; got 'avg'."
     with pytest.raises(ValueError, match=re.escape(message)):
-        set_aggregate(path, "avg")
+        set_aggregate(path, "avg", actor=local_actor())
 
 
 def test_guidelines_are_stored_with_the_set_and_later_saves_keep_them(tmp_path):
     path = set_path("boots", folder=tmp_path)
     _save(path, "ann", [3, 0, 1, 2])
-    set_guidelines(path, "**3**: exactly the product asked for.\n**0**: another category.")
+    set_guidelines(path, "**3**: exactly the product asked for.\n**0**: another category.", actor=local_actor())
     _save(path, "bob", [2, 0, 1, 2])
     labelled = load_labelled_set(path)
     assert labelled.guidelines == "**3**: exactly the product asked for.\n**0**: another category."
     assert labelled.raters == ["ann", "bob"]
-    set_guidelines(path, "  ")
+    set_guidelines(path, "  ", actor=local_actor())
     assert load_labelled_set(path).guidelines is None
     assert "set" not in _lines(path)[0]
+
+
+def test_a_viewer_may_not_adjudicate_or_change_the_rule_or_guidelines(tmp_path):
+    from lychee.roles import Actor, PermissionDeniedError
+
+    path = set_path("boots", folder=tmp_path)
+    _save(path, "ann", [3, 0, 1, 2])
+    before = path.read_bytes()
+    viewer = Actor("li@example.com", "viewer")
+    message = "li@example.com is a viewer: only editors may adjudicate grades"
+    with pytest.raises(PermissionDeniedError, match=re.escape(message)):
+        adjudicate(path, qid="boots", docid="d1", grade=3, editor="li", actor=viewer)
+    with pytest.raises(PermissionDeniedError, match="only editors may change a set's aggregation rule"):
+        set_aggregate(path, "min", actor=viewer)
+    with pytest.raises(PermissionDeniedError, match="only editors may edit a set's guidelines"):
+        set_guidelines(path, "**3**: exact.", actor=viewer)
+    assert path.read_bytes() == before  # nothing written

@@ -17,7 +17,10 @@ from eval.history.store import SCHEMA_VERSION, RunNotFoundError, RunStore, RunSt
 from eval.measures.stats import randomization_test
 from eval.sets.labelled import shipped_set_path
 from eval.sets.loader import load_labelled_set
+from lychee.roles import Actor, PermissionDeniedError
 from tests.servers import ROOT
+
+EDITOR = Actor("ana@example.com", "editor")
 
 SET_PATH = shipped_set_path("passages.csv")
 
@@ -94,14 +97,14 @@ def test_delete_removes_the_run_everywhere(tmp_path, metrics):
     path = tmp_path / "runs.sqlite"
     store = RunStore(path)
     keep, gone = _record(store, metrics), _record(store, metrics)
-    assert store.delete(gone).id == gone
+    assert store.delete(gone, actor=EDITOR).id == gone
     assert [r.id for r in store.list()] == [keep]
     with sqlite3.connect(path) as conn:
         for table in ("metrics", "per_query"):
             assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE run_id = ?", (gone,)).fetchone()[0] == 0
             assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE run_id = ?", (keep,)).fetchone()[0] > 0
     with pytest.raises(RunNotFoundError, match=re.escape(f"no run with id {gone} in the run store {path}.")):
-        store.delete(gone)
+        store.delete(gone, actor=EDITOR)
 
 
 def test_reading_an_absent_store_creates_nothing(tmp_path):
@@ -242,7 +245,7 @@ def test_runs_of_different_sets_or_missing_systems_are_not_compared(tmp_path, me
         compare_runs(a, a, metric="ndcg@5")
 
 
-# --- schema 2: the gate mark, migrated additively --------------------------------------------------------------------
+# --- schemas 2 and 3: the gate mark and the author, migrated additively --------------------------------------------------------------------
 # The version-1 schema as it shipped, written out here so the test does not depend on the store's own copy of it.
 V1_RUNS = """
 CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL, set_name TEXT NOT NULL, set_path TEXT,
@@ -271,7 +274,7 @@ def test_a_version_1_store_is_read_as_it_is_and_migrated_by_the_next_write(tmp_p
     path = _v1_store(tmp_path / "runs.sqlite")
     store = RunStore(path)
     (old,) = store.list()
-    assert (old.id, old.set_name, old.main, old.gate) == (1, "old.jsonl", 0.5, None)
+    assert (old.id, old.set_name, old.main, old.gate, old.created_by) == (1, "old.jsonl", 0.5, None, None)
     assert store.get(1).per_query == {"model": {"ndcg@10": {"q1": 0.5}}}
     with sqlite3.connect(path) as conn:  # reading changed nothing
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
@@ -279,8 +282,8 @@ def test_a_version_1_store_is_read_as_it_is_and_migrated_by_the_next_write(tmp_p
     gated = {"verdict": "fail", "rows": []}
     new_id = _record(store, metrics, gate=gated)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
-        assert "gate" in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert {"gate", "created_by"} <= {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
     assert [(r.id, r.gate) for r in store.list()] == [(new_id, "fail"), (1, None)]
     assert store.get(1).per_query == {"model": {"ndcg@10": {"q1": 0.5}}}  # the old run is intact
     assert store.get(new_id).details["gate"] == gated
@@ -317,3 +320,57 @@ def test_metric_of_runs_reads_one_metric_of_every_run_of_a_set(tmp_path, metrics
     }
     assert store.metric_of_runs("ndcg@5", of_set=str(SET_PATH)) == {}
     assert RunStore(tmp_path / "absent.sqlite").metric_of_runs("ndcg@10", of_set="x") == {}
+
+
+# --- who ran it, who deletes it -----------------------------------------------------------------------------------------
+def test_a_run_records_who_ran_it(tmp_path, metrics):
+    store = RunStore(tmp_path / "runs.sqlite")
+    mine = _record(store, metrics, created_by="ana@example.com")
+    unknown = _record(store, metrics)
+    assert store.get(mine).created_by == "ana@example.com" and store.get(unknown).created_by is None
+    assert [r.created_by for r in store.list()] == [None, "ana@example.com"]
+    assert store.list()[1].summary()["created_by"] == "ana@example.com"
+    run_id, problem = record_evaluation(
+        metrics, set_name="s", set_path=None, output_dir=None, source="page", store=store, created_by="token"
+    )
+    assert problem is None and store.get(run_id).created_by == "token"
+
+
+def test_a_viewer_cannot_delete_a_run(tmp_path, metrics):
+    store = RunStore(tmp_path / "runs.sqlite")
+    run_id = _record(store, metrics)
+    message = "li@example.com is a viewer: only editors may delete runs."
+    with pytest.raises(PermissionDeniedError, match=re.escape(message)):
+        store.delete(run_id, actor=Actor("li@example.com", "viewer"))
+    with pytest.raises(PermissionDeniedError, match="no actor was given"):
+        store.delete(run_id, actor=None)
+    assert [r.id for r in store.list()] == [run_id]
+
+
+def _as_version_1(path):
+    """Turn a store into what version 1 wrote: no gate or created_by column, user_version 1."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE runs DROP COLUMN created_by")
+        conn.execute("ALTER TABLE runs DROP COLUMN gate")
+        conn.execute("PRAGMA user_version = 1")
+
+
+def test_a_version_1_store_is_read_as_it_is_and_upgraded_by_the_next_write(tmp_path, metrics):
+    path = tmp_path / "runs.sqlite"
+    store = RunStore(path)
+    old = _record(store, metrics)
+    before = store.get(old)
+    _as_version_1(path)
+    read = store.get(old)
+    assert read.created_by is None and (read.metrics, read.per_query, read.main) == (
+        before.metrics,
+        before.per_query,
+        before.main,
+    )
+    with sqlite3.connect(path) as conn:  # reading changed nothing in the file
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    new = _record(store, metrics, created_by="ana@example.com")
+    assert [(r.id, r.created_by) for r in store.list()] == [(new, "ana@example.com"), (old, None)]
+    assert store.get(old).metrics == before.metrics
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -11,6 +11,7 @@ import pytest
 from eval.history.labelling import make_record, save_query
 from eval.judgments.holes import holes_queue, write_queue
 from eval.sets.loader import load_labelled_set
+from lychee.roles import local_actor
 from tests.eval.helpers import write_file
 
 BOOTS = [{"docid": "a", "text": "A", "label": 1}, {"docid": "b", "text": "B"}, {"docid": "c", "text": "C"}]
@@ -45,7 +46,7 @@ def test_adding_to_a_queue_keeps_its_grades(labelled, tmp_path):
     first = write_queue(queue, holes_queue(labelled, {"q1": ["b"]}))
     assert (first.n_queries, first.n_documents, first.added) == (1, 1, 1)
     record = make_record(qid="q1", text="boots", titles=["B"], grades=[2], rater="ann", docids=["b"])
-    save_query(record, set_file=queue)
+    save_query(record, set_file=queue, actor=local_actor())
     again = write_queue(queue, holes_queue(labelled, {"q1": ["b", "c"], "q2": ["m"]}))
     assert (again.n_queries, again.n_documents, again.added) == (2, 3, 2)
     reloaded = load_labelled_set(queue)

@@ -21,6 +21,7 @@ from eval.history.store import RunStore
 from eval.judgments.__main__ import main
 from eval.sets.labelled import shipped_set_path
 from eval.sets.loader import load_labelled_set
+from lychee.roles import local_actor
 from tests.eval.helpers import write_beir
 
 RATERS = ["ann", "bob", "cy"]
@@ -199,7 +200,7 @@ def test_holes_round_trip_raises_judged_at_10(beir_with_holes, tmp_path, workspa
             qid=q.qid, text=q.text, titles=[c.text for c in q.candidates], grades=[0] * len(q.candidates),
             rater="ann", docids=[c.docid for c in q.candidates],
         )  # fmt: skip
-        save_query(record, set_file=queue)
+        save_query(record, set_file=queue, actor=local_actor())
     second = run_cli("--data", str(folder), "--run", str(run), "--top-k", str(TOP_K), "--model", "default",
                      "--qrels-extra", str(queue), "--out", str(tmp_path / "r2"))  # fmt: skip
     assert second.returncode == 0, second.stderr

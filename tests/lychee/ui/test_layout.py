@@ -1,8 +1,8 @@
 """The dashboard layer's own layout: views draw, the rest of ``lychee/ui`` is pure.
 
 Every page package holds pure modules (no streamlit, so tests call them directly) beside its views (``view.py``,
-``*_view.py``). Besides the views, only the shell (sidebar, state, model loading, progress), the upload previews, the
-server and the package's re-exports draw. A pure module imports neither streamlit nor a module that draws.
+``*_view.py``). Besides the views, only the shell (sidebar and its pickers, sign-in, state, model loading, progress),
+the upload previews, the server and the package's re-exports draw. A pure module imports neither streamlit nor a module that draws.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ DRAWING = {
     "lychee.ui",
     "lychee.ui.previews",
     "lychee.ui.server",
+    "lychee.ui.shell.identity",
     "lychee.ui.shell.models",
+    "lychee.ui.shell.offered_picker",
     "lychee.ui.shell.progress",
     "lychee.ui.shell.remote_picker",
     "lychee.ui.shell.sidebar",

@@ -282,6 +282,7 @@ def test_api_key_from_environment_and_never_openai_key(canned, monkeypatch):
     scorer.score("red shoes", ["Nike shoe"])
     assert canned.requests[-1]["headers"]["authorization"] == "Bearer EMPTY"
     monkeypatch.setenv("LYCHEE_REMOTE_API_KEY", "k-123")
+    monkeypatch.setenv("LYCHEE_REMOTE_ALLOW", "127.0.0.1")  # the key goes only to allowed hosts
     scorer = lychee.load_scorer("openai-chat+" + canned.url)
     scorer.score("red shoes", ["Nike shoe"])
     assert canned.requests[-1]["headers"]["authorization"] == "Bearer k-123"

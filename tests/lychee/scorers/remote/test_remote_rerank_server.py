@@ -140,6 +140,7 @@ def test_a_server_with_a_key_refuses_a_client_without_it(vlm_server, monkeypatch
 
 def test_images_and_instruction_equal_local_vlm(vlm_server, local_vlm, monkeypatch):
     monkeypatch.setenv("LYCHEE_REMOTE_API_KEY", API_KEY)
+    monkeypatch.setenv("LYCHEE_REMOTE_ALLOW", "127.0.0.1")  # the key goes only to allowed hosts
     remote = lychee.load_scorer(vlm_server)
     caps = remote.capabilities
     assert (caps.image, caps.uses_instruction, caps.explain_methods) == (True, True, ("occlusion",))
@@ -161,6 +162,7 @@ def test_images_and_instruction_equal_local_vlm(vlm_server, local_vlm, monkeypat
 
 def test_image_occlusion_equals_local_vlm(vlm_server, local_vlm, monkeypatch):
     monkeypatch.setenv("LYCHEE_REMOTE_API_KEY", API_KEY)
+    monkeypatch.setenv("LYCHEE_REMOTE_ALLOW", "127.0.0.1")  # the key goes only to allowed hosts
     remote = lychee.load_scorer(vlm_server)
     doc = {"text": "a red shoe", "image": noise_image(64, 48, 4)}
     got = remote.explain("red running shoes", doc, image_cells=4)
@@ -173,6 +175,7 @@ def test_one_word_occlusion_on_a_vlm_equals_local(vlm_server, local_vlm, monkeyp
     # Lychee's recipe leaves an empty side out of the prompt altogether: no text reproduces that, but the server's
     # own recipe does (allow_empty).
     monkeypatch.setenv("LYCHEE_REMOTE_API_KEY", API_KEY)
+    monkeypatch.setenv("LYCHEE_REMOTE_ALLOW", "127.0.0.1")  # the key goes only to allowed hosts
     remote = lychee.load_scorer(vlm_server)
     got = remote.explain("shoes", "Nike red running shoe")
     want = local_vlm.explain("shoes", "Nike red running shoe")
@@ -183,6 +186,7 @@ def test_one_word_occlusion_on_a_vlm_equals_local(vlm_server, local_vlm, monkeyp
 
 def test_a_refused_request_names_the_pair(vlm_server, monkeypatch):
     monkeypatch.setenv("LYCHEE_REMOTE_API_KEY", API_KEY)
+    monkeypatch.setenv("LYCHEE_REMOTE_ALLOW", "127.0.0.1")  # the key goes only to allowed hosts
     remote = lychee.load_scorer(vlm_server)
     with pytest.raises(RemoteAnswerError, match=r"pair 1: POST .*/v1/rerank answered HTTP 400: .*<\|image_pad\|>"):
         remote.score("red shoes", ["a text carrying <|image_pad|> by mistake"])

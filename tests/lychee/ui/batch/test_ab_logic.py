@@ -57,8 +57,8 @@ def test_b_beside_a_with_agreement_and_metadata():
 def test_names_and_captions_follow_what_b_changes():
     assert _b().names == ("A (sidebar instruction)", "B (instruction B)")
     assert caption(_b()) == (
-        "Model `default` · A: “Given a web search query, retrieve relevant passages that answer the query” · "
-        "B: “Rank what a hiker buys.”"
+        "Model `default` · A: “Given a web search query\\, retrieve relevant passages that answer the query” · "
+        "B: “Rank what a hiker buys\\.”"  # user-written text, escaped for markdown
     )
     assert _b("model").names == ("A (default)", "B (/models/lychee)")
     assert caption(_b("model")).startswith("Instruction “Given a web search query")

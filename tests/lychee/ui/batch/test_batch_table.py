@@ -121,7 +121,7 @@ def test_input_notes_count_blanks_duplicates_and_truncated_titles_in_the_sources
 
 def test_the_caption_names_query_model_instruction_and_source():
     assert result_caption(_result(), 3) == (
-        "Query “red shoes” · model `default` · instruction “Given a web search query, retrieve relevant passages that "
+        "Query “red shoes” · model `default` · instruction “Given a web search query\\, retrieve relevant passages that "
         "answer the query” · 3 titles from the text box scored in 0.25 s"
     )
     image_only = result_caption(_result(query_text=None, query_image_name="q.png", instruction_used="x" * 200), 3)

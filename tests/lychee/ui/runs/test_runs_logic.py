@@ -65,7 +65,7 @@ def _comparison(**fields) -> RunComparison:
 
 def test_the_comparison_caption_names_each_side():
     assert logic.comparison_caption(_comparison()) == (
-        "2 shared queries · A: `default` “Given a web search query, retrieve relevant passages that answer the query” "
+        "2 shared queries · A: `default` “Given a web search query\\, retrieve relevant passages that answer the query” "
         "(model) · B: `m2` “" + "x" * 79 + "…” (model_b)"
     )
 
@@ -73,4 +73,4 @@ def test_the_comparison_caption_names_each_side():
 def test_queries_only_one_run_evaluated_are_named():
     assert logic.left_out_caption(_comparison()) is None
     caption = logic.left_out_caption(_comparison(only_a=[f"a{i}" for i in range(7)], only_b=["b1"]))
-    assert caption == "Left out of the comparison: 7 only in run #1 (a0, a1, a2, a3, a4…); 1 only in run #2 (b1…)."
+    assert caption == "Left out of the comparison: 7 only in run #1 (a0\\, a1\\, a2\\, a3\\, a4…); 1 only in run #2 (b1…)."

@@ -74,7 +74,7 @@ def test_the_words_shown_name_the_method_and_its_cost():
 def test_the_caption_shortens_a_long_instruction():
     result = logic.SingleResult(explanation=_explanation(), model="default", instruction=None, seconds=1.25)
     assert logic.result_caption(result) == (
-        "Model `default` · instruction: “Given a web search query, retrieve relevant passages that answer the query” · "
+        "Model `default` · instruction: “Given a web search query\\, retrieve relevant passages that answer the query” · "
         "each word removed / each image cell or clip frame greyed: 6 scored variants in one batch · 1.2 s"
     )
     long = logic.SingleResult(explanation=_explanation(instruction="x" * 300), model="m", instruction="x", seconds=0)
