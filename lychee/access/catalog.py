@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from lychee.roles import Actor, require_editor
 from lychee.scorers import DEFAULT_MODEL
+from lychee.scorers.lexical import BM25_MODEL
 
 MODELS_ENV = "LYCHEE_MODELS"
 #: The offer's entry for the server's model when LYCHEE_MODELS does not list it.
@@ -68,10 +69,13 @@ class Catalog:
 
     @property
     def offered(self) -> dict[str, str]:
-        """``{name: model}``: the listed models (else the embedded default), plus the server's model."""
+        """``{name: model}``: the listed models (else the embedded default), plus the server's model, plus BM25 (it
+        loads no weights: the lexical ranking any language can be read against)."""
         offer = dict(self.listed) if self.listed else {DEFAULT_MODEL: DEFAULT_MODEL}
         if self.server_model not in offer.values():
             offer[SERVER_ENTRY] = self.server_model
+        if BM25_MODEL not in offer.values():
+            offer[BM25_MODEL] = BM25_MODEL
         return offer
 
     def allows(self, model: str) -> bool:

@@ -10,7 +10,6 @@ import json
 
 import browser
 import pytest
-from test_browser import _require_browser
 
 from eval.judgments.ratings import set_agreement
 from eval.sets.loader import load_labelled_set
@@ -50,7 +49,7 @@ def _grade_as(page, url: str, rater: str) -> list[str]:
 
 
 def test_two_raters_grade_the_same_query_blind_in_chromium(workspace):
-    _require_browser()
+    browser.require_browser()
     sets = workspace / "sets"
     sets.mkdir(parents=True, exist_ok=True)
     candidates = [{"docid": f"d{i + 1}", "text": t} for i, t in enumerate(TITLES)]

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import browser
 import pytest
-from test_browser import _require_browser
 
 from eval.engine.evaluate import evaluate_set
 from eval.history.store import RunStore
@@ -59,7 +58,7 @@ def runs_db(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def site(runs_db, tmp_path_factory):
     """The dashboard served by ./start.sh, and a Chromium page of 1280×800."""
-    _require_browser()
+    browser.require_browser()
     artifacts = browser.ROOT / "artifacts"
     artifacts.mkdir(exist_ok=True)
     env = {"LYCHEE_RUNS_DB": str(runs_db), "LYCHEE_SETS_DIR": str(tmp_path_factory.mktemp("sets"))}

@@ -279,7 +279,7 @@ def test_one_query_says_no_interval_or_test_can_be_computed():
     )
     at = _run(_app(eval_source="upload", eval_upload_data={"name": "one.jsonl", "data": data}))
     assert not at.error, [e.value for e in at.error]
-    assert any("one.jsonl: 1 query, 2 pairs" == h.value for h in at.subheader)
+    assert any("one.jsonl: 1 query, 2 pairs" == shown(h.value) for h in at.subheader)
     assert any("no interval or significance test can be computed from one query" in i.value for i in at.info)
     assert "95% CI: needs 2 or more queries" in [c.value for c in at.caption]
 
@@ -298,6 +298,6 @@ def test_a_refused_set_does_not_leave_the_previous_result_looking_like_its_own()
     at = _run(_app())
     at.selectbox(key="_w_eval_set").set_value("shapes/shapes.jsonl").run()
     at.button(key="eval_run").click().run()
-    assert any("reads text only, so this set cannot be evaluated with it" in e.value for e in at.error)
+    assert any("reads text only, so this set cannot be evaluated with it" in e for e in errors(at))
     assert any(w.value.startswith("Below is the last evaluation: the sample set passages.csv") for w in at.warning)
     assert at.session_state["eval_result"].labelled.name == "eval/data/passages.csv"

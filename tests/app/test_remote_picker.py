@@ -9,7 +9,7 @@ the dashboard's wiring.
 from __future__ import annotations
 
 import pytest
-from apphelpers import HOME, SINGLE, errors, exceptions, make_app
+from apphelpers import HOME, SINGLE, errors, exceptions, make_app, shown
 
 from lychee.scorers.remote.probe import PROBE_QUERY, PROBE_UNRELATED
 from tests.lychee.scorers.remote.chat_contract_server import CannedBackend, ContractChatServer, canned_yes_no
@@ -113,8 +113,10 @@ def test_a_served_model_that_does_not_rank_is_a_warning_on_home_and_in_the_sideb
         assert not at.exception, exceptions(at)
         assert not errors(at), errors(at)
         expected = f"{server.url} answers, but not like a reranker: the load-time probe scored the query"
-        assert any(w.value.startswith(expected) for w in at.main.warning), [w.value for w in at.main.warning]
-        assert any(w.value.startswith(expected) for w in at.sidebar.warning), [w.value for w in at.sidebar.warning]
+        assert any(shown(w.value).startswith(expected) for w in at.main.warning), [w.value for w in at.main.warning]
+        assert any(shown(w.value).startswith(expected) for w in at.sidebar.warning), [
+            w.value for w in at.sidebar.warning
+        ]
         assert any(m.label == "Device" and m.value == "remote" for m in at.metric)  # loaded all the same
 
 

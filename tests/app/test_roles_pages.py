@@ -57,7 +57,7 @@ def test_a_viewer_picks_only_offered_models(as_server, monkeypatch):
     assert "_w_model_source" not in _keys(at, "radio")
     assert "_w_model_path" not in _keys(at, "text_input") and "_w_remote_url" not in _keys(at, "text_input")
     picker = at.selectbox(key="_w_model_offered")
-    assert picker.options == ["lychee", "qwen3", "server model"]
+    assert picker.options == ["lychee", "qwen3", "server model", "bm25"]
     assert any("Signed in as **token** · viewer" in c.value for c in at.sidebar.caption)
 
 
@@ -70,6 +70,7 @@ def test_an_editor_keeps_every_source_and_the_offer_first(as_server, monkeypatch
     assert at.radio(key="_w_model_source").options == [
         "A model this server offers",
         "Embedded default (all-MiniLM-L6-v2: English text only)",
+        "BM25 (lexical baseline: shared words, any language, no model)",
         "Checkpoint folder or hub id",
         "Remote endpoint (URL: vLLM, TEI, another Lychee server)",
     ]
@@ -150,7 +151,7 @@ def test_a_viewers_model_b_comes_from_the_offer(as_server):
     at.radio(key="_w_batch_ab_mode").set_value("model").run()
     assert not at.exception, exceptions(at)
     assert "_w_batch_ab_model_path" not in _keys(at, "text_input")
-    assert at.selectbox(key="_w_batch_ab_offered_b").options == ["default"]
+    assert at.selectbox(key="_w_batch_ab_offered_b").options == ["default", "bm25"]
 
 
 # --- OIDC ---------------------------------------------------------------------------------------------------------------

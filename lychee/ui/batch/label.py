@@ -57,11 +57,11 @@ def saved_message(saved: SaveResult, rater: str) -> str:
     """What the page says after a save: whose grades, saved or replaced, where, how many queries the set holds now
     and who has graded this query."""
     verb = "Replaced" if saved.replaced else "Saved"
-    raters = ", ".join(saved.raters)
+    raters = ", ".join(escape_markdown(r) for r in saved.raters)
     return (
         f"{verb} {escape_markdown(rater)}'s grades of query {markdown_code(saved.qid)} in "
         f"{markdown_code(str(saved.path))} ({saved.n_queries} quer{'y' if saved.n_queries == 1 else 'ies'} now; "
-        f"graded by {escape_markdown(raters)}). Evaluate it on the **Evaluation** page (source: saved sets); see the "
+        f"graded by {raters}). Evaluate it on the **Evaluation** page (source: saved sets); see the "
         "raters' agreement on the **Judge** page."
     )
 

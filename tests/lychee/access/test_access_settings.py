@@ -191,9 +191,9 @@ def test_a_malformed_lychee_models_is_named(value, message):
 
 def test_the_offer_and_who_may_load_what():
     listed = catalog_from_env({"LYCHEE_MODELS": "lychee=/models/l", "LYCHEE_MODEL": "http://gpu:8000"})
-    assert listed.offered == {"lychee": "/models/l", "server model": "http://gpu:8000"}
+    assert listed.offered == {"lychee": "/models/l", "server model": "http://gpu:8000", "bm25": "bm25"}
     unlisted = Catalog(server_model="default")
-    assert unlisted.offered == {"default": "default"}
+    assert unlisted.offered == {"default": "default", "bm25": "bm25"}  # BM25 loads no weights: always on offer
     viewer, editor = Actor("li", "viewer"), Actor("ana", "editor")
     check_may_load("/models/l", viewer, listed)
     check_may_load("http://gpu:8000", viewer, listed)

@@ -54,8 +54,11 @@ def test_the_revealed_table_follows_the_raters_order():
     assert table["model_rank"].tolist() == [2, 1, 3]
 
 
-def test_everyone_may_edit_until_roles_exist():
-    assert can_edit("ann") and can_edit(None)
+def test_only_editors_may_edit_a_sets_rule_guidelines_and_final_grades():
+    from lychee.roles import Actor
+
+    assert can_edit(Actor("ana@example.com", "editor"))
+    assert not can_edit(Actor("li@example.com", "viewer")) and not can_edit(None)
 
 
 def test_holes_are_queued_under_a_safe_name(workspace):
