@@ -36,6 +36,9 @@ class Capabilities:
         uses_instruction: the instruction changes scores (False for a bi-encoder trained without instructions).
         languages: ISO 639-1 codes of the languages the model reads well; empty means "many" (a multilingual model).
         explain_methods: the ``method=`` values ``explain`` accepts, e.g. ``("occlusion", "gradient")``.
+        max_image_pixels: the most pixels of an image the model looks at (its resizer scales larger ones down to
+            at most this), or ``None`` when unknown or not applicable; callers decode images reduced to it
+            (``lychee.load_image(..., reduce_to=...)``), so a large image is never kept at full size.
     """
 
     text: bool = True
@@ -44,6 +47,7 @@ class Capabilities:
     uses_instruction: bool = True
     languages: tuple[str, ...] = MULTILINGUAL
     explain_methods: tuple[ExplainMethod, ...] = ("occlusion",)
+    max_image_pixels: int | None = None
 
     @property
     def modalities(self) -> str:

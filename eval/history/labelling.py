@@ -43,7 +43,7 @@ from eval.sets.loader import FORMATS, load_labelled_set
 GRADES = (0, 1, 2, 3)
 GRADE_MEANING = {0: "not relevant", 1: "marginal", 2: "relevant", 3: "exactly what was asked"}
 IMAGE_FOLDER = "img"
-_SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+_SET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
 _QID_CHARS = re.compile(r"[^\w.-]+")
 
 
@@ -130,7 +130,7 @@ def set_path(name: str, *, folder: str | os.PathLike | None = None) -> Path:
     clean = (name or "").strip()
     if clean.lower().endswith(".jsonl"):
         clean = clean[: -len(".jsonl")]
-    if not _SET_NAME.match(clean):
+    if not _SET_NAME.fullmatch(clean):
         raise ValueError(
             f"set name {name!r} cannot be used: expected 1-80 letters, digits, '_', '.' or '-' (starting with a letter "
             "or digit), e.g. 'shoes-2024'. Sets are saved as <name>.jsonl in the sets folder."

@@ -36,6 +36,7 @@ def _capabilities(protocol: str, family: str | None, project: Mapping[str, Any] 
             uses_instruction=bool(caps.get("uses_instruction", True)),
             languages=tuple(languages),
             explain_methods=("occlusion",),  # gradients do not cross HTTP
+            max_image_pixels=caps["max_image_pixels"] if is_int(caps.get("max_image_pixels")) else None,
         )
     if protocol == "openai-chat":
         return Capabilities(text=True, image=True, uses_instruction=True, explain_methods=("occlusion",))
