@@ -7,6 +7,7 @@ Sets saved here live in :func:`eval.history.workspace.sets_dir` (``$LYCHEE_SETS_
 * refuses to add to a file that does not load through the evaluation loader (it names the loader's problem);
 * refuses to overwrite a query that is already in the set (same query id, or the same query text and image) unless
   ``replace=True`` — the page asks the analyst first;
+* refuses a save that would bring the sets folder (sets and images) over ``LYCHEE_SETS_MAX_MB`` (default 500 MB);
 * writes the whole new file to a temporary file in the same folder, loads it back through
   :func:`eval.sets.loader.load_labelled_set`, and only then renames it over the set (``os.replace``, atomic on one file
   system), so a set is never half written and always reloads;
@@ -36,7 +37,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from eval.history.workspace import sets_dir
+from eval.history.workspace import folder_bytes, sets_dir, sets_max_bytes
 from eval.sets.atomic import write_atomically
 from eval.sets.loader import FORMATS, load_labelled_set
 
@@ -265,6 +266,21 @@ def _conflicts(entries: list[tuple[int, dict]], record: QueryRecord) -> list[int
     return out
 
 
+def _check_quota(path: Path, data: bytes, record: QueryRecord) -> None:
+    """Refuse a save that would bring the sets folder over ``LYCHEE_SETS_MAX_MB`` (nothing is written then)."""
+    quota = sets_max_bytes()
+    image = path.parent / record.image_name if record.image_png is not None else None
+    grows = len(data) - (path.stat().st_size if path.exists() else 0)
+    grows += len(record.image_png) if image is not None and not image.exists() else 0
+    used = folder_bytes(path.parent)
+    if grows > 0 and used + grows > quota:
+        raise ValueError(
+            f"saving query {record.qid!r} into {path.name} would bring the sets folder to {(used + grows) / 1e6:.1f} "
+            f"MB; its quota is {quota / 1e6:g} MB (LYCHEE_SETS_MAX_MB). Delete sets you no longer need, or ask the "
+            "server's operator to raise the quota."
+        )
+
+
 def save_query(record: QueryRecord, *, set_file: str | os.PathLike, replace: bool = False) -> SaveResult:
     """Add ``record`` to the set at ``set_file`` (created when missing), or replace its earlier entry.
 
@@ -279,8 +295,9 @@ def save_query(record: QueryRecord, *, set_file: str | os.PathLike, replace: boo
 
     Raises:
         QueryExistsError: the query is already in the set and ``replace`` is False.
-        ValueError: the set is not a ``.jsonl`` file, the existing file does not load as a labelled set, or the new
-            file would not (nothing is written then).
+        ValueError: the set is not a ``.jsonl`` file, the existing file does not load as a labelled set, the new
+            file would not, or the save would bring the sets folder over ``LYCHEE_SETS_MAX_MB`` (nothing is written
+            then).
         OSError: the folder cannot be written (permissions, disk full); nothing is half written.
     """
     path = Path(set_file)
@@ -303,12 +320,13 @@ def save_query(record: QueryRecord, *, set_file: str | os.PathLike, replace: boo
             objects = [obj for i, obj in enumerate(objects) if i not in conflicts[1:]]
         else:
             objects.append(new)
+        data = "".join(json.dumps(obj, ensure_ascii=False) + "\n" for obj in objects).encode("utf-8")
+        _check_quota(path, data, record)
         if record.image_png is not None:
             image_path = path.parent / record.image_name
             if not image_path.exists():
                 image_path.parent.mkdir(parents=True, exist_ok=True)
                 write_atomically(image_path, record.image_png)
-        data = "".join(json.dumps(obj, ensure_ascii=False) + "\n" for obj in objects).encode("utf-8")
         # The set must reload through the evaluation loader before it replaces anything.
         reloaded = write_atomically(path, data, check=lambda tmp: load_labelled_set(tmp, name=str(path)))
         _fsync_dir(path.parent)

@@ -182,3 +182,25 @@ def test_several_processes_saving_into_one_set_all_land(tmp_path):
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
     labelled = load_labelled_set(set_path("shared", folder=tmp_path))
     assert sorted(q.qid for q in labelled.queries) == sorted(f"w{w}-q{i}" for w in range(4) for i in range(5))
+
+
+def test_saves_are_refused_over_the_disk_quota(tmp_path, monkeypatch):
+    monkeypatch.setenv("LYCHEE_SETS_MAX_MB", "0.002")  # 2000 bytes for sets and images together
+    path = set_path("quota", folder=tmp_path)
+    save_query(make_record(qid="q1", text="red shoes", titles=["Nike red shoe"], grades=[3]), set_file=path)
+    before = path.read_bytes()
+    big = make_record(qid="q2", text="boots", titles=["a long title " * 20] * 8, grades=[1] * 8)
+    with pytest.raises(ValueError, match=r"saving query 'q2' into quota.jsonl would bring the sets folder to .* MB; "
+                       r"its quota is 0.002 MB \(LYCHEE_SETS_MAX_MB\)"):
+        save_query(big, set_file=path)
+    assert path.read_bytes() == before  # nothing written
+    # an image query counts its image too
+    png = Image.new("RGB", (64, 64))
+    image_record = make_record(qid="q3", text=None, image=png, titles=["x"], grades=[0])
+    monkeypatch.setenv("LYCHEE_SETS_MAX_MB", "0.0003")
+    with pytest.raises(ValueError, match="LYCHEE_SETS_MAX_MB"):
+        save_query(image_record, set_file=path)
+    assert not (tmp_path / "img").exists()
+    monkeypatch.setenv("LYCHEE_SETS_MAX_MB", "lots")
+    with pytest.raises(ValueError, match=re.escape("LYCHEE_SETS_MAX_MB='lots': expected a positive number")):
+        save_query(big, set_file=path)
