@@ -32,18 +32,22 @@ from lychee.ui.shell.models import get_scorer
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
+from lychee.ui.uploads import forget_upload, keep_upload, upload_bytes
 
-CSV_KEY = "batch_csv"  # {"name": str, "data": bytes}: the uploaded CSV, kept across page switches
+CSV_KEY = "batch_csv"  # {"name", "path", "size"} (lychee.ui.uploads): the uploaded CSV, kept across page switches
+CSV_ERROR_KEY = "batch_csv_error"  # an upload the server would not keep (too large), said once
 CSV_UPLOAD_KEY = "batch_csv_upload"
 
 
 def _on_csv_upload() -> None:
     """Keep the uploaded CSV under a non-widget key (it survives page switches), or forget it when removed."""
     file = st.session_state.get(CSV_UPLOAD_KEY)
-    if file is None:  # the user removed the file
-        st.session_state.pop(CSV_KEY, None)
-    else:
-        st.session_state[CSV_KEY] = {"name": file.name, "data": file.getvalue()}
+    forget_upload(st.session_state.pop(CSV_KEY, None))  # replaced or removed: its file goes
+    if file is not None:
+        try:
+            st.session_state[CSV_KEY] = keep_upload(file.name, file.getvalue())
+        except ValueError as exc:
+            st.session_state[CSV_ERROR_KEY] = str(exc)
 
 
 def csv_picker() -> tuple[pd.DataFrame | None, str | None, str]:
@@ -59,6 +63,9 @@ def csv_picker() -> tuple[pd.DataFrame | None, str | None, str]:
         on_change=_on_csv_upload,
         help="UTF-8, with a header row. The delimiter (comma, semicolon, tab, |) is detected.",
     )
+    error = st.session_state.pop(CSV_ERROR_KEY, None)
+    if error is not None:
+        st.error(error)
     stored = st.session_state.get(CSV_KEY)
     if stored is None:
         st.info("Upload a CSV, then pick the column that holds the titles.")
@@ -66,7 +73,7 @@ def csv_picker() -> tuple[pd.DataFrame | None, str | None, str]:
     if st.session_state.get(CSV_UPLOAD_KEY) is None:
         st.caption(f"Using `{stored['name']}` uploaded earlier. Upload another file to replace it.")
     try:
-        df = read_csv(stored["data"], name=f"CSV file '{stored['name']}'")
+        df = read_csv(upload_bytes(stored), name=f"CSV file '{stored['name']}'")
     except ValueError as exc:
         st.error(str(exc))
         return None, None, stored["name"]
