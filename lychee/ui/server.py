@@ -9,11 +9,17 @@ API section.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import streamlit as st
+# Before anything loads torch: its OpenMP threads wait for work by sleeping, not by spinning. In a server, the event
+# loop, the HTTP connections and the dashboard's sessions need the same cores between two model calls; spinning
+# threads took their time slices (profiled with py-spy and the server's CPU time: see the README, "Performance").
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from lychee.api import build_api
+import streamlit as st  # noqa: E402 - after the OpenMP setting
+
+from lychee.api import build_api  # noqa: E402
 
 # The dashboard's entry script at the repository root (pages/ beside it); an absolute path, so the server does not
 # depend on the directory it is started from.
