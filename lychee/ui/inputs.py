@@ -26,6 +26,7 @@ def make_item(
     image_name: str | None = None,
     video_bytes: bytes | None = None,
     video_name: str | None = None,
+    reduce_to: int | None = None,
 ) -> Item:
     """An :class:`Item` from page inputs; blank text counts as no text.
 
@@ -34,6 +35,8 @@ def make_item(
         image_bytes, image_name: an uploaded image and its file name.
         video_bytes, video_name: an uploaded clip and its file name.
         name: ``"query"`` or ``"document"``, for messages.
+        reduce_to: the model's pixel bound (``capabilities.max_image_pixels``): a larger image is decoded reduced to
+            it (see :func:`lychee.load_image`), never kept at full size.
 
     Raises:
         ValueError: the image bytes are not a readable image, or the clip cannot be read or is too long (the
@@ -43,7 +46,7 @@ def make_item(
     text = text if text is not None and text.strip() else None
     image = None
     if image_bytes is not None:
-        image = load_image(image_bytes, what=f"{what} image")
+        image = load_image(image_bytes, what=f"{what} image", reduce_to=reduce_to)
     clip = None
     if video_bytes is not None:
         clip = load_video(video_bytes, what=f"{name} '{video_name or 'upload'}' video")

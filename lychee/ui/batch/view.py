@@ -105,13 +105,21 @@ def run_batch(
     """Score ``titles`` against the query with a progress bar and store the result; errors are shown, not raised."""
     q_bytes, q_name = read_upload(query_file)
     v_bytes, v_name = read_upload(query_video_file)
-    try:
-        query = make_item(query_text, q_bytes, name="query", image_name=q_name, video_bytes=v_bytes, video_name=v_name)
-    except (ValueError, TypeError) as exc:
-        st.error(str(exc))
-        return None
     scorer = get_scorer(settings)
     if scorer is None:
+        return None
+    try:
+        query = make_item(
+            query_text,
+            q_bytes,
+            name="query",
+            image_name=q_name,
+            video_bytes=v_bytes,
+            video_name=v_name,
+            reduce_to=scorer.capabilities.max_image_pixels,  # decoded reduced to what the model looks at
+        )
+    except (ValueError, TypeError) as exc:
+        st.error(str(exc))
         return None
     start = time.perf_counter()
     ok, scored = run_with_progress(

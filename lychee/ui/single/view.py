@@ -89,18 +89,31 @@ def score_and_explain(
     d_bytes, d_name = read_upload(document_file)
     qv_bytes, qv_name = read_upload(query_video_file)
     dv_bytes, dv_name = read_upload(document_video_file)
+    scorer = get_scorer(settings)
+    if scorer is None:
+        return None
+    bound = scorer.capabilities.max_image_pixels  # images are decoded reduced to what the model looks at
     try:
         query = make_item(
-            query_text, q_bytes, name="query", image_name=q_name, video_bytes=qv_bytes, video_name=qv_name
+            query_text,
+            q_bytes,
+            name="query",
+            image_name=q_name,
+            video_bytes=qv_bytes,
+            video_name=qv_name,
+            reduce_to=bound,
         )
         document = make_item(
-            document_text, d_bytes, name="document", image_name=d_name, video_bytes=dv_bytes, video_name=dv_name
+            document_text,
+            d_bytes,
+            name="document",
+            image_name=d_name,
+            video_bytes=dv_bytes,
+            video_name=dv_name,
+            reduce_to=bound,
         )
     except (ValueError, TypeError) as exc:
         st.error(str(exc))
-        return None
-    scorer = get_scorer(settings)
-    if scorer is None:
         return None
     start = time.perf_counter()
     ok, explanation = run_with_progress(
