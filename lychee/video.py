@@ -57,7 +57,7 @@ MAX_FRAME_PIXELS = 8192 * 4320
 DECODE_FRAME_PIXELS = 1280 * 720
 #: Probing decodes every frame of a file once to count them; it stops after this many frames or seconds.
 MAX_PROBE_FRAMES = 4_000
-MAX_PROBE_SECONDS = 60.0
+MAX_PROBE_SECONDS = 120.0
 #: The vision encoder refuses aspect ratios above this (qwen-vl-utils' MAX_RATIO).
 MAX_FRAME_ASPECT_RATIO = 200
 
@@ -412,7 +412,7 @@ def _probe_file(open_source: Callable[[], Any], label: str, max_seconds: float, 
             _check_frame_size(stream.codec_context.width, stream.codec_context.height, label)
         stream.thread_type = "AUTO"
         n, width, height, too_long = 0, stream.codec_context.width, stream.codec_context.height, False
-        deadline = time.monotonic() + MAX_PROBE_SECONDS
+        deadline, too_costly = time.monotonic() + MAX_PROBE_SECONDS, False
         try:
             for frame in container.decode(stream):
                 n += 1
@@ -421,12 +421,15 @@ def _probe_file(open_source: Callable[[], Any], label: str, max_seconds: float, 
                     too_long = True
                     break
                 if n > MAX_PROBE_FRAMES or time.monotonic() > deadline:
-                    raise _probe_too_costly(label, n, fps)
+                    too_costly = True
+                    break
         except errors as exc:
             raise ValueError(
                 f"{label}: the video data is corrupt or truncated: decoding failed after {n} frames ({exc}). "
                 "Re-export or re-download the clip."
             ) from exc
+    if too_costly:
+        raise _probe_too_costly(label, n, fps)
     if too_long:
         raise _too_long(label, f"more than {n / fps:.1f} s (at {fps:g} fps)", max_seconds)
     if n < FRAME_FACTOR:
