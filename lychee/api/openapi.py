@@ -65,7 +65,10 @@ def _item_schemas(config: ApiConfig) -> dict[str, Any]:
                 text,
                 {
                     "type": "object",
-                    "properties": {"text": {**text, "type": ["string", "null"]}, "image": {**image, "type": ["string", "null"]}},
+                    "properties": {
+                        "text": {**text, "type": ["string", "null"]},
+                        "image": {**image, "type": ["string", "null"]},
+                    },
                     "additionalProperties": False,
                 },
                 {
@@ -305,7 +308,10 @@ def _rerank_operation(shape: str, request: str, answer: str, summary: str) -> di
             "summary": summary,
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(request)}}},
             "responses": {
-                "200": {"description": "Results, best first.", "content": {"application/json": {"schema": _ref(answer)}}},
+                "200": {
+                    "description": "Results, best first.",
+                    "content": {"application/json": {"schema": _ref(answer)}},
+                },
                 **{code: _error(code) for code in ("400", "401", "403", "405", "408", "413", "415", "429", "503")},
             },
         }

@@ -111,7 +111,9 @@ def _checked_address(url: str, param: str, allowed: Sequence[str], resolve: Reso
     try:
         addresses = resolve(host, port)
     except (OSError, UnicodeError) as exc:
-        raise bad_request(f"{param}: the host of {url[:80]!r} cannot be resolved ({exc}). Check the URL.", param) from exc
+        raise bad_request(
+            f"{param}: the host of {url[:80]!r} cannot be resolved ({exc}). Check the URL.", param
+        ) from exc
     for address in addresses:
         reason = refused_address(address, allowed)
         if reason is not None:
