@@ -22,20 +22,21 @@ mode="${1:-run}"
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
 ensure_venv() {
-  # One stamp per requirements file (hash of its content, and of requirements.txt which it may include), so that
-  # switching between ./start.sh and ./start.sh test does not reinstall anything.
+  # Installs a hashed lock (requirements.lock: the whole runtime closure; requirements-test.lock: that plus the test
+  # tools), every file checked against its sha256 (--require-hashes). One stamp per lock file (the hash of its content),
+  # so the venv is reinstalled when the lock changes and switching between ./start.sh and ./start.sh test reinstalls
+  # nothing. requirements.txt / requirements-test.txt are the direct pins the locks are made from (README, "Dependencies").
   if [ ! -x "$VENV/bin/python" ]; then
     echo "start.sh: creating $VENV (first run installs torch etc.; a few minutes)" >&2
     "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
   fi
   local f stamp want
   for f in "$@"; do
     stamp="$VENV/.installed-$f.sha256"
-    want="$(hash_of requirements.txt "$f")"
+    want="$(hash_of "$f")"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
       echo "start.sh: installing $f into $VENV" >&2
-      "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$f"
+      "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$f"
       echo "$want" > "$stamp"
     fi
   done
@@ -80,14 +81,14 @@ export HF_HUB_OFFLINE="${HF_HUB_OFFLINE:-1}" TRANSFORMERS_NO_ADVISORY_WARNINGS=1
 case "$mode" in
   test)
     shift
-    ensure_venv requirements.txt requirements-test.txt
+    ensure_venv requirements-test.lock
     ensure_project
     ensure_chromium
     export LYCHEE_REQUIRE_BROWSER=1
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   run|"")
-    ensure_venv requirements.txt
+    ensure_venv requirements.lock
     ensure_project
     # lychee/ui/server.py holds st.App("streamlit_app.py", routes=<the API>): dashboard and API on one port.
     exec "$VENV/bin/python" -m streamlit run lychee/ui/server.py \

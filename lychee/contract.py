@@ -38,6 +38,9 @@ class Capabilities:
         explain_methods: the ``method=`` values ``explain`` accepts, e.g. ``("occlusion", "gradient")``.
         score_is_probability: the score is P(yes), so the score bands apply; False for a lexical score mapped into
             (0, 1) for ranking only (BM25), where the pages grey the bands.
+        max_image_pixels: the most pixels of an image the model looks at (its resizer scales larger ones down to
+            at most this), or ``None`` when unknown or not applicable; callers decode images reduced to it
+            (``lychee.load_image(..., reduce_to=...)``), so a large image is never kept at full size.
     """
 
     text: bool = True
@@ -47,6 +50,7 @@ class Capabilities:
     languages: tuple[str, ...] = MULTILINGUAL
     explain_methods: tuple[ExplainMethod, ...] = ("occlusion",)
     score_is_probability: bool = True
+    max_image_pixels: int | None = None
 
     @property
     def modalities(self) -> str:

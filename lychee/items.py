@@ -4,11 +4,20 @@ Every image that enters the library passes through :func:`load_image`, which app
 mode to RGB (transparency composited onto white, 16-bit scaled down, CMYK converted) and refuses corrupt, truncated,
 missing or absurdly large inputs with a ``ValueError`` naming the input. Every clip passes through
 :func:`lychee.video.load_video` in the same way.
+
+Size: the pixel count is read from the file's header and refused above :func:`max_image_pixels` (25 MP by default,
+``LYCHEE_MAX_IMAGE_PIXELS``) before a single pixel is decoded, so a 28 KB PNG that would decode to 400 MB costs
+nothing. A caller that knows the model's own pixel bound (``capabilities.max_image_pixels``) passes it as
+``reduce_to``: a larger image is then reduced right while decoding (JPEG's DCT scaling via ``Image.draft``, else an
+integer box ``Image.reduce``) to the smallest size still holding ``reduce_to`` pixels, and is never kept at full size.
+The model's resizer would have scaled it down to at most its max pixels anyway; an image at or below ``reduce_to``
+is untouched, so its scores do not change.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
 import warnings
 import weakref
@@ -22,8 +31,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from lychee.validation import existing_file
 from lychee.video import Video, VideoInput, load_video
 
-# A 16K x 8K image (131 MP) is more than any screen shows; anything larger is treated as a decompression bomb.
-MAX_IMAGE_PIXELS = 16_384 * 8_192
+#: The default cap on one image's pixels (25 MP: a 6000x4000 photo), read from the header before decoding.
+MAX_IMAGE_PIXELS = 25_000_000
+#: The environment variable that sets another cap (a positive integer number of pixels).
+MAX_IMAGE_PIXELS_ENV = "LYCHEE_MAX_IMAGE_PIXELS"
 # Qwen's smart_resize refuses aspect ratios above this; images beyond it are padded (see pad_to_aspect_ratio).
 MAX_ASPECT_RATIO = 200
 
@@ -39,19 +50,55 @@ class ItemDict(TypedDict, total=False):
 ItemLike: TypeAlias = Union["Item", str, ItemDict, Image.Image]
 
 
-def load_image(source: ImageInput, *, what: str = "image") -> Image.Image:
+def max_image_pixels() -> int:
+    """The most pixels one image may have: ``LYCHEE_MAX_IMAGE_PIXELS`` when set, else :data:`MAX_IMAGE_PIXELS`.
+
+    Raises:
+        ValueError: the variable holds something other than a positive integer; the message names it.
+    """
+    raw = os.environ.get(MAX_IMAGE_PIXELS_ENV, "").strip().replace("_", "")
+    if not raw:
+        return MAX_IMAGE_PIXELS
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ValueError(
+            f"{MAX_IMAGE_PIXELS_ENV}={raw!r}: expected a positive integer number of pixels (default "
+            f"{MAX_IMAGE_PIXELS:,}, a 6000x4000 photo). Fix or unset {MAX_IMAGE_PIXELS_ENV}."
+        )
+    return int(raw)
+
+
+def image_header_size(source: bytes | bytearray, *, what: str = "image") -> tuple[int, int]:
+    """``(width, height)`` from an encoded image's header, decoding no pixel, checked against
+    :func:`max_image_pixels`.
+
+    Raises:
+        ValueError: the bytes are not a readable image, or the header says it has too many pixels.
+    """
+    label = f"{what} ({len(source)} bytes)"
+    img = _open(io.BytesIO(bytes(source)), label)
+    try:
+        _check_size(img, label)
+        return img.size
+    finally:
+        img.close()
+
+
+def load_image(source: ImageInput, *, what: str = "image", reduce_to: int | None = None) -> Image.Image:
     """Decode ``source`` into an upright RGB PIL image.
 
     Args:
         source: a PIL image, a file path, or the encoded bytes of an image file.
         what: how to name the input in error messages, e.g. ``"document 3 image"``.
+        reduce_to: the model's own pixel bound (``capabilities.max_image_pixels``); an encoded image with more
+            pixels is reduced while it is decoded to the smallest size still holding this many (never below), so it
+            is never kept at full size. ``None`` keeps the full size.
 
     Returns:
         A fully loaded ``RGB`` image with EXIF orientation applied.
 
     Raises:
-        ValueError: the path does not exist, the bytes are not an image, the file is truncated, or the image has more
-            than ``MAX_IMAGE_PIXELS`` pixels.
+        ValueError: the path does not exist, the bytes are not an image, the file is truncated, or its header says
+            it has more than :func:`max_image_pixels` pixels (nothing is decoded then).
         TypeError: ``source`` is of an unsupported type.
     """
     if isinstance(source, Image.Image):
@@ -71,14 +118,46 @@ def load_image(source: ImageInput, *, what: str = "image") -> Image.Image:
             f"{what}: got {type(source).__name__}; expected a PIL image, a file path or the bytes of an image file."
         )
     _check_size(img, label)
+    encoded = not isinstance(source, Image.Image)
     try:
+        if encoded and reduce_to is not None:
+            _draft(img, reduce_to)
         img.load()
+        if encoded and reduce_to is not None:
+            img = _reduce(img, reduce_to)
         img = ImageOps.exif_transpose(img)
     except (OSError, SyntaxError, ValueError) as exc:  # PIL reports truncation/corruption as OSError
         raise ValueError(
             f"{label}: the image data is corrupt or truncated ({exc}). Re-export or re-download it."
         ) from exc
     return to_rgb(img)
+
+
+def _reduction(width: int, height: int, reduce_to: int) -> float:
+    """How many times each side may shrink with ``reduce_to`` pixels still left (1: none)."""
+    return max(1.0, (width * height / reduce_to) ** 0.5)
+
+
+def _draft(img: Image.Image, reduce_to: int) -> None:
+    """JPEG: decode at 1/2, 1/4 or 1/8 scale when that still leaves ``reduce_to`` pixels (libjpeg's DCT scaling)."""
+    scale = _reduction(img.width, img.height, reduce_to)
+    if scale >= 2 and img.format == "JPEG":
+        # draft keeps each side >= the size asked, so the area stays >= reduce_to
+        img.draft(img.mode, (math.ceil(img.width / scale), math.ceil(img.height / scale)))
+
+
+#: Modes :meth:`PIL.Image.Image.reduce` averages correctly (a palette or 1-bit image is converted first).
+_REDUCIBLE_MODES = ("RGB", "L", "RGBA", "LA", "CMYK", "YCbCr", "I", "F")
+
+
+def _reduce(img: Image.Image, reduce_to: int) -> Image.Image:
+    """A box reduction by the largest integer factor that leaves at least ``reduce_to`` pixels."""
+    factor = math.floor(_reduction(img.width, img.height, reduce_to))
+    if factor < 2:
+        return img
+    if img.mode not in _REDUCIBLE_MODES:
+        img = to_rgb(img)
+    return img.reduce(factor)
 
 
 def _open(fp: Any, label: str) -> Image.Image:
@@ -89,7 +168,7 @@ def _open(fp: Any, label: str) -> Image.Image:
             return Image.open(fp)
     except Image.DecompressionBombError as exc:
         raise ValueError(
-            f"{label}: refused as a decompression bomb ({exc}). Expected at most {MAX_IMAGE_PIXELS:,} pixels; "
+            f"{label}: refused as a decompression bomb ({exc}). Expected at most {max_image_pixels():,} pixels; "
             "downscale the image first."
         ) from exc
     except UnidentifiedImageError as exc:
@@ -104,10 +183,11 @@ def _check_size(img: Image.Image, label: str) -> None:
     w, h = img.size
     if w <= 0 or h <= 0:
         raise ValueError(f"{label}: has size {w}x{h}; expected a non-empty image.")
-    if w * h > MAX_IMAGE_PIXELS:
+    cap = max_image_pixels()
+    if w * h > cap:
         raise ValueError(
-            f"{label}: {w}x{h} = {w * h:,} pixels is far more than any screen shows (limit {MAX_IMAGE_PIXELS:,}); "
-            "refused as a possible decompression bomb. Downscale the image first."
+            f"{label}: {w}x{h} = {w * h:,} pixels, more than the {cap:,} accepted ({MAX_IMAGE_PIXELS_ENV}); "
+            "refused as a possible decompression bomb before decoding it. Downscale the image first."
         )
 
 
@@ -303,6 +383,7 @@ def coerce_documents(documents: Any) -> list[Item]:
 __all__ = [
     "MAX_ASPECT_RATIO",
     "MAX_IMAGE_PIXELS",
+    "MAX_IMAGE_PIXELS_ENV",
     "ImageInput",
     "Item",
     "ItemDict",
@@ -310,7 +391,9 @@ __all__ = [
     "coerce_document",
     "coerce_documents",
     "coerce_query",
+    "image_header_size",
     "load_image",
+    "max_image_pixels",
     "pad_to_aspect_ratio",
     "to_rgb",
 ]

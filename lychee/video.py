@@ -26,6 +26,7 @@ import hashlib
 import io
 import math
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,8 +49,15 @@ FRAMES_FPS = 2.0
 FRAME_FACTOR = 2
 #: qwen-vl-utils' FPS_MAX_FRAMES: the most frames any setting may ask for.
 MAX_FRAMES_LIMIT = 768
-#: A frame larger than this (8K x 8K) is refused as a possible decompression bomb.
-MAX_FRAME_PIXELS = 8192 * 8192
+#: A frame larger than this (8K: 8192 x 4320) is refused as a possible decompression bomb.
+MAX_FRAME_PIXELS = 8192 * 4320
+#: Frames with more pixels than this (720p) are scaled down to about this many while they are decoded (FFmpeg's
+#: scaler, ``frame.reformat``), so a sampled 8K clip holds what a 720p clip holds; the model's resizer makes every
+#: frame smaller still (at most 768 patches of 28 or 32 pixels squared), so a clip up to 720p sees no change.
+DECODE_FRAME_PIXELS = 1280 * 720
+#: Probing decodes every frame of a file once to count them; it stops after this many frames or seconds.
+MAX_PROBE_FRAMES = 4_000
+MAX_PROBE_SECONDS = 120.0
 #: The vision encoder refuses aspect ratios above this (qwen-vl-utils' MAX_RATIO).
 MAX_FRAME_ASPECT_RATIO = 200
 
@@ -62,7 +70,8 @@ class SampledClip:
     """The frames a model sees of a clip, with their real timing.
 
     Attributes:
-        frames: the sampled frames at their source resolution: ``(H, W, 3)`` uint8 arrays for a file, RGB PIL
+        frames: the sampled frames (a file's scaled down to about 720p when larger, see
+            :data:`DECODE_FRAME_PIXELS`): ``(H, W, 3)`` uint8 arrays for a file, RGB PIL
             images for a list of frames.
         indices: the index of each sampled frame in the source (file frames or the given frame list).
         fps: the source frame rate (frames per second); frame ``i`` is at ``i / fps`` seconds.
@@ -403,6 +412,7 @@ def _probe_file(open_source: Callable[[], Any], label: str, max_seconds: float, 
             _check_frame_size(stream.codec_context.width, stream.codec_context.height, label)
         stream.thread_type = "AUTO"
         n, width, height, too_long = 0, stream.codec_context.width, stream.codec_context.height, False
+        deadline, too_costly = time.monotonic() + MAX_PROBE_SECONDS, False
         try:
             for frame in container.decode(stream):
                 n += 1
@@ -410,11 +420,16 @@ def _probe_file(open_source: Callable[[], Any], label: str, max_seconds: float, 
                 if n / fps > max_seconds + 1.0:  # known to be too long: no need to decode the rest
                     too_long = True
                     break
+                if n > MAX_PROBE_FRAMES or time.monotonic() > deadline:
+                    too_costly = True
+                    break
         except errors as exc:
             raise ValueError(
                 f"{label}: the video data is corrupt or truncated: decoding failed after {n} frames ({exc}). "
                 "Re-export or re-download the clip."
             ) from exc
+    if too_costly:
+        raise _probe_too_costly(label, n, fps)
     if too_long:
         raise _too_long(label, f"more than {n / fps:.1f} s (at {fps:g} fps)", max_seconds)
     if n < FRAME_FACTOR:
@@ -437,8 +452,34 @@ def _probe_file(open_source: Callable[[], Any], label: str, max_seconds: float, 
     )
 
 
+def _probe_too_costly(label: str, n: int, fps: float) -> ValueError:
+    return ValueError(
+        f"{label}: checking it stopped after {n} frames ({n / fps:.1f} s of video at {fps:g} fps): a clip may take "
+        f"at most {MAX_PROBE_FRAMES:,} frames or {MAX_PROBE_SECONDS:g} s of decoding to check. Re-export it at a lower "
+        "frame rate or resolution (e.g. 30 fps, 1080p)."
+    )
+
+
+def decode_size(width: int, height: int) -> tuple[int, int] | None:
+    """The size a ``width`` x ``height`` frame is decoded to (even sides, aspect kept, about
+    :data:`DECODE_FRAME_PIXELS`), or ``None`` to keep it: frames up to that many pixels are untouched."""
+    if width * height <= DECODE_FRAME_PIXELS:
+        return None
+    scale = math.sqrt(DECODE_FRAME_PIXELS / (width * height))
+    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+
+
+def _rgb(frame: Any) -> np.ndarray:
+    """A decoded frame as an ``(H, W, 3)`` uint8 RGB array, scaled down while converting when it is large."""
+    size = decode_size(frame.width, frame.height)
+    if size is None:
+        return frame.to_ndarray(format="rgb24")
+    return frame.reformat(width=size[0], height=size[1], format="rgb24", interpolation="AREA").to_ndarray()
+
+
 def _decode_at(open_source: Callable[[], Any], indices: Sequence[int], n_frames: int, label: str) -> list[np.ndarray]:
-    """The frames at ``indices`` (sorted, repeats allowed) as ``(H, W, 3)`` uint8 RGB arrays, in one decoding pass."""
+    """The frames at ``indices`` (sorted, repeats allowed) as ``(H, W, 3)`` uint8 RGB arrays, in one decoding pass;
+    a frame above :data:`DECODE_FRAME_PIXELS` is scaled down while it is converted (never kept at full size)."""
     import av
 
     errors = _av_errors()
@@ -453,7 +494,7 @@ def _decode_at(open_source: Callable[[], Any], indices: Sequence[int], n_frames:
             stream.thread_type = "AUTO"
             for frame in container.decode(stream):
                 if n in wanted:
-                    picked[n] = frame.to_ndarray(format="rgb24")
+                    picked[n] = _rgb(frame)
                 n += 1
                 if n > max(wanted):
                     break
@@ -471,11 +512,15 @@ def _decode_at(open_source: Callable[[], Any], indices: Sequence[int], n_frames:
 
 
 __all__ = [
+    "DECODE_FRAME_PIXELS",
     "DEFAULT_FPS",
     "DEFAULT_MAX_FRAMES",
     "FRAMES_FPS",
     "FRAME_FACTOR",
     "MAX_FRAMES_LIMIT",
+    "MAX_FRAME_PIXELS",
+    "MAX_PROBE_FRAMES",
+    "MAX_PROBE_SECONDS",
     "MAX_VIDEO_SECONDS",
     "SampledClip",
     "Video",
@@ -484,6 +529,7 @@ __all__ = [
     "check_fps",
     "check_max_frames",
     "check_max_seconds",
+    "decode_size",
     "file_indices",
     "frame_list_indices",
     "load_video",

@@ -45,6 +45,19 @@ def data_url(data: bytes, mime: str = "image/png") -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
+def bomb_body(n: int = 30) -> dict:
+    """The issue's attack: ``n`` 1-bit 16384x8192 PNGs (28 KB each, 403 MB of RGB each once decoded) as base64
+    documents of one /v1/rerank body (about 1.1 MB for 30)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("1", (16_384, 8_192)).save(out, format="PNG")
+    bomb = data_url(out.getvalue())
+    return {"query": "red running shoes", "documents": [{"image": bomb} for _ in range(n)]}
+
+
 @dataclass
 class WordOverlapScorer(BaseScorer):
     """A deterministic text scorer for tests: log-odds = 4 * (share of query words in the document) - 2.
@@ -98,4 +111,12 @@ def run_in_fresh_interpreters(function: str, calls: list[tuple[Any, ...]], *, ti
     assert [p.returncode for p in procs] == [0] * len(procs), errors
 
 
-__all__ = ["WordOverlapScorer", "data_url", "encode_image", "noise_image", "noise_png", "run_in_fresh_interpreters"]
+__all__ = [
+    "WordOverlapScorer",
+    "bomb_body",
+    "data_url",
+    "encode_image",
+    "noise_image",
+    "noise_png",
+    "run_in_fresh_interpreters",
+]

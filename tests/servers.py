@@ -43,6 +43,11 @@ SERVER_ENV: dict[str, str | None] = {
     "LYCHEE_MODELS": None,
     "LYCHEE_REMOTE_ALLOW": None,
     "LYCHEE_REMOTE_API_KEY": None,
+    "LYCHEE_API_URL_NETWORKS": None,
+    "LYCHEE_API_CORS_ORIGINS": None,
+    "LYCHEE_API_MAX_TEXT_CHARS": None,
+    "LYCHEE_API_MAX_REQUEST_MP": None,
+    "LYCHEE_MAX_IMAGE_PIXELS": None,
 }
 
 #: The sign-in link an exposed server prints in its log (lychee.access.settings.startup_lines).
@@ -188,6 +193,23 @@ def kill_group(proc: subprocess.Popen) -> None:
         proc.wait(timeout=15)
 
 
+def peak_memory_during(url: str, action) -> tuple[int, object]:
+    """``(bytes, result)``: how far the resident memory of the server :func:`serve` started at ``url`` rose above what
+    it held before ``action()`` ran, at its peak while it ran (Linux: the peak is reset through ``clear_refs``)."""
+    pid = _RUNNING[url].pid
+    Path(f"/proc/{pid}/clear_refs").write_text("5")  # resets VmHWM, the peak resident size, to the current size
+
+    def field(name: str) -> int:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(name + ":"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError(f"no {name} in /proc/{pid}/status")
+
+    before = field("VmRSS")
+    result = action()
+    return field("VmHWM") - before, result
+
+
 def kill_server(url: str) -> None:
     """Kill the server that :func:`serve` started at ``url`` now (its ``with`` block may still be running: a test
     takes a replica away in the middle of a run)."""
@@ -200,6 +222,7 @@ __all__ = [
     "free_port",
     "kill_group",
     "kill_server",
+    "peak_memory_during",
     "printed_token",
     "serve",
     "server_log",

@@ -98,7 +98,7 @@ def interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, fl
 
 def bench_default(repeats: int) -> dict[str, float]:
     from lychee import load_scorer
-    from lychee.scorers.embedding import EmbeddingCache
+    from lychee.scorers.embedding import DEFAULT_CACHE_BYTES, EmbeddingCache
 
     scorer = load_scorer("default", device="cpu")
     query, docs = "red running shoes", titles(50)
@@ -139,7 +139,8 @@ def bench_default(repeats: int) -> dict[str, float]:
         return run
 
     ev = interleaved(
-        {"default_eval_nocache_s": evaluation(0), "default_eval_cached_s": evaluation(20_000)}, max(1, repeats // 2)
+        {"default_eval_nocache_s": evaluation(0), "default_eval_cached_s": evaluation(DEFAULT_CACHE_BYTES)},
+        max(1, repeats // 2),
     )
     res.update(ev)
     res["default_rerank_over_floor"] = res["default_rerank50_s"] / res["default_encode51_s"]

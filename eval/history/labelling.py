@@ -14,7 +14,8 @@ Sets saved here live in :func:`eval.history.workspace.sets_dir` (``$LYCHEE_SETS_
   unless ``replace=True`` (the page asks the analyst first); replacing drops only this rater's earlier grades;
 * goes through :func:`eval.history.setfile.edit_set`: under the set's file lock from reading to renaming (two
   processes saving different raters' grades at once both land), reloaded through the evaluation loader before it
-  replaces the file.
+  replaces the file; a save that would bring the sets folder (sets and images) over ``LYCHEE_SETS_MAX_MB``
+  (default 500 MB) is refused;
 * is an editor's act (:func:`lychee.roles.require_editor`), and the query's line records who saved it last
   (``"saved_by"``, which the evaluation reads and ignores; lines saved before have none; each grade's rater is in its
   ``grades``).
@@ -44,7 +45,6 @@ from PIL import Image
 
 from eval.history.setfile import SetContent, derive_label, edit_set, ensure_grades
 from eval.history.workspace import sets_dir
-from eval.sets.atomic import write_atomically
 from eval.sets.grades import check_rater
 from eval.sets.loader import FORMATS
 from lychee.roles import Actor, require_editor
@@ -52,7 +52,7 @@ from lychee.roles import Actor, require_editor
 GRADES = (0, 1, 2, 3)
 GRADE_MEANING = {0: "not relevant", 1: "marginal", 2: "relevant", 3: "exactly what was asked"}
 IMAGE_FOLDER = "img"
-_SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+_SET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
 _QID_CHARS = re.compile(r"[^\w.-]+")
 
 
@@ -180,7 +180,7 @@ def set_path(name: str, *, folder: str | os.PathLike | None = None) -> Path:
     clean = (name or "").strip()
     if clean.lower().endswith(".jsonl"):
         clean = clean[: -len(".jsonl")]
-    if not _SET_NAME.match(clean):
+    if not _SET_NAME.fullmatch(clean):
         raise ValueError(
             f"set name {name!r} cannot be used: expected 1-80 letters, digits, '_', '.' or '-' (starting with a letter "
             "or digit), e.g. 'shoes-2024'. Sets are saved as <name>.jsonl in the sets folder."
@@ -371,16 +371,6 @@ def _merge(obj: dict, record: QueryRecord, rule: str) -> None:
     obj.setdefault("judging", {})[record.rater] = record.session
 
 
-def _write_image(path: Path, record: QueryRecord) -> None:
-    """Store the record's query image beside the set (once: its name is its hash)."""
-    if record.image_png is None:
-        return
-    image_path = path.parent / record.image_name
-    if not image_path.exists():
-        image_path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(image_path, record.image_png)
-
-
 def save_query(
     record: QueryRecord, *, set_file: str | os.PathLike, actor: Actor, replace: bool = False
 ) -> SaveResult:
@@ -400,15 +390,17 @@ def save_query(
     Raises:
         PermissionDeniedError: ``actor`` is not an editor (nothing is written).
         QueryExistsError: this rater already graded the query and ``replace`` is False.
-        ValueError: the set is not a ``.jsonl`` file, the existing file does not load as a labelled set, or the new
-            file would not (nothing is written then).
+        ValueError: the set is not a ``.jsonl`` file, the existing file does not load as a labelled set, the new
+            file would not, or the save would bring the sets folder over ``LYCHEE_SETS_MAX_MB`` (nothing is written
+            then).
         OSError: the folder cannot be written (permissions, disk full); nothing is half written.
     """
     require_editor(actor, "save queries into labelled sets")
     path = Path(set_file)
 
     def change(content: SetContent) -> tuple[str, bool, tuple[str, ...]]:
-        _write_image(path, record)
+        if record.image_png is not None:  # stored beside the set, once: its name is its hash
+            content.files[path.parent / record.image_name] = record.image_png
         index = _matching_entry(content, record)
         if index is None:
             content.entries.append((0, {**record.as_json(), "saved_by": actor.name}))

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from eval.history.workspace import folder_bytes, sets_max_bytes
 from eval.sets.atomic import write_atomically
 from eval.sets.grades import DEFAULT_AGGREGATE, IMPLICIT_RATER, aggregate
 from eval.sets.labelled import LabelledSet
@@ -39,6 +40,8 @@ class SetContent:
 
     header: dict[str, Any] | None = None
     entries: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    #: Files to write beside the set (a query's image), written only when the set is, and counted in the quota.
+    files: dict[Path, bytes] = field(default_factory=dict)
 
     @property
     def rule(self) -> str:
@@ -120,8 +123,9 @@ def edit_set(
         ``(what change returned, the set as reloaded from the new file)``.
 
     Raises:
-        ValueError: not a ``.jsonl`` file, a missing set (without ``create``), a file that does not load, or a change
-            that would leave a file that does not load (nothing is written then).
+        ValueError: not a ``.jsonl`` file, a missing set (without ``create``), a file that does not load, a change
+            that would leave a file that does not load, or one that would bring the sets folder over
+            ``LYCHEE_SETS_MAX_MB`` (nothing is written then).
         OSError: the folder cannot be written; nothing is half written.
     """
     path = Path(path)
@@ -133,10 +137,29 @@ def edit_set(
     with locked(path):
         content = read_content(path) if path.exists() else SetContent()
         returned = change(content)
+        data = content.to_bytes()
+        new_files = {p: b for p, b in content.files.items() if not p.exists()}  # images are named by their hash
+        _check_quota(path, data, new_files)
+        for file, file_data in new_files.items():
+            file.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(file, file_data)
         # The set must reload through the evaluation loader before it replaces anything.
-        reloaded = write_atomically(path, content.to_bytes(), check=lambda tmp: load_labelled_set(tmp, name=str(path)))
+        reloaded = write_atomically(path, data, check=lambda tmp: load_labelled_set(tmp, name=str(path)))
         _fsync_dir(path.parent)
     return returned, reloaded
+
+
+def _check_quota(path: Path, data: bytes, new_files: dict[Path, bytes]) -> None:
+    """Refuse an edit that would bring the sets folder over ``LYCHEE_SETS_MAX_MB`` (nothing is written then)."""
+    quota = sets_max_bytes()
+    grows = len(data) - (path.stat().st_size if path.exists() else 0) + sum(len(b) for b in new_files.values())
+    used = folder_bytes(path.parent)
+    if grows > 0 and used + grows > quota:
+        raise ValueError(
+            f"saving into {path.name} would bring the sets folder to {(used + grows) / 1e6:.1f} MB; its quota is "
+            f"{quota / 1e6:g} MB (LYCHEE_SETS_MAX_MB). Delete sets you no longer need, or ask the server's operator "
+            "to raise the quota."
+        )
 
 
 def derive_label(candidate: dict[str, Any], rule: str) -> None:

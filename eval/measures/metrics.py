@@ -43,7 +43,7 @@ Qrels = Mapping[str, Mapping[str, int]]
 Run = Mapping[str, Mapping[str, float]]
 
 METRIC_FAMILIES = ("ndcg", "ndcg_exp", "mrr", "hit", "recall", "judged")
-_METRIC = re.compile(r"^(ndcg|ndcg_exp|mrr|hit|recall|judged)@([1-9][0-9]*)$")
+_METRIC = re.compile(r"(ndcg|ndcg_exp|mrr|hit|recall|judged)@([1-9][0-9]*)")
 
 
 def default_metrics(k: int = 10) -> list[str]:
@@ -58,7 +58,7 @@ def parse_metric(name: str) -> tuple[str, int]:
     Raises:
         ValueError: the name is not ``<family>@<k>`` with a known family and a positive k.
     """
-    match = _METRIC.match(name) if isinstance(name, str) else None
+    match = _METRIC.fullmatch(name) if isinstance(name, str) else None
     if not match:
         raise ValueError(
             f"unknown metric {name!r}; expected '<name>@<k>' with name in {list(METRIC_FAMILIES)} and k a positive "

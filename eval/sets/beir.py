@@ -15,6 +15,7 @@ each problem.
 from __future__ import annotations
 
 import posixpath
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,24 @@ CORPUS = "corpus.jsonl"
 QUERIES = "queries.jsonl"
 QRELS_FOLDER = "qrels"
 DEFAULT_SPLIT = "test"
+#: What a split may be called: it names the file qrels/<split>.tsv, so no path separators.
+SPLIT_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def check_split(split: str, name: str) -> None:
+    """Refuse a split that is not ``[A-Za-z0-9_.-]+`` (it names ``qrels/<split>.tsv``: no path in it).
+
+    Raises:
+        LabelledSetError: naming ``name`` (the folder or archive) and the split.
+    """
+    if not isinstance(split, str) or SPLIT_NAME.fullmatch(split) is None:
+        raise LabelledSetError(
+            [
+                f"{name}: split {str(split)[:80]!r} is not a split name; expected letters, digits, '_', '.' or '-' "
+                f"(the file {QRELS_FOLDER}/<split>.tsv), e.g. test, dev or train."
+            ],
+            name,
+        )
 
 
 def beir_files(
@@ -39,6 +58,7 @@ def beir_files(
     """
     folder = Path(folder)
     name = display(folder)
+    check_split(split, name)
     if not folder.is_dir():
         raise LabelledSetError(
             [
@@ -115,7 +135,8 @@ def load_beir(
 
 class InMemoryFolderResolver(FolderResolver):
     """Like :class:`~eval.sets.loader.FolderResolver`, but holds each image's bytes, so the folder may be deleted after
-    loading (an upload unpacked into a temporary folder)."""
+    loading (an upload unpacked into a temporary folder); :func:`load_beir_upload` binds :attr:`root` to the archive's
+    folder, so images resolve only inside the archive."""
 
     def _keep(self, path: Path, raw: bytes) -> ImageRef:
         return raw  # cached by resolve: a document that many queries retrieve is read once
@@ -148,10 +169,17 @@ def load_beir_upload(
         LabelledSetError: (a ``ValueError``) an unreadable or unsafe archive, no or several ``corpus.jsonl``, or any
             problem of the files, each named as above.
     """
+    check_split(split, name)
     with tempfile.TemporaryDirectory(prefix="lychee-beir-") as tmp:
         root = Path(tmp)
         unpacked = root / "archive"
         folder = _unpack(archive, unpacked, name)
+
+        class ArchiveResolver(InMemoryFolderResolver):
+            """Images of this archive only."""
+
+            root = unpacked
+
         names = {}
         extra = {}
         for key, upload in (("run", run), ("segments", segments)):
@@ -177,7 +205,7 @@ def load_beir_upload(
             top_k=top_k,
             segments=extra.get("segments"),
             name=f"{name} (split {split})",
-            image_resolver=InMemoryFolderResolver,
+            image_resolver=ArchiveResolver,
             display=display,
         )
 
@@ -214,8 +242,10 @@ __all__ = [
     "DEFAULT_SPLIT",
     "QRELS_FOLDER",
     "QUERIES",
+    "SPLIT_NAME",
     "InMemoryFolderResolver",
     "beir_files",
+    "check_split",
     "load_beir",
     "load_beir_upload",
 ]

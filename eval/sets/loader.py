@@ -53,6 +53,8 @@ from lychee.video import Video, load_video
 FORMATS = (".jsonl", ".csv", ".zip")
 # A zip upload is read into memory; refuse archives whose content would not fit comfortably.
 MAX_ZIP_BYTES = 512 * 1024 * 1024
+# ... and archives of more files than a labelled set with its images has (each member costs a file and a read).
+MAX_ZIP_MEMBERS = 20_000
 _WHITESPACE = re.compile(r"\s")
 
 
@@ -136,14 +138,37 @@ class ImageResolver:
 
 
 class FolderResolver(ImageResolver):
-    """Image paths relative to a folder (the data file's)."""
+    """Image paths relative to a folder (the data file's).
+
+    A subclass that sets :attr:`root` (an unpacked upload's folder) resolves paths only inside it: an absolute path
+    or one that climbs out with ``..`` is refused from its text alone, before anything is looked up, so no message
+    says whether such a file exists.
+    """
+
+    #: The folder every image must lie in, or ``None`` for no bound (the CLI on the analyst's own folder).
+    root: Path | None = None
 
     def __init__(self, base_dir: Path, display: str) -> None:
         super().__init__(display)
         self.base_dir = base_dir
 
+    def _path(self, written: str, what: str) -> Path:
+        """The file ``written`` names, checked against :attr:`root`."""
+        if self.root is None:
+            return (self.base_dir / written).resolve()
+        root = Path(os.path.normpath(self.root))
+        path = Path(os.path.normpath(self.base_dir / written.replace("\\", "/")))
+        if Path(written).is_absolute() or written.startswith(("\\", "/")) or not path.is_relative_to(root):
+            raise ValueError(
+                f"{what} {written!r}: points outside the archive; expected a path relative to the data file, inside "
+                "the archive."
+            )
+        if not path.is_file():  # inside the archive: saying so tells nothing about the server's files
+            raise ValueError(f"{what} {written!r}: not found in the archive.")
+        return path
+
     def resolve(self, written: str, what: str) -> tuple[ImageRef, str]:
-        path = (self.base_dir / written).resolve()
+        path = self._path(written, what)
         key = str(path)
         if key not in self.seen:
             load_image(path, what=what)  # raises ValueError naming the input when missing/corrupt
@@ -156,7 +181,7 @@ class FolderResolver(ImageResolver):
         return path
 
     def resolve_video(self, written: str, what: str) -> tuple[Video, str]:
-        path = (self.base_dir / written).resolve()
+        path = self._path(written, what)
         key = str(path)
         if key not in self.seen_videos:
             video = load_video(path, what=what)  # raises ValueError naming the input: missing, corrupt, too long...
@@ -217,7 +242,8 @@ class ZipResolver(ImageResolver):
 
 def open_zip(data: bytes, display: str, *, too_big_hint: str) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
     """Open an uploaded zip and list its files (no folders, no macOS ``__MACOSX/`` forks), refusing an unreadable
-    archive or one that unpacks to more than :data:`MAX_ZIP_BYTES`; ``too_big_hint`` ends that message.
+    archive, one of more than :data:`MAX_ZIP_MEMBERS` members or one that unpacks to more than :data:`MAX_ZIP_BYTES`;
+    ``too_big_hint`` ends those messages.
 
     Raises:
         LabelledSetError: the bytes are not a zip, or the archive is over the limit.
@@ -226,6 +252,12 @@ def open_zip(data: bytes, display: str, *, too_big_hint: str) -> tuple[zipfile.Z
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise LabelledSetError([f"{display}: not a readable zip archive ({exc})."], display) from exc
+    if len(archive.infolist()) > MAX_ZIP_MEMBERS:
+        count = len(archive.infolist())
+        archive.close()
+        raise LabelledSetError(
+            [f"{display}: holds {count:,} files and folders; the limit is {MAX_ZIP_MEMBERS:,}. {too_big_hint}"], display
+        )
     members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
     total = sum(m.file_size for m in members)
     if total > MAX_ZIP_BYTES:
@@ -549,6 +581,7 @@ def _video(
 __all__ = [
     "FORMATS",
     "MAX_ZIP_BYTES",
+    "MAX_ZIP_MEMBERS",
     "FolderResolver",
     "ImageResolver",
     "UploadResolver",

@@ -11,9 +11,11 @@ and lifespan on ``st.App`` beside the dashboard::
     api = build_api()
     app = st.App("streamlit_app.py", routes=api.routes, middleware=api.middleware, lifespan=api.lifespan)
 
-Modules: ``config`` (limits from the environment), ``errors`` (the error shape), ``images`` (base64 / URL policy),
-``schemas`` (request validation), ``spans`` (``relevant_spans``), ``service`` (model state, scoring in worker
-threads), ``routes`` (Starlette endpoints), ``middleware`` (key, queue bound, body cap).
+Modules: ``config`` (limits from the environment), ``errors`` (the error shape), ``images`` (base64 / URL policy,
+the request's pixel budget), ``urls`` (fetching image URLs from public addresses only), ``schemas`` (request
+validation, JSON caps), ``spans`` (``relevant_spans``), ``service`` (model state, names not paths, scoring in worker
+threads), ``openapi`` (``/openapi.json`` and ``/docs``), ``routes`` (Starlette endpoints), ``middleware`` (origin,
+key, content type, body deadline and cap, queue bound).
 """
 
 from __future__ import annotations

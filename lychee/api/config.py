@@ -12,6 +12,15 @@ variable                       default    meaning
 ``LYCHEE_API_URL_TIMEOUT_S``   ``10``     timeout of one image URL fetch
 ``LYCHEE_API_URL_MAX_MB``      ``10``     size cap of one fetched image
 ``LYCHEE_API_MAX_SPAN_DOCS``   ``100``    results per request that may ask for ``relevant_spans``
+``LYCHEE_API_MAX_REQUEST_MP``  ``100``    megapixels of all images of one request, counted from their headers
+``LYCHEE_API_MAX_TEXT_CHARS``  ``20000``  characters of one text field (query, document, instruction)
+``LYCHEE_API_MAX_URLS``        ``16``     image URLs per request (with ``LYCHEE_API_ALLOW_URLS=1``)
+``LYCHEE_API_URL_NETWORKS``    unset      comma-separated networks image URLs may reach although private
+                                          (e.g. ``10.1.2.0/24``, an internal image server); loopback,
+                                          private, link-local and metadata addresses are refused otherwise
+``LYCHEE_API_BODY_TIMEOUT_S``  ``30``     a request body must arrive whole within this many seconds (408)
+``LYCHEE_API_CORS_ORIGINS``    unset      comma-separated origins (``https://search.example.com``) whose web
+                                          pages may call the API; any other ``Origin`` is refused (403)
 =============================  =========  ==================================================================
 
 A value that is not a number in range stops the server at start with a message naming the variable.
@@ -19,11 +28,15 @@ A value that is not a number in range stops the server at start with a message n
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 MB = 1_000_000
+#: A web origin as browsers send it in the ``Origin`` header: scheme, host and an optional port.
+ORIGIN = re.compile(r"https?://[a-z0-9.\-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?")
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,14 @@ class ApiConfig:
         max_span_documents: how many results of one request may carry ``relevant_spans`` (each costs one
             occlusion pass: one scored pair per word).
         retry_after_s: the ``Retry-After`` header of 503 (model loading) and 429 (queue full) answers.
+        max_request_pixels: pixels of all the images of one request together (read from their headers, before
+            any is decoded).
+        max_text_chars: characters of one text field.
+        max_urls: image URLs fetched for one request; ``url_timeout_s`` is the deadline of all of them together.
+        url_networks: networks image URLs may reach although they are private or loopback (an internal image
+            server); empty by default.
+        body_timeout_s: the whole request body must arrive within this time (a slow body cannot hold a slot).
+        cors_origins: web origins allowed to call the API from a browser (with CORS headers); others get 403.
     """
 
     api_key: str | None = None
@@ -57,6 +78,12 @@ class ApiConfig:
     url_max_bytes: int = 10 * MB
     max_span_documents: int = 100
     retry_after_s: int = 5
+    max_request_pixels: int = 100 * MB
+    max_text_chars: int = 20_000
+    max_urls: int = 16
+    url_networks: tuple[str, ...] = ()
+    body_timeout_s: float = 30.0
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def accepted_keys(self) -> tuple[str, ...]:
@@ -82,6 +109,12 @@ class ApiConfig:
             url_timeout_s=_number(env, "LYCHEE_API_URL_TIMEOUT_S", 10, minimum=0.1),
             url_max_bytes=int(_number(env, "LYCHEE_API_URL_MAX_MB", 10, minimum=0.001) * MB),
             max_span_documents=int(_number(env, "LYCHEE_API_MAX_SPAN_DOCS", 100, minimum=1, integer=True)),
+            max_request_pixels=int(_number(env, "LYCHEE_API_MAX_REQUEST_MP", 100, minimum=0.001) * MB),
+            max_text_chars=int(_number(env, "LYCHEE_API_MAX_TEXT_CHARS", 20_000, minimum=1, integer=True)),
+            max_urls=int(_number(env, "LYCHEE_API_MAX_URLS", 16, minimum=1, integer=True)),
+            url_networks=_networks(env, "LYCHEE_API_URL_NETWORKS"),
+            body_timeout_s=_number(env, "LYCHEE_API_BODY_TIMEOUT_S", 30, minimum=0.1),
+            cors_origins=_origins(env, "LYCHEE_API_CORS_ORIGINS"),
         )
 
 
@@ -90,6 +123,36 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     if value not in ("", "0", "1"):
         raise ValueError(f"{name}={value!r}: expected 1 (on) or 0 (off). Set {name}=1 or unset it.")
     return value == "1"
+
+
+def _items(env: Mapping[str, str], name: str) -> list[str]:
+    return [part.strip() for part in env.get(name, "").split(",") if part.strip()]
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    networks = []
+    for part in _items(env, name):
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ValueError(
+                f"{name}: {part!r} is not a network; expected comma-separated addresses or CIDR networks such as "
+                f"10.1.2.0/24,192.168.7.5. Fix or unset {name}."
+            ) from None
+    return tuple(networks)
+
+
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    origins = []
+    for part in _items(env, name):
+        origin = part.rstrip("/").lower()
+        if ORIGIN.fullmatch(origin) is None:
+            raise ValueError(
+                f"{name}: {part!r} is not a web origin; expected comma-separated origins such as "
+                f"https://search.example.com,http://localhost:3000 (scheme, host and port only). Fix or unset {name}."
+            )
+        origins.append(origin)
+    return tuple(origins)
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool = False) -> float:
@@ -106,4 +169,4 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     return float(value)
 
 
-__all__ = ["MB", "ApiConfig"]
+__all__ = ["MB", "ORIGIN", "ApiConfig"]

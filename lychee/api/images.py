@@ -1,9 +1,14 @@
 """Images sent to the API: base64 (a data URL or bare), or ``http(s)://`` URLs when the server allows them.
 
 The API never reads the server's files: local paths and ``file://`` URLs are always refused, and no string is ever
-looked up on disk. ``http(s)://`` URLs are refused unless ``LYCHEE_API_ALLOW_URLS=1``; then they are fetched with a
-timeout and a size cap, following redirects to ``http(s)`` only. Every image then goes through the library's decoding
-guards (:func:`lychee.load_image`: corrupt or truncated bytes, decompression bombs).
+looked up on disk. ``http(s)://`` URLs are refused unless ``LYCHEE_API_ALLOW_URLS=1``; then they are fetched by
+:mod:`lychee.api.urls` (public addresses only, redirects checked, one deadline per request, at most
+``LYCHEE_API_MAX_URLS`` per request).
+
+Nothing is decoded before it is known to fit: the size comes from the image's header and is refused above the
+library's cap (``LYCHEE_MAX_IMAGE_PIXELS``) and above what is left of the request's pixel budget
+(``LYCHEE_API_MAX_REQUEST_MP``, counted over all its images); then :func:`lychee.load_image` decodes it reduced to the
+model's own pixel bound (``capabilities.max_image_pixels``), so a large image is never kept at full size.
 """
 
 from __future__ import annotations
@@ -11,35 +16,83 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
 
 from PIL import Image
 
 from lychee.api.config import MB, ApiConfig
 from lychee.api.errors import ApiError, bad_request, describe
-from lychee.items import load_image
+from lychee.api.urls import Deadline, fetch_image_url
+from lychee.items import image_header_size, load_image
 
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
-_DATA_URL = re.compile(r"^data:(?P<mime>[^;,]*)(?P<params>(;[^;,]*)*),(?P<data>.*)$", re.DOTALL)
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://")
+_DATA_URL = re.compile(r"data:(?P<mime>[^;,]*)(?P<params>(;[^;,]*)*),(?P<data>.*)", re.DOTALL)
 _WHITESPACE = re.compile(r"\s+")
 SEND_BASE64 = 'Send the image bytes as base64, e.g. "data:image/png;base64,iVBORw0..." or the bare base64 text.'
 
 
-def decode_image(value: object, *, param: str, config: ApiConfig, fetch: bool = True) -> Image.Image | None:
-    """The image a request field holds, decoded and validated.
+class RequestBudget:
+    """What one request may still spend on images: pixels (counted from headers) and URL fetches (count, deadline).
+
+    Args:
+        config: the limits (``max_request_pixels``, ``max_urls``, ``url_timeout_s``).
+    """
+
+    def __init__(self, config: ApiConfig) -> None:
+        self.config = config
+        self.pixels = 0
+        self.urls = 0
+        self._deadline: Deadline | None = None
+
+    def charge_pixels(self, width: int, height: int, param: str) -> None:
+        """Count an image's pixels, refusing it (400) when the request would go over its budget."""
+        limit = self.config.max_request_pixels
+        if self.pixels + width * height > limit:
+            raise bad_request(
+                f"{param}: this {width}x{height} image would bring the request's images to "
+                f"{self.pixels + width * height:,} pixels; this server decodes at most {limit:,} pixels per request "
+                f"(LYCHEE_API_MAX_REQUEST_MP={limit / MB:g}). Send smaller images (the model sees at most "
+                "capabilities.max_image_pixels of each, GET /api/model), or split the documents over several "
+                "requests.",
+                param,
+            )
+        self.pixels += width * height
+
+    def deadline(self, param: str) -> Deadline:
+        """The request's one deadline for fetching URLs (started by the first URL), counting this URL."""
+        self.urls += 1
+        if self.urls > self.config.max_urls:
+            raise bad_request(
+                f"{param}: more than {self.config.max_urls} image URLs in one request (LYCHEE_API_MAX_URLS). Send "
+                "the images as base64, or split the documents over several requests.",
+                param,
+            )
+        if self._deadline is None:
+            self._deadline = Deadline(self.config.url_timeout_s)
+        return self._deadline
+
+
+def decode_image(
+    value: object,
+    *,
+    param: str,
+    config: ApiConfig,
+    budget: RequestBudget | None = None,
+    reduce_to: int | None = None,
+) -> Image.Image:
+    """The image a request field holds, checked, counted against the request's budget and decoded.
 
     Args:
         value: the field's JSON value: a data URL, bare base64, or an ``http(s)://`` URL.
         param: the field's JSON path, e.g. ``documents[3].content[1].image_url.url``, for error messages.
-        config: whether URLs may be fetched, and the fetch limits.
-        fetch: fetch a permitted URL; ``False`` returns ``None`` for it instead (the caller refuses the image anyway,
-            e.g. for a text-only model, and the server makes no request for nothing).
+        config: whether URLs may be fetched, and the limits.
+        budget: the request's image budget (a fresh one by default: this image alone).
+        reduce_to: decode an image with more pixels reduced to about this many (the model's own bound).
 
     Raises:
-        ApiError: 400 naming ``param`` for anything that is not a readable image the API may use.
+        ApiError: 400 naming ``param`` for anything that is not a readable image the API may use, or one that does
+            not fit the limits.
     """
+    budget = RequestBudget(config) if budget is None else budget
     if not isinstance(value, str):
         raise bad_request(f"{param}: got {describe(value)}; expected a string. {SEND_BASE64}", param)
     text = value.strip()
@@ -50,13 +103,19 @@ def decode_image(value: object, *, param: str, config: ApiConfig, fetch: bool = 
         data = _data_url_bytes(text, param)
     elif (scheme := _SCHEME.match(text)) is not None:
         _check_url(text, scheme.group(1).lower(), param, config)
-        if not fetch:
-            return None
-        data = fetch_url(text, param=param, timeout_s=config.url_timeout_s, max_bytes=config.url_max_bytes)
+        data = fetch_image_url(
+            text,
+            param=param,
+            deadline=budget.deadline(param),
+            max_bytes=config.url_max_bytes,
+            allowed_networks=config.url_networks,
+        )
     else:
         data, bare = _base64_bytes(text, param), True
     try:
-        return load_image(data, what=param)
+        width, height = image_header_size(data, what=param)  # the library's pixel cap, from the header alone
+        budget.charge_pixels(width, height, param)
+        return load_image(data, what=param, reduce_to=reduce_to)
     except ValueError as exc:
         # A path can happen to be valid base64 ("/etc/hosts"); it is never opened, and the message says why.
         if bare and _looks_like_path(text):
@@ -72,7 +131,7 @@ def _path_refused(text: str, param: str) -> ApiError:
 
 
 def _data_url_bytes(text: str, param: str) -> bytes:
-    match = _DATA_URL.match(text)
+    match = _DATA_URL.fullmatch(text)
     if match is None:
         raise bad_request(f"{param}: a data URL without a comma; expected data:image/<type>;base64,<data>.", param)
     mime = match.group("mime").strip().lower()
@@ -104,7 +163,7 @@ def _base64_bytes(text: str, param: str) -> bytes:
 def _looks_like_path(text: str) -> bool:
     return (
         text.startswith(("/", "./", "../", "~", "\\\\"))
-        or re.match(r"^[A-Za-z]:[\\/]", text) is not None
+        or re.match(r"[A-Za-z]:[\\/]", text) is not None
         or re.search(r"\.(png|jpe?g|webp|gif|bmp|tiff?)$", text, re.IGNORECASE) is not None
     )
 
@@ -124,51 +183,4 @@ def _check_url(url: str, scheme: str, param: str, config: ApiConfig) -> None:
         )
 
 
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 - urllib's signature
-        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
-            raise urllib.error.URLError(f"redirect to a non-http(s) URL ({newurl[:80]!r}) refused")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def fetch_url(url: str, *, param: str, timeout_s: float, max_bytes: int) -> bytes:
-    """GET ``url`` (http/https only, redirects to http/https only), reading at most ``max_bytes``.
-
-    Raises:
-        ApiError: 400 naming ``param`` when the fetch fails, times out or the image is larger than ``max_bytes``.
-    """
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        _HttpOnlyRedirects(),
-        urllib.request.HTTPErrorProcessor(),
-        urllib.request.HTTPDefaultErrorHandler(),
-    ):
-        opener.add_handler(handler)
-    too_big = bad_request(
-        f"{param}: the image at {url[:80]!r} is larger than this server's limit of {max_bytes / MB:g} MB "
-        "(LYCHEE_API_URL_MAX_MB). Send a smaller image, or its bytes as base64.",
-        param,
-    )
-    try:
-        with opener.open(urllib.request.Request(url, headers={"User-Agent": "lychee-api"}), timeout=timeout_s) as resp:
-            length = resp.headers.get("Content-Length")
-            if length is not None and length.isdigit() and int(length) > max_bytes:
-                raise too_big
-            data = resp.read(max_bytes + 1)
-    except ApiError:
-        raise
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise bad_request(
-            f"{param}: fetching {url[:80]!r} failed ({reason}; timeout {timeout_s:g} s). Check the URL, or send "
-            "the image bytes as base64.",
-            param,
-        ) from exc
-    if len(data) > max_bytes:
-        raise too_big
-    return data
-
-
-__all__ = ["SEND_BASE64", "decode_image", "fetch_url"]
+__all__ = ["SEND_BASE64", "RequestBudget", "decode_image"]

@@ -9,6 +9,7 @@ path                                            method    answer
                                                           (``index``, ``relevance_score``, ``document``?), ``usage``
 ``/api/health``                                 GET       ``status`` (loaded / loading / failed), ``model``
 ``/api/model``                                  GET       model info, capabilities, limits
+``/openapi.json``, ``/docs``                    GET       the OpenAPI 3.1 description, and a page that shows it
 anything else under ``/api``, ``/v1``, ``/v2``  any       404 in the error shape (never the dashboard's HTML)
 ==============================================  ========  ==============================================================
 
@@ -24,11 +25,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from lychee.api.errors import ApiError
-from lychee.api.middleware import API_ROOTS, BARE_RERANK_PATH
+from lychee.api.middleware import API_ROOTS, BARE_RERANK_PATH, DOCS_PATH, OPENAPI_PATH
+from lychee.api.openapi import DOCS_PAGE, openapi_document
 from lychee.api.schemas import Shape
 from lychee.api.service import RerankService
 
@@ -108,11 +110,23 @@ def api_routes(service: RerankService) -> list[BaseRoute]:
             _only("GET", "/api/model")
         return JSONResponse(service.model_info())
 
+    description = openapi_document(service.config)
+
+    async def openapi(request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            _only("GET", OPENAPI_PATH)
+        return JSONResponse(description)
+
+    async def docs(request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            _only("GET", DOCS_PATH)
+        return HTMLResponse(DOCS_PAGE)
+
     async def not_found(request: Request) -> Response:
         raise ApiError(
             404,
-            f"No API route {request.method} {request.url.path}. The API serves POST /api/rerank, POST /v1/rerank "
-            "(also /rerank and /v2/rerank), GET /api/health and GET /api/model.",
+            f"No API route {request.method} {request.url.path[:80]}. The API serves POST /api/rerank, POST /v1/rerank "
+            "(also /rerank and /v2/rerank), GET /api/health and GET /api/model; GET /openapi.json describes them.",
         )
 
     routes: list[BaseRoute] = [
@@ -121,6 +135,8 @@ def api_routes(service: RerankService) -> list[BaseRoute]:
     routes += [
         Route("/api/health", _answers_errors(health), methods=ALL_METHODS),
         Route("/api/model", _answers_errors(model), methods=ALL_METHODS),
+        Route(OPENAPI_PATH, _answers_errors(openapi), methods=ALL_METHODS),
+        Route(DOCS_PATH, _answers_errors(docs), methods=ALL_METHODS),
     ]
     for prefix in API_ROOTS:
         routes.append(Route(prefix, _answers_errors(not_found), methods=ALL_METHODS))

@@ -27,7 +27,7 @@ from PIL import Image
 
 from lychee.api.config import ApiConfig
 from lychee.api.errors import bad_request, describe
-from lychee.api.images import decode_image
+from lychee.api.images import RequestBudget, decode_image
 from lychee.items import Item
 from lychee.validation import is_int
 
@@ -97,42 +97,108 @@ class RerankRequest:
         return len(self.documents) if self.top_n is None else min(self.top_n, len(self.documents))
 
 
+#: The deepest nesting a request body may have (the deepest valid request is 5 levels: documents[i].content[j].
+#: image_url.url); deeper bodies are refused before any field is read.
+MAX_JSON_DEPTH = 32
+#: The most digits of a JSON number (a 19-digit integer already exceeds every limit the API has).
+MAX_NUMBER_DIGITS = 40
+_EXAMPLE = 'Send a JSON object such as {"query": "red shoes", "documents": ["Nike red shoe", "blue teapot"]}.'
+
+
+def _number_refused(text: str) -> ValueError:
+    return ValueError(f"a number with {len(text)} characters (at most {MAX_NUMBER_DIGITS})")
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise _number_refused(text)
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise _number_refused(text)
+    return float(text)
+
+
+def _parse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
+
+
+def _depth_over(payload: Any, limit: int) -> bool:
+    """Whether ``payload`` nests deeper than ``limit`` (iterative: no recursion on caller data)."""
+    stack = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return False
+
+
 def parse_json(body: bytes) -> dict[str, Any]:
     """The request body as a JSON object.
 
     Raises:
-        ApiError: 400 for an empty body, invalid UTF-8 or JSON, or JSON that is not an object.
+        ApiError: 400 for an empty body, invalid UTF-8 or JSON, ``NaN``/``Infinity``, a number longer than
+            :data:`MAX_NUMBER_DIGITS` characters, nesting deeper than :data:`MAX_JSON_DEPTH`, or JSON that is not an
+            object.
     """
-    example = 'Send a JSON object such as {"query": "red shoes", "documents": ["Nike red shoe", "blue teapot"]}.'
     if not body.strip():
-        raise bad_request(f"The request body is empty; expected a JSON object. {example}")
+        raise bad_request(f"The request body is empty; expected a JSON object. {_EXAMPLE}")
     try:
         text = body.decode("utf-8-sig")  # JSON is UTF-8 (RFC 8259); a leading BOM is tolerated
     except UnicodeDecodeError as exc:
-        raise bad_request(f"The request body is not UTF-8 text ({exc.reason} at byte {exc.start}). {example}") from exc
+        raise bad_request(f"The request body is not UTF-8 text ({exc.reason} at byte {exc.start}). {_EXAMPLE}") from exc
     try:
-        payload = json.loads(text)
+        payload = json.loads(
+            text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant
+        )
     except json.JSONDecodeError as exc:
         raise bad_request(
-            f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}. {example}"
+            f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}. {_EXAMPLE}"
         ) from exc
+    except ValueError as exc:  # a refused number or constant
+        raise bad_request(f"The request body holds {exc}. Send plain JSON numbers. {_EXAMPLE}") from exc
+    except RecursionError as exc:  # nesting deeper than the interpreter's stack allows
+        raise _too_deep() from exc
+    if _depth_over(payload, MAX_JSON_DEPTH):
+        raise _too_deep()
     if not isinstance(payload, dict):
-        raise bad_request(f"The request body is {describe(payload)}; expected a JSON object. {example}")
+        raise bad_request(f"The request body is {describe(payload)}; expected a JSON object. {_EXAMPLE}")
     return payload
 
 
+def _too_deep() -> Exception:
+    return bad_request(
+        f"The request body nests lists and objects more than {MAX_JSON_DEPTH} levels deep; a rerank request needs "
+        f"at most 5 (documents[i].content[j].image_url.url). {_EXAMPLE}"
+    )
+
+
 def parse_request(
-    payload: dict[str, Any], *, shape: Shape, config: ApiConfig, reads_images: bool, model_name: str
+    payload: dict[str, Any],
+    *,
+    shape: Shape,
+    config: ApiConfig,
+    reads_images: bool,
+    model_name: str,
+    max_image_pixels: int | None = None,
 ) -> RerankRequest:
     """Validate a rerank request of ``shape``.
 
     Args:
         payload: the JSON object.
         shape: ``"banded"`` or ``"cohere_compatible"``.
-        config: limits (documents per request, spans) and image URL policy.
-        reads_images: the loaded model reads images (``capabilities.image``); if not, an image is refused (after its
-            source is checked, so a path or a corrupt image gets its own message; a URL is never fetched for it).
+        config: limits (documents per request, characters per text, pixels per request, spans) and image URL policy.
+        reads_images: the loaded model reads images (``capabilities.image``); if not, an image is refused before
+            anything of it is decoded or fetched.
         model_name: the loaded model's name, for messages.
+        max_image_pixels: the model's own pixel bound (``capabilities.max_image_pixels``): larger images are
+            decoded reduced to it.
 
     Raises:
         ApiError: 400 naming the field for every problem.
@@ -144,8 +210,15 @@ def parse_request(
             f"{', '.join(FIELDS[shape])}. Remove or rename {'them' if len(unknown) > 1 else 'it'}.",
             unknown[0],
         )
-    reader = _ItemReader(config=config, reads_images=reads_images, model_name=model_name)
-    _optional_str(payload, "model")  # a string or absent; the service checks it names the loaded model
+    reader = _ItemReader(
+        config=config,
+        reads_images=reads_images,
+        model_name=model_name,
+        budget=RequestBudget(config),
+        reduce_to=max_image_pixels,
+    )
+    for name in ("model", "instruction", "user"):
+        check_text(_optional_str(payload, name), name, config)
     instruction = _instruction(payload)
     top_n = _top_n(payload)
     return_documents = _optional_bool(payload, "return_documents", default=True)
@@ -161,7 +234,6 @@ def parse_request(
         priority = payload.get("priority")
         if priority is not None and not is_int(priority):
             raise bad_request(f"priority: got {describe(priority)}; expected an integer (or omit it).", "priority")
-        _optional_str(payload, "user")
 
     if "query" not in payload:
         raise bad_request(
@@ -313,15 +385,29 @@ def _document_list(payload: dict[str, Any], config: ApiConfig) -> tuple[list[Any
     return raw, paths
 
 
+def check_text(text: str | None, param: str, config: ApiConfig) -> None:
+    """Refuse (400 naming ``param``) a text field longer than ``config.max_text_chars`` characters."""
+    if text is not None and len(text) > config.max_text_chars:
+        raise bad_request(
+            f"{param}: a text of {len(text):,} characters; this server accepts at most {config.max_text_chars:,} "
+            "per field (LYCHEE_API_MAX_TEXT_CHARS). Send a shorter text: the model reads at most its max_length "
+            "tokens of a pair anyway (GET /api/model).",
+            param,
+        )
+
+
 @dataclass(frozen=True)
 class _ItemReader:
     config: ApiConfig
     reads_images: bool
     model_name: str
+    budget: RequestBudget
+    reduce_to: int | None = None
 
     def item(self, value: Any, path: str) -> Item:
         """A query or document (``path`` is its JSON path) as an :class:`Item`."""
         if isinstance(value, str):
+            check_text(value, path, self.config)
             return Item(text=value, name=path)
         if not isinstance(value, dict):
             raise bad_request(f"{path}: got {describe(value)}; expected {ITEM_FORMS}.", path)
@@ -340,6 +426,7 @@ class _ItemReader:
         text = value.get("text")
         if text is not None and not isinstance(text, str):
             raise bad_request(f"{path}.text: got {describe(text)}; expected a string.", f"{path}.text")
+        check_text(text, f"{path}.text", self.config)
         image = value.get("image")
         return Item(text=text, image=None if image is None else self._image(image, f"{path}.image"), name=path)
 
@@ -359,6 +446,7 @@ class _ItemReader:
                 text = part.get("text")
                 if not isinstance(text, str):
                     raise bad_request(f"{where}.text: got {describe(text)}; expected a string.", f"{where}.text")
+                check_text(text, f"{where}.text", self.config)
                 texts.append(text)
             elif kind == "image_url":
                 image_url = part.get("image_url")
@@ -386,20 +474,20 @@ class _ItemReader:
                     "own document.",
                     where,
                 )
-        return Item(text="\n".join(texts) if texts else None, image=images[0] if images else None, name=name)
+        joined = "\n".join(texts) if texts else None
+        check_text(joined, path, self.config)
+        return Item(text=joined, image=images[0] if images else None, name=name)
 
     def _image(self, value: Any, path: str) -> Image.Image:
-        # Decoded (and refused with its own message when unusable) before the model's modalities are checked, so a
-        # caller learns the first real problem; a URL is not fetched for a model that would refuse the image anyway.
-        image = decode_image(value, param=path, config=self.config, fetch=self.reads_images)
-        if not self.reads_images or image is None:
+        # The model's modalities first: a text-only model refuses an image before a byte of it is decoded or fetched.
+        if not self.reads_images:
             raise bad_request(
                 f"{path}: this server's model '{self.model_name}' reads text only, so images are refused. Send text, "
                 "or run the server on a Qwen2.5-VL / Qwen3-VL reranker (LYCHEE_MODEL=/path/to/lychee-rerank-mm) to "
                 "score images.",
                 path,
             )
-        return image
+        return decode_image(value, param=path, config=self.config, budget=self.budget, reduce_to=self.reduce_to)
 
 
 def _echo(raw: Any, item: Item, shape: Shape) -> Any:
@@ -412,4 +500,15 @@ def _echo(raw: Any, item: Item, shape: Shape) -> Any:
     return echo
 
 
-__all__ = ["FIELDS", "ITEM_FORMS", "RerankRequest", "Shape", "SpanOptions", "parse_json", "parse_request"]
+__all__ = [
+    "FIELDS",
+    "ITEM_FORMS",
+    "MAX_JSON_DEPTH",
+    "MAX_NUMBER_DIGITS",
+    "RerankRequest",
+    "Shape",
+    "SpanOptions",
+    "check_text",
+    "parse_json",
+    "parse_request",
+]

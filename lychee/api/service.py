@@ -15,8 +15,10 @@ import functools
 import json
 import logging
 import math
+import re
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -103,12 +105,13 @@ class RerankService:
         if status.state == "failed":
             raise ApiError(
                 503,
-                f"The server's model '{self.key[0]}' failed to load: {status.error}. The API cannot score until the "
-                "server's operator fixes LYCHEE_MODEL and restarts the server.",
+                f"The server's model '{self.public_name}' failed to load: {self.load_failure(status.error)}. The API "
+                "cannot score until the server's operator fixes LYCHEE_MODEL and restarts the server (its log has "
+                "the details).",
             )
         raise ApiError(
             503,
-            f"The server's model '{self.key[0]}' is still loading ({status.seconds:.0f} s so far). Retry after "
+            f"The server's model '{self.public_name}' is still loading ({status.seconds:.0f} s so far). Retry after "
             f"{self.config.retry_after_s} s; GET /api/health says when it is ready.",
             headers={"Retry-After": str(self.config.retry_after_s)},
         )
@@ -116,13 +119,14 @@ class RerankService:
     def health(self) -> tuple[int, dict[str, Any]]:
         """``GET /api/health``: 200 when the model is loaded, 503 while it loads or after a failed load."""
         status = self.status()
-        body: dict[str, Any] = {"status": status.state if status.state != "absent" else "loading", "model": self.key[0]}
+        state = status.state if status.state != "absent" else "loading"
+        body: dict[str, Any] = {"status": state, "model": self.public_name}
         if status.loaded is not None:
-            body["model"] = status.loaded.scorer.info.name
+            body["model"] = self.served_name(status.loaded.scorer)
             body["load_seconds"] = round(status.loaded.seconds, 3)
             return 200, body
         if status.state == "failed":
-            body["error"] = str(status.error)
+            body["error"] = self.load_failure(status.error)
         else:
             body["loading_seconds"] = round(status.seconds, 3)
         return 503, body
@@ -135,9 +139,10 @@ class RerankService:
         capabilities["modalities"] = scorer.capabilities.modalities
         # The checkpoint's folder is the server's own business: callers learn the model, not the server's file layout.
         info = {k: v for k, v in scorer.info.as_dict().items() if k != "path"}
+        info["name"] = self.served_name(scorer)
         return {
-            "model": scorer.info.name,
-            "accepted_model_names": sorted(self.model_names(scorer)),
+            "model": self.served_name(scorer),
+            "accepted_model_names": sorted({DEFAULT_MODEL, self.served_name(scorer)}),
             "info": _json_safe(info),
             "capabilities": _json_safe(capabilities),
             "features": {"allow_empty": True},  # what a client may ask beyond the Cohere-compatible shape
@@ -146,16 +151,31 @@ class RerankService:
                 "max_body_bytes": self.config.max_body_bytes,
                 "max_in_flight": self.config.max_in_flight,
                 "max_span_documents": self.config.max_span_documents,
+                "max_text_chars": self.config.max_text_chars,
+                "max_request_pixels": self.config.max_request_pixels,
+                "max_image_urls": self.config.max_urls,
+                "body_timeout_s": self.config.body_timeout_s,
                 "image_urls": self.config.allow_urls,
                 "auth": bool(self.config.accepted_keys),
             },
         }
 
+    @property
+    def public_name(self) -> str:
+        """The served model's name as callers see it: a folder's name, a URL's host, never a path on the server."""
+        return public_model_name(self.key[0])
+
+    def served_name(self, scorer: Scorer) -> str:
+        """The loaded model's name as callers see it (``all-MiniLM-L6-v2``, a checkpoint folder's name...)."""
+        return public_model_name(scorer.info.name)
+
+    def load_failure(self, error: BaseException | None) -> str:
+        """A failed load as one line without the server's paths (the log keeps the whole message)."""
+        return one_line_reason(error, self.key[0])
+
     def model_names(self, scorer: Scorer) -> set[str]:
-        """Names a request's ``model`` field may use for the served model."""
-        names = {DEFAULT_MODEL, self.key[0], scorer.name, scorer.info.name}
-        if self.key[0] != DEFAULT_MODEL:
-            names.add(Path(self.key[0]).name)
+        """Names a request's ``model`` field may use for the served model (matched whole, never as a prefix)."""
+        names = {DEFAULT_MODEL, self.key[0], scorer.name, scorer.info.name, self.public_name, self.served_name(scorer)}
         return {n for n in names if n}
 
     # --- reranking (runs in a worker thread) ----------------------------------------------------------------------
@@ -174,7 +194,8 @@ class RerankService:
             shape=shape,
             config=self.config,
             reads_images=scorer.capabilities.image,
-            model_name=scorer.info.name,
+            model_name=self.served_name(scorer),
+            max_image_pixels=scorer.capabilities.max_image_pixels,
         )
         try:
             instruction = scorer.resolve_instruction(request.instruction)
@@ -188,14 +209,14 @@ class RerankService:
         spans = self._spans(scorer, request, kept)
         if shape == "banded":
             return {
-                "model": scorer.info.name,
+                "model": self.served_name(scorer),
                 "instruction": instruction,
                 "results": [_banded_result(r, request, spans) for r in kept],
                 "elapsed_ms": round((time.perf_counter() - start) * 1000, 3),
             }
         return {
             "id": f"rerank-{uuid.uuid4().hex}",
-            "model": scorer.info.name,
+            "model": self.served_name(scorer),
             "results": [_cohere_compatible_result(r, request, spans) for r in kept],
             "usage": {"total_tokens": sum(r.n_tokens or 0 for r in ranked)},
         }
@@ -203,9 +224,9 @@ class RerankService:
     def _check_model(self, requested: Any, scorer: Scorer) -> None:
         if not isinstance(requested, str) or requested.strip() in self.model_names(scorer):
             return  # absent, or not a string (parse_request says so), or a name of the served model
-        name = scorer.info.name
+        name = self.served_name(scorer)
         raise bad_request(
-            f"model: got {requested!r}, but this server serves '{name}' and never switches models on a request. "
+            f"model: got {requested[:80]!r}, but this server serves '{name}' and never switches models on a request. "
             f'Send "model": "{name}" (or "default"), or leave the field out. To serve another model, restart the '
             "server with LYCHEE_MODEL set to it.",
             "model",
@@ -220,6 +241,35 @@ class RerankService:
             )
             for r in kept
         }
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/])(?:/[^\s'\"/:]+)+/?")
+
+
+def public_model_name(model: str) -> str:
+    """What callers are told a model is called: a URL's host (no credentials, no path), a local folder's name, or
+    the name itself (``default``, ``all-MiniLM-L6-v2``, a hub id) — never a path on the server."""
+    if "://" in model:
+        hosts = []
+        for url in model.split(","):
+            parts = urllib.parse.urlsplit(url.strip())
+            try:
+                port = parts.port
+            except ValueError:
+                port = None
+            hosts.append(f"{parts.hostname or 'remote'}{f':{port}' if port else ''}")
+        return ",".join(hosts)
+    if model.startswith(("/", "./", "../", "~", "\\")) or "\\" in model or Path(model).expanduser().is_dir():
+        return Path(model.rstrip("/\\")).name or "model"
+    return model
+
+
+def one_line_reason(error: BaseException | None, model: str) -> str:
+    """``error`` as one short line naming the model by its public name and no other path of the server's."""
+    text = str(error or "unknown error").strip().splitlines()[0] if str(error or "").strip() else "unknown error"
+    text = text.replace(model, public_model_name(model))
+    text = _ABSOLUTE_PATH.sub(lambda m: "…/" + m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+    return text if len(text) <= 240 else text[:237] + "..."
 
 
 def _finite(x: float) -> float | None:
@@ -258,4 +308,4 @@ def _json_safe(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-__all__ = ["RerankService"]
+__all__ = ["RerankService", "one_line_reason", "public_model_name"]

@@ -74,7 +74,7 @@ def downloads_allowed() -> bool:
     return not offline and os.environ.get("LYCHEE_ALLOW_DOWNLOAD", "").strip() == "1"
 
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.\-]*/[\w.\-]+")
 
 
 def resolve_checkpoint(model_name_or_path: str, *, allow_download: bool | None = None) -> Path:
@@ -99,7 +99,7 @@ def resolve_checkpoint(model_name_or_path: str, *, allow_download: bool | None =
             )
         return local.resolve()
     tried.append(f"local folder {local.resolve()} (does not exist)")
-    if _HUB_ID.match(model_name_or_path):
+    if _HUB_ID.fullmatch(model_name_or_path):
         try:
             from huggingface_hub import snapshot_download
 

@@ -13,12 +13,13 @@ is a bi-encoder trained without instructions, so the instruction is accepted and
 ``capabilities.languages`` says so, and the pages warn when a query or its titles are mostly in another script (on
 Chinese titles it ranks by shared characters, not meaning).
 
-Document embeddings are cached by content in a bounded LRU, so a document that recurs across queries (evaluation, a
-re-run after editing the query) is encoded once.
+Document embeddings are cached by content (a digest of the text, never the text) in an LRU bounded in bytes, so a
+document that recurs across queries (evaluation, a re-run after editing the query) is encoded once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -69,19 +70,40 @@ def _attention_of(model: Any) -> str:
         return "unknown"
 
 
-class EmbeddingCache:
-    """A thread-safe LRU of ``text -> unit-norm embedding`` holding at most ``max_entries`` vectors."""
+#: The default byte bound of a scorer's embedding cache (about 40,000 384-float vectors).
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+#: Bytes an entry costs besides its vector: the 16-byte digest key and the dict and array bookkeeping.
+ENTRY_OVERHEAD_BYTES = 200
 
-    def __init__(self, max_entries: int = 20_000) -> None:
-        if max_entries < 0:
-            raise ValueError(f"max_entries must be >= 0, got {max_entries}.")
-        self.max_entries = max_entries
-        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
+
+class EmbeddingCache:
+    """A thread-safe LRU of ``text -> unit-norm embedding`` bounded in bytes.
+
+    Texts are keyed by a 16-byte BLAKE2b digest, never stored: a 20,000-character document costs its vector and
+    16 bytes, not its text. The least recently used entries go once vectors and keys would take more than
+    ``max_bytes``.
+
+    Args:
+        max_bytes: the bound (0 turns the cache off).
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        if max_bytes < 0:
+            raise ValueError(f"max_bytes must be >= 0, got {max_bytes}.")
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._data: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: str) -> np.ndarray | None:
+    @staticmethod
+    def key(text: str) -> bytes:
+        """The digest a text is cached under."""
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+    def get(self, text: str) -> np.ndarray | None:
+        key = self.key(text)
         with self._lock:
             vec = self._data.get(key)
             if vec is None:
@@ -91,14 +113,20 @@ class EmbeddingCache:
             self.hits += 1
             return vec
 
-    def put(self, key: str, vec: np.ndarray) -> None:
-        if self.max_entries == 0:
+    def put(self, text: str, vec: np.ndarray) -> None:
+        size = vec.nbytes + ENTRY_OVERHEAD_BYTES
+        if size > self.max_bytes:
             return
+        key = self.key(text)
         with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self.bytes -= old.nbytes + ENTRY_OVERHEAD_BYTES
             self._data[key] = vec
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, dropped = self._data.popitem(last=False)
+                self.bytes -= dropped.nbytes + ENTRY_OVERHEAD_BYTES
 
     def __len__(self) -> int:
         return len(self._data)
@@ -106,6 +134,7 @@ class EmbeddingCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self.bytes = 0
             self.hits = self.misses = 0
 
 
@@ -118,7 +147,7 @@ class EmbeddingScorer(BaseScorer):
         device: ``"cpu"``, ``"cuda"``...; ``None`` picks CUDA when available.
         batch_size: encoding batch size.
 
-    Document embeddings are kept in an :class:`EmbeddingCache` of its default size.
+    Document embeddings are kept in an :class:`EmbeddingCache` of its default byte bound.
     """
 
     model: Any = None
@@ -242,6 +271,7 @@ class EmbeddingScorer(BaseScorer):
 
 
 __all__ = [
+    "DEFAULT_CACHE_BYTES",
     "DEFAULT_MODEL_NAME",
     "EMBEDDING_CAPABILITIES",
     "EMBEDDING_SCALE",

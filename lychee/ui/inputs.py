@@ -27,6 +27,7 @@ def make_item(
     image_name: str | None = None,
     video_bytes: bytes | None = None,
     video_name: str | None = None,
+    reduce_to: int | None = None,
 ) -> Item:
     """An :class:`Item` from page inputs; blank text counts as no text.
 
@@ -35,6 +36,8 @@ def make_item(
         image_bytes, image_name: an uploaded image and its file name.
         video_bytes, video_name: an uploaded clip and its file name.
         name: ``"query"`` or ``"document"``, for messages.
+        reduce_to: the model's pixel bound (``capabilities.max_image_pixels``): a larger image is decoded reduced to
+            it (see :func:`lychee.load_image`), never kept at full size.
 
     Raises:
         ValueError: the image bytes are not a readable image, or the clip cannot be read or is too long (the
@@ -44,7 +47,7 @@ def make_item(
     text = text if text is not None and text.strip() else None
     image = None
     if image_bytes is not None:
-        image = load_image(image_bytes, what=f"{what} image")
+        image = load_image(image_bytes, what=f"{what} image", reduce_to=reduce_to)
     clip = None
     if video_bytes is not None:
         clip = load_video(video_bytes, what=f"{name} '{video_name or 'upload'}' video")
@@ -74,19 +77,19 @@ CLIP_UPLOAD_NOTE = (
 def modality_refusal(
     capabilities: Capabilities,
     model: str,
-    item: Item,
     *,
     side: str,
     image_name: str | None = None,
     video_name: str | None = None,
 ) -> str | None:
-    """What the page says when ``item`` (the ``side``: ``"query"`` or ``"document"``) holds an image or a clip the
-    model does not read, naming the uploaded file; ``None`` when the model reads all of it."""
+    """What the page says when the ``side`` (``"query"`` or ``"document"``) has an uploaded image (``image_name``) or
+    clip (``video_name``) the model does not read, naming the file; ``None`` when the model reads all of it. Asked
+    before anything is decoded: an upload the model refuses costs nothing."""
     values = {"side": side, "model": model, "modalities": capabilities.modalities}
-    if item.has_image and not capabilities.image:
-        return IMAGE_REFUSAL.format(file=image_name or "upload", **values)
-    if item.has_video and not capabilities.video:
-        return CLIP_REFUSAL.format(file=video_name or "upload", **values)
+    if image_name is not None and not capabilities.image:
+        return IMAGE_REFUSAL.format(file=image_name, **values)
+    if video_name is not None and not capabilities.video:
+        return CLIP_REFUSAL.format(file=video_name, **values)
     return None
 
 

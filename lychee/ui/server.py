@@ -17,16 +17,21 @@ import logging
 import os
 from pathlib import Path
 
-import streamlit as st
-from starlette.middleware import Middleware
-from streamlit import config as streamlit_config
+# Before anything loads torch: its OpenMP threads wait for work by sleeping, not by spinning. In a server, the event
+# loop, the HTTP connections and the dashboard's sessions need the same cores between two model calls; spinning
+# threads took their time slices (profiled with py-spy and the server's CPU time: see the README, "Performance").
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from lychee.access import catalog_from_env, install, resolve_access
-from lychee.access.guard import DashboardGuard
-from lychee.access.settings import startup_lines
-from lychee.api import ApiConfig, build_api
-from lychee.scorers.remote.keys import ALLOW_ENV, parse_allow
-from lychee.ui.shell.identity import oidc_configured
+import streamlit as st  # noqa: E402 - after the OpenMP setting
+from starlette.middleware import Middleware  # noqa: E402
+from streamlit import config as streamlit_config  # noqa: E402
+
+from lychee.access import catalog_from_env, install, resolve_access  # noqa: E402
+from lychee.access.guard import DashboardGuard  # noqa: E402
+from lychee.access.settings import startup_lines  # noqa: E402
+from lychee.api import ApiConfig, build_api  # noqa: E402
+from lychee.scorers.remote.keys import ALLOW_ENV, parse_allow  # noqa: E402
+from lychee.ui.shell.identity import oidc_configured  # noqa: E402
 
 logger = logging.getLogger("lychee.server")
 

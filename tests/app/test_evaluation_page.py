@@ -13,6 +13,7 @@ from eval.engine.evaluate import evaluate_set
 from eval.sets.labelled import shipped_set_path
 from eval.sets.loader import load_labelled_set
 from lychee.formatting import signed
+from lychee.ui.uploads import keep_upload
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "3_Evaluation.py"
 
@@ -84,14 +85,14 @@ def test_instruction_ab_shows_the_comparison_and_warns_for_the_default_model():
     ],
 )
 def test_bad_uploads_show_the_loaders_message(name, data, message):
-    at = _run(_app(eval_source="upload", eval_upload_data={"name": name, "data": data}))
+    at = _run(_app(eval_source="upload", eval_upload_data=keep_upload(name, data)))
     assert any(message in e for e in errors(at)), errors(at)
     assert "eval_result" not in at.session_state
 
 
 def test_good_upload_is_evaluated():
     data = Path(shipped_set_path("passages.csv")).read_bytes()
-    at = _run(_app(eval_source="upload", eval_upload_data={"name": "mine.csv", "data": data}))
+    at = _run(_app(eval_source="upload", eval_upload_data=keep_upload("mine.csv", data)))
     assert not at.error
     assert at.session_state["eval_result"].labelled.name == "mine.csv"
 
@@ -191,9 +192,9 @@ def test_beir_zip_with_a_first_stage_run_and_segments(tmp_path):
         _app(
             eval_source="beir",
             eval_top_k=5,
-            eval_beir_zip_data={"name": "passages.zip", "data": _beir_zip(tmp_path)},
-            eval_run_file_data={"name": "bm25.trec", "data": run.encode()},
-            eval_segments_file_data={"name": "segments.tsv", "data": segments.encode()},
+            eval_beir_zip_data=keep_upload("passages.zip", _beir_zip(tmp_path)),
+            eval_run_file_data=keep_upload("bm25.trec", run.encode()),
+            eval_segments_file_data=keep_upload("segments.tsv", segments.encode()),
         )
     )
     assert not at.error, errors(at)
@@ -213,7 +214,7 @@ def test_beir_zip_problems_name_the_archive_and_the_upload(tmp_path):
         _app(
             eval_source="beir",
             eval_split="dev",
-            eval_beir_zip_data={"name": "passages.zip", "data": _beir_zip(tmp_path)},
+            eval_beir_zip_data=keep_upload("passages.zip", _beir_zip(tmp_path)),
         )
     )
     assert any(
@@ -223,8 +224,8 @@ def test_beir_zip_problems_name_the_archive_and_the_upload(tmp_path):
     at = _run(
         _app(
             eval_source="beir",
-            eval_beir_zip_data={"name": "passages.zip", "data": _beir_zip(tmp_path / "b")},
-            eval_run_file_data={"name": "bm25.trec", "data": b"web-01 Q0 w01 1 0.5\n"},
+            eval_beir_zip_data=keep_upload("passages.zip", _beir_zip(tmp_path / "b")),
+            eval_run_file_data=keep_upload("bm25.trec", b"web-01 Q0 w01 1 0.5\n"),
         )
     )
     assert any("bm25.trec, line 1: has 5 columns" in e for e in errors(at)), errors(at)
@@ -239,14 +240,14 @@ def test_a_chinese_set_on_the_english_default_is_flagged_next_to_the_results():
     for q, query in enumerate(["办公室绿植", "桌面收纳"]):
         rows += [f"q{q},{query},d{i},{t},{int(i == q * 2)}" for i, t in enumerate(titles)]
     data = ("\n".join(rows) + "\n").encode("utf-8")
-    at = _run(_app(eval_source="upload", eval_upload_data={"name": "zh.csv", "data": data}))
+    at = _run(_app(eval_source="upload", eval_upload_data=keep_upload("zh.csv", data)))
     assert not at.error, errors(at)
     assert any("Chinese" in w.value and "all-MiniLM-L6-v2" in w.value for w in at.warning), [
         w.value for w in at.warning
     ]
     # an English set: no language warning
     english = Path(shipped_set_path("passages.csv")).read_bytes()
-    at = _run(_app(eval_source="upload", eval_upload_data={"name": "en.csv", "data": english}))
+    at = _run(_app(eval_source="upload", eval_upload_data=keep_upload("en.csv", english)))
     assert not any("Chinese" in w.value for w in at.warning)
 
 

@@ -282,3 +282,26 @@ def test_process_samples_clips_with_the_call_settings(clip_path):
     assert doc2.video.max_frames == 6 and doc2.video.fps == 2.0  # fps samples files; a frame list keeps its rate
     # 3 s at 3 fps = 9 frames, capped at 6: round(linspace(0, 29, 6)) = round([0, 5.8, 11.6, 17.4, 23.2, 29])
     assert query.video.sample().indices == (0, 6, 12, 17, 23, 29)
+
+
+def test_large_frames_are_scaled_down_while_decoding_and_small_ones_are_not(tmp_path, make_clip):
+    from lychee.video import DECODE_FRAME_PIXELS, decode_size
+
+    big = load_video(make_clip(tmp_path / "big.mp4", seconds=2, fps=2, size=(1920, 1080)))
+    assert (big.width, big.height) == (1920, 1080)  # what the file is
+    sampled = big.sample()
+    assert all(frame.shape == (720, 1280, 3) for frame in sampled.frames)  # what is kept: about 720p, aspect kept
+    assert decode_size(7680, 4320) == (1280, 720) and decode_size(1280, 720) is None
+    assert decode_size(1000, 3000)[0] * decode_size(1000, 3000)[1] <= DECODE_FRAME_PIXELS * 1.01
+    small = load_video(make_clip(tmp_path / "small.mp4", seconds=2, fps=2, size=(1280, 720)))
+    with av.open(str(tmp_path / "small.mp4")) as container:
+        first = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    assert np.array_equal(small.sample().frames[0], first)  # untouched up to 720p: the same pixels as before
+
+
+def test_probing_is_bounded_in_frames(tmp_path, make_clip, monkeypatch):
+    import lychee.video as video
+
+    path = make_clip(tmp_path / "long.mp4", seconds=3, fps=10)
+    monkeypatch.setattr(video, "MAX_PROBE_FRAMES", 12)
+    refused(path, "checking it stopped after 13 frames (1.3 s of video at 10 fps): a clip may take at most 12 frames")

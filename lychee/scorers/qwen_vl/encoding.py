@@ -58,6 +58,17 @@ class EncodedPair:
         return sum(n - 1 for n in self.image_tokens) + sum(v.n_tokens - 1 for v in self.videos.values())
 
 
+@dataclass
+class Measurements:
+    """What one :meth:`PromptEncoder.encode_pairs` call has measured, so that nothing is measured twice in it: token
+    counts of rendered pairs, token ends of texts, and query cuts (the same for every pair whose document text is
+    gone). One per call: the encoder itself is shared by every thread and keeps no state."""
+
+    pairs: dict[tuple[Any, ...], tuple[int, str]] = field(default_factory=dict)
+    token_ends: dict[str, list[int]] = field(default_factory=dict)
+    query_cuts: dict[tuple[Any, ...], str | None] = field(default_factory=dict)
+
+
 def fit_image(item: Item, spec: FamilySpec, *, min_pixels: int, max_pixels: int) -> tuple[Any, tuple[int, int]]:
     """The image of ``item`` as the family's model sees it.
 
@@ -154,6 +165,7 @@ class PromptEncoder:
         """
         cache: dict[int, PreparedImage] = {}
         video_cache: dict[int, PreparedVideo] = {}
+        memo = Measurements()  # this call's: each distinct prompt is rendered and tokenized once
         out = []
         for i, (q, d) in enumerate(pairs):
             images, image_tokens, sizes, videos = [], [], {}, {}
@@ -169,39 +181,66 @@ class PromptEncoder:
             enc = EncodedPair(i, q, d, "", images, image_tokens, sizes, 0, False, videos)
             # each <|image_pad|> / <|video_pad|> of the rendered text becomes many tokens in the processor
             q_kept, d_kept, text, n_tokens, truncated = self.truncate_pair(
-                i, len(pairs), q, d, instruction, enc.vision_extra
+                i, len(pairs), q, d, instruction, enc.vision_extra, memo=memo
             )
             enc.query, enc.document, enc.text, enc.n_tokens, enc.truncated = q_kept, d_kept, text, n_tokens, truncated
             out.append(enc)
         return out
 
-    def measure_pair(self, q: Item, d: Item, instruction: str, image_extra: int) -> tuple[int, str]:
+    def measure_pair(
+        self, q: Item, d: Item, instruction: str, image_extra: int, *, memo: Measurements | None = None
+    ) -> tuple[int, str]:
         """``(tokens, rendered prompt)`` of a pair; ``image_extra`` is the image and clip tokens beyond one
-        placeholder each."""
+        placeholder each. With ``memo``, a prompt measured before in the same call is not rendered again."""
+        key = (q.text, d.text, q.has_image, q.has_video, d.has_image, d.has_video, instruction, image_extra)
+        if memo is not None and key in memo.pairs:
+            return memo.pairs[key]
         text = self.render_pair(q, d, instruction)
-        return self.count_text_tokens(text) + image_extra, text
+        measured = self.count_text_tokens(text) + image_extra, text
+        if memo is not None:
+            memo.pairs[key] = measured
+        return measured
 
     # --- truncation ---------------------------------------------------------------------------------------------
     def truncate_pair(
-        self, index: int, n_pairs: int, q: Item, d: Item, instruction: str, image_extra: int
+        self,
+        index: int,
+        n_pairs: int,
+        q: Item,
+        d: Item,
+        instruction: str,
+        image_extra: int,
+        *,
+        memo: Measurements | None = None,
     ) -> tuple[Item, Item, str, int, bool]:
         """Cut document text, then query text, until the pair fits in ``max_length`` tokens.
 
         Returns:
             ``(query, document, prompt, tokens, truncated)`` as kept.
         """
-        n, text = self.measure_pair(q, d, instruction, image_extra)
+        memo = Measurements() if memo is None else memo
+        n, text = self.measure_pair(q, d, instruction, image_extra, memo=memo)
         if n <= self.max_length:
             return q, d, text, n, False
         n_original, cuts = n, []
         if d.has_text:
-            d = self.cut_text(d, lambda t: self.measure_pair(q, d.with_text(t), instruction, image_extra)[0])
+            d = self.cut_text(
+                d, lambda t: self.measure_pair(q, d.with_text(t), instruction, image_extra, memo=memo)[0], memo=memo
+            )
             cuts.append("the document text was " + ("cut" if d.has_text else "removed"))
-            n, text = self.measure_pair(q, d, instruction, image_extra)
+            n, text = self.measure_pair(q, d, instruction, image_extra, memo=memo)
         if n > self.max_length and q.has_text:
-            q = self.cut_text(q, lambda t: self.measure_pair(q.with_text(t), d, instruction, image_extra)[0])
+            # the same query cut for every pair whose document text is gone: found once, then remembered
+            key = (q.text, d.text, q.has_image, q.has_video, d.has_image, d.has_video, instruction, image_extra)
+            if key not in memo.query_cuts:
+                memo.query_cuts[key] = self.cut_text(
+                    q,
+                    lambda t: self.measure_pair(q.with_text(t), d, instruction, image_extra, memo=memo)[0],
+                    memo=memo,
+                ).text
+            q = q.with_text(memo.query_cuts[key])
             cuts.append("the query text was " + ("cut" if q.has_text else "removed"))
-            n, text = self.measure_pair(q, d, instruction, image_extra)
+            n, text = self.measure_pair(q, d, instruction, image_extra, memo=memo)
         if n > self.max_length:
             vision_tokens = image_extra + sum(int(item.has_image) + int(item.has_video) for item in (q, d))
             if q.has_video or d.has_video:
@@ -223,19 +262,30 @@ class PromptEncoder:
         logger.warning(msg)
         return q, d, text, n, True
 
-    def cut_text(self, item: Item, measure: Callable[[str], int]) -> Item:
-        """The longest token-boundary prefix of ``item.text`` whose pair fits (binary search); no text if none does."""
-        enc = self.processor.tokenizer(item.text, add_special_tokens=False, return_offsets_mapping=True)
-        ends = [e for _, e in enc["offset_mapping"]]
+    def cut_text(self, item: Item, measure: Callable[[str], int], *, memo: Measurements | None = None) -> Item:
+        """The longest token-boundary prefix of ``item.text`` whose pair fits; no text if none does.
+
+        Each token removed shortens the pair by about one token, so the cut is guessed from the overshoot and then
+        checked: a few measurements per text instead of one per step of a binary search. ``measure`` must grow with
+        the prefix (it does: a longer text never renders into fewer tokens); the answer is then the binary search's.
+        """
+        memo = Measurements() if memo is None else memo
+        if item.text not in memo.token_ends:
+            enc = self.processor.tokenizer(item.text, add_special_tokens=False, return_offsets_mapping=True)
+            memo.token_ends[item.text] = [e for _, e in enc["offset_mapping"]]
+        ends = memo.token_ends[item.text]
+
+        def fits(k: int) -> int:
+            """Tokens over max_length when the first k tokens are kept (<= 0: it fits)."""
+            return measure(item.text[: ends[k - 1]]) - self.max_length
+
         # k keeps the first k tokens; k = len(ends) is the whole text, known not to fit
-        lo, hi, best = 1, len(ends) - 1, 0
-        while lo <= hi:
-            mid = (lo + hi) // 2
-            if measure(item.text[: ends[mid - 1]]) <= self.max_length:
-                best, lo = mid, mid + 1
-            else:
-                hi = mid - 1
-        return item.with_text(item.text[: ends[best - 1]] if best > 0 else None)
+        k = min(len(ends) - 1, max(0, len(ends) - fits(len(ends))))
+        while k > 0 and (over := fits(k)) > 0:
+            k = max(0, k - over)
+        while k + 1 < len(ends) and fits(k + 1) <= 0:
+            k += 1
+        return item.with_text(item.text[: ends[k - 1]] if k > 0 else None)
 
     # --- processor batches and text positions ---------------------------------------------------------------------
     def batch_inputs(self, batch: Sequence[EncodedPair]) -> Any:
@@ -313,4 +363,4 @@ class PromptEncoder:
         return offsets
 
 
-__all__ = ["SENTINEL_DOCUMENT", "SENTINEL_QUERY", "EncodedPair", "PromptEncoder", "fit_image"]
+__all__ = ["SENTINEL_DOCUMENT", "SENTINEL_QUERY", "EncodedPair", "Measurements", "PromptEncoder", "fit_image"]

@@ -3,6 +3,7 @@ answer token ids, and the model's :class:`~lychee.contract.ModelInfo`."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import warnings
 from pathlib import Path
@@ -168,7 +169,7 @@ def load_qwen_vl(cfg: Any) -> QwenVLScorer:
     return QwenVLScorer(
         name=cfg.model_name_or_path,
         family=spec.name,
-        capabilities=VLM_CAPABILITIES,
+        capabilities=dataclasses.replace(VLM_CAPABILITIES, max_image_pixels=max_pixels),
         info=info,
         default_instruction=spec.default_instruction,
         model=model,

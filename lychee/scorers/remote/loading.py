@@ -41,6 +41,7 @@ def _capabilities(protocol: str, family: str | None, project: Mapping[str, Any] 
             languages=tuple(languages),
             explain_methods=("occlusion",),  # gradients do not cross HTTP
             score_is_probability=bool(caps.get("score_is_probability", True)),
+            max_image_pixels=caps["max_image_pixels"] if is_int(caps.get("max_image_pixels")) else None,
         )
     if protocol == "openai-chat":
         return Capabilities(text=True, image=True, uses_instruction=True, explain_methods=("occlusion",))

@@ -36,22 +36,26 @@ from lychee.ui.shell.models import get_scorer
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
+from lychee.ui.uploads import forget_upload, keep_upload, upload_bytes
 
 #: Column widths (px) of the results tables: rank, title, score, band and the rest fit the 820 px a 1280 px wide
 #: window leaves beside the sidebar. Rows taller than 64 px let Streamlit wrap a long title instead of cutting it.
 RANK_WIDTH, TITLE_WIDTH, SCORE_WIDTH, BAND_WIDTH, NARROW_WIDTH = 56, 300, 110, 100, 72
 WRAPPED_ROW_HEIGHT = 66
-CSV_KEY = "batch_csv"  # {"name": str, "data": bytes}: the uploaded CSV, kept across page switches
+CSV_KEY = "batch_csv"  # {"name", "path", "size"} (lychee.ui.uploads): the uploaded CSV, kept across page switches
+CSV_ERROR_KEY = "batch_csv_error"  # an upload the server would not keep (too large), said once
 CSV_UPLOAD_KEY = "batch_csv_upload"
 
 
 def _on_csv_upload() -> None:
     """Keep the uploaded CSV under a non-widget key (it survives page switches), or forget it when removed."""
     file = st.session_state.get(CSV_UPLOAD_KEY)
-    if file is None:  # the user removed the file
-        st.session_state.pop(CSV_KEY, None)
-    else:
-        st.session_state[CSV_KEY] = {"name": file.name, "data": file.getvalue()}
+    forget_upload(st.session_state.pop(CSV_KEY, None))  # replaced or removed: its file goes
+    if file is not None:
+        try:
+            st.session_state[CSV_KEY] = keep_upload(file.name, file.getvalue())
+        except ValueError as exc:
+            st.session_state[CSV_ERROR_KEY] = str(exc)
 
 
 def csv_picker() -> tuple[pd.DataFrame | None, str | None, str]:
@@ -67,6 +71,9 @@ def csv_picker() -> tuple[pd.DataFrame | None, str | None, str]:
         on_change=_on_csv_upload,
         help="UTF-8, with a header row. The delimiter (comma, semicolon, tab, |) is detected.",
     )
+    error = st.session_state.pop(CSV_ERROR_KEY, None)
+    if error is not None:
+        st.error(error)
     stored = st.session_state.get(CSV_KEY)
     if stored is None:
         st.info("Upload a CSV, then pick the column that holds the titles.")
@@ -74,7 +81,7 @@ def csv_picker() -> tuple[pd.DataFrame | None, str | None, str]:
     if st.session_state.get(CSV_UPLOAD_KEY) is None:
         st.caption(f"Using {markdown_code(stored['name'])} uploaded earlier. Upload another file to replace it.")
     try:
-        df = read_csv(stored["data"], name=f"CSV file '{stored['name']}'")
+        df = read_csv(upload_bytes(stored), name=f"CSV file '{stored['name']}'")
     except ValueError as exc:
         st.error(escape_markdown(str(exc)))
         return None, None, stored["name"]
@@ -106,19 +113,26 @@ def run_batch(
     """Score ``titles`` against the query with a progress bar and store the result; errors are shown, not raised."""
     q_bytes, q_name = read_upload(query_file)
     v_bytes, v_name = read_upload(query_video_file)
-    try:
-        query = make_item(query_text, q_bytes, name="query", image_name=q_name, video_bytes=v_bytes, video_name=v_name)
-    except (ValueError, TypeError) as exc:
-        st.error(escape_markdown(str(exc)))
-        return None
     scorer = get_scorer(settings)
     if scorer is None:
         return None
-    refusal = modality_refusal(
-        scorer.capabilities, scorer.name, query, side="query", image_name=q_name, video_name=v_name
-    )
+    # What the model cannot read is refused before anything is decoded.
+    refusal = modality_refusal(scorer.capabilities, scorer.name, side="query", image_name=q_name, video_name=v_name)
     if refusal:
         st.error(refusal)
+        return None
+    try:
+        query = make_item(
+            query_text,
+            q_bytes,
+            name="query",
+            image_name=q_name,
+            video_bytes=v_bytes,
+            video_name=v_name,
+            reduce_to=scorer.capabilities.max_image_pixels,  # decoded reduced to what the model looks at
+        )
+    except (ValueError, TypeError) as exc:
+        st.error(escape_markdown(str(exc)))
         return None
     start = time.perf_counter()
     ok, scored = run_with_progress(

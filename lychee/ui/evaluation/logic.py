@@ -1,8 +1,9 @@
 """The Evaluation page's set choice without Streamlit: which labelled set the user picked, how a saved set is named,
 and reading the chosen set (with an uploaded segments file) into a :class:`~eval.sets.labelled.LabelledSet`.
 
-The uploads arrive as ``{"name": str, "data": bytes}`` (what :mod:`lychee.ui.evaluation.view` keeps in session state);
-every problem is a ``ValueError`` whose message the page shows as it is.
+The uploads arrive as :mod:`lychee.ui.uploads` records (``{"name", "path", "size"}``: the view keeps the files on disk,
+not in session state) and are read only here, while the set is read; every problem is a ``ValueError`` whose message
+the page shows as it is.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 from eval.sets.beir import DEFAULT_SPLIT, load_beir_upload
 from eval.sets.extra import with_extra_judgments
@@ -20,9 +21,8 @@ from eval.sets.inputs import SetInputs
 from eval.sets.labelled import LabelledSet, shipped_set_path
 from eval.sets.loader import load_labelled_set
 from eval.sets.segments import assign_segments
+from lychee.ui.uploads import Upload, upload_bytes
 
-#: An upload kept in session state: ``{"name": file name, "data": bytes}``.
-Upload: TypeAlias = dict[str, Any]
 DEFAULT_SET = "passages.csv"
 
 
@@ -133,7 +133,7 @@ def read_set(
         if segments is not None:
             with tempfile.TemporaryDirectory(prefix="lychee-segments-") as tmp:
                 path = Path(tmp) / "segments.tsv"
-                path.write_bytes(segments["data"])
+                path.write_bytes(upload_bytes(segments))
                 labelled = assign_segments(labelled, path, name=segments["name"])
     if choice.extra is None:
         return labelled
@@ -156,7 +156,7 @@ def _read_labelled(choice: SetChoice, upload: Upload | None) -> LabelledSet:
         return load_labelled_set(path, name=saved_set_name(path), aggregate=choice.aggregate)
     if upload is None:
         raise ValueError("No file uploaded: upload a JSONL, CSV or ZIP labelled set above, or choose a shipped set.")
-    return load_labelled_set(upload["data"], name=upload["name"], aggregate=choice.aggregate)
+    return load_labelled_set(upload_bytes(upload), name=upload["name"], aggregate=choice.aggregate)
 
 
 def _read_beir(
@@ -168,12 +168,12 @@ def _read_beir(
             "No BEIR folder uploaded: upload a .zip holding corpus.jsonl, queries.jsonl and qrels/<split>.tsv."
         )
     return load_beir_upload(
-        archive["data"],
+        upload_bytes(archive),
         name=archive["name"],
         split=choice.split,
-        run=(run["name"], run["data"]) if run is not None else None,
+        run=(run["name"], upload_bytes(run)) if run is not None else None,
         top_k=choice.top_k if run is not None else None,
-        segments=(segments["name"], segments["data"]) if segments is not None else None,
+        segments=(segments["name"], upload_bytes(segments)) if segments is not None else None,
     )
 
 

@@ -40,6 +40,7 @@ from lychee.ui.shell.models import get_scorer, rerun_if_sidebar_stale
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
+from lychee.ui.uploads import forget_upload, keep_upload
 
 RESULT_KEY = "eval_result"
 INPUTS_KEY = "eval_result_inputs"  # the EvalInputs the stored result was asked with
@@ -54,7 +55,8 @@ ONE_QUERY_TEST_NOTE = (
     "One query: the p-value cannot show anything (a paired test needs several queries); read the difference alone."
 )
 LANGUAGE_NOTES_KEY = "eval_language_notes"  # warnings about the language of the set evaluated last
-UPLOAD_KEY = "eval_upload_data"  # {"name": str, "data": bytes}: the uploaded set, kept across page switches
+UPLOAD_KEY = "eval_upload_data"  # {"name", "path", "size"} (lychee.ui.uploads): the uploaded set, across page switches
+UPLOAD_ERROR_KEY = "eval_upload_error"  # an upload the server would not keep (too large), said once
 UPLOADER_KEY = "eval_upload"
 # Uploads of the BEIR source and the optional segments file, kept the same way: uploader key -> stored key.
 BEIR_UPLOADS = {"eval_beir_zip": "eval_beir_zip_data", "eval_run_file": "eval_run_file_data"}
@@ -63,12 +65,15 @@ SEGMENTS_KEY = "eval_segments_file_data"
 
 
 def _keep_upload(uploader_key: str, stored_key: str) -> None:
-    """``on_change`` of an uploader: keep the file's name and bytes under a non-widget key (survives page switches)."""
+    """``on_change`` of an uploader: keep the file on disk (:mod:`lychee.ui.uploads`) and what names it under a
+    non-widget key (survives page switches; no upload stays in session state)."""
     file = st.session_state.get(uploader_key)
-    if file is None:  # the user removed the file
-        st.session_state.pop(stored_key, None)
-    else:
-        st.session_state[stored_key] = {"name": file.name, "data": file.getvalue()}
+    forget_upload(st.session_state.pop(stored_key, None))  # replaced or removed: its file goes
+    if file is not None:
+        try:
+            st.session_state[stored_key] = keep_upload(file.name, file.getvalue())
+        except ValueError as exc:
+            st.session_state[UPLOAD_ERROR_KEY] = str(exc)
 
 
 def _uploader(label: str, uploader_key: str, stored_key: str, *, types: list[str] | None, help: str) -> None:
@@ -76,6 +81,9 @@ def _uploader(label: str, uploader_key: str, stored_key: str, *, types: list[str
     st.file_uploader(
         label, type=types, key=uploader_key, on_change=_keep_upload, args=(uploader_key, stored_key), help=help
     )
+    error = st.session_state.pop(UPLOAD_ERROR_KEY, None)
+    if error is not None:
+        st.error(error)
     stored = st.session_state.get(stored_key)
     if stored is not None and st.session_state.get(uploader_key) is None:
         st.caption(f"Using {markdown_code(stored['name'])} uploaded earlier. Upload another file to replace it.")

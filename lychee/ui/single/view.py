@@ -96,27 +96,40 @@ def score_and_explain(
     d_bytes, d_name = read_upload(document_file)
     qv_bytes, qv_name = read_upload(query_video_file)
     dv_bytes, dv_name = read_upload(document_video_file)
-    try:
-        query = make_item(
-            query_text, q_bytes, name="query", image_name=q_name, video_bytes=qv_bytes, video_name=qv_name
-        )
-        document = make_item(
-            document_text, d_bytes, name="document", image_name=d_name, video_bytes=dv_bytes, video_name=dv_name
-        )
-    except (ValueError, TypeError) as exc:
-        st.error(escape_markdown(str(exc)))
-        return None
     scorer = get_scorer(settings)
     if scorer is None:
         return None
-    sides = ((query, "query", q_name, qv_name), (document, "document", d_name, dv_name))
-    for item, side, image_name, video_name in sides:
+    # What the model cannot read is refused before anything is decoded.
+    for side, image_name, video_name in (("query", q_name, qv_name), ("document", d_name, dv_name)):
         refusal = modality_refusal(
-            scorer.capabilities, scorer.name, item, side=side, image_name=image_name, video_name=video_name
+            scorer.capabilities, scorer.name, side=side, image_name=image_name, video_name=video_name
         )
         if refusal:
             st.error(refusal)
             return None
+    bound = scorer.capabilities.max_image_pixels  # images are decoded reduced to what the model looks at
+    try:
+        query = make_item(
+            query_text,
+            q_bytes,
+            name="query",
+            image_name=q_name,
+            video_bytes=qv_bytes,
+            video_name=qv_name,
+            reduce_to=bound,
+        )
+        document = make_item(
+            document_text,
+            d_bytes,
+            name="document",
+            image_name=d_name,
+            video_bytes=dv_bytes,
+            video_name=dv_name,
+            reduce_to=bound,
+        )
+    except (ValueError, TypeError) as exc:
+        st.error(escape_markdown(str(exc)))
+        return None
     start = time.perf_counter()
     ok, explanation = run_with_progress(
         progress_label(method),

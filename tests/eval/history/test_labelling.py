@@ -242,3 +242,31 @@ def test_a_saved_by_that_is_not_text_is_named(tmp_path, bad):
     path.write_text(json.dumps({**_record().as_json(), "saved_by": bad}) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=re.escape(f"saved_by must be a string (who saved the query), got {bad!r}.")):
         load_labelled_set(path)
+
+
+def test_saves_are_refused_over_the_disk_quota(tmp_path, monkeypatch):
+    monkeypatch.setenv("LYCHEE_SETS_MAX_MB", "0.002")  # 2000 bytes for sets and images together
+    path = set_path("quota", folder=tmp_path)
+    save_query(
+        make_record(qid="q1", text="red shoes", titles=["Nike red shoe"], grades=[3], rater="ann"),
+        set_file=path,
+        actor=EDITOR,
+    )
+    before = path.read_bytes()
+    big = make_record(qid="q2", text="boots", titles=["a long title " * 20] * 8, grades=[1] * 8, rater="ann")
+    with pytest.raises(
+        ValueError,
+        match=r"saving into quota.jsonl would bring the sets folder to .* MB; its quota is 0.002 MB \(LYCHEE_SETS_MAX_MB\)",
+    ):
+        save_query(big, set_file=path, actor=EDITOR)
+    assert path.read_bytes() == before  # nothing written
+    # an image query counts its image too
+    png = Image.new("RGB", (64, 64))
+    image_record = make_record(qid="q3", text=None, image=png, titles=["x"], grades=[0], rater="ann")
+    monkeypatch.setenv("LYCHEE_SETS_MAX_MB", "0.0003")
+    with pytest.raises(ValueError, match="LYCHEE_SETS_MAX_MB"):
+        save_query(image_record, set_file=path, actor=EDITOR)
+    assert not (tmp_path / "img").exists()
+    monkeypatch.setenv("LYCHEE_SETS_MAX_MB", "lots")
+    with pytest.raises(ValueError, match=re.escape("LYCHEE_SETS_MAX_MB='lots': expected a positive number")):
+        save_query(big, set_file=path, actor=EDITOR)

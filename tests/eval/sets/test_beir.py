@@ -298,3 +298,52 @@ def test_segments_file_problems(tmp_path):
         run=run,
         segments=segments,
     )
+
+
+def _beir_zip(corpus_images: dict[str, str], extra: dict[str, bytes] | None = None) -> bytes:
+    """A BEIR folder as a zip: three documents, one query, qrels/test.tsv; ``corpus_images`` gives documents images."""
+    import io
+    import zipfile
+
+    docs = [{"_id": f"d{i}", "title": "", "text": f"doc {i}"} | ({"image": corpus_images[f"d{i}"]} if f"d{i}" in
+            corpus_images else {}) for i in range(3)]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("set/corpus.jsonl", "".join(json.dumps(d) + "\n" for d in docs))
+        zf.writestr("set/queries.jsonl", json.dumps({"_id": "q1", "text": "red shoes"}) + "\n")
+        zf.writestr("set/qrels/test.tsv", "query-id\tcorpus-id\tscore\nq1\td0\t1\nq1\td1\t0\nq1\td2\t0\n")
+        for name, data in (extra or {}).items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_an_uploaded_beir_folder_reads_images_only_inside_the_archive(tmp_path):
+    from eval.sets.beir import load_beir_upload
+
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(png_bytes())
+    inside = load_beir_upload(_beir_zip({"d0": "img/a.png"}, {"set/img/a.png": png_bytes()}), name="up.zip")
+    assert inside.queries[0].candidates[0].image is not None
+    for written in (str(secret), "../../../../../../.." + str(secret), str(tmp_path / "missing.png"), "../../x.png"):
+        with pytest.raises(LabelledSetError) as refused_upload:
+            load_beir_upload(_beir_zip({"d1": written}), name="up.zip")
+        message = str(refused_upload.value)
+        assert f"image {written!r}: points outside the archive" in message, message
+        # the same words whether the file outside exists or not: nothing is looked up
+        assert "not found" not in message and "exist" not in message and "/tmp" not in message.replace(repr(written), "")
+    with pytest.raises(LabelledSetError) as not_there:
+        load_beir_upload(_beir_zip({"d1": "../x.png"}), name="up.zip")  # inside the archive (its root), just not there
+    assert "image '../x.png': not found in the archive." in str(not_there.value)
+    assert "/tmp" not in str(not_there.value)
+
+
+def test_the_split_is_a_name_not_a_path(tmp_path, ecommerce):
+    from eval.sets.beir import load_beir_upload
+
+    folder = write_beir(tmp_path / "beir", ecommerce)
+    for split in ("../../etc/passwd", "test/../test", "a b", "", "test\n"):
+        with pytest.raises(LabelledSetError, match=re.escape(f"split {split!r} is not a split name")):
+            load_beir(folder, split=split)
+        with pytest.raises(LabelledSetError, match=re.escape(f"split {split!r} is not a split name")):
+            load_beir_upload(_beir_zip({}), name="up.zip", split=split)
+    assert load_beir(folder, split="test").n_pairs == ecommerce.n_pairs

@@ -398,3 +398,21 @@ def test_both_zip_uploads_refuse_unreadable_and_oversized_archives(kind, monkeyp
         LabelledSetError, match=re.escape(f"upload.zip: unpacks to {size:,} bytes; the limit is 10. {hint}")
     ):
         load(buf.getvalue())
+
+
+@pytest.mark.parametrize("kind", ["labelled set", "BEIR folder"])
+def test_both_zip_uploads_refuse_too_many_members(kind, monkeypatch):
+    import eval.sets.loader
+    from eval.sets.beir import load_beir_upload
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.jsonl", set_line())
+        for i in range(30):
+            zf.writestr(f"img/{i}.png", b"")
+    monkeypatch.setattr(eval.sets.loader, "MAX_ZIP_MEMBERS", 25)
+    with pytest.raises(LabelledSetError, match=re.escape("upload.zip: holds 31 files and folders; the limit is 25.")):
+        if kind == "BEIR folder":
+            load_beir_upload(buf.getvalue(), name="upload.zip")
+        else:
+            load_labelled_set(buf.getvalue(), name="upload.zip")

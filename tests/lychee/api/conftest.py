@@ -1,7 +1,8 @@
 """Fixtures for the API tests: the real server started with ``./start.sh`` on free ports, and what to compare with.
 
 - ``server``: the embedded default model, no key, image URLs refused (the out-of-the-box ``./start.sh``).
-- ``vlm_server``: a tiny synthetic Lychee (Qwen2.5-VL) checkpoint, ``LYCHEE_API_KEY`` set, image URLs allowed.
+- ``vlm_server``: a tiny synthetic Lychee (Qwen2.5-VL) checkpoint, ``LYCHEE_API_KEY`` set, image URLs allowed (and
+  127.0.0.1 listed in ``LYCHEE_API_URL_NETWORKS`` for the tests' own image host).
 
 Both are session-scoped and killed (whole process group) at the end of the session.
 """
@@ -46,6 +47,7 @@ def vlm_server(tiny_vlm: str) -> Iterator[str]:
         "LYCHEE_DTYPE": "float32",
         "LYCHEE_API_KEY": API_KEY,
         "LYCHEE_API_ALLOW_URLS": "1",
+        "LYCHEE_API_URL_NETWORKS": "127.0.0.1/32",  # the tests' local image host; every other inner address refused
     }
     with serve(env=env, ready_path="/api/health", ready_headers=AUTH, log_path=_log("vlm"), timeout=600) as url:
         yield url

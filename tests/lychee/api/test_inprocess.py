@@ -90,18 +90,27 @@ def test_503_with_retry_after_while_the_model_loads(default_scorer):
     assert len(loader.keys()) == 1
 
 
-def test_a_failed_load_is_a_503_naming_the_error(default_scorer):
-    gate = Gate(default_scorer, error=ValueError("model '/models/x' not found. Tried: ..."))
+def test_a_failed_load_is_a_503_naming_the_error_in_one_line_without_server_paths(default_scorer):
+    error = ValueError(
+        "model '/srv/models/x' not found. Tried: /srv/models/x/config.json, /home/ops/.cache/x\nTraceback (most ..."
+    )
+    gate = Gate(default_scorer, error=error)
     gate.open()
     loader = ModelLoader(gate)
-    with running(build_api(config=ApiConfig(), loader=loader, key=("/models/x", None, None))) as url:
-        loader.wait(("/models/x", None, None), timeout=30)
+    key = ("/srv/models/x", None, None)
+    with running(build_api(config=ApiConfig(), loader=loader, key=key)) as url:
+        loader.wait(key, timeout=30)
         health = httpx.get(url + "/api/health")
         assert health.status_code == 503
-        assert health.json()["status"] == "failed" and "not found" in health.json()["error"]
+        assert health.json() == {
+            "status": "failed",
+            "model": "x",
+            "error": "model 'x' not found. Tried: x/config.json, …/x",
+        }
         resp = httpx.post(url + "/v1/rerank", json={"query": "red", "documents": ["red shoe"]})
         assert resp.status_code == 503 and "retry-after" not in resp.headers
-        assert "failed to load: model '/models/x' not found" in resp.json()["error"]["message"]
+        assert "The server's model 'x' failed to load: model 'x' not found." in resp.json()["error"]["message"]
+        assert "/srv" not in health.text + resp.text and "/home" not in health.text + resp.text
 
 
 @dataclass

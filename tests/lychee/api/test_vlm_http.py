@@ -17,7 +17,10 @@ from PIL import Image
 
 import lychee
 from lychee import Item
-from tests.helpers import data_url, noise_png
+from test_bad_input_http import IMAGE_CASES
+
+from tests.helpers import bomb_body, data_url, noise_png
+from tests.servers import peak_memory_during
 
 QUERY = "red running shoes"
 
@@ -191,3 +194,46 @@ def test_image_decoding_guards_apply(vlm):
     resp = vlm.post("/v1/rerank", json={"query": QUERY, "documents": [{"image": data_url(out.getvalue())}]})
     assert resp.status_code == 400 and resp.json()["error"]["param"] == "documents[0].image"
     assert "decompression bomb" in resp.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("image", "says"), IMAGE_CASES)
+def test_bad_images_are_refused_naming_the_field(vlm, image, says):
+    message = vlm.post("/v1/rerank", json={"query": "red", "documents": ["a", {"image": image}]})
+    assert message.status_code == 400 and message.json()["error"]["param"] == "documents[1].image"
+    assert says in message.json()["error"]["message"]
+    part = {"type": "image_url", "image_url": {"url": image}}
+    body = {"query": "red", "documents": ["a", "b", {"content": [{"type": "text", "text": "t"}, part]}]}
+    message = vlm.post("/v1/rerank", json=body)
+    assert message.status_code == 400 and message.json()["error"]["param"] == "documents[2].content[1].image_url.url"
+    assert says in message.json()["error"]["message"]
+
+
+def test_urls_to_inner_addresses_are_refused(vlm):
+    # the server lists 127.0.0.1/32 for the local image host above; every other inner address stays refused
+    for url, says in (
+        ("http://169.254.169.254/latest/meta-data/", "resolves to 169.254.169.254, a link-local"),
+        ("http://10.0.0.1/cat.png", "resolves to 10.0.0.1, a private address"),
+        ("http://[::1]:8080/cat.png", "resolves to ::1, a loopback address"),
+        ("http://0.0.0.0/cat.png", "resolves to 0.0.0.0, an unspecified address"),
+    ):
+        resp = vlm.post("/v1/rerank", json={"query": QUERY, "documents": [{"image": url}]})
+        assert resp.status_code == 400 and says in resp.json()["error"]["message"], resp.text
+
+
+def test_thirty_bomb_pngs_are_refused_from_their_headers(vlm, vlm_server):
+    # the attack: 1.1 MB of base64 that decodes to 12 GB of RGB; before, 200 and +16.9 GB on this checkpoint
+    body = bomb_body(30)
+    rise, resp = peak_memory_during(vlm_server, lambda: vlm.post("/v1/rerank", json=body))
+    assert resp.status_code == 400 and resp.json()["error"]["param"] == "documents[0].image"
+    assert "16384x8192 = 134,217,728 pixels, more than the 25,000,000 accepted" in resp.json()["error"]["message"]
+    assert rise < 200 * 2**20, f"the server's memory rose by {rise / 2**20:.0f} MB"
+
+
+def test_a_request_over_its_pixel_budget_is_refused_before_decoding_more(vlm):
+    # 5 images of 24 MP each: each under the 25 MP cap, together over the 100 MP budget of a request
+    out = io.BytesIO()
+    Image.new("L", (6000, 4000)).save(out, format="PNG")
+    big = data_url(out.getvalue())
+    resp = vlm.post("/v1/rerank", json={"query": QUERY, "documents": [{"image": big} for _ in range(5)]})
+    assert resp.status_code == 400 and resp.json()["error"]["param"] == "documents[4].image"
+    assert "would bring the request's images to 120,000,000 pixels" in resp.json()["error"]["message"]

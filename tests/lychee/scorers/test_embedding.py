@@ -95,12 +95,20 @@ def test_cache_encodes_each_distinct_document_once(default_scorer, monkeypatch):
     assert first[0] == first[2] and second[0] == second[2]
 
 
-def test_cache_is_bounded():
-    cache = EmbeddingCache(max_entries=2)
-    for i in range(5):
-        cache.put(str(i), np.zeros(3))
-    assert len(cache) == 2 and cache.get("0") is None and cache.get("4") is not None
-    with pytest.raises(ValueError, match="max_entries must be >= 0, got -1"):
+def test_cache_is_bounded_in_bytes_and_keeps_no_text():
+    from lychee.scorers.embedding import ENTRY_OVERHEAD_BYTES
+
+    vec = np.zeros(384, dtype=np.float32)  # 1536 bytes
+    cache = EmbeddingCache(max_bytes=2 * (vec.nbytes + ENTRY_OVERHEAD_BYTES))
+    texts = ["x" * 1_000_000 + str(i) for i in range(5)]  # long texts cost their vector, not their length
+    for text in texts:
+        cache.put(text, vec)
+    assert len(cache) == 2 and cache.bytes <= cache.max_bytes
+    assert cache.get(texts[0]) is None and cache.get(texts[4]) is vec
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in cache._data)  # digests, not the texts
+    cache.put(texts[4], vec)  # a second put of the same text replaces it
+    assert len(cache) == 2 and cache.bytes == 2 * (vec.nbytes + ENTRY_OVERHEAD_BYTES)
+    with pytest.raises(ValueError, match="max_bytes must be >= 0, got -1"):
         EmbeddingCache(-1)
 
 

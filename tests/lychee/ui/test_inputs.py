@@ -45,3 +45,15 @@ def test_unreadable_uploads_are_refused_naming_side_and_file():
 def test_a_clip_upload_becomes_the_items_video(clip_path):
     item = make_item(None, None, name="document", video_bytes=clip_path.read_bytes(), video_name="clip.mp4")
     assert item.text is None and item.video is not None and item.video.duration > 2
+
+
+def test_a_page_image_above_the_models_bound_is_decoded_reduced():
+    from PIL import Image
+
+    from lychee.ui.inputs import make_item
+    from tests.helpers import encode_image
+
+    data = encode_image(Image.new("RGB", (2000, 1500), (200, 10, 10)), "PNG")
+    item = make_item(None, data, name="query", image_name="big.png", reduce_to=100_000)
+    assert 100_000 <= item.image.width * item.image.height < 400_000
+    assert make_item(None, data, name="query", image_name="big.png").image.size == (2000, 1500)

@@ -9,6 +9,7 @@ import pytest
 
 from eval.sets.labelled import shipped_set_path
 from lychee.ui.evaluation.logic import SetChoice, read_set, saved_set_name
+from lychee.ui.uploads import keep_upload
 
 
 def test_a_shipped_set_is_read_and_named_by_its_place_in_eval_data():
@@ -20,7 +21,7 @@ def test_a_shipped_set_is_read_and_named_by_its_place_in_eval_data():
 
 def test_uploaded_segments_are_applied():
     qids = read_set(SetChoice("shipped", "passages.csv")).qids
-    segments = {"name": "segments.tsv", "data": "".join(f"{qid}\thow-to\n" for qid in qids).encode()}
+    segments = keep_upload("segments.tsv", "".join(f"{qid}\thow-to\n" for qid in qids).encode())
     labelled = read_set(SetChoice("shipped", "passages.csv"), segments=segments)
     assert {q.segment for q in labelled.queries} == {"how-to"}
 
