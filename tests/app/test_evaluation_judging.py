@@ -10,6 +10,7 @@ from eval.judgments.pregrade import check
 from eval.sets.labelled import shipped_set_path
 from eval.sets.loader import load_labelled_set
 from lychee.ui.evaluation.judging import model_scores
+from lychee.ui.uploads import keep_upload
 
 
 def _first_stage_run() -> bytes:
@@ -29,8 +30,8 @@ def test_judge_the_holes_round_trip_raises_judged_at_10(tmp_path, workspace):
         _app(
             eval_source="beir",
             eval_top_k=5,
-            eval_beir_zip_data={"name": "passages.zip", "data": _beir_zip(tmp_path)},
-            eval_run_file_data={"name": "bm25.trec", "data": _first_stage_run()},
+            eval_beir_zip_data=keep_upload("passages.zip", _beir_zip(tmp_path)),
+            eval_run_file_data=keep_upload("bm25.trec", _first_stage_run()),
         )
     )
     before = at.session_state["eval_result"]

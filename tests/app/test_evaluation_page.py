@@ -278,7 +278,7 @@ def test_one_query_says_no_interval_or_test_can_be_computed():
         b'{"qid": "q1", "query": "red shoes", "candidates": [{"docid": "a", "text": "red running shoe", "label": 1}, '
         b'{"docid": "b", "text": "blue teapot", "label": 0}]}\n'
     )
-    at = _run(_app(eval_source="upload", eval_upload_data={"name": "one.jsonl", "data": data}))
+    at = _run(_app(eval_source="upload", eval_upload_data=keep_upload("one.jsonl", data)))
     assert not at.error, [e.value for e in at.error]
     assert any("one.jsonl: 1 query, 2 pairs" == shown(h.value) for h in at.subheader)
     assert any("no interval or significance test can be computed from one query" in i.value for i in at.info)
