@@ -500,7 +500,7 @@ def test_info_fields(vlm_scorer, family, checkpoint):
     assert vlm_scorer.stats.oom_retries == 0
     assert info.family == family and info.device == "cpu" and info.dtype == "float32"
     assert vlm_scorer.capabilities.modalities == "text+image+video"
-    assert vlm_scorer.capabilities.explain_methods == ("occlusion", "gradient")
+    assert vlm_scorer.capabilities.explain_methods == ("occlusion", "shapley", "gradient", "ig")
     assert info.attention == vlm_scorer.model.config._attn_implementation == "sdpa"
     assert info.parameters == sum(p.numel() for p in vlm_scorer.model.parameters())
     assert info.parameters == checkpoint_parameter_count(checkpoint)

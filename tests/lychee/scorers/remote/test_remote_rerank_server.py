@@ -140,7 +140,7 @@ def test_images_and_instruction_equal_local_vlm(vlm_server, local_vlm, monkeypat
     monkeypatch.setenv("LYCHEE_REMOTE_API_KEY", API_KEY)
     remote = lychee.load_scorer(vlm_server)
     caps = remote.capabilities
-    assert (caps.image, caps.uses_instruction, caps.explain_methods) == (True, True, ("occlusion",))
+    assert (caps.image, caps.uses_instruction, caps.explain_methods) == (True, True, ("occlusion", "shapley"))
     assert remote.info.details["remote_info"]["family"] == "lychee" and remote.info.dtype == "float32"
     query = {"text": "shoes like this", "image": noise_image(80, 56, 1)}
     docs = [
