@@ -24,6 +24,7 @@ EVAL_LAYERS: dict[str, frozenset[str]] = {
     "eval.engine": frozenset({"eval.sets", "eval.measures"}),
     "eval.history": frozenset({"eval.sets", "eval.measures"}),
     "eval.bench": frozenset(),
+    "eval.explain": frozenset({"eval.sets", "eval.measures", "eval.engine"}),
 }
 
 
