@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee import ui
-from lychee.ui.batch import ab_view, label_view, table, titles, view
+from lychee.ui.batch import ab_view, explain_view, label_view, table, titles, view
 
 settings = ui.sidebar()
 
@@ -82,6 +82,7 @@ if result is not None:
     st.divider()
     view.render_result(result, settings)
     ab_view.render(result, settings)
+    explain_view.render_explain(result, settings)
     label_view.render(result, settings)
 else:
     st.info("The example query and titles are ready: click **Rerank** to see them reordered.")
