@@ -140,6 +140,17 @@ def shares_sentence(shares: ModalityShares) -> str:
     )
 
 
+def shares_note(shares: ModalityShares) -> str | None:
+    """A note when the shares are negative overall: the model scores the empty pair above the pair itself."""
+    if shares.empty_log_odds <= shares.full_log_odds:
+        return None
+    return (
+        f"With every part removed this model scores higher than the pair itself ({shares.empty_log_odds:+.2f} vs "
+        f"{shares.full_log_odds:+.2f} log-odds), so the shares are negative: each part lowers the score from what "
+        "the model gives an empty pair (a bi-encoder, for one, finds two empty texts identical)."
+    )
+
+
 def shares_chart(shares: ModalityShares) -> alt.Chart:
     """One horizontal bar per part, its signed share of the log-odds, coloured by part."""
     data = shares_frame(shares)
@@ -214,5 +225,6 @@ __all__ = [
     "shares_chart",
     "shares_frame",
     "shares_json",
+    "shares_note",
     "shares_sentence",
 ]

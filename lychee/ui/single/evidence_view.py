@@ -12,6 +12,7 @@ from lychee.ui.single.evidence import (
     faithfulness_verdict,
     gap_sentence,
     shares_chart,
+    shares_note,
     shares_sentence,
 )
 
@@ -53,6 +54,9 @@ def shares_section(shares: ModalityShares | None) -> None:
     st.markdown("**Where the score comes from**")
     st.altair_chart(shares_chart(shares), width="stretch", key="single_shares_chart")
     st.caption(shares_sentence(shares))
+    note = shares_note(shares)
+    if note:
+        st.caption(note)
 
 
 __all__ = ["faithfulness_section", "shares_section"]

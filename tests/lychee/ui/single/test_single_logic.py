@@ -193,6 +193,9 @@ def test_shares_are_listed_largest_first_with_their_parts_named():
     assert evidence.shares_sentence(shares).startswith("70% document image, 20% query text, 10% document text")
     doc = evidence.shares_json(shares)
     assert doc["parts"]["document_image"] == {"share": pytest.approx(0.7), "log_odds": 1.4}
+    assert evidence.shares_note(shares) is None
+    below = ModalityShares(parts=("query_text", "document_text"), values=(-1.0, -2.0), full_log_odds=1.5, empty_log_odds=4.5)
+    assert evidence.shares_note(below).startswith("With every part removed this model scores higher than the pair")
 
 
 def test_the_json_download_carries_the_curve_and_the_shares(default_scorer):
