@@ -20,10 +20,10 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from eval.engine.scoring import language_warnings  # noqa: E402
-from eval.explain.measures import explain_all, summarize  # noqa: E402
-from eval.explain.pairs import pick_pairs  # noqa: E402
-from eval.sets.loader import load_labelled_set  # noqa: E402
+from eval.engine.scoring import language_warnings
+from eval.explain.measures import explain_all, summarize
+from eval.explain.pairs import pick_pairs
+from eval.sets.loader import load_labelled_set
 
 ALL_METHODS = ("occlusion", "shapley", "gradient", "ig")
 DEFAULT_PAIRS = 50
@@ -162,10 +162,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_units=args.max_units,
     )
     if not results:
-        print(f"error: --data {args.data}: none of the {len(pairs)} chosen documents has words to remove.", file=sys.stderr)
+        print(
+            f"error: --data {args.data}: none of the {len(pairs)} chosen documents has words to remove.",
+            file=sys.stderr,
+        )
         return 2
     summary = summarize(results, methods)
-    print(f"{len(results)} pairs of {labelled.name} (the best-labelled candidate with text per query), model {scorer.name}")
+    print(
+        f"{len(results)} pairs of {labelled.name} (the best-labelled candidate with text per query), model {scorer.name}"
+    )
     print("\n".join(table_lines(summary, methods)))
     if args.json:
         doc = {"pairs": len(results), "methods": summary, "model": scorer.name, "set": labelled.name, "seed": args.seed}

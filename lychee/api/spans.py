@@ -22,9 +22,8 @@ over the sum of the values' sizes (signed), ``log_odds`` the value itself.
 from __future__ import annotations
 
 import math
-from typing import Any
-
 from collections.abc import Sequence
+from typing import Any
 
 from lychee.api.schemas import SpanOptions
 from lychee.contract import Scorer
@@ -63,14 +62,18 @@ def relevant_spans(
     occlusion of every document's words in one batched call, each base pair's log-odds taken from ``ranked``."""
     with_text = [r for r in ranked if documents[r.index].has_text]
     # the document's words only: the query's words and both sides' image cells would cost a scored pair each
-    explanations = occlusion_many(
-        scorer,
-        query,
-        [documents[r.index] for r in with_text],
-        instruction,
-        base_log_odds=[r.log_odds for r in with_text],
-        parts={"document_text"},
-    ) if with_text else []
+    explanations = (
+        occlusion_many(
+            scorer,
+            query,
+            [documents[r.index] for r in with_text],
+            instruction,
+            base_log_odds=[r.log_odds for r in with_text],
+            parts={"document_text"},
+        )
+        if with_text
+        else []
+    )
     out: dict[int, list[dict[str, Any]]] = {r.index: [] for r in ranked}
     for r, explanation in zip(with_text, explanations):
         out[r.index] = spans_of(explanation, options)

@@ -143,7 +143,8 @@ def _by_gradients(
     e_a = explain(scorer, query, a, instruction, method=method, **options)
     e_b = explain(scorer, query, b, instruction, method=method, **options)
     query_tokens = [
-        TokenWeight(ta.text, ta.start, ta.end, ta.weight - tb.weight) for ta, tb in zip(e_a.query_tokens, e_b.query_tokens)
+        TokenWeight(ta.text, ta.start, ta.end, ta.weight - tb.weight)
+        for ta, tb in zip(e_a.query_tokens, e_b.query_tokens)
     ]
     return ContrastiveExplanation(
         query_text=e_a.query_text,

@@ -169,7 +169,9 @@ class PairScores:
         side's only word); returns how many were scored."""
         todo = [i for i in range(len(self._pairs)) if i not in self._log_odds]
         if todo:
-            preds = scorer.predict_pairs([self._pairs[i] for i in todo], instruction, progress=progress, allow_empty=True)
+            preds = scorer.predict_pairs(
+                [self._pairs[i] for i in todo], instruction, progress=progress, allow_empty=True
+            )
             for i, pred in zip(todo, preds):
                 self._log_odds[i] = pred.log_odds
                 self._scores[i] = pred.score

@@ -21,7 +21,7 @@ from collections.abc import Collection, Sequence
 
 from lychee.contract import Scorer
 from lychee.explanation import Explanation
-from lychee.items import Item, ItemLike, coerce_document, coerce_query
+from lychee.items import ItemLike, coerce_document, coerce_query
 from lychee.results import ProgressCallback
 from lychee.salience.games import PairGame, PairScores
 from lychee.salience.masking import PARTS, PairMasker, check_parts
@@ -90,12 +90,17 @@ def occlusion_many(
     """
     check_parts(parts)
     q = coerce_query(query)
-    docs = [coerce_document(d, name=f"document {i + 1}" if len(documents) > 1 else "document") for i, d in enumerate(documents)]
+    docs = [
+        coerce_document(d, name=f"document {i + 1}" if len(documents) > 1 else "document")
+        for i, d in enumerate(documents)
+    ]
     scorer.check_modalities([q, *docs])
     instr = scorer.resolve_instruction(instruction)
     bases = list(base_log_odds) if base_log_odds is not None else [None] * len(docs)
     if len(bases) != len(docs):
-        raise ValueError(f"base_log_odds: got {len(bases)} values for {len(docs)} documents; expected one per document.")
+        raise ValueError(
+            f"base_log_odds: got {len(bases)} values for {len(docs)} documents; expected one per document."
+        )
     scores = PairScores()
     plans = []
     for doc, base in zip(docs, bases):
@@ -113,9 +118,7 @@ def occlusion_many(
     for masker, full, singles in plans:
         base = scores.value(full)
         weights = [base - scores.value(h) for h in singles]
-        out.append(
-            explanation_of(masker, base, scores.score(full), weights, instr, n_evaluations=1 + len(masker))
-        )
+        out.append(explanation_of(masker, base, scores.score(full), weights, instr, n_evaluations=1 + len(masker)))
     if len(docs) > 1:  # the distinct pairs really scored, shared among the documents
         for e in out:
             e.n_evaluations = min(e.n_evaluations, n_scored)

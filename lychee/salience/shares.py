@@ -63,7 +63,9 @@ def modality_shares_many(
     instr = scorer.resolve_instruction(instruction)
     bases = list(base_log_odds) if base_log_odds is not None else [None] * len(docs)
     if len(bases) != len(docs):
-        raise ValueError(f"base_log_odds: got {len(bases)} values for {len(docs)} documents; expected one per document.")
+        raise ValueError(
+            f"base_log_odds: got {len(bases)} values for {len(docs)} documents; expected one per document."
+        )
     scores = PairScores()
     plans = []
     for doc, base in zip(docs, bases):

@@ -18,9 +18,10 @@ def test_single_pair_and_batch_explanations_in_chromium():
     _require_browser()
     artifacts = browser.ROOT / "artifacts"
     artifacts.mkdir(exist_ok=True)
-    with browser.serve(log_path=artifacts / "browser_explain_server.log") as url, browser.chromium(
-        width=1280, height=800
-    ) as page:
+    with (
+        browser.serve(log_path=artifacts / "browser_explain_server.log") as url,
+        browser.chromium(width=1280, height=800) as page,
+    ):
         page.goto(f"{url}/Single_pair")
         page.get_by_role("button", name="Score and explain").click()
         page.get_by_text("How far to trust the highlights").wait_for()
@@ -28,7 +29,13 @@ def test_single_pair_and_batch_explanations_in_chromium():
         browser.wait_idle(page)
         assert page.get_by_test_id("stException").count() == 0
         text = _text(page)
-        for expected in ("Comprehensiveness", "Sufficiency", "most highlighted", "vs random", "Where the score comes from"):
+        for expected in (
+            "Comprehensiveness",
+            "Sufficiency",
+            "most highlighted",
+            "vs random",
+            "Where the score comes from",
+        ):
             assert expected in text, expected
         assert "Biggest effects: " in text and ("query “" in text or "document “" in text)
         # the deletion curve and the shares bar are drawn (Vega renders each into its own element)

@@ -164,7 +164,11 @@ def _reference_embedding(scorer: Any, device: Any, dtype: Any) -> Any:
     import torch
 
     tokenizer = scorer.processor.tokenizer
-    candidates = [tokenizer.pad_token_id, tokenizer.eos_token_id, *tokenizer(" ", add_special_tokens=False)["input_ids"]]
+    candidates = [
+        tokenizer.pad_token_id,
+        tokenizer.eos_token_id,
+        *tokenizer(" ", add_special_tokens=False)["input_ids"],
+    ]
     table = scorer.model.model.language_model.embed_tokens
     vector = None
     with torch.no_grad():

@@ -103,7 +103,9 @@ def _draw_contrast(contrast: ContrastResult, result: BatchResult, settings: Sett
     e = contrast.explanation
     if contrast.model != settings.model or contrast.instruction != settings.instruction:
         st.info("The model or instruction changed since this comparison. Click **Explain A vs B** to update it.")
-    st.metric("Gap lo(A) − lo(B)", f"{e.gap:+.2f}", help="Log-odds of A minus log-odds of B: positive when A ranks above.")
+    st.metric(
+        "Gap lo(A) − lo(B)", f"{e.gap:+.2f}", help="Log-odds of A minus log-odds of B: positive when A ranks above."
+    )
     st.caption(gap_headline(e))
     scale = e.max_abs_weight() or None
     st.markdown("**Query — each word's effect on the gap**")

@@ -184,7 +184,9 @@ def salience_how(explanation: Explanation) -> str:
     """How the weights were computed, in words (the metric's help and the caption under the score)."""
     e = explanation
     if e.method == "occlusion":
-        return f"each word removed / each image cell or clip frame greyed: {e.n_evaluations} scored variants in one batch"
+        return (
+            f"each word removed / each image cell or clip frame greyed: {e.n_evaluations} scored variants in one batch"
+        )
     if e.method == "shapley":
         return (
             f"Shapley value sampling (Captum), {e.n_samples} permutations, seed {e.seed}: "

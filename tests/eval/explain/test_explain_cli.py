@@ -20,15 +20,23 @@ from tests.eval.clihelpers import ENV, ROOT, TIMEOUT_S
 from tests.lychee.salience.test_faithfulness import DOC_WEIGHTS, LinearScorer
 
 SET = [
-    {"qid": "q1", "query": {"text": "red running shoes"}, "candidates": [
-        {"docid": "a", "text": "blue teapot", "label": 1},
-        {"docid": "b", "text": "Nike red running shoe for road", "label": 3},
-        {"docid": "c", "text": "red shoe", "label": 3},
-    ]},
-    {"qid": "q2", "query": {"text": "teapot"}, "candidates": [
-        {"docid": "d", "image": "x.png", "label": 3},
-        {"docid": "e", "text": "teapot for road", "label": 2},
-    ]},
+    {
+        "qid": "q1",
+        "query": {"text": "red running shoes"},
+        "candidates": [
+            {"docid": "a", "text": "blue teapot", "label": 1},
+            {"docid": "b", "text": "Nike red running shoe for road", "label": 3},
+            {"docid": "c", "text": "red shoe", "label": 3},
+        ],
+    },
+    {
+        "qid": "q2",
+        "query": {"text": "teapot"},
+        "candidates": [
+            {"docid": "d", "image": "x.png", "label": 3},
+            {"docid": "e", "text": "teapot for road", "label": 2},
+        ],
+    },
     {"qid": "q3", "query": {"text": "running"}, "candidates": [{"docid": "f", "text": "running shoe red", "label": 0}]},
 ]
 
@@ -81,7 +89,9 @@ def test_measures_on_a_linear_scorer(set_file):
     assert first.random_naopc == pytest.approx(normalized_aopc(first.random_comprehensiveness, worst, best))
     summary = summarize(results, ["occlusion", "shapley"])
     occ = summary["occlusion"]
-    assert occ["comprehensiveness"] == pytest.approx(np.mean([r.methods["occlusion"].comprehensiveness for r in results]))
+    assert occ["comprehensiveness"] == pytest.approx(
+        np.mean([r.methods["occlusion"].comprehensiveness for r in results])
+    )
     assert occ["comprehensiveness_ci95"][0] <= occ["comprehensiveness"] <= occ["comprehensiveness_ci95"][1]
     assert occ["evaluations_per_pair"] == pytest.approx(np.mean([1 + 6, 1 + 3, 1 + 3]))
     assert summary["random"]["comprehensiveness"] < occ["comprehensiveness"]
@@ -90,9 +100,27 @@ def test_measures_on_a_linear_scorer(set_file):
 
 def test_the_command_prints_the_table_and_one_json_line(set_file):
     proc = subprocess.run(
-        [sys.executable, "-m", "eval.explain", "--data", str(set_file), "--model", "default", "--pairs", "2",
-         "--n-samples", "2", "--json", "--quiet"],
-        cwd=ROOT, env={**__import__("os").environ, **ENV}, capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
+        [
+            sys.executable,
+            "-m",
+            "eval.explain",
+            "--data",
+            str(set_file),
+            "--model",
+            "default",
+            "--pairs",
+            "2",
+            "--n-samples",
+            "2",
+            "--json",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        env={**__import__("os").environ, **ENV},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()

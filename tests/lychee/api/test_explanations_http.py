@@ -63,7 +63,11 @@ def test_modality_shares_per_result_in_one_call(counted):
 @pytest.mark.parametrize(
     ("extra", "param", "message"),
     [
-        ({"modality_shares": "yes"}, "modality_shares", "modality_shares: got a string ('yes'); expected true or false (or omit it)."),
+        (
+            {"modality_shares": "yes"},
+            "modality_shares",
+            "modality_shares: got a string ('yes'); expected true or false (or omit it).",
+        ),
         (
             {"modality_shares": True, "allow_empty": True},
             "allow_empty",

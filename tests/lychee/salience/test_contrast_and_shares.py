@@ -40,9 +40,11 @@ def test_occlusion_equals_captum_feature_ablation(scorer_class):
 
     n = len(masker)
     inputs = torch.ones((1, n), dtype=torch.float64)
-    captum = FeatureAblation(forward).attribute(
-        inputs, baselines=torch.zeros_like(inputs), feature_mask=torch.arange(n).unsqueeze(0)
-    )[0].tolist()
+    captum = (
+        FeatureAblation(forward)
+        .attribute(inputs, baselines=torch.zeros_like(inputs), feature_mask=torch.arange(n).unsqueeze(0))[0]
+        .tolist()
+    )
     weights = [t.weight for t in ours.query_tokens + ours.document_tokens]
     if ours.document_image is not None:
         weights += ours.document_image.weights.ravel().tolist()
@@ -75,7 +77,9 @@ def test_contrastive_occlusion_weights_sum_to_the_gap_for_a_linear_scorer():
     assert e.gap == pytest.approx(lo_a - lo_b) and e.gap == pytest.approx(0.4 + 2.0 + 1.0 + 1.5 - (-2.5 - 0.1 + 0.3))
     # the query's words move both titles alike: no effect on the gap; each title's words carry their own weight
     assert [t.weight for t in e.query_tokens] == pytest.approx([0.0, 0.0, 0.0])
-    assert [(t.text, t.weight) for t in e.a_tokens] == [(w, pytest.approx(DOC_WEIGHTS[w.lower()])) for w in ["Nike", "red", "running", "shoe"]]
+    assert [(t.text, t.weight) for t in e.a_tokens] == [
+        (w, pytest.approx(DOC_WEIGHTS[w.lower()])) for w in ["Nike", "red", "running", "shoe"]
+    ]
     assert [t.weight for t in e.b_tokens] == pytest.approx([0.0, -2.5, -0.1, 0.3])
     assert e.gap_effects() == pytest.approx(e.gap)
     assert e.faithfulness.side == "gap" and e.faithfulness.n_units == 3 + 4 + 4
@@ -87,7 +91,10 @@ def test_contrast_scores_both_titles_variants_in_one_call():
     # base A, base B, 3 query words x 2 titles, 4 + 2 title words
     assert scorer.calls == [2 + 6 + 6] and e.n_evaluations == 14
     # each query word's effect on the gap, recomputed: the same query variant against both titles
-    lo = {d: p.log_odds for d, p in zip(["a", "b"], scorer.predict("red running shoes", ["red running shoes, light", "running socks"]))}
+    lo = {
+        d: p.log_odds
+        for d, p in zip(["a", "b"], scorer.predict("red running shoes", ["red running shoes, light", "running socks"]))
+    }
     for token, removed in zip(e.query_tokens, ["running shoes", "red shoes", "red running"]):
         a, b = scorer.predict(removed, ["red running shoes, light", "running socks"])
         assert token.weight == pytest.approx((lo["a"] - lo["b"]) - (a.log_odds - b.log_odds))
@@ -98,7 +105,9 @@ def test_contrastive_shapley_sums_to_the_gap_on_any_scorer():
     e = scorer.explain_pair("red running shoes", "red shoes", "running socks", method="shapley", n_samples=6, seed=2)
     assert e.method == "shapley" and e.gap != 0
     assert e.gap_effects() == pytest.approx(e.gap, abs=1e-5)
-    again = scorer.explain_pair("red running shoes", "red shoes", "running socks", method="shapley", n_samples=6, seed=2)
+    again = scorer.explain_pair(
+        "red running shoes", "red shoes", "running socks", method="shapley", n_samples=6, seed=2
+    )
     assert [t.weight for t in again.query_tokens] == [t.weight for t in e.query_tokens]
 
 

@@ -32,7 +32,9 @@ class LinearScorer(BaseScorer):
     """
 
     def __init__(self) -> None:
-        super().__init__(name="linear", family="test", capabilities=Capabilities(explain_methods=("occlusion", "shapley")))
+        super().__init__(
+            name="linear", family="test", capabilities=Capabilities(explain_methods=("occlusion", "shapley"))
+        )
         self.calls: list[int] = []
 
     def _predict_pairs(self, pairs, instruction, *, progress=None):

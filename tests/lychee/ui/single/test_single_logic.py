@@ -106,7 +106,10 @@ def test_biggest_effects_and_tabs():
         ("document", "shoe"),
         ("query", "red"),
     ]
-    assert logic.biggest_effects_line(e) == 'Biggest effects: document “red” +1.20, document “shoe” -0.70, query “red” +0.50'
+    assert (
+        logic.biggest_effects_line(e)
+        == "Biggest effects: document “red” +1.20, document “shoe” -0.70, query “red” +0.50"
+    )
     assert logic.biggest_effects_line(_explanation(query_tokens=[], document_tokens=[])) is None
     assert logic.tab_names(e) == ["Text highlights", "Weights table & download"]
     clip = VideoSalience(weights=np.array([0.5]), units=((0,),), timestamps=(0.0,))
@@ -174,7 +177,10 @@ def test_the_sentence_reads_the_20_percent_bin():
     assert evidence.faithfulness_sentence(one).startswith("Removing the most highlighted word drops P(yes) from 0.94")
     assert evidence.faithfulness_verdict(_faithfulness()).startswith("The highlights beat a random order on both")
     worse = _faithfulness(comprehensiveness=0.1)
-    assert evidence.faithfulness_verdict(worse) == "The highlights do no better than a random order here: read them with care."
+    assert (
+        evidence.faithfulness_verdict(worse)
+        == "The highlights do no better than a random order here: read them with care."
+    )
 
 
 def test_shares_are_listed_largest_first_with_their_parts_named():
@@ -194,7 +200,9 @@ def test_shares_are_listed_largest_first_with_their_parts_named():
     doc = evidence.shares_json(shares)
     assert doc["parts"]["document_image"] == {"share": pytest.approx(0.7), "log_odds": 1.4}
     assert evidence.shares_note(shares) is None
-    below = ModalityShares(parts=("query_text", "document_text"), values=(-1.0, -2.0), full_log_odds=1.5, empty_log_odds=4.5)
+    below = ModalityShares(
+        parts=("query_text", "document_text"), values=(-1.0, -2.0), full_log_odds=1.5, empty_log_odds=4.5
+    )
     assert evidence.shares_note(below).startswith("With every part removed this model scores higher than the pair")
 
 
