@@ -14,7 +14,7 @@ batching is ours.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from lychee.salience.games import Game, PairScores
 
@@ -37,8 +37,9 @@ def check_seed(seed: object) -> int:
 
 
 def _run_captum(n_players: int, n_samples: int, seed: int, answer: Callable[[list[int]], float]) -> list[float]:
-    """Captum's ShapleyValueSampling over ``n_players`` binary features (1 = present), under ``seed``; ``answer``
-    gives the value of a coalition (the list of removed players)."""
+    """Captum's ShapleyValueSampling over ``n_players`` binary features (1 = present), its permutations drawn from a
+    generator seeded with ``seed`` (its own, not torch's global one: explanations running at once in other threads
+    neither disturb it nor see it); ``answer`` gives the value of a coalition (the list of removed players)."""
     import torch
     from captum.attr import ShapleyValueSampling
 
@@ -48,16 +49,22 @@ def _run_captum(n_players: int, n_samples: int, seed: int, answer: Callable[[lis
             values.append(answer([i for i, present in enumerate(row) if present < 0.5]))
         return torch.tensor(values, dtype=torch.float64)
 
+    generator = torch.Generator().manual_seed(seed)
+
+    def permutations(num_features: int, num_samples: int) -> Iterator[list[int]]:
+        for _ in range(num_samples):  # what Captum's own generator does, from our generator
+            yield torch.randperm(num_features, generator=generator).tolist()
+
+    sampler = ShapleyValueSampling(forward)
+    sampler.permutation_generator = permutations
     inputs = torch.ones((1, n_players), dtype=torch.float64)
-    with torch.random.fork_rng(devices=[]):  # Captum draws permutations from torch's global generator
-        torch.manual_seed(seed)
-        attributions = ShapleyValueSampling(forward).attribute(
-            inputs,
-            baselines=torch.zeros_like(inputs),
-            feature_mask=torch.arange(n_players).unsqueeze(0),
-            n_samples=n_samples,
-            perturbations_per_eval=max(1, n_players),
-        )
+    attributions = sampler.attribute(
+        inputs,
+        baselines=torch.zeros_like(inputs),
+        feature_mask=torch.arange(n_players).unsqueeze(0),
+        n_samples=n_samples,
+        perturbations_per_eval=max(1, n_players),
+    )
     return attributions[0].tolist()
 
 

@@ -154,3 +154,14 @@ def test_shapley_scores_each_distinct_coalition_once():
 def test_bad_options_are_refused_with_their_name(options, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         explain(LinearScorer(), QUERY, DOCUMENT, **options)
+
+
+def test_shapley_draws_from_its_own_generator_not_torchs_global_one():
+    import torch
+
+    before = torch.random.get_rng_state()
+    a = explain(WordOverlapScorer(), "red shoes sale", "red shoes", method="shapley", n_samples=3, seed=9)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    torch.manual_seed(12345)  # another seed on the global generator changes nothing
+    b = explain(WordOverlapScorer(), "red shoes sale", "red shoes", method="shapley", n_samples=3, seed=9)
+    assert [t.weight for t in a.query_tokens] == [t.weight for t in b.query_tokens]
