@@ -25,7 +25,8 @@ per call,
   api_rerank50_s / library_rerank50_s            median latency of one /v1/rerank call / of rank() in-process
   api_concurrent8_rps / library_sequential_rps   8 concurrent API clients / sequential rank() calls, per second
 
-Explanations (``--explain``; see :mod:`eval.bench.explain`): a local server on the default model, 50 fresh titles,
+Explanations (``--explain``; see :mod:`eval.bench.explain`): the API in this process on the default model, 50 fresh
+titles,
   spans50_s / spans50_variants_s   one /v1/rerank with relevant_spans / one predict_pairs of exactly its pairs
   spans50_ratio                    their ratio, median over interleaved calls (target <= 1.15)
 
