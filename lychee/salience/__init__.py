@@ -24,7 +24,7 @@ from lychee.results import ProgressCallback
 from lychee.salience.faithfulness import deletion_curve
 from lychee.salience.games import PairGame, PairScores
 from lychee.salience.gradient import TokenAttributor, gradient
-from lychee.salience.masking import PARTS, PairMasker, check_parts
+from lychee.salience.masking import PARTS, PairMasker, check_parts, with_sampled_clips
 from lychee.salience.occlusion import explanation_of, occlusion
 from lychee.salience.shapley import DEFAULT_N_SAMPLES, check_seed, shapley_values
 from lychee.salience.units import OCCLUSION_GREY, grey_cell, grid_shape, remove_span, segment, weights_to_rgba
@@ -41,12 +41,13 @@ NEEDS_A_VLM = {"gradient", "ig"}
 
 def check_method(scorer: Scorer, method: str) -> None:
     """Refuse a method the scorer does not declare, saying which it offers."""
-    methods = scorer.capabilities.explain_methods
-    if method not in methods:
+    methods = [repr(m) for m in scorer.capabilities.explain_methods]
+    if method not in scorer.capabilities.explain_methods:
         hint = ""
         if method in NEEDS_A_VLM:
             hint = f" The model '{scorer.name}' offers no gradient salience; load a Qwen2.5-VL / Qwen3-VL checkpoint."
-        raise ValueError(f"method must be {' or '.join(repr(m) for m in methods)}, got {method!r}.{hint}")
+        offered = methods[0] if len(methods) == 1 else f"{', '.join(methods[:-1])} or {methods[-1]}"
+        raise ValueError(f"method must be {offered}, got {method!r}.{hint}")
 
 
 def explain(
@@ -81,6 +82,9 @@ def explain(
     seed = check_seed(options.pop("seed", 0))
     progress = options.get("progress")
     q, d = coerce_query(query), coerce_document(document)
+    scorer.check_modalities([q, d])
+    # each clip decoded once: the method and the deletion curve then share its sampled frames
+    q, d = with_sampled_clips(q, d, reads_video=scorer.capabilities.video)
     if method == "occlusion":
         explanation = occlusion(scorer, q, d, instruction, **options)
     elif method == "shapley":
@@ -88,7 +92,6 @@ def explain(
     else:
         if not isinstance(scorer, TokenAttributor):  # pragma: no cover - a scorer declaring it implements it
             raise TypeError(f"scorer '{scorer.name}' declares {method} salience but has no token attributions.")
-        scorer.check_modalities([q, d])
         instr = scorer.resolve_instruction(instruction)
         explanation = gradient(
             scorer, q, d, instr, max_units=options.get("max_units", 64), method=method, steps=options.get("steps")

@@ -5,7 +5,7 @@ without those units, :class:`GapGame` the gap ``lo(q, A) - lo(q, B)`` of a contr
 pairs), :class:`PartsGame` the log-odds of a pair holding only some of its parts (modality shares). A game names the
 pairs a value needs (:meth:`pairs`) and combines their log-odds (:meth:`value`).
 
-:class:`PairScores` collects the pairs of many requests — several games, several documents of one API request — keeps
+:class:`PairScores` collects the pairs of many requests (several games, several documents of one API request), keeps
 each distinct pair once (the same text, the same image object, the same clip object) and scores them all in **one**
 ``predict_pairs`` call; pairs already scored (the base pair a rerank just scored) are given as known and never
 scored again.

@@ -3,9 +3,10 @@
 The model part is the scorer's: ``token_attributions`` (gradient x input: one forward and one backward pass, where each
 input position's attribution is ``sum_d grad(log_odds)[d] * embedding[d]``) or ``integrated_gradients`` (Captum's
 ``LayerIntegratedGradients`` on the same embeddings, ``steps`` steps, with its convergence delta). This module turns
-those into an :class:`~lychee.explanation.Explanation`: text positions are summed per word unit of :func:`segment` (each token goes
-to the unit it overlaps most), image positions are laid out on the merged patch grid and summed over time, and a clip's
-video pads are summed per temporal patch (the two sampled frames the vision encoder reads together share one weight).
+those into an :class:`~lychee.explanation.Explanation`: text positions are summed per word unit of :func:`segment`
+(each token goes to the unit it overlaps most), image positions are laid out on the merged patch grid and summed over
+time, and a clip's video pads are summed per temporal patch (the two sampled frames the vision encoder reads together
+share one weight).
 Words cut away by truncation get weight 0 (the model never saw them).
 """
 

@@ -37,6 +37,18 @@ class Unit:
     end: int = 0
 
 
+def with_sampled_clips(query: Item, document: Item, *, reads_video: bool) -> tuple[Item, Item]:
+    """The pair with each clip decoded once into the frames the model sees (a model that reads no video keeps its
+    clips: it refuses them when scored). Maskers built on the result decode nothing again."""
+    out = []
+    for side, item in (("query", query), ("document", document)):
+        if item.has_video and reads_video and item.video.sampled is None:
+            clip = item.video.sample(what=f"{side} video")
+            item = item.with_video(item.video.with_frames(clip, clip.frames))
+        out.append(item)
+    return out[0], out[1]
+
+
 def check_parts(parts: Collection[str]) -> None:
     """Refuse anything but a collection of :data:`PARTS`."""
     unknown = sorted(set(parts) - set(PARTS)) if not isinstance(parts, str) else [parts]
@@ -183,4 +195,4 @@ def _frames(values: Iterator[float], clip: SampledClip) -> VideoSalience:
     return VideoSalience(weights=weights, units=units, timestamps=clip.timestamps, frames=clip.thumbnails())
 
 
-__all__ = ["PARTS", "PairMasker", "Unit", "check_parts"]
+__all__ = ["PARTS", "PairMasker", "Unit", "check_parts", "with_sampled_clips"]

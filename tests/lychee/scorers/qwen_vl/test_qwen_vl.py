@@ -434,7 +434,8 @@ def test_missing_yes_no_token_rejected(checkpoint_copy, word):
 
 
 def test_unknown_explain_method_rejected(vlm_scorer):
-    with pytest.raises(ValueError, match=re.escape("method must be 'occlusion' or 'gradient', got 'shap'.")):
+    message = "method must be 'occlusion', 'shapley', 'gradient' or 'ig', got 'shap'."
+    with pytest.raises(ValueError, match=re.escape(message)):
         vlm_scorer.explain("q", "d", method="shap")
 
 
