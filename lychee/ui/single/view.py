@@ -141,18 +141,17 @@ def score_and_explain(
     start = time.perf_counter()
     ok, explained = run_with_progress(
         progress_label(method),
-        lambda callback: (
-            scorer.explain(
-                query,
-                document,
-                settings.instruction,
-                max_units=max_units,
-                image_cells=image_cells,
-                progress=callback,
-                method=method,
-                **(method_options or {}),
-            ),
-            _shares(scorer, query, document, settings, callback) if shares else None,
+        lambda callback: _explain_and_share(
+            scorer,
+            query,
+            document,
+            settings,
+            callback,
+            method=method,
+            shares=shares,
+            max_units=max_units,
+            image_cells=image_cells,
+            **(method_options or {}),
         ),
     )
     if not ok:
@@ -178,13 +177,28 @@ def score_and_explain(
     return result
 
 
-def _shares(scorer: Any, query: Any, document: Any, settings: Settings, callback: Any) -> Any:
-    """The pair's modality shares (one batched call), or ``None`` when the pair holds a single part in all."""
+def _explain_and_share(
+    scorer: Any,
+    query: Any,
+    document: Any,
+    settings: Settings,
+    callback: Any,
+    *,
+    method: str,
+    shares: bool,
+    **options: Any,
+) -> tuple[Any, Any]:
+    """The explanation, and the pair's modality shares (one batched call, the pair's own score reused) when asked for
+    and the pair holds more than one part in all."""
+    explanation = scorer.explain(query, document, settings.instruction, method=method, progress=callback, **options)
     parts = sum(bool(x) for x in (query.has_text, query.has_image, query.has_video))
     parts += sum(bool(x) for x in (document.has_text, document.has_image, document.has_video))
-    if parts < 2:
-        return None
-    return scorer.modality_shares(query, document, settings.instruction, progress=callback)
+    if not shares or parts < 2:
+        return explanation, None
+    found = scorer.modality_shares(
+        query, document, settings.instruction, base_log_odds=explanation.log_odds, progress=callback
+    )
+    return explanation, found
 
 
 def render_result(result: SingleResult, settings: Settings) -> None:
