@@ -32,6 +32,9 @@ The map: one package per concern, lowest first; a package imports only the packa
                Imports history, sets, measures.
     bench/     ``python -m eval.bench``: timings, api, remote.
                Imports nothing of eval (only the library).
+    explain/   ``python -m eval.explain``: how faithful each explanation method is on a set: pairs (which ones),
+               measures (deletion curves, LOO tau, means), bounds (normalized AOPC's greedy bounds).
+               Imports sets, measures, engine.
 
 Top level, above every package: the command lines ``__main__`` (``python -m eval``) and ``runs``
 (``python -m eval.runs list|show|delete|trend``), ``tables`` (their aligned text tables) and ``console`` (a reader

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from lychee.bands import BAND_COLORS, MEDIUM, STRONG, band
 from lychee.contract import Capabilities, ModelInfo, RunStats, Scorer
-from lychee.explanation import Explanation, ImageSalience, TokenWeight
+from lychee.explanation import (
+    ContrastiveExplanation,
+    Explanation,
+    Faithfulness,
+    ImageSalience,
+    ModalityShares,
+    TokenWeight,
+)
 from lychee.items import Item, load_image
 from lychee.results import Prediction, Ranked
 from lychee.scorers import DEFAULT_MODEL, ScorerConfig, load_scorer
@@ -22,9 +29,12 @@ __all__ = [
     "STRONG",
     "BaseScorer",
     "Capabilities",
+    "ContrastiveExplanation",
     "Explanation",
+    "Faithfulness",
     "ImageSalience",
     "Item",
+    "ModalityShares",
     "ModelInfo",
     "Prediction",
     "Ranked",

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
-from lychee.explanation import ExplainMethod, Explanation
-from lychee.items import ItemLike
+from lychee.explanation import ContrastiveExplanation, ExplainMethod, Explanation, ModalityShares
+from lychee.items import Item, ItemLike
 from lychee.results import Prediction, ProgressCallback, Ranked
 
 #: Language codes a multilingual model reads well (Qwen2.5-VL / Qwen3-VL are trained on many languages).
@@ -35,7 +35,8 @@ class Capabilities:
         video: reads video clips.
         uses_instruction: the instruction changes scores (False for a bi-encoder trained without instructions).
         languages: ISO 639-1 codes of the languages the model reads well; empty means "many" (a multilingual model).
-        explain_methods: the ``method=`` values ``explain`` accepts, e.g. ``("occlusion", "gradient")``.
+        explain_methods: the ``method=`` values ``explain`` and ``explain_pair`` accept, e.g. ``("occlusion",
+            "shapley", "gradient", "ig")``.
         score_is_probability: the score is P(yes), so the score bands apply; False for a lexical score mapped into
             (0, 1) for ranking only (BM25), where the pages grey the bands.
         max_image_pixels: the most pixels of an image the model looks at (its resizer scales larger ones down to
@@ -48,7 +49,7 @@ class Capabilities:
     video: bool = False
     uses_instruction: bool = True
     languages: tuple[str, ...] = MULTILINGUAL
-    explain_methods: tuple[ExplainMethod, ...] = ("occlusion",)
+    explain_methods: tuple[ExplainMethod, ...] = ("occlusion", "shapley")  # need nothing but scores
     score_is_probability: bool = True
     max_image_pixels: int | None = None
 
@@ -152,6 +153,8 @@ class Scorer(Protocol):
 
     def resolve_instruction(self, instruction: str | None) -> str: ...
 
+    def check_modalities(self, items: Sequence[Item]) -> None: ...
+
     def predict(
         self,
         query: ItemLike,
@@ -192,6 +195,14 @@ class Scorer(Protocol):
     def explain(
         self, query: ItemLike, document: ItemLike, instruction: str | None = None, **options: Any
     ) -> Explanation: ...
+
+    def explain_pair(
+        self, query: ItemLike, a: ItemLike, b: ItemLike, instruction: str | None = None, **options: Any
+    ) -> ContrastiveExplanation: ...
+
+    def modality_shares(
+        self, query: ItemLike, document: ItemLike, instruction: str | None = None, **options: Any
+    ) -> ModalityShares: ...
 
     def process(self, inputs: dict[str, Any]) -> list[float]: ...
 

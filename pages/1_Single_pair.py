@@ -12,8 +12,8 @@ settings = ui.sidebar()
 
 st.title(":material/compare_arrows: Single-pair analysis")
 st.caption(
-    "Score one query against one document (text, image and/or video clip). Occlusion salience shows which words, "
-    "image regions and clip frames pushed the score up (green) or down (red)."
+    "Score one query against one document (text, image and/or video clip). Salience shows which words, image regions "
+    "and clip frames pushed the score up (green) or down (red); the deletion curve shows how far to trust it."
 )
 
 left, right = st.columns(2, gap="large")
@@ -83,8 +83,16 @@ with st.expander("Explanation options"):
         4,
         64,
         step=4,
-        help="About this many cells per image; each is greyed in turn (one scored variant each).",
+        help="Exactly this many cells per image (rows × columns chosen so cells are closest to square); each is "
+        "greyed in turn (one scored variant each). The gradient methods use the model's own patch grid instead.",
         **ui.bind("single_image_cells", 16),
+    )
+    method_options = view.method_options(method)
+    shares = st.toggle(
+        "Where the score comes from (modality shares)",
+        help="Exact Shapley values over the pair's parts (query text / image / clip, document text / image / clip): "
+        "every subset scored in one batch, at most 64 pairs.",
+        **ui.bind("single_shares", True),
     )
 
 clicked = st.button("Score and explain", type="primary", key="single_score")
@@ -100,6 +108,8 @@ if clicked:
         method=method,
         query_video_file=query_video_file,
         document_video_file=document_video_file,
+        method_options=method_options,
+        shares=shares,
     )
 
 inputs = view.pair_inputs(

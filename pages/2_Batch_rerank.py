@@ -7,7 +7,7 @@ import streamlit as st
 from lychee import ui
 from lychee.formatting import escape_markdown
 from lychee.ui import previews
-from lychee.ui.batch import ab_view, judge_view, label_view, table, titles, view
+from lychee.ui.batch import ab_view, explain_view, judge_view, label_view, table, titles, view
 
 settings = ui.sidebar()
 
@@ -101,6 +101,7 @@ if result is not None:
     if not judging or judge_view.render(result, settings):
         view.render_result(result, settings)
         ab_view.render(result, settings)
+        explain_view.render_explain(result, settings)
     if not judging:
         label_view.render(result, settings)
 elif not submitted:

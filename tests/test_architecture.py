@@ -27,6 +27,7 @@ EVAL_LAYERS: dict[str, frozenset[str]] = {
     "eval.gate": frozenset({"eval.history", "eval.sets", "eval.measures"}),
     "eval.parity": frozenset({"eval.sets", "eval.measures"}),
     "eval.bench": frozenset(),
+    "eval.explain": frozenset({"eval.sets", "eval.measures", "eval.engine"}),
 }
 
 

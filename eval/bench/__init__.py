@@ -1,7 +1,8 @@
 """``python -m eval.bench``: timings of the library, its HTTP API and remote models.
 
 Holds :mod:`~eval.bench.timings` (the command line, the default-model and synthetic-VLM measures),
-:mod:`~eval.bench.api` (the HTTP API against the library) and :mod:`~eval.bench.remote` (a served model).
+:mod:`~eval.bench.api` (the HTTP API against the library), :mod:`~eval.bench.explain` (``relevant_spans`` against
+one ``predict_pairs`` of its pairs) and :mod:`~eval.bench.remote` (a served model).
 
 May import: nothing of ``eval`` outside this package; only the library (not ``lychee.ui``).
 """

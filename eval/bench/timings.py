@@ -25,6 +25,11 @@ per call,
   api_rerank50_s / library_rerank50_s            median latency of one /v1/rerank call / of rank() in-process
   api_concurrent8_rps / library_sequential_rps   8 concurrent API clients / sequential rank() calls, per second
 
+Explanations (``--explain``; see :mod:`eval.bench.explain`): the API in this process on the default model, 50 fresh
+titles,
+  spans50_s / spans50_variants_s   one /v1/rerank with relevant_spans / one predict_pairs of exactly its pairs
+  spans50_ratio                    their ratio, median over interleaved calls (target <= 1.15)
+
 Remote model (``--model URL [--concurrency N]``; see :mod:`eval.bench.remote`): only the endpoint is measured,
   remote_rerank50_s        median latency of one rank() of 50 fresh titles
   remote_pairs_per_s       pairs per second of one predict_pairs call at that concurrency
@@ -343,6 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also benchmark the HTTP API against the library (starts a local server on a free port)",
     )
     parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also benchmark relevant_spans through the API against one predict_pairs of its pairs (local server)",
+    )
+    parser.add_argument(
         "--model", default=None, help="measure this remote model (a URL, see docs/deploy.md) instead of the local parts"
     )
     parser.add_argument(
@@ -377,6 +387,10 @@ def main(argv: list[str] | None = None) -> int:
         from eval.bench.api import bench_api
 
         results.update(bench_api(args.repeats, titles=titles))
+    if args.explain:
+        from eval.bench.explain import bench_explain
+
+        results.update(bench_explain(args.repeats, titles=titles))
     if args.vlm_size != "none":
         results.update(bench_vlm(args.vlm_size, args.vlm_repeats, args.device, args.dtype, family=args.vlm_family))
     print_results(results, as_json=args.json)

@@ -8,7 +8,9 @@ Two request shapes are read:
   Infinity share):
   ``{"model"?, "query", "documents", "top_n"?, "return_documents"?, "instruction"?, "relevant_spans"?}``, plus this
   project's ``"allow_empty": true``: an empty query or document (``""``) is scored as the model's recipe scores
-  "nothing there" instead of refused — what a remote scorer's occlusion sends when it removes a text's only word.
+  "nothing there" instead of refused — what a remote scorer's occlusion sends when it removes a text's only word —
+  and ``"modality_shares": true``: each result carries the share of its log-odds each part (query text / image,
+  document text / image) carries.
 
 A query or document is a string, ``{"text"?, "image"?}`` (Jina, the banded shape), or vLLM's multimodal
 ``{"content": [{"type": "text", "text": ...}, {"type": "image_url", "image_url": {"url": ...}}]}`` (its text parts are
@@ -36,7 +38,7 @@ from lychee.validation import is_int
 Shape = Literal["banded", "cohere_compatible"]
 
 FIELDS: dict[Shape, tuple[str, ...]] = {
-    "banded": ("query", "documents", "instruction", "top_n", "model", "relevant_spans"),
+    "banded": ("query", "documents", "instruction", "top_n", "model", "relevant_spans", "modality_shares"),
     "cohere_compatible": (
         "model",
         "query",
@@ -45,6 +47,7 @@ FIELDS: dict[Shape, tuple[str, ...]] = {
         "return_documents",
         "instruction",
         "relevant_spans",
+        "modality_shares",  # this project's: per result, the share of the log-odds each part carries
         "allow_empty",  # this project's: empty items scored, not refused (remote occlusion)
         "priority",  # Cohere / vLLM scheduling hint: accepted, one queue serves all
         "user",  # OpenAI-style caller id: accepted, unused
@@ -81,6 +84,7 @@ class RerankRequest:
         return_documents: include ``document`` in each result.
         spans: ``relevant_spans`` options, or ``None`` when not asked for.
         allow_empty: empty query / documents are scored (``"allow_empty": true``), not refused.
+        shares: each result carries its modality shares (``"modality_shares": true``).
     """
 
     query: Item
@@ -91,6 +95,7 @@ class RerankRequest:
     return_documents: bool
     spans: SpanOptions | None
     allow_empty: bool = False
+    shares: bool = False
 
     @property
     def n_results(self) -> int:
@@ -230,6 +235,13 @@ def parse_request(
             "or the other.",
             "allow_empty",
         )
+    shares = _optional_bool(payload, "modality_shares", default=False)
+    if allow_empty and shares:
+        raise bad_request(
+            "allow_empty goes without modality_shares: an empty query or document has no parts to share the score. "
+            "Send one or the other.",
+            "allow_empty",
+        )
     if shape == "cohere_compatible":
         priority = payload.get("priority")
         if priority is not None and not is_int(priority):
@@ -264,7 +276,15 @@ def parse_request(
         return_documents=return_documents,
         spans=spans,
         allow_empty=allow_empty,
+        shares=shares,
     )
+    if shares and request.n_results > config.max_span_documents:
+        raise bad_request(
+            f"modality_shares: asked for the shares of {request.n_results} results; this server explains at most "
+            f"{config.max_span_documents} per request (each costs up to 63 scored pairs). Pass top_n <= "
+            f"{config.max_span_documents} with modality_shares (LYCHEE_API_MAX_SPAN_DOCS).",
+            "modality_shares",
+        )
     if spans is not None and request.n_results > config.max_span_documents:
         raise bad_request(
             f"relevant_spans: asked for the spans of {request.n_results} results; this server explains at most "

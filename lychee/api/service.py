@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from lychee.api.config import ApiConfig
 from lychee.api.errors import ApiError, bad_request
 from lychee.api.schemas import RerankRequest, Shape, parse_json, parse_request
-from lychee.api.spans import relevant_spans
+from lychee.api.spans import relevant_spans, result_shares
 from lychee.bands import band
 from lychee.contract import Scorer
 from lychee.results import Ranked, rank_predictions
@@ -145,7 +145,7 @@ class RerankService:
             "accepted_model_names": sorted({DEFAULT_MODEL, self.served_name(scorer)}),
             "info": _json_safe(info),
             "capabilities": _json_safe(capabilities),
-            "features": {"allow_empty": True},  # what a client may ask beyond the Cohere-compatible shape
+            "features": {"allow_empty": True, "modality_shares": True},  # beyond the Cohere-compatible shape
             "limits": {
                 "max_documents": self.config.max_documents,
                 "max_body_bytes": self.config.max_body_bytes,
@@ -232,15 +232,19 @@ class RerankService:
             "model",
         )
 
-    def _spans(self, scorer: Scorer, request: RerankRequest, kept: list[Ranked]) -> dict[int, list[dict[str, Any]]]:
-        if request.spans is None:
-            return {}
-        return {
-            r.index: relevant_spans(
-                scorer, request.query, request.documents[r.index], request.instruction, request.spans
-            )
-            for r in kept
-        }
+    def _spans(self, scorer: Scorer, request: RerankRequest, kept: list[Ranked]) -> dict[int, dict[str, Any]]:
+        """Per result index, the explanation fields asked for (``relevant_spans``, ``modality_shares``); each kind
+        scores every variant of every result in one batched call, reusing the pairs the rerank scored."""
+        extras: dict[int, dict[str, Any]] = {r.index: {} for r in kept}
+        if request.spans is not None:
+            found = relevant_spans(scorer, request.query, request.documents, kept, request.instruction, request.spans)
+            for index, spans in found.items():
+                extras[index]["relevant_spans"] = spans
+        if request.shares:
+            shares = result_shares(scorer, request.query, request.documents, kept, request.instruction)
+            for index, parts in shares.items():
+                extras[index]["modality_shares"] = parts
+        return extras
 
 
 _ABSOLUTE_PATH = re.compile(r"(?<![\w:/])(?:/[^\s'\"/:]+)+/?")
@@ -276,7 +280,7 @@ def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def _banded_result(r: Ranked, request: RerankRequest, spans: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+def _banded_result(r: Ranked, request: RerankRequest, spans: dict[int, dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "index": r.index,
         "document": request.echoes[r.index],
@@ -285,12 +289,11 @@ def _banded_result(r: Ranked, request: RerankRequest, spans: dict[int, list[dict
         "log_odds": _finite(r.log_odds),
         "truncated": r.truncated,
     }
-    if r.index in spans:
-        out["relevant_spans"] = spans[r.index]
+    out.update(spans.get(r.index, {}))
     return out
 
 
-def _cohere_compatible_result(r: Ranked, request: RerankRequest, spans: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+def _cohere_compatible_result(r: Ranked, request: RerankRequest, spans: dict[int, dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "index": r.index,
         "relevance_score": r.score,
@@ -299,8 +302,7 @@ def _cohere_compatible_result(r: Ranked, request: RerankRequest, spans: dict[int
     }
     if request.return_documents:
         out["document"] = request.echoes[r.index]
-    if r.index in spans:
-        out["relevant_spans"] = spans[r.index]
+    out.update(spans.get(r.index, {}))
     return out
 
 

@@ -1,10 +1,12 @@
-"""Gradient x input salience: per-position attributions of the log-odds, summed into the same units as occlusion.
+"""Gradient salience: per-position attributions of the log-odds, summed into the same units as occlusion.
 
-The model part (one forward and one backward pass, where each input position's attribution is
-``sum_d grad(log_odds)[d] * embedding[d]``) is the scorer's ``token_attributions``; this module turns those into an
-:class:`~lychee.explanation.Explanation`: text positions are summed per word unit of :func:`segment` (each token goes
-to the unit it overlaps most), image positions are laid out on the merged patch grid and summed over time, and a clip's
-video pads are summed per temporal patch (the two sampled frames the vision encoder reads together share one weight).
+The model part is the scorer's: ``token_attributions`` (gradient x input: one forward and one backward pass, where each
+input position's attribution is ``sum_d grad(log_odds)[d] * embedding[d]``) or ``integrated_gradients`` (Captum's
+``LayerIntegratedGradients`` on the same embeddings, ``steps`` steps, with its convergence delta). This module turns
+those into an :class:`~lychee.explanation.Explanation`: text positions are summed per word unit of :func:`segment`
+(each token goes to the unit it overlaps most), image positions are laid out on the merged patch grid and summed over
+time, and a clip's video pads are summed per temporal patch (the two sampled frames the vision encoder reads together
+share one weight).
 Words cut away by truncation get weight 0 (the model never saw them).
 """
 
@@ -31,6 +33,10 @@ class TokenAttributor(Protocol):
     """A scorer that can attribute a pair's log-odds to its input positions (the VLM scorers)."""
 
     def token_attributions(self, query: Item, document: Item, instruction: str) -> TokenAttributions: ...
+
+    def integrated_gradients(
+        self, query: Item, document: Item, instruction: str, *, steps: int = ...
+    ) -> TokenAttributions: ...
 
 
 def _text_weights(
@@ -80,17 +86,32 @@ def _video_map(run: VideoRun | None, attributions: np.ndarray) -> VideoSalience 
 
 
 def gradient(
-    scorer: TokenAttributor, query: Item, document: Item, instruction: str, *, max_units: int | None = 64
+    scorer: TokenAttributor,
+    query: Item,
+    document: Item,
+    instruction: str,
+    *,
+    max_units: int | None = 64,
+    method: str = "gradient",
+    steps: int | None = None,
 ) -> Explanation:
-    """Gradient x input salience of one (already validated) pair; see the module docstring.
+    """Gradient x input (``method="gradient"``) or integrated gradients (``"ig"``, ``steps`` steps) salience of one
+    (already validated) pair; see the module docstring.
 
     Args:
-        scorer: a scorer with ``token_attributions`` (``"gradient" in scorer.capabilities.explain_methods``).
+        scorer: a scorer with ``token_attributions`` / ``integrated_gradients`` (the method is in
+            ``scorer.capabilities.explain_methods``).
         query, document: the pair.
         instruction: the resolved instruction.
         max_units: at most this many units per text (as for occlusion).
+        method: ``"gradient"`` or ``"ig"``.
+        steps: integration steps for ``"ig"`` (``None``: the scorer's default).
     """
-    attr = scorer.token_attributions(query, document, instruction)
+    if method == "ig":
+        options = {} if steps is None else {"steps": steps}
+        attr = scorer.integrated_gradients(query, document, instruction, **options)
+    else:
+        attr = scorer.token_attributions(query, document, instruction)
     q_tokens, q_grouped = _text_weights(query, attr.text_spans.get("query"), attr, max_units)
     d_tokens, d_grouped = _text_weights(document, attr.text_spans.get("document"), attr, max_units)
     return Explanation(
@@ -104,10 +125,12 @@ def gradient(
         document_image=_image_map(attr.images.get("document"), attr.attributions),
         query_video=_video_map(attr.videos.get("query"), attr.attributions),
         document_video=_video_map(attr.videos.get("document"), attr.attributions),
-        method="gradient",
+        method="ig" if method == "ig" else "gradient",
         grouped=q_grouped or d_grouped,
-        n_evaluations=1,
+        n_evaluations=attr.n_passes,
         instruction=attr.instruction,
+        steps=attr.steps,
+        convergence_delta=attr.convergence_delta,
     )
 
 

@@ -7,25 +7,24 @@ variant is scored in one batched call. A unit's weight is
     weight = log_odds(original pair) - log_odds(pair without that unit)
 
 so a positive weight means the unit pushed the model towards "yes" (relevant), a negative one towards "no". Log-odds,
-not P(yes), because P saturates near 0 and 1 and would hide effects there.
+not P(yes), because P saturates near 0 and 1 and would hide effects there. This is Captum's ``FeatureAblation`` with
+each unit one feature and "removed" as the baseline (a test checks they agree); the difference is that every variant
+goes through one ``predict_pairs`` call.
+
+:func:`occlusion_many` explains several documents of one query at once: every variant of every document in one call,
+and a base pair already scored (the rerank's) is reused, not scored again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
-
-import numpy as np
-from PIL import Image
+from collections.abc import Collection, Sequence
 
 from lychee.contract import Scorer
-from lychee.explanation import Explanation, ImageSalience, TokenWeight, VideoSalience
-from lychee.items import Item, ItemLike, coerce_query
+from lychee.explanation import Explanation
+from lychee.items import ItemLike, coerce_document, coerce_query
 from lychee.results import ProgressCallback
-from lychee.salience.units import grey_cell, grey_frame_variant, grid_shape, remove_span, segment
-from lychee.video import SampledClip
-
-#: What occlusion can take away, one kind of unit per part: words, image cells, clip frames.
-PARTS = ("query_text", "document_text", "query_image", "document_image", "query_video", "document_video")
+from lychee.salience.games import PairGame, PairScores
+from lychee.salience.masking import PARTS, PairMasker, check_parts
 
 
 def occlusion(
@@ -46,92 +45,109 @@ def occlusion(
         query, document: as for ``scorer.score``.
         instruction: ``None`` for the scorer's default.
         max_units: at most this many units per text; longer texts are grouped into multi-word spans. ``None``: no limit.
-        image_cells: about this many grid cells per image (shape follows the aspect ratio).
+        image_cells: cells per image grid (see :func:`~lychee.salience.units.grid_shape`).
         progress: ``progress(done, total)`` over the batched variant scoring.
         parts: which units to take away (:data:`PARTS`; default all). A part left out costs nothing and gets no
             weights (no tokens, no map), e.g. ``{"document_text"}`` for the document's words only.
 
     Returns:
-        An :class:`Explanation`; costs ``1 + units + cells + sampled frames`` scored pairs.
+        An :class:`Explanation`; costs ``1 + units + cells + sampled frames`` scored pairs, in one batched call.
     """
-    unknown = sorted(set(parts) - set(PARTS))
-    if unknown or isinstance(parts, str):
-        raise ValueError(f"parts: got {parts!r}; expected a collection of {', '.join(PARTS)}.")
+    return occlusion_many(
+        scorer,
+        query,
+        [document],
+        instruction,
+        max_units=max_units,
+        image_cells=image_cells,
+        progress=progress,
+        parts=parts,
+    )[0]
+
+
+def occlusion_many(
+    scorer: Scorer,
+    query: ItemLike,
+    documents: Sequence[ItemLike],
+    instruction: str | None = None,
+    *,
+    base_log_odds: Sequence[float | None] | None = None,
+    max_units: int | None = 64,
+    image_cells: int = 16,
+    progress: ProgressCallback | None = None,
+    parts: Collection[str] = PARTS,
+) -> list[Explanation]:
+    """Occlusion salience of each document of ``documents`` for one query: every variant of every document scored in
+    **one** ``predict_pairs`` call.
+
+    Args:
+        base_log_odds: per document, the log-odds of the pair as already scored (e.g. by the rerank that ranked it),
+            or ``None`` to score it with the variants. Its score is ``sigmoid(log_odds)``.
+        (the rest as for :func:`occlusion`)
+
+    Returns:
+        One :class:`Explanation` per document, in input order.
+    """
+    check_parts(parts)
     q = coerce_query(query)
-    d = Item.coerce(document, name="document")
-    # Decode each clip once: the base pair and every variant then carry its sampled frames (no decoding again). A
-    # model that reads no video refuses the clip in predict below, as for any call.
-    reads_video = scorer.capabilities.video
-    q_clip = q.video.sample(what="query video") if q.has_video and reads_video else None
-    d_clip = d.video.sample(what="document video") if d.has_video and reads_video else None
-    if q_clip:
-        q = q.with_video(q.video.with_frames(q_clip, q_clip.frames))
-    if d_clip:
-        d = d.with_video(d.video.with_frames(d_clip, d_clip.frames))
-    q_clip = q_clip if "query_video" in parts else None
-    d_clip = d_clip if "document_video" in parts else None
-    base = scorer.predict(q, [d], instruction)[0]  # validates modalities and instruction
+    docs = [
+        coerce_document(d, name=f"document {i + 1}" if len(documents) > 1 else "document")
+        for i, d in enumerate(documents)
+    ]
+    scorer.check_modalities([q, *docs])
     instr = scorer.resolve_instruction(instruction)
+    bases = list(base_log_odds) if base_log_odds is not None else [None] * len(docs)
+    if len(bases) != len(docs):
+        raise ValueError(
+            f"base_log_odds: got {len(bases)} values for {len(docs)} documents; expected one per document."
+        )
+    scores = PairScores()
+    plans = []
+    for doc, base in zip(docs, bases):
+        masker = PairMasker(
+            q, doc, parts=parts, max_units=max_units, image_cells=image_cells, reads_video=scorer.capabilities.video
+        )
+        game = PairGame(masker)
+        if base is not None:
+            scores.known(masker.pair, base)
+        full = scores.request(game, ())
+        singles = [scores.request(game, (i,)) for i in range(len(masker))]
+        plans.append((masker, full, singles))
+    n_scored = scores.run(scorer, instr, progress=progress)
+    out = []
+    for masker, full, singles in plans:
+        base = scores.value(full)
+        weights = [base - scores.value(h) for h in singles]
+        out.append(explanation_of(masker, base, scores.score(full), weights, instr, n_evaluations=1 + len(masker)))
+    if len(docs) > 1:  # the distinct pairs really scored, shared among the documents
+        for e in out:
+            e.n_evaluations = min(e.n_evaluations, n_scored)
+    return out
 
-    q_spans, q_grouped = segment(q.text, max_units) if q.has_text and "query_text" in parts else ([], False)
-    d_spans, d_grouped = segment(d.text, max_units) if d.has_text and "document_text" in parts else ([], False)
-    q_grid = grid_shape(q.image, image_cells) if q.has_image and "query_image" in parts else None
-    d_grid = grid_shape(d.image, image_cells) if d.has_image and "document_image" in parts else None
 
-    # Build every variant, then score them in one batched call.
-    variants: list[tuple[Item, Item]] = []
-    variants += [(q.with_text(remove_span(q.text, s, e)), d) for s, e in q_spans]
-    variants += [(q, d.with_text(remove_span(d.text, s, e))) for s, e in d_spans]
-    if q_grid:
-        variants += [
-            (q.with_image(grey_cell(q.image, *q_grid, r, c)), d) for r in range(q_grid[0]) for c in range(q_grid[1])
-        ]
-    if d_grid:
-        variants += [
-            (q, d.with_image(grey_cell(d.image, *d_grid, r, c))) for r in range(d_grid[0]) for c in range(d_grid[1])
-        ]
-    if q_clip:
-        variants += [(q.with_video(grey_frame_variant(q.video, q_clip, k)), d) for k in range(len(q_clip.frames))]
-    if d_clip:
-        variants += [(q, d.with_video(grey_frame_variant(d.video, d_clip, k))) for k in range(len(d_clip.frames))]
-    # A variant may be empty (its only word removed): a legitimate "nothing there" baseline, hence allow_empty.
-    preds = scorer.predict_pairs(variants, instr, progress=progress, allow_empty=True) if variants else []
-    drops = iter([base.log_odds - p.log_odds for p in preds])
-
-    q_tokens = [TokenWeight(q.text[s:e], s, e, next(drops)) for s, e in q_spans]
-    d_tokens = [TokenWeight(d.text[s:e], s, e, next(drops)) for s, e in d_spans]
-    q_img = _grid(drops, q_grid, q.image) if q_grid else None
-    d_img = _grid(drops, d_grid, d.image) if d_grid else None
-    q_vid = _frames(drops, q_clip) if q_clip else None
-    d_vid = _frames(drops, d_clip) if d_clip else None
+def explanation_of(
+    masker: PairMasker,
+    log_odds: float,
+    score: float,
+    weights: Sequence[float],
+    instruction: str,
+    *,
+    n_evaluations: int,
+    **fields: object,
+) -> Explanation:
+    """An :class:`Explanation` of ``masker``'s pair (P(yes) ``score``, ``log_odds``) from per-unit ``weights``."""
     return Explanation(
-        score=base.score,
-        log_odds=base.log_odds,
-        query_text=q.text,
-        document_text=d.text,
-        query_tokens=q_tokens,
-        document_tokens=d_tokens,
-        query_image=q_img,
-        document_image=d_img,
-        query_video=q_vid,
-        document_video=d_vid,
-        method="occlusion",
-        grouped=q_grouped or d_grouped,
-        n_evaluations=1 + len(variants),
-        instruction=instr,
+        score=score,
+        log_odds=log_odds,
+        query_text=masker.query.text,
+        document_text=masker.document.text,
+        **masker.weights_by_part(weights),
+        method=fields.pop("method", "occlusion"),
+        grouped=masker.grouped,
+        n_evaluations=n_evaluations,
+        instruction=instruction,
+        **fields,
     )
 
 
-def _grid(drops: Iterator[float], shape: tuple[int, int], image: Image.Image) -> ImageSalience:
-    rows, cols = shape
-    weights = np.array([next(drops) for _ in range(rows * cols)], dtype=np.float64).reshape(rows, cols)
-    return ImageSalience(weights=weights, rows=rows, cols=cols, size=image.size)
-
-
-def _frames(drops: Iterator[float], clip: SampledClip) -> VideoSalience:
-    weights = np.array([next(drops) for _ in clip.frames], dtype=np.float64)
-    units = tuple((k,) for k in range(len(clip.frames)))
-    return VideoSalience(weights=weights, units=units, timestamps=clip.timestamps, frames=clip.thumbnails())
-
-
-__all__ = ["PARTS", "occlusion"]
+__all__ = ["PARTS", "explanation_of", "occlusion", "occlusion_many"]

@@ -43,22 +43,48 @@ def remove_span(text: str, start: int, end: int) -> str:
     return left + right
 
 
+def remove_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` without every span of ``spans`` (non-overlapping, any order), each removed as :func:`remove_span`
+    removes one."""
+    for start, end in sorted(spans, reverse=True):  # from the end, so the earlier offsets stay valid
+        text = remove_span(text, start, end)
+    return text
+
+
 def grid_shape(image: Image.Image, cells: int) -> tuple[int, int]:
-    """A (rows, cols) grid of about ``cells`` cells whose cells are close to square for this image's aspect ratio."""
+    """A (rows, cols) grid of exactly ``cells`` cells, the factorisation whose cells are closest to square for this
+    image's aspect ratio (16 cells on a 400x100 image: 2 x 8). An image too small for that many cells (fewer pixels
+    than cells along a side) gets the most cells it can hold, at most ``cells``."""
     positive_int(cells, "image_cells")
     w, h = image.size
-    cols = max(1, min(w, cells, int(round(np.sqrt(cells * w / h)))))
-    rows = max(1, min(h, cells, int(round(cells / cols))))
-    return rows, cols
+    best: tuple[tuple[int, float], tuple[int, int]] | None = None
+    for rows in range(1, min(h, cells) + 1):
+        for cols in range(1, min(w, cells // rows) + 1):
+            squareness = abs(float(np.log((w / cols) / (h / rows))))
+            key = (-(rows * cols), squareness)
+            if best is None or key < best[0]:
+                best = (key, (rows, cols))
+    return best[1] if best is not None else (1, 1)
+
+
+def _cell_box(size: tuple[int, int], rows: int, cols: int, r: int, c: int) -> list[int]:
+    w, h = size
+    x0, x1 = int(round(c * w / cols)), int(round((c + 1) * w / cols))
+    y0, y1 = int(round(r * h / rows)), int(round((r + 1) * h / rows))
+    return [x0, y0, max(x0, x1 - 1), max(y0, y1 - 1)]
 
 
 def grey_cell(image: Image.Image, rows: int, cols: int, r: int, c: int) -> Image.Image:
     """A copy of ``image`` with grid cell (r, c) filled grey."""
-    w, h = image.size
-    x0, x1 = int(round(c * w / cols)), int(round((c + 1) * w / cols))
-    y0, y1 = int(round(r * h / rows)), int(round((r + 1) * h / rows))
+    return grey_cells(image, rows, cols, [(r, c)])
+
+
+def grey_cells(image: Image.Image, rows: int, cols: int, cells: Sequence[tuple[int, int]]) -> Image.Image:
+    """A copy of ``image`` with every grid cell ``(r, c)`` of ``cells`` filled grey."""
     out = image.copy()
-    ImageDraw.Draw(out).rectangle([x0, y0, max(x0, x1 - 1), max(y0, y1 - 1)], fill=OCCLUSION_GREY)
+    draw = ImageDraw.Draw(out)
+    for r, c in cells:
+        draw.rectangle(_cell_box(image.size, rows, cols, r, c), fill=OCCLUSION_GREY)
     return out
 
 
@@ -73,8 +99,14 @@ def grey_frame(frame: Image.Image | np.ndarray) -> Image.Image | np.ndarray:
 
 def grey_frame_variant(video: Video, sampled: SampledClip, k: int) -> Video:
     """``video`` showing its sampled frames with frame ``k`` greyed: same frames otherwise, same timing."""
+    return grey_frames_variant(video, sampled, [k])
+
+
+def grey_frames_variant(video: Video, sampled: SampledClip, ks: Sequence[int]) -> Video:
+    """``video`` showing its sampled frames with every frame of ``ks`` greyed: same frames otherwise, same timing."""
     frames = list(sampled.frames)
-    frames[k] = grey_frame(frames[k])
+    for k in ks:
+        frames[k] = grey_frame(frames[k])
     return video.with_frames(sampled, frames)
 
 
@@ -92,10 +124,13 @@ def weights_to_rgba(weights: Sequence[float], scale: float | None = None) -> lis
 __all__ = [
     "OCCLUSION_GREY",
     "grey_cell",
+    "grey_cells",
     "grey_frame",
     "grey_frame_variant",
+    "grey_frames_variant",
     "grid_shape",
     "remove_span",
+    "remove_spans",
     "segment",
     "weights_to_rgba",
 ]

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lychee.contract import Capabilities, ModelInfo, RunStats
-from lychee.explanation import Explanation
+from lychee.explanation import ContrastiveExplanation, Explanation, ModalityShares
 from lychee.items import Item, ItemLike, coerce_document, coerce_documents, coerce_query
 from lychee.prompt import LYCHEE_DEFAULT_INSTRUCTION
 from lychee.results import Prediction, ProgressCallback, Ranked, rank_predictions
 from lychee.salience import explain
+from lychee.salience.contrast import explain_pair
+from lychee.salience.shares import modality_shares
 from lychee.validation import positive_int
 from lychee.video import (
     DEFAULT_FPS,
@@ -206,10 +208,34 @@ class BaseScorer:
         method: str = "occlusion",
         **options: Any,
     ) -> Explanation:
-        """Salience for one pair (see :func:`lychee.salience.explain`): ``method`` is one of
-        ``capabilities.explain_methods``; ``options`` are ``max_units``, ``image_cells``, ``progress`` (and, for
-        occlusion, ``parts``)."""
+        """Salience for one pair, with its deletion curve (see :func:`lychee.salience.explain`): ``method`` is one of
+        ``capabilities.explain_methods``; ``options`` are ``max_units``, ``image_cells``, ``progress``,
+        ``faithfulness``, ``seed`` (and ``parts`` for occlusion and shapley, ``n_samples`` for shapley, ``steps`` for
+        ig)."""
         return explain(self, query, document, instruction, method=method, **options)
+
+    def explain_pair(
+        self,
+        query: ItemLike,
+        a: ItemLike,
+        b: ItemLike,
+        instruction: str | None = None,
+        *,
+        method: str = "occlusion",
+        **options: Any,
+    ) -> ContrastiveExplanation:
+        """Why ``a`` scores above (or below) ``b`` for ``query``: the gap ``lo(a) - lo(b)``, each query word's effect
+        on it and each title's own words (see :func:`lychee.salience.contrast.explain_pair`; ``options`` are
+        ``max_units``, ``n_samples``, ``steps``, ``seed``, ``faithfulness``, ``progress``)."""
+        return explain_pair(self, query, a, b, instruction, method=method, **options)
+
+    def modality_shares(
+        self, query: ItemLike, document: ItemLike, instruction: str | None = None, **options: Any
+    ) -> ModalityShares:
+        """The share of the log-odds each part of the pair carries (query text / image / clip, document text / image
+        / clip): exact Shapley values (see :func:`lychee.salience.shares.modality_shares`; ``options`` are
+        ``base_log_odds`` and ``progress``)."""
+        return modality_shares(self, query, document, instruction, **options)
 
     def process(self, inputs: dict[str, Any]) -> list[float]:
         """Qwen3-VL-Reranker's ``process()`` input shape.

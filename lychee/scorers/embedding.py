@@ -38,7 +38,12 @@ EMBEDDING_SCALE = 10.0
 EMBEDDING_SHIFT = 0.55
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 EMBEDDING_CAPABILITIES = Capabilities(
-    text=True, image=False, video=False, uses_instruction=False, languages=("en",), explain_methods=("occlusion",)
+    text=True,
+    image=False,
+    video=False,
+    uses_instruction=False,
+    languages=("en",),
+    explain_methods=("occlusion", "shapley"),
 )
 
 

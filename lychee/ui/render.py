@@ -75,8 +75,9 @@ def highlight_html(text: str, tokens: Sequence[TokenWeight], *, scale: float | N
     )
 
 
-def legend_html(scale: float) -> str:
-    """A colour legend: red (towards "not relevant") - neutral - green (towards "relevant"), with the scale."""
+def legend_html(scale: float, *, what: str = "log-odds change") -> str:
+    """A colour legend: red (towards "not relevant") - neutral - green (towards "relevant"), with the scale and
+    ``what`` a weight is (occlusion's default: a measured log-odds change; other methods say what theirs are)."""
     neg = f"rgba({NEGATIVE_RGB[0]},{NEGATIVE_RGB[1]},{NEGATIVE_RGB[2]},{MAX_TEXT_ALPHA})"
     pos = f"rgba({POSITIVE_RGB[0]},{POSITIVE_RGB[1]},{POSITIVE_RGB[2]},{MAX_TEXT_ALPHA})"
     return (
@@ -86,7 +87,7 @@ def legend_html(scale: float) -> str:
         f'background:linear-gradient(to right,{neg},rgba(255,255,255,0),{pos});border:1px solid rgba(128,128,128,0.3)">'
         "</span>"
         f"<span>+{scale:.2f}</span>"
-        '<span style="opacity:0.75">log-odds change · <b style="color:#c62828">red</b> pushes towards '
+        f'<span style="opacity:0.75">{html.escape(what)} · <b style="color:#c62828">red</b> pushes towards '
         '<i>not relevant</i>, <b style="color:#2e7d32">green</b> towards <i>relevant</i>; stronger colour = '
         "bigger effect</span></div>"
     )

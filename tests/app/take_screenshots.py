@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         page.goto(f"{url}/Single_pair")
         page.get_by_role("button", name="Score and explain").click()
         page.get_by_text("Biggest effects").wait_for()
+        page.get_by_text("Comprehensiveness").first.wait_for()  # the deletion curve beside the highlights
         shoot(page, args.out / "single_pair.png")
 
         page.goto(f"{url}/Batch_rerank")

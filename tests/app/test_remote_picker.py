@@ -96,10 +96,14 @@ def test_single_pair_scores_through_the_remote_model(chat_server):
     at.button(key="single_score").click().run()
     assert not at.exception, exceptions(at)
     assert not errors(at), errors(at)
-    # the load-time probe's 2 pairs, then 1 pair + 3 + 4 occlusion variants (one per word), each a chat completion
+    # the load-time probe's 2 pairs, then 1 pair + 3 + 4 occlusion variants (one per word), then the deletion curve's
+    # distinct variants and the modality shares' 3 subsets (query only, document only, nothing), each a chat completion
     requests = chat_server.chat_requests()
-    assert len(requests) == 2 + 8
     assert {_document_text(r) for r in requests[:2]} == {PROBE_QUERY, PROBE_UNRELATED}
+    result = at.session_state["single_result"]
+    curve = result.explanation.faithfulness.n_evaluations
+    assert result.shares.n_evaluations == 3  # the pair itself is not scored again
+    assert len(requests) == 2 + 8 + curve + 3
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["P(yes)"] == "0.700"
 

@@ -203,3 +203,43 @@ def test_a_chinese_pair_on_the_english_default_is_flagged():
     assert any("Chinese" in w.value and "Qwen3-VL-Reranker" in w.value for w in at.warning)
     _score(at, "red running shoes", "Nike red running shoe")
     assert not any("Chinese" in w.value for w in at.warning)
+
+
+# --- how far to trust the highlights, where the score comes from, the labels (issues 19 and 22) -----------------------
+def test_the_page_shows_the_deletion_curve_its_numbers_and_the_shares():
+    at = make_app(SINGLE)
+    at.run()
+    _score(at, "red running shoes", "Nike red running shoe for road races")
+    assert not at.exception, exceptions(at)
+    result = at.session_state[logic.RESULT_KEY]
+    f = result.explanation.faithfulness
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Comprehensiveness"] == f"{f.comprehensiveness:+.2f}"
+    assert metrics["Sufficiency"] == f"{f.sufficiency:+.2f}"
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(f"Removing the {f.ks[3]} most highlighted") for c in captions), captions
+    charts = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert any('"p_yes"' in spec and "most highlighted first" in spec for spec in charts)
+    # the shares: both texts, in a bar and a sentence
+    assert result.shares is not None and result.shares.parts == ("query_text", "document_text")
+    assert any("query text" in spec and "document text" in spec and '"share"' in spec for spec in charts)
+    assert any("exact Shapley value on the log-odds" in c for c in captions)
+    # the biggest effects name their side
+    effects = next(c for c in captions if c.startswith("Biggest effects: "))
+    assert all(part.split(" ")[0] in ("query", "document") for part in effects[len("Biggest effects: ") :].split(", "))
+
+
+def test_shapley_runs_from_the_page_with_its_permutations():
+    at = make_app(SINGLE)
+    at.run()
+    at.radio(key="_w_single_method").set_value("shapley").run()
+    at.slider(key="_w_single_n_samples").set_value(5).run()
+    at.toggle(key="_w_single_shares").set_value(False).run()
+    _score(at, "blue teapot", "ceramic teapot, blue glaze")
+    assert not at.exception, exceptions(at)
+    assert not errors(at)
+    result = at.session_state[logic.RESULT_KEY]
+    assert result.explanation.method == "shapley" and result.explanation.n_samples == 5
+    assert result.shares is None
+    assert {m.label: m.value for m in at.metric}["Salience"] == "Shapley (sampled)"
+    assert "Comprehensiveness" in {m.label for m in at.metric}

@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from apphelpers import BATCH, HOME, SINGLE, errors, exceptions, make_app
+from apphelpers import BATCH, HOME, SINGLE, errors, exceptions, html_blocks, make_app
 
 from lychee.scorers.base import BaseScorer
 from lychee.ui.batch import table as batch_table
@@ -47,9 +47,11 @@ def test_single_pair_with_a_document_image_shows_a_heatmap_and_exports_the_grid(
     grid = result.explanation.document_image
     assert grid is not None and grid.weights.shape == (grid.rows, grid.cols)
     assert result.explanation.query_image is None
-    # the heatmap overlay (and the original, in its expander) are on the page
+    # the heatmap overlay (and the original, in its expander) are on the page; it draws exactly the slider's 16 cells
+    # on this 3:2 image (issue 22, item 10: the slider said 16 where the heatmap drew 3 x 5)
+    assert at.slider(key="_w_single_image_cells").value == 16 and grid.rows * grid.cols == 16
     captions = [c for img in at.get("image") for c in img.captions]
-    assert any(f"{grid.rows}×{grid.cols} cells greyed one at a time" in c for c in captions), captions
+    assert any(f"{grid.rows} × {grid.cols} = 16 cells, greyed to weigh each" in c for c in captions), captions
     doc = json.loads(logic.explanation_json(result))
     assert doc["document"]["image"] == "shoe.png"
     assert np.allclose(doc["document"]["image_grid"]["weights"], grid.weights)
@@ -58,11 +60,17 @@ def test_single_pair_with_a_document_image_shows_a_heatmap_and_exports_the_grid(
 def test_gradient_salience_is_offered_once_the_vlm_is_loaded(tiny_vlm):
     at = make_app(SINGLE, model=tiny_vlm)
     at.run()
-    assert at.radio(key="_w_single_method").options == ["Occlusion"]  # not loaded yet: occlusion only
+    # not loaded yet: the methods every model offers
+    assert at.radio(key="_w_single_method").options == ["Occlusion", "Shapley (sampled)"]
     at.button(key="single_score").click().run()
     # The picker was drawn before this click loaded the model: the page reran once the result was stored, so the
     # gradient is offered at once, next to the result (not only after the next interaction).
-    assert at.radio(key="_w_single_method").options == ["Occlusion", "Gradient × input"]
+    assert at.radio(key="_w_single_method").options == [
+        "Occlusion",
+        "Shapley (sampled)",
+        "Gradient × input",
+        "Integrated gradients",
+    ]
     assert at.session_state[logic.RESULT_KEY].explanation.method == "occlusion"
     assert {m.label for m in at.metric} >= {"P(yes)", "Salience"}
     at.radio(key="_w_single_method").set_value("gradient").run()
@@ -72,6 +80,25 @@ def test_gradient_salience_is_offered_once_the_vlm_is_loaded(tiny_vlm):
     expl = at.session_state[logic.RESULT_KEY].explanation
     assert expl.method == "gradient" and expl.n_evaluations == 1
     assert {m.label: m.value for m in at.metric}["Salience"] == "Gradient × input"
+    # the legend says what a gradient weight is, not "log-odds change" (issue 22, item 10)
+    legends = [b for b in html_blocks(at) if "pushes towards" in b]
+    assert legends and all("log-odds change" not in b and "a linear estimate" in b for b in legends)
+
+
+def test_integrated_gradients_show_their_steps_and_convergence_delta(tiny_vlm):
+    at = make_app(SINGLE, model=tiny_vlm)
+    at.run()
+    at.button(key="single_score").click().run()
+    at.run()  # the picker lists the loaded model's methods from the next run on
+    at.radio(key="_w_single_method").set_value("ig").run()
+    at.slider(key="_w_single_ig_steps").set_value(16).run()
+    at.button(key="single_score").click().run()
+    assert not at.exception, exceptions(at)
+    assert not errors(at)
+    expl = at.session_state[logic.RESULT_KEY].explanation
+    assert expl.method == "ig" and expl.steps == 16 and expl.convergence_delta is not None
+    assert expl.faithfulness is not None
+    assert any(f"16 steps: convergence delta {expl.convergence_delta:+.4f}" in c.value for c in at.caption)
 
 
 def test_the_instruction_reaches_the_vlm_and_changes_its_score(tiny_vlm, monkeypatch):

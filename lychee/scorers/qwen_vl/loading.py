@@ -29,7 +29,11 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = {"cuda": 8, "cpu": 4}
 VLM_CAPABILITIES = Capabilities(
-    text=True, image=True, video=True, uses_instruction=True, explain_methods=("occlusion", "gradient")
+    text=True,
+    image=True,
+    video=True,
+    uses_instruction=True,
+    explain_methods=("occlusion", "shapley", "gradient", "ig"),
 )
 
 

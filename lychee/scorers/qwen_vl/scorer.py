@@ -23,12 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lychee.explanation import ImageRun, TokenAttributions, VideoRun
+from lychee.explanation import TokenAttributions
 from lychee.items import Item
 from lychee.prompt import FamilySpec
 from lychee.results import PATH_PLAIN, Prediction, ProgressCallback
 from lychee.runtime import empty_cuda_cache, is_out_of_memory
 from lychee.scorers.base import BaseScorer
+from lychee.scorers.qwen_vl.attribution import DEFAULT_IG_STEPS, gradient_x_input, integrated_gradients
 from lychee.scorers.qwen_vl.encoding import EncodedPair, PromptEncoder
 from lychee.scorers.qwen_vl.prefix import (
     MIN_GROUP,
@@ -210,81 +211,22 @@ class QwenVLScorer(BaseScorer):
             on_scored(chunk, self.to_predictions(logits, chunk, path))
             pos += len(chunk)
 
-    # --- gradient x input (aggregated into words and image cells by lychee.salience.gradient) ------------------------
+    # --- attributions (aggregated into words, image cells and frames by lychee.salience.gradient) ------------------
     def token_attributions(self, query: Item, document: Item, instruction: str) -> TokenAttributions:
-        """Gradient x input on the LLM input embeddings for one pair: one forward and one backward pass.
+        """Gradient x input on the decoder-input embeddings for one pair: one forward and one backward pass.
 
-        Each input position's attribution is ``sum_d grad(log_odds)[d] * embedding[d]``.
+        Each input position's attribution is ``sum_d grad(log_odds)[d] * embedding[d]``
+        (:func:`lychee.scorers.qwen_vl.attribution.gradient_x_input`).
         """
-        import numpy as np
-        import torch
+        return gradient_x_input(self, query, document, instruction)
 
-        enc = self.encoder.encode_pairs([(query, document)], instruction)[0]
-        inputs = self.encoder.batch_inputs([enc])
-        model_inputs = self.model_inputs(inputs)
-        input_ids = model_inputs["input_ids"][0].tolist()
-        # Character spans of the (possibly truncated) query/document text inside the rendered prompt.
-        spans = self.encoder.text_spans(enc, instruction)
-        offsets = self.encoder.token_offsets(enc, input_ids)
-
-        captured: dict[str, Any] = {}
-
-        def capture(_module: Any, args: Any, kwargs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-            embeds = kwargs["inputs_embeds"].detach().requires_grad_(True)
-            captured["embeds"] = embeds
-            kwargs["inputs_embeds"] = embeds
-            return args, kwargs
-
-        handle = self.model.model.language_model.register_forward_pre_hook(capture, with_kwargs=True)
-        try:
-            with self.lock, torch.enable_grad():
-                out = self.model(**model_inputs, use_cache=False, logits_to_keep=1)
-                logits = out.logits[0, -1, [self.no_token_id, self.yes_token_id]].float()
-                log_odds = logits[1] - logits[0]
-                log_odds.backward()
-        finally:
-            handle.remove()
-        embeds = captured["embeds"]
-        attributions = (embeds.grad.float() * embeds.detach().float()).sum(-1)[0].cpu().numpy()  # (L,)
-        pred = self.to_predictions(logits.detach()[None, :], [enc])[0]
-
-        # Image token runs in order of appearance: query image first (it precedes the document in the prompt).
-        image_pad = self.processor.image_token_id
-        merge = self.processor.image_processor.merge_size
-        grids = inputs["image_grid_thw"].tolist() if "image_grid_thw" in inputs else []
-        positions = [i for i, t in enumerate(input_ids) if t == image_pad]
-        sides = [side for side, item in (("query", enc.query), ("document", enc.document)) if item.has_image]
-        images, offset = {}, 0
-        for side, (t, gh, gw), n in zip(sides, grids, enc.image_tokens):
-            run = tuple(positions[offset : offset + n])
-            offset += n
-            images[side] = ImageRun(positions=run, grid=(int(t), gh // merge, gw // merge), size=enc.image_sizes[side])
-        # Clip token runs likewise (query clip first); each clip's video pads, temporal patch by temporal patch.
-        video_pad, video_merge = self.processor.video_token_id, self.processor.video_processor.merge_size
-        video_positions = [i for i, t in enumerate(input_ids) if t == video_pad]
-        videos, offset = {}, 0
-        for side, clip in enc.videos.items():
-            run = tuple(video_positions[offset : offset + clip.n_pads])
-            offset += clip.n_pads
-            t, gh, gw = clip.grid
-            videos[side] = VideoRun(
-                positions=run,
-                grid=(t, gh // video_merge, gw // video_merge),
-                units=clip.patch_frames,
-                timestamps=clip.sampled.timestamps,
-                frames=clip.sampled.thumbnails(),
-            )
-        return TokenAttributions(
-            score=pred.score,
-            log_odds=pred.log_odds,
-            attributions=np.asarray(attributions),
-            offsets=tuple(offsets),
-            prompt=enc.text,
-            text_spans=spans,
-            images=images,
-            instruction=instruction,
-            videos=videos,
-        )
+    def integrated_gradients(
+        self, query: Item, document: Item, instruction: str, *, steps: int = DEFAULT_IG_STEPS
+    ) -> TokenAttributions:
+        """Integrated Gradients (Captum's ``LayerIntegratedGradients``) on the decoder-input embeddings for one pair,
+        ``steps`` integration steps; ``convergence_delta`` says how far the attributions are from adding up to the
+        log-odds change (:func:`lychee.scorers.qwen_vl.attribution.integrated_gradients`)."""
+        return integrated_gradients(self, query, document, instruction, steps=steps)
 
 
 __all__ = ["QwenVLScorer"]

@@ -28,6 +28,11 @@ DEFAULT_CONCURRENCY = 4
 REMOTE_FAMILIES = (*FAMILIES, EMBEDDING)
 
 
+#: What a remote model can explain: the perturbation methods, which need nothing but scores (gradients do not cross
+#: HTTP).
+REMOTE_EXPLAIN_METHODS = ("occlusion", "shapley")
+
+
 def _capabilities(protocol: str, family: str | None, project: Mapping[str, Any] | None) -> Capabilities:
     """What the remote model can take, declared from what the server said (or what the protocol allows)."""
     if project is not None:
@@ -39,16 +44,16 @@ def _capabilities(protocol: str, family: str | None, project: Mapping[str, Any] 
             video=False,  # the rerank shape carries no video
             uses_instruction=bool(caps.get("uses_instruction", True)),
             languages=tuple(languages),
-            explain_methods=("occlusion",),  # gradients do not cross HTTP
+            explain_methods=REMOTE_EXPLAIN_METHODS,  # gradients do not cross HTTP
             score_is_probability=bool(caps.get("score_is_probability", True)),
             max_image_pixels=caps["max_image_pixels"] if is_int(caps.get("max_image_pixels")) else None,
         )
     if protocol == "openai-chat":
-        return Capabilities(text=True, image=True, uses_instruction=True, explain_methods=("occlusion",))
+        return Capabilities(text=True, image=True, uses_instruction=True, explain_methods=REMOTE_EXPLAIN_METHODS)
     if protocol == "tei" or family == EMBEDDING:
-        return Capabilities(text=True, image=False, uses_instruction=False, explain_methods=("occlusion",))
+        return Capabilities(text=True, image=False, uses_instruction=False, explain_methods=REMOTE_EXPLAIN_METHODS)
     # vLLM's pooling runner (and Jina, Cohere...) fix the instruction in the server's template: the field is ignored.
-    return Capabilities(text=True, image=True, uses_instruction=False, explain_methods=("occlusion",))
+    return Capabilities(text=True, image=True, uses_instruction=False, explain_methods=REMOTE_EXPLAIN_METHODS)
 
 
 def _notes(protocol: str, family: str | None, found: Discovery, caps: Capabilities) -> tuple[str, ...]:

@@ -12,9 +12,10 @@ from typing import Any
 import pandas as pd
 from PIL import Image
 
-from lychee.explanation import Explanation, ImageSalience, TokenWeight, VideoSalience
+from lychee.explanation import Explanation, ImageSalience, ModalityShares, TokenWeight, VideoSalience
 from lychee.formatting import escape_markdown, markdown_code, shorten
 from lychee.ui.shell.settings import Settings
+from lychee.ui.single.evidence import faithfulness_json, shares_json
 
 #: Session key of the last result (a non-widget key, so it survives reruns and page switches).
 RESULT_KEY = "single_result"
@@ -22,7 +23,21 @@ RESULT_KEY = "single_result"
 EXAMPLE_QUERY = "red running shoes for women"
 EXAMPLE_DOCUMENT = "Nike Women's Air Zoom Pegasus 40 road running shoes in crimson red, breathable mesh upper"
 
-METHOD_LABELS = {"occlusion": "Occlusion", "gradient": "Gradient × input"}
+METHOD_LABELS = {
+    "occlusion": "Occlusion",
+    "shapley": "Shapley (sampled)",
+    "gradient": "Gradient × input",
+    "ig": "Integrated gradients",
+}
+#: What the colour legend says a weight is, per method (only occlusion's weights are measured changes).
+LEGEND_LABELS = {
+    "occlusion": "log-odds change when the unit is removed",
+    "shapley": "Shapley value in log-odds (the unit's average effect over sampled orders)",
+    "gradient": "gradient × input in log-odds units (a linear estimate, not a measured change)",
+    "ig": "integrated gradients in log-odds units (they add up to the change from the padding baseline)",
+}
+#: How the page names a side of the pair.
+SIDE_LABELS = {"query": "query", "document": "document"}
 TOKEN_COLUMNS = ["side", "position", "token", "start", "end", "weight"]
 FRAME_COLUMNS = ["side", "frame", "time_s", "unit", "weight"]
 #: The most characters of the instruction shown under the score (the JSON download has it all).
@@ -101,6 +116,8 @@ class SingleResult:
     band_caveat: str | None = None
     #: The page's inputs this result was scored from (a different pair on the page marks it as the last result).
     inputs: PairInputs | None = None
+    #: Where the score comes from (modality shares), when asked for and the pair has more than one part.
+    shares: ModalityShares | None = None
 
     def outdated(self, settings: Settings) -> bool:
         """Whether the sidebar's model or instruction changed since this result was computed."""
@@ -162,6 +179,12 @@ def explanation_json(result: SingleResult) -> bytes:
         "method": e.method,
         "grouped": e.grouped,
         "n_evaluations": e.n_evaluations,
+        "n_samples": e.n_samples,
+        "steps": e.steps,
+        "convergence_delta": e.convergence_delta,
+        "seed": e.seed,
+        "faithfulness": faithfulness_json(e.faithfulness),
+        "modality_shares": shares_json(result.shares),
         "query": {
             "text": e.query_text,
             "image": result.query_image_name,
@@ -194,20 +217,41 @@ def frame_weights_csv(explanation: Explanation) -> bytes:
 
 def progress_label(method: str) -> str:
     """What the progress bar says while ``method`` explains the pair."""
-    return "Scoring the pair and its occlusion variants" if method == "occlusion" else f"Explaining ({method})"
+    labels = {
+        "occlusion": "Scoring the pair and its occlusion variants",
+        "shapley": "Scoring the sampled coalitions (Shapley)",
+        "gradient": "Explaining (gradient × input)",
+        "ig": "Explaining (integrated gradients)",
+    }
+    return labels.get(method, labels["occlusion"])
 
 
 def salience_name(explanation: Explanation) -> str:
     """The salience method as the page names it."""
-    return METHOD_LABELS["occlusion"] if explanation.method == "occlusion" else METHOD_LABELS["gradient"]
+    return METHOD_LABELS.get(explanation.method, explanation.method)
+
+
+def legend_label(explanation: Explanation) -> str:
+    """What a weight is under the colour legend, for this explanation's method."""
+    return LEGEND_LABELS.get(explanation.method, LEGEND_LABELS["occlusion"])
 
 
 def salience_how(explanation: Explanation) -> str:
     """How the weights were computed, in words (the metric's help and the caption under the score)."""
-    if explanation.method == "occlusion":
+    e = explanation
+    if e.method == "occlusion":
         return (
-            "each word removed / each image cell or clip frame greyed: "
-            f"{explanation.n_evaluations} scored variants in one batch"
+            f"each word removed / each image cell or clip frame greyed: {e.n_evaluations} scored variants in one batch"
+        )
+    if e.method == "shapley":
+        return (
+            f"Shapley value sampling (Captum), {e.n_samples} permutations, seed {e.seed}: "
+            f"{e.n_evaluations} scored coalitions in one batch"
+        )
+    if e.method == "ig":
+        return (
+            f"integrated gradients (Captum) on the input embeddings, {e.steps} steps: "
+            f"convergence delta {e.convergence_delta:+.4f}"
         )
     return "gradient × input on the input embeddings: one forward and one backward pass"
 
@@ -222,9 +266,21 @@ def result_caption(result: SingleResult) -> str:
     )
 
 
-def biggest_effects(explanation: Explanation, n: int = 3) -> list[TokenWeight]:
-    """The ``n`` words or spans of either text whose weight is largest in size, largest first."""
-    return sorted(explanation.query_tokens + explanation.document_tokens, key=lambda t: -abs(t.weight))[:n]
+def biggest_effects(explanation: Explanation, n: int = 3) -> list[tuple[str, TokenWeight]]:
+    """The ``n`` words or spans of either text whose weight is largest in size, largest first, each with its side
+    (``"query"`` or ``"document"``)."""
+    sided = [("query", t) for t in explanation.query_tokens] + [("document", t) for t in explanation.document_tokens]
+    return sorted(sided, key=lambda st: -abs(st[1].weight))[:n]
+
+
+def biggest_effects_line(explanation: Explanation, n: int = 3) -> str | None:
+    """The caption under the highlights, naming each word's side: "Biggest effects: query “boots” +1.60, document
+    “waterproof” +0.97" (the words escaped for markdown); ``None`` when there are no words."""
+    effects = biggest_effects(explanation, n)
+    if not effects:
+        return None
+    listed = ", ".join(f"{SIDE_LABELS[side]} “{escape_markdown(t.text)}” {t.weight:+.2f}" for side, t in effects)
+    return f"Biggest effects: {listed}"
 
 
 def tab_names(explanation: Explanation) -> list[str]:
@@ -244,15 +300,19 @@ __all__ = [
     "PairInputs",
     "EXAMPLE_QUERY",
     "FRAME_COLUMNS",
+    "LEGEND_LABELS",
     "METHOD_LABELS",
     "RESULT_KEY",
+    "SIDE_LABELS",
     "SingleResult",
     "biggest_effects",
+    "biggest_effects_line",
     "explanation_csv",
     "explanation_json",
     "frame_rows",
     "frame_table",
     "frame_weights_csv",
+    "legend_label",
     "progress_label",
     "result_caption",
     "salience_how",

@@ -22,16 +22,18 @@ from lychee.ui.shell.models import capabilities, get_scorer, rerun_if_sidebar_st
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
+from lychee.ui.single.evidence_view import faithfulness_section, shares_section
 from lychee.ui.single.logic import (
     METHOD_LABELS,
     RESULT_KEY,
     PairInputs,
     SingleResult,
-    biggest_effects,
+    biggest_effects_line,
     explanation_csv,
     explanation_json,
     frame_table,
     frame_weights_csv,
+    legend_label,
     progress_label,
     result_caption,
     salience_how,
@@ -44,9 +46,10 @@ from lychee.ui.single.logic import (
 
 
 def explain_methods(settings: Settings) -> tuple[str, ...]:
-    """The salience methods the model of ``settings`` offers: ``("occlusion",)`` until a VLM that has more is loaded."""
+    """The salience methods the model of ``settings`` offers: occlusion and Shapley (any model) until a VLM that has
+    more is loaded."""
     caps = capabilities(settings)
-    return caps.explain_methods if caps is not None else ("occlusion",)
+    return caps.explain_methods if caps is not None else ("occlusion", "shapley")
 
 
 def method_picker(settings: Settings) -> str:
@@ -58,9 +61,37 @@ def method_picker(settings: Settings) -> str:
         horizontal=True,
         format_func=METHOD_LABELS.get,
         help="Occlusion removes each word / greys each image cell and re-scores (any model; 1 + units + cells "
-        "passes). Gradient × input needs one forward and backward pass (VLM checkpoints, once loaded).",
+        "passes). Shapley samples orders of the same units (any model; about samples × units passes). Gradient × "
+        "input needs one forward and backward pass, integrated gradients one per step (VLM checkpoints, once loaded).",
         **bind("single_method", methods[0], options=methods),
     )
+
+
+def method_options(method: str) -> dict[str, Any]:
+    """The chosen method's own options as widgets (Shapley's permutations, integrated gradients' steps)."""
+    if method == "shapley":
+        n_samples = st.slider(
+            "Shapley permutations",
+            5,
+            100,
+            step=5,
+            help="Sampled orders of the units (Captum's n_samples, seeded); each costs about one scored variant per "
+            "unit. More permutations, steadier values.",
+            **bind("single_n_samples", 25),
+        )
+        return {"n_samples": n_samples}
+    if method == "ig":
+        steps = st.slider(
+            "Integration steps",
+            8,
+            128,
+            step=8,
+            help="Points on the path from the padding baseline to the input (one forward and backward pass each). "
+            "The convergence delta under the score says how far from exact the attributions are.",
+            **bind("single_ig_steps", 32),
+        )
+        return {"steps": steps}
+    return {}
 
 
 def score_and_explain(
@@ -75,6 +106,8 @@ def score_and_explain(
     method: str = "occlusion",
     query_video_file: Any = None,
     document_video_file: Any = None,
+    method_options: dict[str, Any] | None = None,
+    shares: bool = True,
 ) -> SingleResult | None:
     """Validate inputs, load the scorer, explain the pair and store the result; errors are shown, never raised.
 
@@ -85,7 +118,10 @@ def score_and_explain(
         query_video_file, document_video_file: uploaded clips, likewise.
         max_units: the most word units per text for occlusion.
         image_cells: about how many grid cells per image (occlusion).
-        method: ``"occlusion"`` or, for scorers that list it in ``capabilities.explain_methods``, ``"gradient"``.
+        method: ``"occlusion"``, ``"shapley"`` or, for scorers that list them in ``capabilities.explain_methods``,
+            ``"gradient"`` / ``"ig"``.
+        method_options: the method's own options (``n_samples`` for shapley, ``steps`` for ig).
+        shares: also compute the modality shares (when the pair has more than one part).
 
     Returns:
         The stored :class:`SingleResult`, or ``None`` after ``st.error`` — and then the previous result is gone too:
@@ -131,22 +167,27 @@ def score_and_explain(
         st.error(escape_markdown(str(exc)))
         return None
     start = time.perf_counter()
-    ok, explanation = run_with_progress(
+    ok, explained = run_with_progress(
         progress_label(method),
-        lambda callback: scorer.explain(
+        lambda callback: _explain_and_share(
+            scorer,
             query,
             document,
-            settings.instruction,
+            settings,
+            callback,
+            method=method,
+            shares=shares,
             max_units=max_units,
             image_cells=image_cells,
-            progress=callback,
-            method=method,
+            **(method_options or {}),
         ),
     )
     if not ok:
         return None
+    explanation, pair_shares = explained
     result = SingleResult(
         explanation=explanation,
+        shares=pair_shares,
         model=settings.model,
         instruction=settings.instruction,
         seconds=time.perf_counter() - start,
@@ -172,6 +213,30 @@ def score_and_explain(
     st.session_state[RESULT_KEY] = result
     rerun_if_sidebar_stale(settings)  # a VLM loaded just now: its instruction in the sidebar, gradient offered
     return result
+
+
+def _explain_and_share(
+    scorer: Any,
+    query: Any,
+    document: Any,
+    settings: Settings,
+    callback: Any,
+    *,
+    method: str,
+    shares: bool,
+    **options: Any,
+) -> tuple[Any, Any]:
+    """The explanation, and the pair's modality shares (one batched call, the pair's own score reused) when asked for
+    and the pair holds more than one part in all."""
+    explanation = scorer.explain(query, document, settings.instruction, method=method, progress=callback, **options)
+    parts = sum(bool(x) for x in (query.has_text, query.has_image, query.has_video))
+    parts += sum(bool(x) for x in (document.has_text, document.has_image, document.has_video))
+    if not shares or parts < 2:
+        return explanation, None
+    found = scorer.modality_shares(
+        query, document, settings.instruction, base_log_odds=explanation.log_odds, progress=callback
+    )
+    return explanation, found
 
 
 def pair_inputs(
@@ -212,11 +277,13 @@ def show_stored(settings: Settings, inputs: PairInputs, *, clicked: bool) -> Non
 def render_result(result: SingleResult, settings: Settings) -> None:
     """Draw the score header, then the tabs of ``result``: highlights, heatmaps, clip frames, weights and downloads."""
     _header(result, settings)
+    shares_section(result.shares)
     e = result.explanation
     scale = e.max_abs_weight()
     tabs = dict(zip(tab_names(e), st.tabs(tab_names(e))))
     with tabs["Text highlights"]:
         _text_highlights(e, scale)
+        faithfulness_section(e.faithfulness)
     if "Image heatmaps" in tabs:
         with tabs["Image heatmaps"]:
             _image_heatmaps(result, scale)
@@ -254,7 +321,7 @@ def _header(result: SingleResult, settings: Settings) -> None:
 def _text_highlights(e: Explanation, scale: float) -> None:
     """Both texts with every word coloured by its weight, under the legend, and the biggest effects."""
     if scale > 0:
-        st.markdown(render.legend_html(scale), unsafe_allow_html=True)
+        st.markdown(render.legend_html(scale, what=legend_label(e)), unsafe_allow_html=True)
     else:
         st.caption("No word changed the score: every weight is 0 (e.g. the model ignores that text).")
     for label, text, tokens in (
@@ -268,15 +335,15 @@ def _text_highlights(e: Explanation, scale: float) -> None:
             st.caption("No text.")
     if e.grouped:
         st.caption("Long text: neighbouring words were grouped into spans so the explanation stays fast.")
-    top = biggest_effects(e)
-    if top:
-        st.caption("Biggest effects: " + ", ".join(f"“{escape_markdown(t.text)}” {t.weight:+.2f}" for t in top))
+    effects = biggest_effects_line(e)
+    if effects:
+        st.caption(effects)
 
 
 def _image_heatmaps(result: SingleResult, scale: float) -> None:
     """The query's and the document's image with their cell weights laid over them, the originals in expanders."""
     e = result.explanation
-    st.markdown(render.legend_html(scale), unsafe_allow_html=True)
+    st.markdown(render.legend_html(scale, what=legend_label(e)), unsafe_allow_html=True)
     cols = st.columns(2)
     for col, label, image, grid in (
         (cols[0], "Query image", result.query_image, e.query_image),
@@ -288,8 +355,12 @@ def _image_heatmaps(result: SingleResult, scale: float) -> None:
                 st.caption("No image.")
                 continue
             overlay = render.heatmap_overlay(image, grid, scale=scale or None)
-            what = "cells greyed one at a time" if e.method == "occlusion" else "merged image patches"
-            st.image(overlay, caption=f"{grid.rows}×{grid.cols} {what}")
+            cells = grid.rows * grid.cols
+            if e.method in ("occlusion", "shapley"):
+                caption = f"{grid.rows} × {grid.cols} = {cells} cells, greyed to weigh each"
+            else:
+                caption = f"{grid.rows} × {grid.cols} = {cells} merged image patches (the model's own grid)"
+            st.image(overlay, caption=caption)
             with st.expander("Original"):
                 st.image(image)
 
@@ -298,12 +369,13 @@ def _clip_frames(result: SingleResult, scale: float) -> None:
     """The query's and the document's frame strips under the shared legend, with their weights."""
     e = result.explanation
     names = {"query": result.query_video_name, "document": result.document_video_name}
-    st.markdown(render.legend_html(scale), unsafe_allow_html=True)
-    how = (
-        "each sampled frame greyed in turn"
-        if e.method == "occlusion"
-        else "gradient × input summed over each temporal patch (two frames the vision encoder reads together)"
-    )
+    st.markdown(render.legend_html(scale, what=legend_label(e)), unsafe_allow_html=True)
+    how = {
+        "occlusion": "each sampled frame greyed in turn",
+        "shapley": "Shapley values over the frames, greyed in sampled orders",
+        "gradient": "gradient × input summed over each temporal patch (two frames the vision encoder reads together)",
+        "ig": "integrated gradients summed over each temporal patch (two frames the vision encoder reads together)",
+    }.get(e.method, "")
     for side, salience in (("query", e.query_video), ("document", e.document_video)):
         if salience is None:
             continue
@@ -357,4 +429,12 @@ def _weights_and_downloads(result: SingleResult, *, has_clips: bool) -> None:
         )
 
 
-__all__ = ["explain_methods", "method_picker", "pair_inputs", "render_result", "score_and_explain", "show_stored"]
+__all__ = [
+    "explain_methods",
+    "method_options",
+    "method_picker",
+    "pair_inputs",
+    "render_result",
+    "score_and_explain",
+    "show_stored",
+]

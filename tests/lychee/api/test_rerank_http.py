@@ -206,7 +206,7 @@ def test_allow_empty_scores_empty_items_as_the_library(client, default_scorer):
     want = default_scorer.predict_pairs([("", "Nike red running shoe"), ("", "")], allow_empty=True)
     got = sorted(answer.json()["results"], key=lambda r: r["index"])
     assert [r["relevance_score"] for r in got] == pytest.approx([p.score for p in want], abs=1e-6)
-    assert client.get("/api/model").json()["features"] == {"allow_empty": True}
+    assert client.get("/api/model").json()["features"] == {"allow_empty": True, "modality_shares": True}
     refused = client.post("/v1/rerank", json={"query": "", "documents": ["Nike red running shoe"]})
     assert refused.status_code == 400 and refused.json()["error"]["param"] == "query"
     both = client.post("/v1/rerank", json={**body, "query": QUERY, "relevant_spans": True})

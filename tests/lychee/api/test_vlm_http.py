@@ -14,11 +14,10 @@ import httpx
 import pytest
 from apihelpers import API_KEY, AUTH
 from PIL import Image
+from test_bad_input_http import IMAGE_CASES
 
 import lychee
 from lychee import Item
-from test_bad_input_http import IMAGE_CASES
-
 from tests.helpers import bomb_body, data_url, noise_png
 from tests.servers import peak_memory_during
 

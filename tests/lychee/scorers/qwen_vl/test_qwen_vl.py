@@ -434,7 +434,8 @@ def test_missing_yes_no_token_rejected(checkpoint_copy, word):
 
 
 def test_unknown_explain_method_rejected(vlm_scorer):
-    with pytest.raises(ValueError, match=re.escape("method must be 'occlusion' or 'gradient', got 'shap'.")):
+    message = "method must be 'occlusion', 'shapley', 'gradient' or 'ig', got 'shap'."
+    with pytest.raises(ValueError, match=re.escape(message)):
         vlm_scorer.explain("q", "d", method="shap")
 
 
@@ -500,7 +501,7 @@ def test_info_fields(vlm_scorer, family, checkpoint):
     assert vlm_scorer.stats.oom_retries == 0
     assert info.family == family and info.device == "cpu" and info.dtype == "float32"
     assert vlm_scorer.capabilities.modalities == "text+image+video"
-    assert vlm_scorer.capabilities.explain_methods == ("occlusion", "gradient")
+    assert vlm_scorer.capabilities.explain_methods == ("occlusion", "shapley", "gradient", "ig")
     assert info.attention == vlm_scorer.model.config._attn_implementation == "sdpa"
     assert info.parameters == sum(p.numel() for p in vlm_scorer.model.parameters())
     assert info.parameters == checkpoint_parameter_count(checkpoint)

@@ -108,7 +108,7 @@ def test_explain_through_occlusion_equals_local(vlm_scorer, remote):
 
 def test_declares_a_vlm_reading_the_instruction(remote, family, model_server):
     caps = remote.capabilities
-    assert (caps.text, caps.image, caps.uses_instruction, caps.explain_methods) == (True, True, True, ("occlusion",))
+    assert (caps.text, caps.image, caps.uses_instruction, caps.explain_methods) == (True, True, True, ("occlusion", "shapley"))
     info = remote.info
     assert info.family == "remote" and info.name == "openai-chat+" + model_server.url
     assert info.details["protocol"] == "openai-chat" and info.details["remote_model"] == "served-reranker"

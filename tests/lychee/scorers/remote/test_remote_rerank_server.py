@@ -69,6 +69,19 @@ def test_explain_through_occlusion_equals_local(remote, default_scorer):
     )
 
 
+def test_shapley_and_the_deletion_curve_through_a_remote_model_equal_local(remote, default_scorer):
+    # Captum's Shapley value sampling needs nothing but scores: the same seed, the same coalitions, the same values
+    got = remote.explain(QUERY, "Nike red running shoe for road races", method="shapley", n_samples=3, seed=1)
+    want = default_scorer.explain(QUERY, "Nike red running shoe for road races", method="shapley", n_samples=3, seed=1)
+    assert got.method == "shapley" and got.n_evaluations == want.n_evaluations
+    got_w = [t.weight for t in got.query_tokens + got.document_tokens]
+    assert got_w == pytest.approx([t.weight for t in want.query_tokens + want.document_tokens], abs=1e-4)
+    assert got.faithfulness.comprehensiveness == pytest.approx(want.faithfulness.comprehensiveness, abs=1e-4)
+    shares = remote.modality_shares(QUERY, "Nike red running shoe")
+    local = default_scorer.modality_shares(QUERY, "Nike red running shoe")
+    assert shares.values == pytest.approx(local.values, abs=1e-4)
+
+
 def test_one_word_occlusion_equals_local(remote, default_scorer):
     # Removing the query's only word leaves an empty query: sent as "" with "allow_empty": true, which this project's
     # server scores with its own recipe, exactly as the local scorer does.
@@ -143,7 +156,7 @@ def test_images_and_instruction_equal_local_vlm(vlm_server, local_vlm, monkeypat
     monkeypatch.setenv("LYCHEE_REMOTE_ALLOW", "127.0.0.1")  # the key goes only to allowed hosts
     remote = lychee.load_scorer(vlm_server)
     caps = remote.capabilities
-    assert (caps.image, caps.uses_instruction, caps.explain_methods) == (True, True, ("occlusion",))
+    assert (caps.image, caps.uses_instruction, caps.explain_methods) == (True, True, ("occlusion", "shapley"))
     assert remote.info.details["remote_info"]["family"] == "lychee" and remote.info.dtype == "float32"
     query = {"text": "shoes like this", "image": noise_image(80, 56, 1)}
     docs = [
