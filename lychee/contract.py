@@ -39,6 +39,8 @@ class Capabilities:
             "shapley", "gradient", "ig")``.
         score_is_probability: the score is P(yes), so the score bands apply; False for a lexical score mapped into
             (0, 1) for ranking only (BM25), where the pages grey the bands.
+        batch_dependent: a pair's score depends on the other pairs of the call that share its query (BM25's IDF over
+            the batch's own titles); explanations then score every pair alone, so a weight compares like with like.
         max_image_pixels: the most pixels of an image the model looks at (its resizer scales larger ones down to
             at most this), or ``None`` when unknown or not applicable; callers decode images reduced to it
             (``lychee.load_image(..., reduce_to=...)``), so a large image is never kept at full size.
@@ -51,6 +53,7 @@ class Capabilities:
     languages: tuple[str, ...] = MULTILINGUAL
     explain_methods: tuple[ExplainMethod, ...] = ("occlusion", "shapley")  # need nothing but scores
     score_is_probability: bool = True
+    batch_dependent: bool = False
     max_image_pixels: int | None = None
 
     @property

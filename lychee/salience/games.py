@@ -166,17 +166,29 @@ class PairScores:
 
     def run(self, scorer: Scorer, instruction: str, *, progress: ProgressCallback | None = None) -> int:
         """Score every pair not known yet in one ``predict_pairs`` call (empty sides allowed: occlusion may remove a
-        side's only word); returns how many were scored."""
-        todo = [i for i in range(len(self._pairs)) if i not in self._log_odds]
-        if todo:
+        side's only word); returns how many were scored. For a scorer whose scores depend on the batch
+        (``capabilities.batch_dependent``, BM25) every pair, known ones included, is scored alone instead."""
+        alone = scorer.capabilities.batch_dependent
+        todo = (
+            list(range(len(self._pairs))) if alone else [i for i in range(len(self._pairs)) if i not in self._log_odds]
+        )
+        if not todo:
+            if progress is not None:
+                progress(1, 1)
+            return 0
+        batches = [[i] for i in todo] if alone else [todo]
+        for n_done, batch in enumerate(batches, start=1):
             preds = scorer.predict_pairs(
-                [self._pairs[i] for i in todo], instruction, progress=progress, allow_empty=True
+                [self._pairs[i] for i in batch],
+                instruction,
+                progress=None if alone else progress,
+                allow_empty=True,
             )
-            for i, pred in zip(todo, preds):
+            for i, pred in zip(batch, preds):
                 self._log_odds[i] = pred.log_odds
                 self._scores[i] = pred.score
-        elif progress is not None:
-            progress(1, 1)
+            if alone and progress is not None:
+                progress(n_done, len(batches))
         return len(todo)
 
     def value(self, handle: int) -> float:

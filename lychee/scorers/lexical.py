@@ -14,7 +14,8 @@ score is **not a probability** (``capabilities.score_is_probability`` is False, 
     log_odds = BM25(query, document) - BM25_CENTER
     score    = sigmoid(log_odds)
 
-The mapping is monotone, so rankings are BM25's; occlusion weights are BM25 points lost without a word. Among ten
+The mapping is monotone, so rankings are BM25's; occlusion weights are BM25 points lost without a word, each pair
+scored alone (``capabilities.batch_dependent``: the occluded variants never enter each other's IDF). Among ten
 titles, one sharing three informative words with the query scores about BM25 1.2 (0.55); one sharing none scores 0,
 i.e. ``sigmoid(-1)`` = 0.27. Text only; the instruction is ignored. :mod:`eval.engine.baselines` builds its
 ``bm25`` run with :class:`BM25Index` and :func:`tokenize` from here, over every candidate text of a set.
@@ -49,6 +50,7 @@ BM25_CAPABILITIES = Capabilities(
     languages=(),  # lexical in every script: no language reads better or worse
     explain_methods=("occlusion",),
     score_is_probability=False,
+    batch_dependent=True,  # the IDF comes from the call's titles
 )
 BM25_FORMULA = f"sigmoid(BM25 - {BM25_CENTER:g}); BM25 (Lucene, k1={BM25_K1}, b={BM25_B}) over the batch's own titles"
 

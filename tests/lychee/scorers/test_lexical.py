@@ -91,6 +91,21 @@ def test_occlusion_weights_are_bm25_points_lost(bm25):
     assert red.weight == pytest.approx(full - without_red)
 
 
+def test_a_batch_row_is_explained_on_its_own_pair_not_the_batch_index(bm25):
+    # BM25's IDF comes from a call's titles (capabilities.batch_dependent): occlusion scores each variant alone, and
+    # the batch's own score of the row (another IDF) is not mixed with them.
+    from lychee.salience.occlusion import occlusion_many
+
+    titles = ["Nike red running shoe", "blue teapot", "red teapot", "running socks"]
+    batch = [p.log_odds for p in bm25.predict("red running shoes", titles)]
+    (e,) = occlusion_many(bm25, "red running shoes", titles[:1], base_log_odds=batch[:1])
+    alone = bm25.predict("red running shoes", titles[:1])[0].log_odds
+    assert batch[0] != pytest.approx(alone)  # the batch's IDF differs, so this checks something
+    assert e.log_odds == pytest.approx(alone)
+    without_red = bm25.predict("running shoes", titles[:1])[0].log_odds
+    assert next(t for t in e.query_tokens if t.text == "red").weight == pytest.approx(alone - without_red)
+
+
 def test_eval_bm25_baseline_uses_the_same_index():
     # On one query's titles, the scorer's batch index is BM25Index over those titles.
     labelled = load_labelled_set(shipped_set_path("ecommerce.jsonl"))
