@@ -159,9 +159,7 @@ def parse_json(body: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise bad_request(f"The request body is not UTF-8 text ({exc.reason} at byte {exc.start}). {_EXAMPLE}") from exc
     try:
-        payload = json.loads(
-            text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant
-        )
+        payload = json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
     except json.JSONDecodeError as exc:
         raise bad_request(
             f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}. {_EXAMPLE}"
@@ -182,6 +180,26 @@ def _too_deep() -> Exception:
         f"The request body nests lists and objects more than {MAX_JSON_DEPTH} levels deep; a rerank request needs "
         f"at most 5 (documents[i].content[j].image_url.url). {_EXAMPLE}"
     )
+
+
+def _explanation_options(payload: dict[str, Any]) -> tuple[SpanOptions | None, bool, bool]:
+    """``relevant_spans``, ``allow_empty`` and ``modality_shares``, refusing the combinations that mean nothing."""
+    spans = _spans(payload.get("relevant_spans"))
+    allow_empty = _optional_bool(payload, "allow_empty", default=False)
+    if allow_empty and spans is not None:
+        raise bad_request(
+            "allow_empty goes without relevant_spans: the spans of an empty document are no words at all. Send one "
+            "or the other.",
+            "allow_empty",
+        )
+    shares = _optional_bool(payload, "modality_shares", default=False)
+    if allow_empty and shares:
+        raise bad_request(
+            "allow_empty goes without modality_shares: an empty query or document has no parts to share the score. "
+            "Send one or the other.",
+            "allow_empty",
+        )
+    return spans, allow_empty, shares
 
 
 def parse_request(
@@ -227,21 +245,7 @@ def parse_request(
     instruction = _instruction(payload)
     top_n = _top_n(payload)
     return_documents = _optional_bool(payload, "return_documents", default=True)
-    spans = _spans(payload.get("relevant_spans"))
-    allow_empty = _optional_bool(payload, "allow_empty", default=False)
-    if allow_empty and spans is not None:
-        raise bad_request(
-            "allow_empty goes without relevant_spans: the spans of an empty document are no words at all. Send one "
-            "or the other.",
-            "allow_empty",
-        )
-    shares = _optional_bool(payload, "modality_shares", default=False)
-    if allow_empty and shares:
-        raise bad_request(
-            "allow_empty goes without modality_shares: an empty query or document has no parts to share the score. "
-            "Send one or the other.",
-            "allow_empty",
-        )
+    spans, allow_empty, shares = _explanation_options(payload)
     if shape == "cohere_compatible":
         priority = payload.get("priority")
         if priority is not None and not is_int(priority):
