@@ -158,11 +158,12 @@ def test_a_result_of_other_inputs_is_marked_as_the_last_one():
     assert not at.warning  # the inputs are the result's again
 
 
-def test_a_corrupt_image_shows_the_decoding_message():
+def test_a_corrupt_image_shows_the_decoding_message(tiny_vlm):
+    # A model that reads images (the text-only default refuses any image before decoding it).
     data = b"\x89PNG\r\n\x1a\nnot really"
     with pytest.raises(ValueError) as library:
         load_image(data, what="query 'broken.png' image")
-    at = make_app(SINGLE)
+    at = make_app(SINGLE, model=tiny_vlm)
     at.run()
     at.file_uploader(key="single_query_image").set_value(("broken.png", data, "image/png"))
     at.button(key="single_score").click().run()

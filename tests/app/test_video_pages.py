@@ -89,9 +89,10 @@ def test_a_clip_with_the_text_only_default_model_is_refused_naming_the_file(defa
     assert logic.RESULT_KEY not in at.session_state
 
 
-def test_a_corrupt_clip_shows_the_decoding_message_in_the_preview_and_on_score(clip):
+def test_a_corrupt_clip_shows_the_decoding_message_in_the_preview_and_on_score(tiny_vlm, clip):
+    # A model that reads clips (the text-only default refuses any clip before decoding it).
     broken = clip[: len(clip) // 2]
-    at = make_app(SINGLE)
+    at = make_app(SINGLE, model=tiny_vlm)
     at.run()
     at.file_uploader(key="single_document_video").set_value(("broken.mp4", broken, "video/mp4"))
     at.run()
