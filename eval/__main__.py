@@ -64,7 +64,7 @@ from lychee.results import ProgressCallback
 from lychee.roles import local_user
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
 from lychee.scorers.remote.loading import DEFAULT_CONCURRENCY
-from lychee.validation import positive_int, unit_float
+from lychee.validation import positive_int_option, unit_float
 
 logger = logging.getLogger("eval")
 
@@ -73,14 +73,6 @@ RECORDED_EPILOG = (
     "Every finished run is recorded in the run store {path} (${env} sets another file; default data/runs.sqlite in "
     "the checkout): list, show or delete runs with `python -m eval.runs`, compare them on the dashboard's Runs page."
 )
-
-
-def _positive_int(text: str) -> int:
-    """argparse type: :func:`lychee.validation.positive_int` on the option's text."""
-    try:
-        return positive_int(int(text), "value")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
 
 
 def _unit_float(text: str) -> float:
@@ -122,7 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
         "in trec_eval's order, which is the input_order baseline",
     )
     parser.add_argument(
-        "--top-k", type=_positive_int, default=None, help=f"candidates per query from --run (default {DEFAULT_TOP_K})"
+        "--top-k",
+        type=positive_int_option,
+        default=None,
+        help=f"candidates per query from --run (default {DEFAULT_TOP_K})",
     )
     parser.add_argument("--segments", default=None, help="query segments: a file of 'qid<TAB>segment' lines")
     parser.add_argument(
@@ -135,17 +130,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model-b", default=None, help="a second model to compare against (A/B)")
     parser.add_argument("--instruction-b", default=None, help="a second instruction to compare against (A/B)")
     parser.add_argument(
-        "--k", type=_positive_int, default=10, help="cutoff for ndcg@k, ndcg_exp@k, recall@k (default 10)"
+        "--k", type=positive_int_option, default=10, help="cutoff for ndcg@k, ndcg_exp@k, recall@k (default 10)"
     )
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--fresh", action="store_true", help=f"ignore OUT/{PARTIAL_NAME} and score every query again")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when available)")
     parser.add_argument(
-        "--batch-size", type=_positive_int, default=None, help="pairs per forward pass (remote model: per request)"
+        "--batch-size",
+        type=positive_int_option,
+        default=None,
+        help="pairs per forward pass (remote model: per request)",
     )
     parser.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=positive_int_option,
         default=None,
         help=f"remote model: requests in flight per endpoint (default {DEFAULT_CONCURRENCY})",
     )
@@ -153,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strong", type=_unit_float, default=STRONG, help=f"strong band threshold (default {STRONG})")
     parser.add_argument(
         "--chunk-pairs",
-        type=_positive_int,
+        type=positive_int_option,
         default=None,
         help=f"pairs scored per batched call; finished queries are saved after each chunk, so a smaller chunk loses "
         f"less work when interrupted (1: one query at a time; default {CHUNK_PAIRS}, for a remote model enough to keep "

@@ -5,6 +5,7 @@ Every message names the option, shows the value received and says what was expec
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,26 @@ def positive_int(
         suffix = " or None" if none_means else ""
         raise ValueError(f"{name} must be {what}{suffix}, got {value!r}.")
     return value
+
+
+def _int_option(text: str, minimum: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return value
+
+
+def positive_int_option(text: str) -> int:
+    """argparse ``type=`` of a count option: an integer >= 1 (else ``expected a positive integer, got '0'``)."""
+    return _int_option(text, 1, "a positive integer")
+
+
+def non_negative_int_option(text: str) -> int:
+    """argparse ``type=`` of e.g. a seed: an integer >= 0 (else ``expected a non-negative integer, got '-1'``)."""
+    return _int_option(text, 0, "a non-negative integer")
 
 
 def unit_float(value: Any, name: str) -> float:

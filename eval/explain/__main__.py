@@ -10,6 +10,7 @@ Prints a table (one row per method and the random floor) and, with ``--json``, e
 from __future__ import annotations
 
 import argparse
+from lychee.validation import non_negative_int_option, positive_int_option
 import json
 import logging
 import os
@@ -27,26 +28,6 @@ from eval.sets.loader import load_labelled_set
 
 ALL_METHODS = ("occlusion", "shapley", "gradient", "ig")
 DEFAULT_PAIRS = 50
-
-
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return n
-
-
-def _seed(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value!r}")
-    return n
 
 
 def _methods(value: str) -> tuple[str, ...]:
@@ -70,12 +51,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--methods", type=_methods, default=None, help="comma-separated (default: every method the model offers)"
     )
     parser.add_argument(
-        "--pairs", type=_positive, default=DEFAULT_PAIRS, help=f"at most this many pairs (default {DEFAULT_PAIRS})"
+        "--pairs",
+        type=positive_int_option,
+        default=DEFAULT_PAIRS,
+        help=f"at most this many pairs (default {DEFAULT_PAIRS})",
     )
-    parser.add_argument("--seed", type=_seed, default=0, help="Shapley's permutations and the random floor (default 0)")
-    parser.add_argument("--n-samples", type=_positive, default=25, help="Shapley permutations (default 25)")
-    parser.add_argument("--steps", type=_positive, default=32, help="integrated-gradients steps (default 32)")
-    parser.add_argument("--max-units", type=_positive, default=64, help="most word units per text (default 64)")
+    parser.add_argument(
+        "--seed",
+        type=non_negative_int_option,
+        default=0,
+        help="Shapley's permutations and the random floor (default 0)",
+    )
+    parser.add_argument("--n-samples", type=positive_int_option, default=25, help="Shapley permutations (default 25)")
+    parser.add_argument("--steps", type=positive_int_option, default=32, help="integrated-gradients steps (default 32)")
+    parser.add_argument(
+        "--max-units", type=positive_int_option, default=64, help="most word units per text (default 64)"
+    )
     parser.add_argument("--instruction", default=None, help="instruction for the model (default: the model's own)")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when available)")
     parser.add_argument("--json", action="store_true", help="end with one line of JSON holding every figure")

@@ -32,17 +32,8 @@ from eval.sets.grades import AGGREGATES
 from eval.sets.labelled import LabelledSet
 from eval.sets.loader import load_labelled_set
 from eval.sets.trec import qrels_text
+from lychee.validation import positive_int_option
 from lychee.formatting import shorten
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,12 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     agreement.add_argument("--json", action="store_true", help="print ONE line of JSON")
     agreement.add_argument("--per-query", action="store_true", help="also print each query's agreement")
     disagree.add_argument(
-        "--min-span", type=_positive_int, default=MIN_SPAN, help=f"highest minus lowest grade (default {MIN_SPAN})"
+        "--min-span",
+        type=positive_int_option,
+        default=MIN_SPAN,
+        help=f"highest minus lowest grade (default {MIN_SPAN})",
     )
     disagree.add_argument("--json", action="store_true", help="print one line: a JSON list")
     export.add_argument("--qrels", required=True, help="the TREC qrels file to write (qid 0 docid label)")
     holes = commands.add_parser("holes", help="the unjudged documents of a recorded run's top k, as a queue to grade")
-    holes.add_argument("--run", type=_positive_int, required=True, help="the run id (python -m eval.runs list)")
+    holes.add_argument("--run", type=positive_int_option, required=True, help="the run id (python -m eval.runs list)")
     holes.add_argument("--out", required=True, help="the queue to write (.jsonl; an existing queue is added to)")
     holes.add_argument("--db", default=None, help="the run store (default: $LYCHEE_RUNS_DB or data/runs.sqlite)")
     return parser

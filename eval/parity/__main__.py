@@ -33,6 +33,7 @@ from eval.parity.pairs import Selection, choose_pairs, predict
 from eval.sets.beir import DEFAULT_SPLIT, load_beir
 from eval.sets.labelled import LabelledSet
 from eval.sets.loader import load_labelled_set
+from lychee.validation import positive_int_option
 from lychee.compare import OVERLAP_K
 from lychee.formatting import shorten
 from lychee.scorers.remote import RemoteUnavailableError, is_remote
@@ -40,16 +41,6 @@ from lychee.scorers.remote import RemoteUnavailableError, is_remote
 logger = logging.getLogger("eval.parity")
 #: Per-query rows printed: the queries whose scores differ most.
 SHOWN_QUERIES = 10
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def _tolerance(text: str) -> float:
@@ -72,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reference", required=True, help="the local reference: a checkpoint folder, or 'default'")
     parser.add_argument("--data", required=True, help="a labelled set (.jsonl, .csv, .zip) or a BEIR folder")
     parser.add_argument("--split", default=DEFAULT_SPLIT, help=f"BEIR qrels split (default {DEFAULT_SPLIT})")
-    parser.add_argument("--pairs", type=_positive_int, default=None, help="score at most N pairs (default: all)")
+    parser.add_argument("--pairs", type=positive_int_option, default=None, help="score at most N pairs (default: all)")
     parser.add_argument(
         "--tolerance",
         type=_tolerance,
@@ -81,8 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--instruction", default=None, help="instruction for both (default: each model's own)")
     parser.add_argument("--device", default=None, help="the reference's device (default: CUDA when available)")
-    parser.add_argument("--batch-size", type=_positive_int, default=None, help="pairs per forward pass / request")
-    parser.add_argument("--concurrency", type=_positive_int, default=None, help="served model: requests in flight")
+    parser.add_argument("--batch-size", type=positive_int_option, default=None, help="pairs per forward pass / request")
+    parser.add_argument(
+        "--concurrency", type=positive_int_option, default=None, help="served model: requests in flight"
+    )
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures and the verdict")
     return parser
 
