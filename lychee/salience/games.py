@@ -18,7 +18,7 @@ from typing import Protocol
 
 from lychee.contract import Scorer
 from lychee.explanation import MODALITY_PARTS
-from lychee.items import Item
+from lychee.items import Item, ItemLike, coerce_document, coerce_query
 from lychee.results import ProgressCallback, sigmoid
 from lychee.salience.masking import PairMasker
 
@@ -201,4 +201,41 @@ class PairScores:
         return self._scores[self._requests[handle][1][0]]
 
 
-__all__ = ["Game", "GapGame", "Pair", "PairGame", "PairScores", "PartsGame", "item_key", "pair_key"]
+def prepare_documents(
+    scorer: Scorer,
+    query: ItemLike,
+    documents: Sequence[ItemLike],
+    instruction: str | None,
+    base_log_odds: Sequence[float | None] | None,
+) -> tuple[Item, list[Item], str, list[float | None]]:
+    """The query and documents as items (refused when the model cannot read them), the instruction in use, and one
+    known log-odds (or ``None``) per document: what every explanation of several documents starts from.
+
+    Raises:
+        ValueError: an input the model cannot take, or ``base_log_odds`` not one per document.
+    """
+    q = coerce_query(query)
+    docs = [
+        coerce_document(d, name=f"document {i + 1}" if len(documents) > 1 else "document")
+        for i, d in enumerate(documents)
+    ]
+    scorer.check_modalities([q, *docs])
+    bases = list(base_log_odds) if base_log_odds is not None else [None] * len(docs)
+    if len(bases) != len(docs):
+        raise ValueError(
+            f"base_log_odds: got {len(bases)} values for {len(docs)} documents; expected one per document."
+        )
+    return q, docs, scorer.resolve_instruction(instruction), bases
+
+
+__all__ = [
+    "Game",
+    "GapGame",
+    "Pair",
+    "PairGame",
+    "PairScores",
+    "PartsGame",
+    "item_key",
+    "pair_key",
+    "prepare_documents",
+]

@@ -21,9 +21,9 @@ from collections.abc import Collection, Sequence
 
 from lychee.contract import Scorer
 from lychee.explanation import Explanation
-from lychee.items import ItemLike, coerce_document, coerce_query
+from lychee.items import ItemLike
 from lychee.results import ProgressCallback
-from lychee.salience.games import PairGame, PairScores
+from lychee.salience.games import PairGame, PairScores, prepare_documents
 from lychee.salience.masking import PARTS, PairMasker, check_parts
 
 
@@ -89,18 +89,7 @@ def occlusion_many(
         One :class:`Explanation` per document, in input order.
     """
     check_parts(parts)
-    q = coerce_query(query)
-    docs = [
-        coerce_document(d, name=f"document {i + 1}" if len(documents) > 1 else "document")
-        for i, d in enumerate(documents)
-    ]
-    scorer.check_modalities([q, *docs])
-    instr = scorer.resolve_instruction(instruction)
-    bases = list(base_log_odds) if base_log_odds is not None else [None] * len(docs)
-    if len(bases) != len(docs):
-        raise ValueError(
-            f"base_log_odds: got {len(bases)} values for {len(docs)} documents; expected one per document."
-        )
+    q, docs, instr, bases = prepare_documents(scorer, query, documents, instruction, base_log_odds)
     scores = PairScores()
     plans = []
     for doc, base in zip(docs, bases):

@@ -18,9 +18,9 @@ from itertools import combinations
 
 from lychee.contract import Scorer
 from lychee.explanation import ModalityShares
-from lychee.items import ItemLike, coerce_document, coerce_query
+from lychee.items import ItemLike
 from lychee.results import ProgressCallback
-from lychee.salience.games import PairScores, PartsGame
+from lychee.salience.games import PairScores, PartsGame, prepare_documents
 from lychee.salience.shapley import exact_shapley, players_removed
 
 
@@ -57,15 +57,7 @@ def modality_shares_many(
 ) -> list[ModalityShares]:
     """:func:`modality_shares` of every document of ``documents`` for one query, in one ``predict_pairs`` call
     (subsets shared between documents — the query alone, nothing at all — are scored once)."""
-    q = coerce_query(query)
-    docs = [coerce_document(d, name=f"document {i + 1}") for i, d in enumerate(documents)]
-    scorer.check_modalities([q, *docs])
-    instr = scorer.resolve_instruction(instruction)
-    bases = list(base_log_odds) if base_log_odds is not None else [None] * len(docs)
-    if len(bases) != len(docs):
-        raise ValueError(
-            f"base_log_odds: got {len(bases)} values for {len(docs)} documents; expected one per document."
-        )
+    q, docs, instr, bases = prepare_documents(scorer, query, documents, instruction, base_log_odds)
     scores = PairScores()
     plans = []
     for doc, base in zip(docs, bases):
