@@ -2,7 +2,8 @@
 
 Holds :mod:`~eval.bench.timings` (the command line, the default-model and synthetic-VLM measures),
 :mod:`~eval.bench.api` (the HTTP API against the library), :mod:`~eval.bench.explain` (``relevant_spans`` against
-one ``predict_pairs`` of its pairs) and :mod:`~eval.bench.remote` (a served model).
+one ``predict_pairs`` of its pairs), :mod:`~eval.bench.remote` (a served model) and :mod:`~eval.bench.clock` (how
+they all time: interleaved calls, medians).
 
 May import: nothing of ``eval`` outside this package; only the library (not ``lychee.ui``).
 """

@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from eval.bench.clock import interleaved_times
 from lychee.serving.environment import server_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -194,14 +195,7 @@ def bench_api(
         def library_call() -> None:
             scorer.rank(QUERY, fresh.batch())
 
-        for fn in (api_call, library_call, api_call, library_call):  # warm-up both sides
-            fn()
-        times: dict[str, list[float]] = {"api": [], "library": []}
-        for _ in range(repeats):  # interleaved, so machine noise hits both alike
-            for name, fn in (("api", api_call), ("library", library_call)):
-                t0 = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t0)
+        times = interleaved_times({"api": api_call, "library": library_call}, repeats, warmups=2)
         conn.close()
 
         library_rps: list[float] = []

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from eval.bench.api import QUERY, FreshTitles, _free_port, _request
+from eval.bench.clock import interleaved_times
 
 N_TITLES = 50
 KEY = ("default", None, None)
@@ -89,14 +90,7 @@ def bench_explain(repeats: int, *, titles: Callable[..., list[str]]) -> dict[str
         def library_call() -> None:
             scorer.predict_pairs(_variants(fresh.batch(N_TITLES)))
 
-        for fn in (api_call, library_call):  # warm-up both sides
-            fn()
-        times: dict[str, list[float]] = {"api": [], "library": []}
-        for _ in range(repeats):  # interleaved, so machine noise hits both alike
-            for name, fn in (("api", api_call), ("library", library_call)):
-                t0 = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t0)
+        times = interleaved_times({"api": api_call, "library": library_call}, repeats)
         conn.close()
     return {
         "spans50_s": statistics.median(times["api"]),

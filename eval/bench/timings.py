@@ -45,11 +45,12 @@ import json
 import logging
 import os
 import platform
-import statistics
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
+
+from eval.bench.clock import interleaved, median_time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -76,29 +77,6 @@ def titles(n: int, offset: int = 0) -> list[str]:
     for i in range(offset, offset + n):
         out.append(f"{BRANDS[i % 10]} {COLORS[(i // 10) % 10]} {PRODUCTS[(i * 7) % 10]} - model {i}")
     return out
-
-
-def median_time(fn: Callable[[], Any], repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """Median time of each function, runs interleaved (a, b, a, b, ...) after one warm-up each."""
-    for fn in fns.values():
-        fn()
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def bench_default(repeats: int) -> dict[str, float]:
@@ -445,10 +423,8 @@ __all__ = [
     "bench_vlm",
     "build_parser",
     "compare_paths",
-    "interleaved",
     "machine",
     "main",
-    "median_time",
     "print_results",
     "titles",
     "write_bench_clip",
