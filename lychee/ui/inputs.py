@@ -8,6 +8,7 @@ from typing import Any
 
 from lychee.contract import Capabilities
 from lychee.items import Item, load_image
+from lychee.ui.i18n import N_
 from lychee.video import load_video
 
 
@@ -55,20 +56,20 @@ def make_item(
 
 
 #: The page's answer to an upload the model cannot read: the file by name, and where in the sidebar to fix it.
-IMAGE_REFUSAL = (
+IMAGE_REFUSAL = N_(
     "The {side} image '{file}' cannot be scored: the model '{model}' reads {modalities} only. Remove the image, or "
     "choose *Checkpoint folder or hub id* in the sidebar and enter a Lychee-rerank-mm or Qwen3-VL-Reranker checkpoint."
 )
-CLIP_REFUSAL = (
+CLIP_REFUSAL = N_(
     "The {side} clip '{file}' cannot be scored: the model '{model}' reads {modalities} only. Remove the clip, or "
     "choose *Checkpoint folder or hub id* in the sidebar and enter a Lychee-rerank-mm or Qwen3-VL-Reranker checkpoint."
 )
 #: What the page says at an uploader when the chosen model will refuse what is uploaded there.
-IMAGE_UPLOAD_NOTE = (
+IMAGE_UPLOAD_NOTE = N_(
     "'{model}' reads {modalities} only, so an image here is refused: choose *Checkpoint folder or hub id* in the "
     "sidebar to score images."
 )
-CLIP_UPLOAD_NOTE = (
+CLIP_UPLOAD_NOTE = N_(
     "'{model}' reads {modalities} only, so a clip here is refused: choose *Checkpoint folder or hub id* in the "
     "sidebar to score clips."
 )

@@ -21,6 +21,7 @@ from eval.history.labelling import GRADE_MEANING
 from eval.judgments.ratings import Disagreement, Progress
 from eval.measures.agreement import Agreement
 from eval.sets.labelled import LabelledQuery
+from lychee.ui.i18n import _
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def safe_markdown(text: str) -> str:
 def progress_label(item: Progress, text: str | None) -> str:
     """A query in the Judge page's picker: its id, text, how much this rater graded and who else did."""
     mark = "✓" if item.done else f"{item.graded}/{item.total}"
-    others = f" · raters: {', '.join(item.raters)}" if item.raters else ""
+    others = _(" · raters: {join}").format(join=", ".join(item.raters)) if item.raters else ""
     return f"{mark} · {item.qid} · {text or '(no text)'}{others}"
 
 
@@ -137,14 +138,24 @@ def agreement_rows(result: Agreement) -> pd.DataFrame:
         return "n/a" if value is None else format(value, form)
 
     rows = [
-        ("Raters", ", ".join(result.raters) or "(none)"),
-        ("Titles graded by 2+ raters", str(result.items)),
-        ("Krippendorff's α (ordinal)", number(result.krippendorff_alpha_ordinal)),
-        (f"Fleiss' κ ({result.fleiss_items} titles graded by every rater)", number(result.fleiss_kappa)),
-        ("Exact agreement (every grade the same)", number(result.exact_agreement, ".1%")),
+        (_("Raters"), ", ".join(result.raters) or _("(none)")),
+        (_("Titles graded by 2+ raters"), str(result.items)),
+        (_("Krippendorff's α (ordinal)"), number(result.krippendorff_alpha_ordinal)),
+        (
+            _("Fleiss' κ ({fleiss_items} titles graded by every rater)").format(fleiss_items=result.fleiss_items),
+            number(result.fleiss_kappa),
+        ),
+        (_("Exact agreement (every grade the same)"), number(result.exact_agreement, ".1%")),
     ]
     for pair, kappa in result.cohen_kappa_quadratic.items():
-        rows.append((f"Cohen's κ, quadratic: {pair} ({result.pair_items[pair]} titles)", number(kappa)))
+        rows.append(
+            (
+                _("Cohen's κ, quadratic: {pair} ({pair_items} titles)").format(
+                    pair=pair, pair_items=result.pair_items[pair]
+                ),
+                number(kappa),
+            )
+        )
     return pd.DataFrame(rows, columns=["measure", "value"])
 
 
@@ -171,7 +182,14 @@ def disagreement_table(items: Sequence[Disagreement]) -> pd.DataFrame:
             "grades": [", ".join(f"{r}: {g}" for r, g in d.grades.items()) for d in items],
             "span": [d.span for d in items],
             "label": [d.label for d in items],
-            "final": [f"{d.adjudicated} by {d.adjudicated_by}" if d.adjudicated is not None else "" for d in items],
+            "final": [
+                _("{adjudicated} by {adjudicated_by}").format(
+                    adjudicated=d.adjudicated, adjudicated_by=d.adjudicated_by
+                )
+                if d.adjudicated is not None
+                else ""
+                for d in items
+            ],
         }
     )
 
