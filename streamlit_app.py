@@ -17,7 +17,8 @@ from lychee.formatting import escape_markdown, markdown_code
 from lychee.scorers.lexical import BM25_MODEL
 from lychee.scorers.remote import is_remote
 from lychee.ui.i18n import _
-from lychee.ui.shell import identity, language, remote_picker
+from lychee.ui.model_notes import model_note
+from lychee.ui.shell import identity, language, notices, remote_picker
 
 ROOT = Path(__file__).parent
 PAGES = ROOT / "pages"
@@ -124,10 +125,8 @@ def _http_api() -> None:
         )
     )
     st.code(
-        _(
-            "curl -s <this server>/api/rerank -H 'Content-Type: application/json' \\\n  -d '{\"query\": \"red "
-            'running shoes", "documents": ["Nike red running shoe", "blue teapot"]}\''
-        ),
+        "curl -s <this server>/api/rerank -H 'Content-Type: application/json' \\\n"
+        '  -d \'{"query": "red running shoes", "documents": ["Nike red running shoe", "blue teapot"]}\'',
         language="bash",
     )
 
@@ -142,7 +141,7 @@ def _model_status(loaded: ui.LoadedModel) -> None:
         )
     )
     for warning in loaded.scorer.info.warnings:  # declared at load time: a served model that does not rank like one
-        st.warning(escape_markdown(warning), icon=":material/warning:")
+        notices.library_note(warning, _(notices.MODEL_WARNING_HEADING), warning=True)
     helps = {
         "Process memory (RSS)": _("Resident memory of the dashboard process (all loaded models and caches)."),
         "CUDA allocated": _("GPU memory held by torch tensors; — when the model runs on CPU."),
@@ -170,7 +169,7 @@ def _model_status(loaded: ui.LoadedModel) -> None:
     if info.score_formula:
         st.caption(_("Score formula: {score_formula}").format(score_formula=markdown_code(info.score_formula)))
     for note in info.notes:
-        st.info(note, icon=":material/info:")
+        st.info(model_note(note), icon=":material/info:")
 
 
 # The session's language first: the navigation's titles below are in it (lychee/ui/shell/language.py).

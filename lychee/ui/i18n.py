@@ -171,6 +171,13 @@ def N_(message: str) -> str:
 BAND_NAMES = {"strong": N_("strong"), "medium": N_("medium"), "weak": N_("weak")}
 SIDE_NAMES = {"query": N_("query"), "document": N_("document")}
 MODALITY_NAMES = {"text": N_("text"), "image": N_("image"), "video": N_("video")}
+#: The 0-3 relevance grades (eval.history.labelling.GRADE_MEANING, which the set files and the CLI keep in English).
+GRADE_NAMES = {0: N_("not relevant"), 1: N_("marginal"), 2: N_("relevant"), 3: N_("exactly what was asked")}
+
+
+def grade_meaning(grade: int) -> str:
+    """What relevance grade ``grade`` (0-3) means, in the session's language."""
+    return _(GRADE_NAMES[grade]) if grade in GRADE_NAMES else str(grade)
 
 
 def band_name(band: str) -> str:
@@ -220,6 +227,7 @@ __all__ = [
     "LOCALES",
     "SOURCE_LANGUAGE",
     "BAND_NAMES",
+    "GRADE_NAMES",
     "MODALITY_NAMES",
     "N_",
     "SIDE_NAMES",
@@ -228,6 +236,7 @@ __all__ = [
     "catalog_path",
     "format_number",
     "format_percent",
+    "grade_meaning",
     "language",
     "language_scope",
     "locale",

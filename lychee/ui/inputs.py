@@ -8,7 +8,7 @@ from typing import Any
 
 from lychee.contract import Capabilities
 from lychee.items import Item, load_image
-from lychee.ui.i18n import N_
+from lychee.ui.i18n import N_, _, modalities_name, side_name
 from lychee.video import load_video
 
 
@@ -86,11 +86,11 @@ def modality_refusal(
     """What the page says when the ``side`` (``"query"`` or ``"document"``) has an uploaded image (``image_name``) or
     clip (``video_name``) the model does not read, naming the file; ``None`` when the model reads all of it. Asked
     before anything is decoded: an upload the model refuses costs nothing."""
-    values = {"side": side, "model": model, "modalities": capabilities.modalities}
+    values = {"side": side_name(side), "model": model, "modalities": modalities_name(capabilities.modalities)}
     if image_name is not None and not capabilities.image:
-        return IMAGE_REFUSAL.format(file=image_name, **values)
+        return _(IMAGE_REFUSAL).format(file=image_name, **values)
     if video_name is not None and not capabilities.video:
-        return CLIP_REFUSAL.format(file=video_name, **values)
+        return _(CLIP_REFUSAL).format(file=video_name, **values)
     return None
 
 
@@ -99,11 +99,11 @@ def upload_note(capabilities: Capabilities | None, model: str, kind: str) -> str
     it reads it, or when its capabilities are not known yet)."""
     if capabilities is None:
         return None
-    values = {"model": model, "modalities": capabilities.modalities}
+    values = {"model": model, "modalities": modalities_name(capabilities.modalities)}
     if kind == "image" and not capabilities.image:
-        return IMAGE_UPLOAD_NOTE.format(**values)
+        return _(IMAGE_UPLOAD_NOTE).format(**values)
     if kind == "clip" and not capabilities.video:
-        return CLIP_UPLOAD_NOTE.format(**values)
+        return _(CLIP_UPLOAD_NOTE).format(**values)
     return None
 
 

@@ -195,7 +195,7 @@ def _shares_section(result: BatchResult, settings: Settings) -> None:
             "score": st.column_config.NumberColumn(_("P(yes)"), format="%.3f", width="small"),
         }
         | {
-            label: st.column_config.NumberColumn(label.capitalize(), format="percent", width="small")
+            label: st.column_config.NumberColumn(_(label).capitalize(), format="percent", width="small")
             for label in shown.columns[3:]
         },
     )

@@ -19,7 +19,6 @@ from typing import Any
 import streamlit as st
 
 from eval.history.labelling import (
-    GRADE_MEANING,
     GRADES,
     QueryExistsError,
     QueryRecord,
@@ -34,7 +33,7 @@ from lychee.formatting import escape_markdown
 from lychee.roles import PermissionDeniedError
 from lychee.ui.batch.label import graded_caption, grades_from_frame, grading_frame, png_bytes, saved_message
 from lychee.ui.batch.table import BatchResult
-from lychee.ui.i18n import _
+from lychee.ui.i18n import _, grade_meaning
 from lychee.ui.judge import grader_view
 from lychee.ui.shell import notices
 from lychee.ui.shell.identity import current_actor
@@ -68,22 +67,22 @@ def render(result: BatchResult, settings: Settings) -> None:
     actor = current_actor()
     if actor is None or not actor.is_editor:
         st.caption(
-            _(
-                ":material/lock: Grading these titles and saving them into a labelled set is for editors; you "
-                "are signed in as a viewer."
+            ":material/lock: "
+            + _(
+                "Grading these titles and saving them into a labelled set is for editors; you are signed in as a "
+                "viewer."
             )
         )
         return
     grades = grades_for(result)
     st.divider()
     st.subheader(_("Label these results"))
+    meanings = _(", ").join(f"**{g}** {grade_meaning(g)}" for g in GRADES)
     st.caption(
-        _("Grade the titles: ")
-        + ", ".join(f"**{g}** {m}" for g, m in GRADE_MEANING.items())
-        + _(
-            ". Titles you leave ungraded stay unjudged. The model's scores are in view here; switch on "
-            "**Judge mode** above to grade blind."
-        )
+        _(
+            "Grade the titles: {meanings}. Titles you leave ungraded stay unjudged. The model's scores are in view "
+            "here; switch on **Judge mode** above to grade blind."
+        ).format(meanings=meanings)
     )
     rater = grader_view.ask_rater("batch_label")
     edited = st.data_editor(

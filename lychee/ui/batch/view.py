@@ -32,6 +32,7 @@ from lychee.ui.batch.titles import TitleList, guess_title_column, read_csv, titl
 from lychee.ui.caveats import band_caveat, language_note
 from lychee.ui.i18n import _
 from lychee.ui.inputs import make_item, modality_refusal, read_upload
+from lychee.ui.model_notes import model_note
 from lychee.ui.shell import notices
 from lychee.ui.shell.models import get_scorer
 from lychee.ui.shell.progress import run_with_progress
@@ -180,8 +181,8 @@ def run_batch(
         result.notes.append(note)
     result.band_caveat = band_caveat(scorer.capabilities, scorer.name, [query.text, *titles.titles])
     if not scorer.capabilities.score_is_probability:
-        result.about_model = " ".join(
-            [*scorer.info.notes, _("Score: {formula}.").format(formula=scorer.info.score_formula)]
+        result.about_model = "\n\n".join(
+            [*map(model_note, scorer.info.notes), _("Score: {formula}.").format(formula=scorer.info.score_formula)]
         )
     st.session_state[RESULT_KEY] = result
     return result

@@ -24,7 +24,8 @@ from lychee.ui.evaluation.judging import (
     verdict,
 )
 from lychee.ui.evaluation.logic import saved_set_name
-from lychee.ui.i18n import _
+from lychee.ui.i18n import _, ngettext
+from lychee.ui.judge.logic import rule_name
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
 
@@ -54,7 +55,7 @@ def judgment_options() -> tuple[str | None, str | None]:
     rule = c2.selectbox(
         _("Several raters' grades become a label by"),
         rules,
-        format_func=lambda r: _("the set's own rule") if r == SET_RULE else r,
+        format_func=lambda r: _("the set's own rule") if r == SET_RULE else rule_name(r),
         help=_(
             "For sets whose titles several raters graded: mean (rounded half up), median, majority, max or "
             "min. Plain single-rater labels are unaffected."
@@ -64,6 +65,11 @@ def judgment_options() -> tuple[str | None, str | None]:
     return (extra or None), (rule or None)
 
 
+def _queries(n: int) -> str:
+    """``"3 queries"`` in the session's language."""
+    return ngettext("{n} query", "{n} queries", n).format(n=n)
+
+
 def holes_section(result: EvalResult) -> None:
     """The unjudged documents in the systems' top k per query, and **Judge the holes**: queue them for grading."""
     frame = holes_frame(result)
@@ -71,12 +77,17 @@ def holes_section(result: EvalResult) -> None:
         return
     k = result.report.k
     st.markdown(_("**Judge the holes** — unjudged documents in any system's top {k}").format(k=k))
+    n_unjudged = int(frame["unjudged"].sum())
     st.caption(
-        _(
-            "{sum} unjudged document(s) over {n_frame} queries count as not relevant in every metric. Grade "
-            "them on the **Judge** page, then run the evaluation again with them as *Extra judgments*: "
-            "judged@{k} rises and the metrics stop relying on the convention."
-        ).format(sum=int(frame["unjudged"].sum()), n_frame=len(frame), k=k)
+        ngettext(
+            "{n} unjudged document over {queries} counts as not relevant in every metric. Grade it on the **Judge** "
+            "page, then run the evaluation again with it as *Extra judgments*: judged@{k} rises and the metrics "
+            "stop relying on the convention.",
+            "{n} unjudged documents over {queries} count as not relevant in every metric. Grade them on the "
+            "**Judge** page, then run the evaluation again with them as *Extra judgments*: judged@{k} rises and "
+            "the metrics stop relying on the convention.",
+            n_unjudged,
+        ).format(n=n_unjudged, queries=_queries(len(frame)), k=k)
     )
     st.dataframe(frame, hide_index=True, width="stretch")
     path = queue_path(result.labelled.name)
@@ -90,11 +101,14 @@ def holes_section(result: EvalResult) -> None:
             st.session_state[EXTRA_KEY] = str(path)
             st.session_state[HOLES_MESSAGE_KEY] = (
                 "success",
-                _(
-                    "Queued {added} document(s) in `{path}` ({n_queries} queries). Open the **Judge** page to grade "
-                    "them (the queue is selected there), then run the evaluation again: the queue is selected as "
-                    "*Extra judgments* above."
-                ).format(added=queued.added, path=path, n_queries=queued.n_queries),
+                ngettext(
+                    "Queued {n} document in `{path}` ({queries}). Open the **Judge** page to grade it (the queue is "
+                    "selected there), then run the evaluation again: the queue is selected as *Extra judgments* above.",
+                    "Queued {n} documents in `{path}` ({queries}). Open the **Judge** page to grade them (the queue "
+                    "is selected there), then run the evaluation again: the queue is selected as *Extra judgments* "
+                    "above.",
+                    queued.added,
+                ).format(n=queued.added, path=path, queries=_queries(queued.n_queries)),
             )
     kind, text = st.session_state.get(HOLES_MESSAGE_KEY, (None, None))
     if kind is not None:

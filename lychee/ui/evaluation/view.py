@@ -57,6 +57,18 @@ ONE_QUERY_NOTE = N_(
 ONE_QUERY_TEST_NOTE = N_(
     "One query: the p-value cannot show anything (a paired test needs several queries); read the difference alone."
 )
+#: The shipped sets as the picker describes them (eval.sets.labelled.SHIPPED_SETS, which the CLI keeps in English).
+SHIPPED_SET_LABELS = {
+    "passages.csv": N_("Web-search passages: 8 questions x 6 passages, labels 0-2, text (CSV)"),
+    "ecommerce.jsonl": N_("Product search: 22 queries x 10 products, labels 0-3, hard negatives, text (JSONL)"),
+    "ecommerce_zh.jsonl": N_(
+        "Chinese product search: 28 queries x 10 listings in the seed's 4 query segments, labels 0-3, hard "
+        "negatives (JSONL) — the default model reads English; use Lychee / Qwen3-VL"
+    ),
+    "shapes/shapes.jsonl": N_(
+        "Shapes: 6 queries x 6 PIL-drawn images, labels 0-2 — needs a VLM reranker (JSONL + PNG)"
+    ),
+}
 LANGUAGE_NOTES_KEY = "eval_language_notes"  # warnings about the language of the set evaluated last
 UPLOAD_KEY = "eval_upload_data"  # {"name", "path", "size"} (lychee.ui.uploads): the uploaded set, across page switches
 UPLOAD_ERROR_KEY = "eval_upload_error"  # an upload the server would not keep (too large), said once
@@ -159,7 +171,7 @@ def _set_picker(source: str) -> SetChoice:
         set_name = st.selectbox(
             _("Sample set"),
             list(SHIPPED_SETS),
-            format_func=lambda name: f"{name} — {SHIPPED_SETS[name]}",
+            format_func=lambda name: f"{name} — {_(SHIPPED_SET_LABELS.get(name, SHIPPED_SETS[name]))}",
             **bind("eval_set", DEFAULT_SET),
         )
         return SetChoice("shipped", set_name)

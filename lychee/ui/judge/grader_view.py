@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from eval.history.labelling import GRADE_MEANING, GRADES
+from eval.history.labelling import GRADES
 from eval.sets.grades import check_rater
-from lychee.ui.i18n import _
+from lychee.ui.i18n import _, grade_meaning
 from lychee.ui.judge.logic import Title, escape_markdown, grade_label, rater_from_user, safe_markdown
 
 #: The rater's name for this session (a non-widget key: asked once, kept across pages).
@@ -91,7 +91,7 @@ def guidelines(text: str | None) -> None:
             st.markdown(safe_markdown(text))
         else:
             st.caption(_("This set has no guidelines yet. The grades mean:"))
-            st.markdown("\n".join(f"- **{g}** {meaning}" for g, meaning in GRADE_MEANING.items()))
+            st.markdown("\n".join(f"- **{g}** {meaning}" for g, meaning in ((g, grade_meaning(g)) for g in GRADES)))
 
 
 def _keep(widget_key: str, grades: dict[str, int | None], docid: str) -> None:

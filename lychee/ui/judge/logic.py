@@ -17,11 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from eval.history.labelling import GRADE_MEANING
 from eval.judgments.ratings import Disagreement, Progress
 from eval.measures.agreement import Agreement
 from eval.sets.labelled import LabelledQuery
-from lychee.ui.i18n import _
+from lychee.ui.i18n import N_, _, grade_meaning
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,24 @@ def titles_of_list(titles: Sequence[str]) -> list[Title]:
     return [Title(f"d{i + 1:0{width}d}", t, i) for i, t in enumerate(titles)]
 
 
+#: How several raters' grades become a label (eval.sets.grades.AGGREGATES), as the pages name the rules.
+RULE_NAMES = {
+    "mean": N_("mean, rounded half up (default)"),
+    "median": N_("median"),
+    "majority": N_("majority (a tie goes to the lowest grade)"),
+    "max": N_("max (optimistic)"),
+    "min": N_("min (pessimistic)"),
+}
+
+
+def rule_name(rule: str) -> str:
+    """An aggregation rule (``"mean"``, ``"majority"`` ...) in the session's language."""
+    return _(RULE_NAMES[rule]) if rule in RULE_NAMES else rule
+
+
 def grade_label(grade: int | None) -> str:
     """How a grade reads in the select: ``"2 · relevant"``."""
-    return "—" if grade is None else f"{grade} · {GRADE_MEANING[grade]}"
+    return "—" if grade is None else f"{grade} · {grade_meaning(grade)}"
 
 
 def rater_from_user(user: Mapping[str, Any]) -> str | None:
@@ -107,7 +121,7 @@ def progress_label(item: Progress, text: str | None) -> str:
     """A query in the Judge page's picker: its id, text, how much this rater graded and who else did."""
     mark = "✓" if item.done else f"{item.graded}/{item.total}"
     others = _(" · raters: {join}").format(join=", ".join(item.raters)) if item.raters else ""
-    return f"{mark} · {item.qid} · {text or '(no text)'}{others}"
+    return f"{mark} · {item.qid} · {text or _('(no text)')}{others}"
 
 
 def revealed_table(
@@ -195,6 +209,7 @@ def disagreement_table(items: Sequence[Disagreement]) -> pd.DataFrame:
 
 
 __all__ = [
+    "RULE_NAMES",
     "Title",
     "agreement_rows",
     "disagreement_table",
@@ -205,6 +220,7 @@ __all__ = [
     "query_agreement_table",
     "rater_from_user",
     "revealed_table",
+    "rule_name",
     "safe_markdown",
     "shuffled",
     "titles_of_list",

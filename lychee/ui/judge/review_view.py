@@ -15,25 +15,19 @@ from eval.judgments.ratings import disagreements, query_agreements, set_agreemen
 from eval.sets.grades import AGGREGATES
 from eval.sets.labelled import LabelledSet
 from lychee.roles import PermissionDeniedError
-from lychee.ui.i18n import N_, _
+from lychee.ui.i18n import _, ngettext
 from lychee.ui.judge.access import can_edit
 from lychee.ui.judge.logic import (
     agreement_rows,
     disagreement_table,
     grade_label,
     query_agreement_table,
+    rule_name,
     widget_suffix,
 )
 from lychee.ui.shell.identity import current_actor
 
 MESSAGE_KEY = "judge_review_message"  # ("success" | "error", text) of the last editor action
-RULE_NAMES = {
-    "mean": N_("mean, rounded half up (default)"),
-    "median": N_("median"),
-    "majority": N_("majority (a tie goes to the lowest grade)"),
-    "max": N_("max (optimistic)"),
-    "min": N_("min (pessimistic)"),
-}
 
 
 def _message() -> None:
@@ -75,9 +69,11 @@ def disagreement_queue(path: Path, labelled: LabelledSet, rater: str | None) -> 
         st.success(_("No disagreement: no title's grades span 2 or more."))
         return
     st.caption(
-        _("{n_found} title(s) whose grades span 2 or more (highest minus lowest), widest first.").format(
-            n_found=len(found)
-        )
+        ngettext(
+            "{n} title whose grades span 2 or more (highest minus lowest).",
+            "{n} titles whose grades span 2 or more (highest minus lowest), widest first.",
+            len(found),
+        ).format(n=len(found))
     )
     st.dataframe(disagreement_table(found), hide_index=True, width="stretch")
     if not can_edit(current_actor()):
@@ -120,7 +116,7 @@ def settings(path: Path, labelled: LabelledSet, rater: str | None) -> None:
     editable = can_edit(current_actor())
     st.markdown(
         _("**Aggregation rule**: {rule} — how several raters' grades become a label.").format(
-            rule=_(RULE_NAMES[labelled.aggregate])
+            rule=rule_name(labelled.aggregate)
         )
     )
     if not editable:
@@ -131,7 +127,7 @@ def settings(path: Path, labelled: LabelledSet, rater: str | None) -> None:
         _("Rule"),
         list(AGGREGATES),
         index=AGGREGATES.index(labelled.aggregate),
-        format_func=lambda rule: _(RULE_NAMES[rule]),
+        format_func=rule_name,
         key=f"judge_rule_{widget_suffix(path)}",
     )
     if c2.button(_("Use this rule"), key="judge_rule_save", disabled=rule == labelled.aggregate):
@@ -142,9 +138,11 @@ def settings(path: Path, labelled: LabelledSet, rater: str | None) -> None:
         else:
             st.session_state[MESSAGE_KEY] = (
                 "success",
-                _("The set now uses {rule}; {changed} label(s) changed.").format(
-                    rule=_(RULE_NAMES[rule]), changed=changed
-                ),
+                ngettext(
+                    "The set now uses {rule}; {n} label changed.",
+                    "The set now uses {rule}; {n} labels changed.",
+                    changed,
+                ).format(rule=rule_name(rule), n=changed),
             )
         st.rerun()
     text = st.text_area(
@@ -168,4 +166,4 @@ def settings(path: Path, labelled: LabelledSet, rater: str | None) -> None:
         st.rerun()
 
 
-__all__ = ["RULE_NAMES", "agreement", "disagreement_queue", "settings"]
+__all__ = ["agreement", "disagreement_queue", "settings"]

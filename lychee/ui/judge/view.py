@@ -20,7 +20,7 @@ from eval.sets.loader import load_labelled_set
 from lychee.bands import band
 from lychee.roles import PermissionDeniedError
 from lychee.ui.evaluation.logic import saved_set_name
-from lychee.ui.i18n import _
+from lychee.ui.i18n import _, ngettext
 from lychee.ui.judge import grader_view
 from lychee.ui.judge.logic import (
     new_seed,
@@ -148,9 +148,11 @@ def _save(
     n = sum(g is not None for g in grades)
     st.session_state[MESSAGE_KEY] = (
         "success",
-        _("Saved {n} grade(s) by {rater} for query `{qid}` in `{name}`; this query is graded by {join}.").format(
-            n=n, rater=rater, qid=saved.qid, name=path.name, join=", ".join(saved.raters)
-        ),
+        ngettext(
+            "Saved {n} grade by {rater} for query `{qid}` in `{name}`; this query is graded by {join}.",
+            "Saved {n} grades by {rater} for query `{qid}` in `{name}`; this query is graded by {join}.",
+            n,
+        ).format(n=n, rater=rater, qid=saved.qid, name=path.name, join=", ".join(saved.raters)),
     )
     st.rerun()  # reload the set so progress and agreement include these grades
 

@@ -80,7 +80,7 @@ def trend_chart(trend: Trend) -> alt.LayerChart:
             stroke=alt.Stroke(
                 "gate:N",
                 scale=alt.Scale(domain=[_(g) for g in GATE_COLORS], range=list(GATE_COLORS.values())),
-                legend=alt.Legend(title="gate", orient="bottom"),
+                legend=alt.Legend(title=_("gate"), orient="bottom"),
             ),
             tooltip=tooltip,
         )

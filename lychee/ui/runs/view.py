@@ -258,7 +258,7 @@ def render_comparison(comparison: RunComparison) -> None:
         delta_arrow="off" if directionless else "auto",
     )
     m3.metric(
-        "p-value",
+        _("p-value"),
         "—" if one_query else f"{comparison.p_value:.4g}",
         help=_(
             "Paired randomization test over the shared queries: 10,000 sign flips of the per-query "

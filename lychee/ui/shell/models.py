@@ -29,7 +29,7 @@ from lychee.runtime import cuda_allocated_bytes, empty_cuda_cache, process_rss_b
 from lychee.scorers.embedding import EMBEDDING_CAPABILITIES
 from lychee.scorers.lexical import BM25_CAPABILITIES, BM25_MODEL
 from lychee.serving import LOADER, LoadedModel, LoadStatus, ModelKey
-from lychee.ui.i18n import _
+from lychee.ui.i18n import _, modalities_name
 from lychee.ui.shell import notices
 from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.settings import Settings
@@ -114,7 +114,7 @@ def status_line(settings: Settings, slot: Any) -> None:
                 + _("{model} loaded ({seconds:.1f} s).").format(model=model, seconds=status.loaded.seconds)
             )
             for warning in status.loaded.scorer.info.warnings:  # declared at load time (a remote model's probe)
-                st.warning(escape_markdown(warning), icon=":material/warning:")
+                notices.library_note(warning, _(notices.MODEL_WARNING_HEADING), warning=True)
     elif status.state == "loading":
         slot.caption(
             ":material/hourglass_top: "
@@ -251,7 +251,7 @@ def model_status(loaded: LoadedModel) -> dict[str, str]:
         "Process memory (RSS)": format_bytes(process_rss_bytes()),
         "CUDA allocated": format_bytes(cuda_allocated_bytes()),
         "Load time": _("{seconds:.1f} s").format(seconds=loaded.seconds),
-        "Modalities": scorer.capabilities.modalities,
+        "Modalities": modalities_name(scorer.capabilities.modalities),
     }
 
 

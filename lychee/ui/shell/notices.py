@@ -7,7 +7,10 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee.formatting import escape_markdown
-from lychee.ui.i18n import _
+from lychee.ui.i18n import N_, _
+
+#: The heading of a warning a model declared at load time (a remote model's probe: it answers, but not like a reranker).
+MODEL_WARNING_HEADING = N_("Check this model before trusting its scores; its load-time check says:")
 
 
 def library_error(message: str, heading: str | None = None, *, escape: bool = True) -> None:
@@ -18,4 +21,11 @@ def library_error(message: str, heading: str | None = None, *, escape: bool = Tr
     st.error(f"**{heading}**\n\n{body}")
 
 
-__all__ = ["library_error"]
+def library_note(message: str, heading: str, *, warning: bool = False) -> None:
+    """``st.info`` (``st.warning`` when ``warning``) with the translated ``heading`` in bold above a note the library
+    declares about a model (``ScorerInfo.notes`` / ``warnings``), which stays English (escaped for Markdown)."""
+    show = st.warning if warning else st.info
+    show(f"**{heading}**\n\n{escape_markdown(message)}", icon=":material/warning:" if warning else ":material/info:")
+
+
+__all__ = ["MODEL_WARNING_HEADING", "library_error", "library_note"]

@@ -14,7 +14,7 @@ import lychee
 from lychee.formatting import escape_markdown, markdown_code
 from lychee.scorers.remote import DEFAULT_PROTOCOL, PROTOCOLS, is_remote, join_model, split_model
 from lychee.scorers.remote.endpoints import parse_endpoints
-from lychee.ui.i18n import N_, _
+from lychee.ui.i18n import N_, _, ngettext
 from lychee.ui.shell import notices
 from lychee.ui.shell.state import widget_key
 
@@ -102,9 +102,12 @@ def describe(info: lychee.ModelInfo) -> str | None:
     family = remote.get("family") or details.get("remote_family") or _("unknown family")
     endpoints = ", ".join(markdown_code(str(url)) for url in details.get("endpoints", []))
     where = _("this project's server") if details.get("project_server") else _("the server")
-    return _(
+    return ngettext(
         "Remote model over the {protocol} protocol at {endpoints}: {where} serves {served} ({family}); up to "
-        "{max_concurrency} requests in flight per endpoint, {batch_size} document(s) per request."
+        "{max_concurrency} requests in flight per endpoint, {batch_size} document per request.",
+        "Remote model over the {protocol} protocol at {endpoints}: {where} serves {served} ({family}); up to "
+        "{max_concurrency} requests in flight per endpoint, {batch_size} documents per request.",
+        info.batch_size,
     ).format(
         protocol=markdown_code(str(details.get("protocol"))),
         endpoints=endpoints,

@@ -414,9 +414,10 @@ def _instruction_note(settings: Settings, slot) -> None:
         else:
             why = _("a bi-encoder trained without instructions")
         slot.caption(
-            _(
-                ":material/info: **This model ignores the instruction** ({why}): editing it does not change "
-                "scores. Load a Lychee / Qwen3-VL reranker to use it."
+            ":material/info: "
+            + _(
+                "**This model ignores the instruction** ({why}): editing it does not change scores. Load a Lychee / "
+                "Qwen3-VL reranker to use it."
             ).format(why=why)
         )
     elif reads is None:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from lychee.explanation import Faithfulness, ModalityShares
 from lychee.results import sigmoid
-from lychee.ui.i18n import N_, _
+from lychee.ui.i18n import N_, _, format_percent
 
 #: How each part of a pair is named on the page.
 PART_LABELS = {
@@ -69,7 +69,7 @@ def curve_chart(f: Faithfulness, *, gap: bool = False) -> alt.Chart:
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("units_removed:Q", title="units removed", axis=alt.Axis(tickMinStep=1)),
+            x=alt.X("units_removed:Q", title=_("units removed"), axis=alt.Axis(tickMinStep=1)),
             y=alt.Y(f"{y_field}:Q", title=y_title, scale=scale),
             color=alt.Color(
                 "order:N",
@@ -81,7 +81,7 @@ def curve_chart(f: Faithfulness, *, gap: bool = False) -> alt.Chart:
             ),
             tooltip=[
                 alt.Tooltip("order:N", title=_("Order")),
-                alt.Tooltip("units_removed:Q", title="Units removed"),
+                alt.Tooltip("units_removed:Q", title=_("Units removed")),
                 alt.Tooltip(f"{y_field}:Q", title=y_title, format=".3f"),
             ],
         )
@@ -140,7 +140,7 @@ def shares_frame(shares: ModalityShares) -> pd.DataFrame:
 def shares_sentence(shares: ModalityShares) -> str:
     """E.g. "72% document image, 20% query text, 8% document text (of the log-odds above an empty pair)"."""
     frame = shares_frame(shares)
-    parts = ", ".join(f"{row.share:.0%} {row.label}" for row in frame.itertuples())
+    parts = _(", ").join(f"{format_percent(row.share)} {row.label}" for row in frame.itertuples())
     return _(
         "{parts} — each part's exact Shapley value on the log-odds ({full_log_odds:+.2f} for the pair, "
         "{empty_log_odds:+.2f} with every part removed)."
@@ -166,7 +166,7 @@ def shares_chart(shares: ModalityShares) -> alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("share:Q", title="share of the log-odds", axis=alt.Axis(format="%")),
+            x=alt.X("share:Q", title=_("share of the log-odds"), axis=alt.Axis(format="%")),
             y=alt.Y("label:N", sort=list(data["label"]), title=None),
             color=alt.Color(
                 "part:N",
@@ -174,9 +174,9 @@ def shares_chart(shares: ModalityShares) -> alt.Chart:
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("label:N", title="Part"),
-                alt.Tooltip("share:Q", title="Share", format=".1%"),
-                alt.Tooltip("log_odds:Q", title="Shapley value (log-odds)", format="+.3f"),
+                alt.Tooltip("label:N", title=_("Part")),
+                alt.Tooltip("share:Q", title=_("Share"), format=".1%"),
+                alt.Tooltip("log_odds:Q", title=_("Shapley value (log-odds)"), format="+.3f"),
             ],
         )
         .properties(height=alt.Step(26))
