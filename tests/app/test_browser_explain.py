@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import browser
 import pytest
-from test_browser import _require_browser
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +14,7 @@ def _text(page) -> str:
 
 
 def test_single_pair_and_batch_explanations_in_chromium():
-    _require_browser()
+    browser.require_browser()
     artifacts = browser.ROOT / "artifacts"
     artifacts.mkdir(exist_ok=True)
     with (
