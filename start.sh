@@ -66,13 +66,22 @@ ensure_project() {
 }
 
 ensure_chromium() {
-  command -v chromium >/dev/null 2>&1 && return 0
+  # Debian's chromium for the browser tests, and its Noto CJK fonts: the dashboard speaks Chinese (LYCHEE_LANG, the
+  # browser's locale), and without a CJK font the browser tests and the README screenshots show boxes, not Chinese.
+  local want=()
+  command -v chromium >/dev/null 2>&1 || want+=(chromium)
+  if command -v dpkg >/dev/null 2>&1; then
+    dpkg -s fonts-noto-cjk >/dev/null 2>&1 || want+=(fonts-noto-cjk)
+  elif ! (command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .); then
+    want+=(fonts-noto-cjk)
+  fi
+  [ "${#want[@]}" -eq 0 ] && return 0
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "start.sh: installing Debian's chromium for the browser test" >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-      || echo "start.sh: could not install chromium; the browser test will fail" >&2
+    echo "start.sh: installing Debian's ${want[*]} for the browser tests" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" >/dev/null) \
+      || echo "start.sh: could not install ${want[*]}; the browser tests will fail" >&2
   else
-    echo "start.sh: chromium missing and cannot be installed (not root); the browser test will fail" >&2
+    echo "start.sh: ${want[*]} missing and cannot be installed (not root); the browser tests will fail" >&2
   fi
 }
 

@@ -5,24 +5,26 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee import ui
-from lychee.formatting import escape_markdown
 from lychee.ui import previews
 from lychee.ui.batch import ab_view, explain_view, judge_view, label_view, table, titles, view
+from lychee.ui.i18n import _
 
 settings = ui.sidebar()
 
-st.title(":material/format_list_numbered: Batch rerank")
+st.title(":material/format_list_numbered: " + _("Batch rerank"))
 st.caption(
-    f"Rerank up to {titles.MAX_TITLES} titles for one query. Blank lines are skipped, duplicates are kept and marked, "
-    "and every title keeps its original position so you can see what moved."
+    _(
+        "Rerank up to {MAX_TITLES} titles for one query. Blank lines are skipped, duplicates are kept "
+        "and marked, and every title keeps its original position so you can see what moved."
+    ).format(MAX_TITLES=titles.MAX_TITLES)
 )
 
 source = st.radio(
-    "Titles from",
+    _("Titles from"),
     ["paste", "csv"],
-    format_func={"paste": "Paste titles (one per line)", "csv": "Upload a CSV"}.__getitem__,
+    format_func={"paste": _("Paste titles (one per line)"), "csv": _("Upload a CSV")}.__getitem__,
     horizontal=True,
-    help="Type or paste titles, or upload a CSV and pick the column that holds them.",
+    help=_("Type or paste titles, or upload a CSV and pick the column that holds them."),
     **ui.bind("batch_source", "paste"),
 )
 csv_table, csv_column, csv_name = view.csv_picker() if source == "csv" else (None, None, "")
@@ -34,36 +36,36 @@ judging = judge_view.toggle()
 with st.container(border=True):
     q1, q2 = st.columns([2, 1])
     query_text = q1.text_area(
-        "Query",
+        _("Query"),
         height=80,
-        help="What the user searched for. Leave empty to query with the image only.",
+        help=_("What the user searched for. Leave empty to query with the image only."),
         **ui.bind("batch_query_text", titles.EXAMPLE_QUERY),
     )
     query_file = q2.file_uploader(
-        "Query image (optional)",
+        _("Query image (optional)"),
         type=ui.IMAGE_TYPES,
         key="batch_query_image",
-        help="Needs a vision-language reranker; the embedded default reads text only.",
+        help=_("Needs a vision-language reranker; the embedded default reads text only."),
     )
     with q2:
         previews.refusal_note(settings, "image")
     query_video_file = q2.file_uploader(
-        "Query clip (optional)",
+        _("Query clip (optional)"),
         type=ui.VIDEO_TYPES,
         key="batch_query_video",
-        help="A clip of at most 30 s (1 frame per second, at most 64 frames); needs a vision-language reranker.",
+        help=_("A clip of at most 30 s (1 frame per second, at most 64 frames); needs a vision-language reranker."),
     )
     with q2:
         previews.refusal_note(settings, "clip")
     titles_text = None
     if source == "paste":
         titles_text = st.text_area(
-            f"Titles — one per line, at most {titles.MAX_TITLES}",
+            _("Titles — one per line, at most {MAX_TITLES}").format(MAX_TITLES=titles.MAX_TITLES),
             height=260,
-            help="Blank lines are skipped. Repeated titles are kept and flagged.",
+            help=_("Blank lines are skipped. Repeated titles are kept and flagged."),
             **ui.bind("batch_titles", titles.EXAMPLE_TITLES),
         )
-    submitted = st.button("Rerank", type="primary", icon=":material/sort:", key="batch_submit")
+    submitted = st.button(_("Rerank"), type="primary", icon=":material/sort:", key="batch_submit")
 
 if submitted:
     try:
@@ -71,7 +73,9 @@ if submitted:
             source, text=titles_text, table=csv_table, column=csv_column, csv_name=csv_name
         )
     except ValueError as exc:
-        st.error(escape_markdown(str(exc)))
+        ui.library_error(
+            str(exc), _("These titles cannot be reranked. Correct them as the message says, then click Rerank.")
+        )
     else:
         a_result = view.run_batch(
             settings,
@@ -105,4 +109,4 @@ if result is not None:
     if not judging:
         label_view.render(result, settings)
 elif not submitted:
-    st.info("The example query and titles are ready: click **Rerank** to see them reordered.")
+    st.info(_("The example query and titles are ready: click **Rerank** to see them reordered."))

@@ -10,34 +10,40 @@ import streamlit as st
 
 from lychee import ui
 from lychee.ui.evaluation import view
+from lychee.ui.i18n import _
 
 settings = ui.sidebar()
 
-st.title(":material/analytics: Evaluation")
+st.title(":material/analytics: " + _("Evaluation"))
 st.caption(
-    "Score a labelled query set with the sidebar's model, next to two baselines (the candidates' input order and "
-    "BM25). Metrics follow trec_eval's conventions; the numbers equal those of `python -m eval` on the same set."
+    _(
+        "Score a labelled query set with the sidebar's model, next to two baselines (the candidates' "
+        "input order and BM25). Metrics follow trec_eval's conventions; the numbers equal those of "
+        "`python -m eval` on the same set."
+    )
 )
 
 choice = view.set_picker()
 
 c1, c2 = st.columns([1, 3])
-k = c1.number_input("k (cutoff of ndcg@k and recall@k)", min_value=1, max_value=1000, step=1, **ui.bind("eval_k", 10))
+k = c1.number_input(
+    _("k (cutoff of ndcg@k and recall@k)"), min_value=1, max_value=1000, step=1, **ui.bind("eval_k", 10)
+)
 compare = c2.toggle(
-    "Compare two instructions (A/B)",
-    help="A uses the sidebar's instruction; B uses the one below. Significance: paired randomization test.",
+    _("Compare two instructions (A/B)"),
+    help=_("A uses the sidebar's instruction; B uses the one below. Significance: paired randomization test."),
     **ui.bind("eval_compare", False),
 )
 instruction_b = None
 if compare:
     instruction_b = st.text_area(
-        "Instruction B",
+        _("Instruction B"),
         height=80,
-        help="Compared against the sidebar's instruction (A) on the same model.",
+        help=_("Compared against the sidebar's instruction (A) on the same model."),
         **ui.bind("eval_instruction_b", "Given a product search query, retrieve products that match it."),
     )
 
-clicked = st.button("Run evaluation", type="primary", icon=":material/play_arrow:", key="eval_run")
+clicked = st.button(_("Run evaluation"), type="primary", icon=":material/play_arrow:", key="eval_run")
 if clicked:
     view.run_evaluation(settings, choice, k=int(k), compare=compare, instruction_b=instruction_b)
 

@@ -7,16 +7,19 @@ import streamlit as st
 
 from eval.history.store import RunStore
 from lychee import ui
+from lychee.ui.i18n import _
 from lychee.ui.runs import logic, view
 
 ui.sidebar()
 
-st.title(":material/history: Runs")
+st.title(":material/history: " + _("Runs"))
 store = RunStore()
 st.caption(
-    f"Every evaluation, from the Evaluation page and from `python -m eval`, is recorded in `{store.path}` "
-    "(`LYCHEE_RUNS_DB`). See a set's metric over time, and pick two runs of one set to see, query by query, whether "
-    "B is better than A."
+    _(
+        "Every evaluation, from the Evaluation page and from `python -m eval`, is recorded in `{path}` "
+        "(`LYCHEE_RUNS_DB`). See a set's metric over time, and pick two runs of one set to see, query by "
+        "query, whether B is better than A."
+    ).format(path=store.path)
 )
 
 view.show_deleted_notice()
@@ -25,8 +28,10 @@ if runs is None:
     st.stop()
 if not runs:
     st.info(
-        "No evaluation recorded yet. Run one on the **Evaluation** page (or `python -m eval --data ... --out ...`); "
-        "it appears here."
+        _(
+            "No evaluation recorded yet. Run one on the **Evaluation** page (or `python -m eval --data ... "
+            "--out ...`); it appears here."
+        )
     )
     st.stop()
 

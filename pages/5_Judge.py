@@ -5,14 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee import ui
+from lychee.ui.i18n import _
 from lychee.ui.judge import grader_view, review_view, view
 
 settings = ui.sidebar()
 
-st.title(":material/gavel: Judge")
+st.title(":material/gavel: " + _("Judge"))
 st.caption(
-    "Grade the titles of a saved set 0-3 in a random order, without the model's scores, with the set's guidelines "
-    "beside them. Several raters can grade the same set; their agreement and disagreements show here."
+    _(
+        "Grade the titles of a saved set 0-3 in a random order, without the model's scores, with the "
+        "set's guidelines beside them. Several raters can grade the same set; their agreement and "
+        "disagreements show here."
+    )
 )
 
 chosen = view.pick_set()
@@ -21,7 +25,7 @@ if chosen is None:
 path, labelled = chosen
 rater = grader_view.ask_rater("judge")
 grade_tab, agreement_tab, disagreement_tab, settings_tab = st.tabs(
-    ["Grade", "Agreement", "Disagreements", "Guidelines and rule"]
+    [_("Grade"), _("Agreement"), _("Disagreements"), _("Guidelines and rule")]
 )
 with grade_tab:
     if rater is not None:

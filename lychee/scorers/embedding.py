@@ -37,6 +37,12 @@ from lychee.scorers.base import DEFAULT_INSTRUCTION, BaseScorer
 EMBEDDING_SCALE = 10.0
 EMBEDDING_SHIFT = 0.55
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+#: What an English bi-encoder reads, for ``ModelInfo.notes`` (the dashboard shows it in the session's language:
+#: lychee/ui/model_notes.py).
+ENGLISH_ONLY_NOTE = (
+    "Reads English well; on Chinese and other non-Latin scripts it ranks by shared characters, not meaning. Load "
+    "Lychee-rerank-mm or Qwen3-VL-Reranker for those."
+)
 EMBEDDING_CAPABILITIES = Capabilities(
     text=True,
     image=False,
@@ -187,10 +193,7 @@ class EmbeddingScorer(BaseScorer):
             batch_size=batch_size or 64,
             default_instruction=DEFAULT_INSTRUCTION,
             score_formula=f"sigmoid({EMBEDDING_SCALE:g} * (cos - {EMBEDDING_SHIFT:g}))",
-            notes=(
-                "Reads English well; on Chinese and other non-Latin scripts it ranks by shared characters, not "
-                "meaning. Load Lychee-rerank-mm or Qwen3-VL-Reranker for those.",
-            ),
+            notes=(ENGLISH_ONLY_NOTE,),
         )
         return cls(
             name=name,
@@ -278,6 +281,7 @@ class EmbeddingScorer(BaseScorer):
 __all__ = [
     "DEFAULT_CACHE_BYTES",
     "DEFAULT_MODEL_NAME",
+    "ENGLISH_ONLY_NOTE",
     "EMBEDDING_CAPABILITIES",
     "EMBEDDING_SCALE",
     "EMBEDDING_SHIFT",

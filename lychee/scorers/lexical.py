@@ -53,6 +53,12 @@ BM25_CAPABILITIES = Capabilities(
     batch_dependent=True,  # the IDF comes from the call's titles
 )
 BM25_FORMULA = f"sigmoid(BM25 - {BM25_CENTER:g}); BM25 (Lucene, k1={BM25_K1}, b={BM25_B}) over the batch's own titles"
+#: What BM25 is, for ``ModelInfo.notes`` (the dashboard shows it in the session's language: lychee/ui/model_notes.py).
+BM25_NOTE = (
+    "BM25 is a lexical ranking, not a model: it counts the query's words (Chinese: character pairs) in each title, "
+    "weighted by how rare they are among the titles scored together. Its score is not a probability, so the bands do "
+    "not apply; it reads no meaning and no images."
+)
 
 # Han (incl. extension A and compatibility ideographs), hiragana/katakana, hangul syllables.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
@@ -158,11 +164,7 @@ class BM25Scorer(BaseScorer):
             attention="n/a",
             parameters=0,
             score_formula=BM25_FORMULA,
-            notes=(
-                "BM25 is a lexical ranking, not a model: it counts the query's words (Chinese: character pairs) in "
-                "each title, weighted by how rare they are among the titles scored together. Its score is not a "
-                "probability, so the bands do not apply; it reads no meaning and no images.",
-            ),
+            notes=(BM25_NOTE,),
         )
         return cls(name=BM25_MODEL, family="lexical", capabilities=BM25_CAPABILITIES, info=info)
 
@@ -189,6 +191,7 @@ class BM25Scorer(BaseScorer):
 
 __all__ = [
     "BM25_B",
+    "BM25_NOTE",
     "BM25_CAPABILITIES",
     "BM25_CENTER",
     "BM25_FORMULA",

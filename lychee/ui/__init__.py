@@ -29,6 +29,7 @@ from lychee.ui.shell.models import (
     loaded_model,
     model_status,
 )
+from lychee.ui.shell.notices import library_error
 from lychee.ui.shell.progress import progress_bar
 from lychee.ui.shell.settings import IMAGE_TYPES, PRESETS, VIDEO_TYPES, Settings
 from lychee.ui.shell.sidebar import sidebar
@@ -44,6 +45,7 @@ __all__ = [
     "current_actor",
     "free_memory",
     "get_scorer",
+    "library_error",
     "load_model",
     "load_status",
     "loaded_model",

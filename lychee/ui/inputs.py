@@ -8,6 +8,7 @@ from typing import Any
 
 from lychee.contract import Capabilities
 from lychee.items import Item, load_image
+from lychee.ui.i18n import N_, _, modalities_name, side_name
 from lychee.video import load_video
 
 
@@ -55,20 +56,20 @@ def make_item(
 
 
 #: The page's answer to an upload the model cannot read: the file by name, and where in the sidebar to fix it.
-IMAGE_REFUSAL = (
+IMAGE_REFUSAL = N_(
     "The {side} image '{file}' cannot be scored: the model '{model}' reads {modalities} only. Remove the image, or "
     "choose *Checkpoint folder or hub id* in the sidebar and enter a Lychee-rerank-mm or Qwen3-VL-Reranker checkpoint."
 )
-CLIP_REFUSAL = (
+CLIP_REFUSAL = N_(
     "The {side} clip '{file}' cannot be scored: the model '{model}' reads {modalities} only. Remove the clip, or "
     "choose *Checkpoint folder or hub id* in the sidebar and enter a Lychee-rerank-mm or Qwen3-VL-Reranker checkpoint."
 )
 #: What the page says at an uploader when the chosen model will refuse what is uploaded there.
-IMAGE_UPLOAD_NOTE = (
+IMAGE_UPLOAD_NOTE = N_(
     "'{model}' reads {modalities} only, so an image here is refused: choose *Checkpoint folder or hub id* in the "
     "sidebar to score images."
 )
-CLIP_UPLOAD_NOTE = (
+CLIP_UPLOAD_NOTE = N_(
     "'{model}' reads {modalities} only, so a clip here is refused: choose *Checkpoint folder or hub id* in the "
     "sidebar to score clips."
 )
@@ -85,11 +86,11 @@ def modality_refusal(
     """What the page says when the ``side`` (``"query"`` or ``"document"``) has an uploaded image (``image_name``) or
     clip (``video_name``) the model does not read, naming the file; ``None`` when the model reads all of it. Asked
     before anything is decoded: an upload the model refuses costs nothing."""
-    values = {"side": side, "model": model, "modalities": capabilities.modalities}
+    values = {"side": side_name(side), "model": model, "modalities": modalities_name(capabilities.modalities)}
     if image_name is not None and not capabilities.image:
-        return IMAGE_REFUSAL.format(file=image_name, **values)
+        return _(IMAGE_REFUSAL).format(file=image_name, **values)
     if video_name is not None and not capabilities.video:
-        return CLIP_REFUSAL.format(file=video_name, **values)
+        return _(CLIP_REFUSAL).format(file=video_name, **values)
     return None
 
 
@@ -98,11 +99,11 @@ def upload_note(capabilities: Capabilities | None, model: str, kind: str) -> str
     it reads it, or when its capabilities are not known yet)."""
     if capabilities is None:
         return None
-    values = {"model": model, "modalities": capabilities.modalities}
+    values = {"model": model, "modalities": modalities_name(capabilities.modalities)}
     if kind == "image" and not capabilities.image:
-        return IMAGE_UPLOAD_NOTE.format(**values)
+        return _(IMAGE_UPLOAD_NOTE).format(**values)
     if kind == "clip" and not capabilities.video:
-        return CLIP_UPLOAD_NOTE.format(**values)
+        return _(CLIP_UPLOAD_NOTE).format(**values)
     return None
 
 

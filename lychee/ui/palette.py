@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import altair as alt
 
+from lychee.ui.i18n import N_, _
+
 #: Colour of each system key. ``first_stage`` is ``input_order`` when the set has a first-stage run.
 SYSTEM_COLORS: dict[str, str] = {
     "model": "#1565c0",  # model A: blue
@@ -21,10 +23,10 @@ SYSTEM_COLORS: dict[str, str] = {
 }
 #: What the charts and tables call each system.
 SYSTEM_NAMES: dict[str, str] = {
-    "model": "model (A)",
-    "model_b": "model (B)",
-    "input_order": "input order",
-    "first_stage": "first stage",
+    "model": N_("model (A)"),
+    "model_b": N_("model (B)"),
+    "input_order": N_("input order"),
+    "first_stage": N_("first stage"),
     "bm25": "BM25",
 }
 #: A colour for a system this table does not know (never one of the above).
@@ -39,7 +41,7 @@ def system_key(key: str, *, first_stage: bool = False) -> str:
 def system_name(key: str, *, first_stage: bool = False) -> str:
     """A report's system key as the charts and tables name it (``model`` -> ``model (A)``)."""
     key = system_key(key, first_stage=first_stage)
-    return SYSTEM_NAMES.get(key, key)
+    return _(SYSTEM_NAMES[key]) if key in SYSTEM_NAMES else key
 
 
 def color_of(key: str) -> str:
@@ -51,9 +53,7 @@ def system_scale(keys: Sequence[str], *, first_stage: bool = False) -> alt.Scale
     """An Altair colour scale over the names of ``keys`` (report system keys), each in its palette colour, so a
     chart's legend lists the systems in this order and every chart colours a system alike."""
     palette_keys = [system_key(k, first_stage=first_stage) for k in keys]
-    return alt.Scale(
-        domain=[SYSTEM_NAMES.get(k, k) for k in palette_keys], range=[color_of(k) for k in palette_keys]
-    )
+    return alt.Scale(domain=[system_name(k) for k in palette_keys], range=[color_of(k) for k in palette_keys])
 
 
 __all__ = [

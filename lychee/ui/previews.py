@@ -11,7 +11,9 @@ import streamlit as st
 
 from lychee.formatting import escape_markdown
 from lychee.items import load_image
+from lychee.ui.i18n import _
 from lychee.ui.inputs import upload_note
+from lychee.ui.shell import notices
 from lychee.ui.shell.models import known_capabilities
 from lychee.ui.shell.settings import Settings
 from lychee.video import load_video
@@ -24,7 +26,7 @@ def image_preview(file: Any) -> None:
     try:
         img = load_image(file.getvalue(), what=f"image '{file.name}'")
     except ValueError as exc:
-        st.error(escape_markdown(str(exc)))
+        notices.library_error(str(exc), _("This file cannot be shown or scored. Upload another one."))
         return
     thumb = img.copy()
     thumb.thumbnail((320, 320))
@@ -37,9 +39,13 @@ def image_preview(file: Any) -> None:
 def _describe(data: bytes, file_name: str) -> str:
     """A one-line summary of an upload, or raises the library's message (cached: a preview is redrawn often)."""
     video = load_video(data, what=f"video '{file_name}'")
-    return (
-        f"{escape_markdown(file_name)} · {video.duration:.1f} s · {video.n_frames} frames at {video.fps:g} fps · "
-        f"{video.width}×{video.height}"
+    return _("{file_name} · {duration:.1f} s · {n_frames} frames at {fps:g} fps · {width}×{height}").format(
+        file_name=escape_markdown(file_name),
+        duration=video.duration,
+        n_frames=video.n_frames,
+        fps=video.fps,
+        width=video.width,
+        height=video.height,
     )
 
 
@@ -51,7 +57,7 @@ def video_preview(file: Any) -> None:
     try:
         caption = _describe(data, file.name)
     except ValueError as exc:
-        st.error(escape_markdown(str(exc)))
+        notices.library_error(str(exc), _("This file cannot be shown or scored. Upload another one."))
         return
     st.video(data)
     st.caption(caption)

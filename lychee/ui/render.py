@@ -16,6 +16,8 @@ from lychee.bands import BAND_COLORS
 from lychee.explanation import ImageSalience, TokenWeight, VideoSalience
 from lychee.salience.units import weights_to_rgba
 from lychee.ui.caveats import GREYED_COLOR
+from lychee.ui.i18n import _
+from lychee.ui.i18n import band_name as shown_band
 
 # Highlight colours: the same green/red as lychee.salience.weights_to_rgba, so text and images read alike.
 POSITIVE_RGB = (46, 125, 50)
@@ -31,12 +33,10 @@ def band_badge_html(band_name: str, *, size: str = "1rem", caveat: str | None = 
     if band_name not in BAND_COLORS:
         raise ValueError(f"band must be one of {sorted(BAND_COLORS)}, got {band_name!r}.")
     color = GREYED_COLOR if caveat else BAND_COLORS[band_name]
-    extra = (
-        f';text-decoration:line-through" title="{html.escape(caveat, quote=True)}" data-greyed="1' if caveat else ""
-    )
+    extra = f';text-decoration:line-through" title="{html.escape(caveat, quote=True)}" data-greyed="1' if caveat else ""
     return (
         f'<span style="background:{color};color:#fff;padding:0.15em 0.7em;border-radius:1em;font-weight:600;'
-        f'font-size:{size};letter-spacing:0.02em{extra}">{html.escape(band_name.upper())}</span>'
+        f'font-size:{size};letter-spacing:0.02em{extra}">{html.escape(shown_band(band_name).upper())}</span>'
     )
 
 
@@ -62,7 +62,7 @@ def highlight_html(text: str, tokens: Sequence[TokenWeight], *, scale: float | N
         if tok.start < pos or tok.end > len(text):
             continue  # overlapping or out of range: keep the text intact rather than duplicate or drop characters
         parts.append(html.escape(text[pos : tok.start]))
-        tip = html.escape(f"{tok.text}: {tok.weight:+.3f} log-odds", quote=True)
+        tip = html.escape(_("{text}: {weight:+.3f} log-odds").format(text=tok.text, weight=tok.weight), quote=True)
         parts.append(
             f'<span title="{tip}" style="background:rgba({r},{g},{b},{alpha * MAX_TEXT_ALPHA:.3f});'
             f'border-radius:0.25em;padding:0.05em 0.15em">{html.escape(text[tok.start : tok.end])}</span>'
@@ -75,9 +75,14 @@ def highlight_html(text: str, tokens: Sequence[TokenWeight], *, scale: float | N
     )
 
 
-def legend_html(scale: float, *, what: str = "log-odds change") -> str:
+def legend_html(scale: float, *, what: str | None = None) -> str:
     """A colour legend: red (towards "not relevant") - neutral - green (towards "relevant"), with the scale and
     ``what`` a weight is (occlusion's default: a measured log-odds change; other methods say what theirs are)."""
+    what = _("log-odds change") if what is None else what
+    words = _(
+        '<b style="color:#c62828">red</b> pushes towards <i>not relevant</i>, <b style="color:#2e7d32">green</b> '
+        "towards <i>relevant</i>; stronger colour = bigger effect"
+    )
     neg = f"rgba({NEGATIVE_RGB[0]},{NEGATIVE_RGB[1]},{NEGATIVE_RGB[2]},{MAX_TEXT_ALPHA})"
     pos = f"rgba({POSITIVE_RGB[0]},{POSITIVE_RGB[1]},{POSITIVE_RGB[2]},{MAX_TEXT_ALPHA})"
     return (
@@ -87,9 +92,7 @@ def legend_html(scale: float, *, what: str = "log-odds change") -> str:
         f'background:linear-gradient(to right,{neg},rgba(255,255,255,0),{pos});border:1px solid rgba(128,128,128,0.3)">'
         "</span>"
         f"<span>+{scale:.2f}</span>"
-        f'<span style="opacity:0.75">{html.escape(what)} · <b style="color:#c62828">red</b> pushes towards '
-        '<i>not relevant</i>, <b style="color:#2e7d32">green</b> towards <i>relevant</i>; stronger colour = '
-        "bigger effect</span></div>"
+        f'<span style="opacity:0.75">{html.escape(what)} · {words}</span></div>'
     )
 
 
@@ -174,26 +177,26 @@ def frame_strip(
     return Image.alpha_composite(strip.convert("RGBA"), overlay).convert("RGB")
 
 
-def top_result_html(
-    title: str, score: float, band_name: str, *, rank_change: str, caveat: str | None = None
-) -> str:
+def top_result_html(title: str, score: float, band_name: str, *, rank_change: str, caveat: str | None = None) -> str:
     """A card for the best-scoring title (escaped); with a ``caveat``, its band is greyed and the card says why."""
     border = GREYED_COLOR if caveat else BAND_COLORS.get(band_name, "#888")
+    top_result, rank_change_word = _("Top result"), _("rank change")
     note = ""
     if caveat:
         note = (
             '<div style="font-size:0.85rem;margin-top:0.45em;color:#616161" data-testid="band-caveat">'
-            f"Band not meaningful: {html.escape(caveat)}.</div>"
+            + _("Band not meaningful: {caveat}.").format(caveat=html.escape(caveat))
+            + "</div>"
         )
     return (
         '<div style="border:1px solid rgba(128,128,128,0.3);border-left:0.4em solid '
         f'{border};border-radius:0.5em;padding:0.7em 1em;margin:0.3em 0 0.8em 0">'
-        '<div style="font-size:0.8rem;opacity:0.7">Top result</div>'
+        f'<div style="font-size:0.8rem;opacity:0.7">{top_result}</div>'
         f'<div style="font-size:1.15rem;font-weight:600;margin:0.15em 0 0.35em 0" data-testid="top-title">'
         f"{html.escape(title)}</div>"
         f"{band_badge_html(band_name, size='0.8rem', caveat=caveat)} "
         f'<span style="margin-left:0.6em">P(yes) <b>{score:.3f}</b></span>'
-        f'<span style="margin-left:0.8em;opacity:0.75">rank change {html.escape(rank_change)}</span>{note}</div>'
+        f'<span style="margin-left:0.8em;opacity:0.75">{rank_change_word} {html.escape(rank_change)}</span>{note}</div>'
     )
 
 

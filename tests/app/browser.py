@@ -10,6 +10,7 @@ import importlib.util
 import logging
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -49,9 +50,37 @@ def require_browser() -> None:
         pytest.skip(msg)
 
 
+def require_cjk_font() -> None:
+    """Skip (or, with LYCHEE_REQUIRE_BROWSER=1, fail) the calling test when no font covers Chinese: the browser
+    would draw boxes (``./start.sh test`` installs Debian's fonts-noto-cjk)."""
+    fc_list = shutil.which("fc-list")
+    fonts = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True).stdout if fc_list else ""
+    if not fonts.strip():
+        msg = "no font covers Chinese (fc-list :lang=zh is empty); install Debian's fonts-noto-cjk"
+        if os.environ.get("LYCHEE_REQUIRE_BROWSER") == "1":
+            pytest.fail(msg + "; LYCHEE_REQUIRE_BROWSER=1 makes this a failure.")
+        pytest.skip(msg)
+
+
+def drawn_fonts(page: Any, selector: str) -> dict[str, int]:
+    """The fonts Chromium drew the first element matching ``selector`` with: family -> number of glyphs (the DevTools
+    protocol's ``CSS.getPlatformFontsForNode``; a character no font covers would be drawn as a box by a fallback)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    finally:
+        cdp.detach()
+    return {font["familyName"]: font["glyphCount"] for font in fonts}
+
+
 @contextlib.contextmanager
-def chromium(*, width: int = 1400, height: int = 1000) -> Iterator[Any]:
-    """A Playwright page in Debian's Chromium with a fresh user-data dir (never ``playwright install``)."""
+def chromium(*, width: int = 1400, height: int = 1000, locale: str = "en-US") -> Iterator[Any]:
+    """A Playwright page in Debian's Chromium with a fresh user-data dir (never ``playwright install``), in the
+    browser ``locale`` (what ``navigator.language`` and the dashboard's ``st.context.locale`` report)."""
     from playwright.sync_api import sync_playwright
 
     profile = tempfile.mkdtemp(prefix="lychee-chromium-")
@@ -64,6 +93,7 @@ def chromium(*, width: int = 1400, height: int = 1000) -> Iterator[Any]:
                 headless=True,
                 viewport={"width": width, "height": height},
                 accept_downloads=True,
+                locale=locale,
             )
             try:
                 page = context.pages[0] if context.pages else context.new_page()

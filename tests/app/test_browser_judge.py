@@ -43,7 +43,7 @@ def _grade_as(page, url: str, rater: str) -> list[str]:
         page.keyboard.press("Enter")
         browser.wait_idle(page)
     page.get_by_role("button", name="Save my grades").click()
-    page.get_by_text(f"Saved 4 grade(s) by {rater}").wait_for()
+    page.get_by_text(f"Saved 4 grades by {rater}").wait_for()
     browser.wait_idle(page)
     return order
 
@@ -76,5 +76,5 @@ def test_two_raters_grade_the_same_query_blind_in_chromium(workspace):
             alpha = set_agreement(labelled).krippendorff_alpha_ordinal
             assert bob.locator(f"td#glide-cell-1-{row}").inner_text() == f"{alpha:.3f}"
             bob.get_by_role("tab", name="Disagreements", exact=True).click()
-            bob.get_by_text("1 title(s) whose grades span 2 or more").wait_for()
+            bob.get_by_text("1 title whose grades span 2 or more").wait_for()
             bob.screenshot(path=str(artifacts / "browser_judge.png"), full_page=True)

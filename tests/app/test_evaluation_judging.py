@@ -43,7 +43,7 @@ def test_judge_the_holes_round_trip_raises_judged_at_10(tmp_path, workspace):
     at.button(key="eval_judge_holes").click().run()
     assert not at.exception, exceptions(at)
     queue = workspace / "sets" / "passages-holes.jsonl"
-    assert any(s.value.startswith(f"Queued 8 document(s) in `{queue}` (8 queries).") for s in at.success)
+    assert any(s.value.startswith(f"Queued 8 documents in `{queue}` (8 queries).") for s in at.success)
     assert at.session_state["judge_set"] == str(queue)
 
     judge = make_app(JUDGE, judge_set=str(queue))  # the Judge page opens on the queue

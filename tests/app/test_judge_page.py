@@ -64,7 +64,7 @@ def test_two_raters_grade_the_same_query_blind_and_see_their_agreement(workspace
     assert view.SCORES_KEY not in ann.session_state and not [df for df in ann.dataframe if "score" in df.value.columns]
     _grade(ann, {TITLES[0]: 3, TITLES[1]: 0, TITLES[2]: 1, TITLES[3]: 2})
     assert [s.value for s in ann.success][0] == (
-        "Saved 4 grade(s) by ann for query `boots` in `hiking.jsonl`; this query is graded by ann."
+        "Saved 4 grades by ann for query `boots` in `hiking.jsonl`; this query is graded by ann."
     )
 
     bob = _open_as("bob")  # another session

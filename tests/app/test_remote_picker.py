@@ -9,9 +9,10 @@ the dashboard's wiring.
 from __future__ import annotations
 
 import pytest
-from apphelpers import HOME, SINGLE, errors, exceptions, make_app, shown
+from apphelpers import HOME, SINGLE, error_headings, errors, exceptions, make_app, shown
 
 from lychee.scorers.remote.probe import PROBE_QUERY, PROBE_UNRELATED
+from lychee.ui.shell.notices import MODEL_WARNING_HEADING
 from tests.lychee.scorers.remote.chat_contract_server import CannedBackend, ContractChatServer, canned_yes_no
 from tests.lychee.scorers.remote.rerank_contract_server import StandinRerankServer, constant_scores
 
@@ -69,10 +70,9 @@ def test_a_malformed_url_says_why_and_keeps_the_default():
     pick_remote(at, "gpu-1:8000", "rerank")
     assert not at.exception, exceptions(at)
     assert at.session_state["model"] == "default"
-    assert any(
-        "remote URL 'gpu-1:8000': expected http(s)://host:port[/path]" in e and "embedded default model is used" in e
-        for e in errors(at)
-    ), errors(at)
+    # the library's message, under the page's heading that says what to do meanwhile
+    assert any("remote URL 'gpu-1:8000': expected http(s)://host:port[/path]" in e for e in errors(at)), errors(at)
+    assert any("embedded default model is used" in (h or "") for h in error_headings(at)), error_headings(at)
 
 
 def test_a_dead_endpoint_is_a_clear_message_on_load():
@@ -117,8 +117,12 @@ def test_a_served_model_that_does_not_rank_is_a_warning_on_home_and_in_the_sideb
         assert not at.exception, exceptions(at)
         assert not errors(at), errors(at)
         expected = f"{server.url} answers, but not like a reranker: the load-time probe scored the query"
-        assert any(shown(w.value).startswith(expected) for w in at.main.warning), [w.value for w in at.main.warning]
-        assert any(shown(w.value).startswith(expected) for w in at.sidebar.warning), [
+        # the library's warning, under the page's heading that says what to do about it
+        heading = f"**{MODEL_WARNING_HEADING}**\n\n"
+        assert any(shown(w.value).startswith(heading + expected) for w in at.main.warning), [
+            w.value for w in at.main.warning
+        ]
+        assert any(shown(w.value).startswith(heading + expected) for w in at.sidebar.warning), [
             w.value for w in at.sidebar.warning
         ]
         assert any(m.label == "Device" and m.value == "remote" for m in at.metric)  # loaded all the same

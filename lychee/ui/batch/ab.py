@@ -19,19 +19,20 @@ from lychee.formatting import escape_markdown, markdown_code, shorten
 from lychee.scorers.lexical import BM25_MODEL
 from lychee.serving import ModelKey
 from lychee.ui.batch.table import BatchResult, band_label
+from lychee.ui.i18n import N_, _
 from lychee.ui.shell.settings import PRESETS, Settings
 
 # With LYCHEE_LOCK_MODEL=1 the server serves one model: no free checkpoint field here either.
-LOCKED_MODEL_B = (
+LOCKED_MODEL_B = N_(
     "Model B: comparing with another model is off on this server (LYCHEE_LOCK_MODEL=1 serves one model). "
     "Compare two instructions instead."
 )
 
 #: Session key of the A/B result (a non-widget key), tied to the A result it extends.
 AB_RESULT_KEY = "batch_ab_result"
-MODES = {"instruction": "Another instruction (same model)", "model": "Another model (same instruction)"}
+MODES = {"instruction": N_("Another instruction (same model)"), "model": N_("Another model (same instruction)")}
 DEFAULT_INSTRUCTION_B = PRESETS["E-commerce product search"]
-SHIFT_COLORS = {"up under B": "#2e7d32", "down under B": "#c62828", "same place": "#9e9e9e"}
+SHIFT_COLORS = {N_("up under B"): "#2e7d32", N_("down under B"): "#c62828", N_("same place"): "#9e9e9e"}
 #: The most characters of a title the slope chart writes beside its rank.
 SLOPE_TITLE_CHARS = 40
 #: The most characters of an instruction the A/B caption shows.
@@ -68,8 +69,8 @@ class ABResult:
     def names(self) -> tuple[str, str]:
         """Short names of A and B for headers and the chart."""
         if self.mode == "instruction":
-            return "A (sidebar instruction)", "B (instruction B)"
-        return f"A ({self.a.model})", f"B ({self.model_b})"
+            return _("A (sidebar instruction)"), _("B (instruction B)")
+        return _("A ({model})").format(model=self.a.model), _("B ({model_b})").format(model_b=self.model_b)
 
     def table(self, settings: Settings) -> pd.DataFrame:
         """A's and B's ranks side by side, in A's order (:func:`lychee.compare.ab_table`)."""
@@ -112,7 +113,7 @@ def model_label(key: ModelKey) -> str:
     """A loaded model as the Model B picker lists it: ``name (device, dtype)``; BM25 says what it is."""
     model, device, dtype = key
     if model == BM25_MODEL:
-        return "bm25 (lexical baseline: shared words, any language)"
+        return _("bm25 (lexical baseline: shared words, any language)")
     extras = ", ".join(x for x in (device, dtype) if x)
     return f"{model} ({extras})" if extras else model
 
@@ -121,13 +122,19 @@ def caption(result: ABResult) -> str:
     """The line under the A/B heading: what A and B used (instructions shortened)."""
     a = result.a
     if result.mode == "instruction":
-        return (
-            f"Model {markdown_code(a.model)} · A: “{_short(a.instruction_used)}” · "
-            f"B: “{_short(result.instruction_used_b)}”"
+        return _("Model {model} · A: “{instruction_used}” · B: “{instruction_used_b}”").format(
+            model=markdown_code(a.model),
+            instruction_used=_short(a.instruction_used),
+            instruction_used_b=_short(result.instruction_used_b),
         )
-    return (
-        f"Instruction “{_short(a.instruction_used)}” · A: {markdown_code(a.model)} · "
-        f"B: {markdown_code(result.model_b)} (B instruction as the model read it: “{_short(result.instruction_used_b)}”)"
+    return _(
+        "Instruction “{instruction_used}” · A: {model} · B: {model_b} (B instruction as the model read "
+        "it: “{instruction_used_b}”)"
+    ).format(
+        instruction_used=_short(a.instruction_used),
+        model=markdown_code(a.model),
+        model_b=markdown_code(result.model_b),
+        instruction_used_b=_short(result.instruction_used_b),
     )
 
 
@@ -166,7 +173,7 @@ def slope_chart(df: pd.DataFrame, *, names: tuple[str, str] = ("A", "B")) -> alt
         df: :func:`lychee.compare.ab_table`'s output.
         names: the axis labels of the two sides.
     """
-    direction = ["up under B" if s > 0 else "down under B" if s < 0 else "same place" for s in df["shift"]]
+    direction = [_("up under B") if s > 0 else _("down under B") if s < 0 else _("same place") for s in df["shift"]]
     short = [shorten(t, SLOPE_TITLE_CHARS) for t in df["title"]]
     rows = []
     for i, row in enumerate(df.itertuples(index=False)):
@@ -186,10 +193,15 @@ def slope_chart(df: pd.DataFrame, *, names: tuple[str, str] = ("A", "B")) -> alt
     )
     color = alt.Color(
         "direction:N",
-        scale=alt.Scale(domain=list(SHIFT_COLORS), range=list(SHIFT_COLORS.values())),
-        legend=alt.Legend(title="Under B", orient="top"),
+        scale=alt.Scale(domain=[_(d) for d in SHIFT_COLORS], range=list(SHIFT_COLORS.values())),
+        legend=alt.Legend(title=_("Under B"), orient="top"),
     )
-    tooltip = [alt.Tooltip("title:N", title="Title"), alt.Tooltip("moved:N", title="Shift"), "side:N", "rank:Q"]
+    tooltip = [
+        alt.Tooltip("title:N", title=_("Title")),
+        alt.Tooltip("moved:N", title=_("Shift")),
+        alt.Tooltip("side:N", title=_("Side")),
+        alt.Tooltip("rank:Q", title=_("Rank")),
+    ]
     base = alt.Chart(data).encode(x=x, y=y, color=color, tooltip=tooltip)
     lines = base.mark_line(strokeWidth=2, opacity=0.8).encode(detail="key:N")
     dots = base.mark_circle(size=50)

@@ -34,6 +34,7 @@ from lychee.ui.batch.ab import (
 from lychee.ui.batch.table import BatchResult
 from lychee.ui.batch.view import BAND_WIDTH, NARROW_WIDTH, WRAPPED_ROW_HEIGHT, download_table
 from lychee.ui.caveats import band_caveat
+from lychee.ui.i18n import _, ngettext
 from lychee.ui.shell import models
 from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.progress import run_with_progress
@@ -50,31 +51,35 @@ BM25_KEY: ModelKey = (BM25_MODEL, None, None)
 def controls(settings: Settings) -> ABChoice | None:
     """The A/B toggle and B's set-up (drawn above the batch form); ``None`` while the A/B is off."""
     on = st.toggle(
-        "A/B: score the same titles a second way (B) and compare",
-        help="A is the sidebar's model and instruction. B changes one of them; both rankings are shown side by side.",
+        _("A/B: score the same titles a second way (B) and compare"),
+        help=_(
+            "A is the sidebar's model and instruction. B changes one of them; both rankings are shown side by side."
+        ),
         **bind("batch_ab", False),
     )
     if not on:
         return None
     with st.container(border=True):
         mode = st.radio(
-            "B uses",
+            _("B uses"),
             list(MODES),
-            format_func=MODES.__getitem__,
+            format_func=lambda mode: _(MODES[mode]),
             horizontal=True,
             **bind("batch_ab_mode", "instruction"),
         )
         if mode == "instruction":
             text = st.text_area(
-                "Instruction B",
+                _("Instruction B"),
                 height=80,
-                help="Compared against the sidebar's instruction (A), on the sidebar's model.",
+                help=_("Compared against the sidebar's instruction (A), on the sidebar's model."),
                 **bind("batch_ab_instruction_b", DEFAULT_INSTRUCTION_B),
             )
             if models.uses_instruction(settings) is False:
                 st.warning(
-                    f"The model {markdown_code(settings.model)} ignores the instruction, so A and B will rank "
-                    "identically. Load a Lychee / Qwen3-VL reranker in the sidebar to compare instructions."
+                    _(
+                        "The model {model} ignores the instruction, so A and B will rank identically. Load a Lychee / "
+                        "Qwen3-VL reranker in the sidebar to compare instructions."
+                    ).format(model=markdown_code(settings.model))
                 )
             return ABChoice(mode="instruction", instruction_b=text)
         return ABChoice(mode="model", model_b=_model_b_picker(settings))
@@ -87,7 +92,7 @@ def _model_b_picker(settings: Settings) -> ModelKey | None:
     of the models the server offers (:mod:`lychee.access.catalog`) — loading refuses anything else for a viewer too.
     """
     if model_locked():
-        st.info(LOCKED_MODEL_B)
+        st.info(_(LOCKED_MODEL_B))
         return None
     own = models.model_key(settings)
     actor = current_actor()
@@ -103,28 +108,34 @@ def _model_b_picker(settings: Settings) -> ModelKey | None:
         if stored is None or tuple(stored) not in others:
             st.session_state["batch_ab_model_b"] = others[-1]
         choice = st.selectbox(
-            "Model B",
+            _("Model B"),
             others,
             format_func=model_label,
-            help="Models loaded right now, besides the sidebar's (A), and BM25 (the lexical baseline). B uses the "
-            "sidebar's instruction.",
+            help=_(
+                "Models loaded right now, besides the sidebar's (A), and BM25 (the lexical baseline). B uses the "
+                "sidebar's instruction."
+            ),
             **bind("batch_ab_model_b", others[-1]),
         )
     else:
         choice = None
         st.info(
-            f"Only the sidebar's model ({markdown_code(settings.model)}) is loaded. Load a second model as B below: it "
-            "is kept next to A (the sidebar's model is not released)."
+            _(
+                "Only the sidebar's model ({model}) is loaded. Load a second model as B below: it is kept next "
+                "to A (the sidebar's model is not released)."
+            ).format(model=markdown_code(settings.model))
         )
     path = _model_b_field(catalog, editor)
-    if st.button("Load model B", key="batch_ab_load", icon=":material/download:"):
+    if st.button(_("Load model B"), key="batch_ab_load", icon=":material/download:"):
         # a served model runs where its server put it: the sidebar's device / dtype are for local checkpoints
         key = (path, None, None) if is_remote(path) else (path, settings.device, settings.dtype)
         if not path:
-            st.error("Model B: the box is empty. Type 'default', a checkpoint folder or a hub id, then click Load.")
+            st.error(_("Model B: the box is empty. Type 'default', a checkpoint folder or a hub id, then click Load."))
         elif key == own:
             st.error(
-                f"Model B: {markdown_code(path)} is the sidebar's model (A). Type another model to compare against."
+                _("Model B: {path} is the sidebar's model (A). Type another model to compare against.").format(
+                    path=markdown_code(path)
+                )
             )
         elif models.load_second(key) is not None:
             st.session_state["batch_ab_model_b"] = key
@@ -138,17 +149,19 @@ def _model_b_field(catalog: Catalog, editor: bool) -> str:
     if not editor:
         names = list(offered)
         name = st.selectbox(
-            "Load another model as B",
+            _("Load another model as B"),
             names,
-            help="The models this server offers (LYCHEE_MODELS). Loading other models is for editors.",
+            help=_("The models this server offers (LYCHEE_MODELS). Loading other models is for editors."),
             **bind("batch_ab_offered_b", names[0], options=names),
         )
         return offered[name]
     st.text_input(
-        "Load another model as B",
-        placeholder="'default', /models/lychee-rerank-mm, a cached hub id, or http://host:port",
-        help="A name this server offers, a checkpoint folder or hub id (downloads only with LYCHEE_ALLOW_DOWNLOAD=1), "
-        "'default', or the URL of a served model (see docs/deploy.md).",
+        _("Load another model as B"),
+        placeholder=_("'default', /models/lychee-rerank-mm, a cached hub id, or http://host:port"),
+        help=_(
+            "A name this server offers, a checkpoint folder or hub id (downloads only with "
+            "LYCHEE_ALLOW_DOWNLOAD=1), 'default', or the URL of a served model (see docs/deploy.md)."
+        ),
         **bind("batch_ab_model_path", ""),
     )
     text = st.session_state["batch_ab_model_path"].strip()
@@ -177,13 +190,16 @@ def run_b(a: BatchResult, choice: ABChoice, settings: Settings) -> ABResult | No
     """Score A's query and titles under B and store the result; errors are shown, not raised."""
     st.session_state.pop(AB_RESULT_KEY, None)
     if a.query is None:
-        st.error("A/B: the A result holds no query to score again. Click **Rerank** once more.")
+        st.error(_("A/B: the A result holds no query to score again. Click **Rerank** once more."))
         return None
     if choice.mode == "instruction":
         instruction_b = (choice.instruction_b or "").strip()
         if not instruction_b:
             st.error(
-                "Instruction B is empty: type the instruction to compare against the sidebar's, or switch the A/B off."
+                _(
+                    "Instruction B is empty: type the instruction to compare against the sidebar's, or switch the "
+                    "A/B off."
+                )
             )
             return None
         scorer = models.get_scorer(settings)
@@ -191,9 +207,9 @@ def run_b(a: BatchResult, choice: ABChoice, settings: Settings) -> ABResult | No
     else:
         if choice.model_b is None:
             st.error(
-                LOCKED_MODEL_B
+                _(LOCKED_MODEL_B)
                 if model_locked()
-                else "Model B: no second model is loaded. Load one under **Load another model as B**, then rerank."
+                else _("Model B: no second model is loaded. Load one under **Load another model as B**, then rerank.")
             )
             return None
         loaded = models.load_second(choice.model_b)
@@ -203,7 +219,7 @@ def run_b(a: BatchResult, choice: ABChoice, settings: Settings) -> ABResult | No
         return None
     start = time.perf_counter()
     ok, scored = run_with_progress(
-        f"Scoring {len(a.titles)} titles under B",
+        _("Scoring {n_titles} titles under B").format(n_titles=len(a.titles)),
         lambda callback: (
             scorer.predict(a.query, a.titles, instruction, progress=callback),
             scorer.resolve_instruction(instruction),
@@ -243,27 +259,33 @@ def render(a: BatchResult, settings: Settings) -> None:
     tau, overlap = result.agreement(df)
     name_a, name_b = result.names
     st.divider()
-    st.subheader(f"A/B: {escape_markdown(name_a)} vs {escape_markdown(name_b)}")
+    st.subheader(_("A/B: {name_a} vs {name_b}").format(name_a=escape_markdown(name_a), name_b=escape_markdown(name_b)))
     st.caption(caption(result))
     moved = int((df["shift"] != 0).sum())
     biggest = int(df["shift"].abs().max()) if len(df) else 0
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(
-        "Kendall's tau",
+        _("Kendall's tau"),
         "—" if tau is None else f"{tau:+.3f}",
-        help="Agreement of the two rankings over every pair of titles: +1 same order, 0 unrelated, -1 reversed.",
+        help=_("Agreement of the two rankings over every pair of titles: +1 same order, 0 unrelated, -1 reversed."),
     )
     m2.metric(
-        f"Top-{OVERLAP_K} overlap",
+        _("Top-{OVERLAP_K} overlap").format(OVERLAP_K=OVERLAP_K),
         f"{overlap.shared}/{overlap.depth}",
-        help=f"How many of A's top {overlap.depth} titles are also in B's top {overlap.depth}.",
+        help=_("How many of A's top {depth} titles are also in B's top {depth}.").format(depth=overlap.depth),
     )
-    m3.metric("Titles that moved", f"{moved}/{len(df)}")
-    m4.metric("Largest move", f"{biggest} place{'s' if biggest != 1 else ''}")
+    m3.metric(_("Titles that moved"), f"{moved}/{len(df)}")
+    m4.metric(_("Largest move"), ngettext("{n} place", "{n} places", biggest).format(n=biggest))
     if result.mode == "instruction" and result.instruction_used_b == a.instruction_used:
-        st.info("Both sides used the same instruction (as the model read it), so the rankings are identical.")
+        st.info(_("Both sides used the same instruction (as the model read it), so the rankings are identical."))
     if any(result.truncated):
-        st.warning(f"{sum(result.truncated)} title(s) were truncated to fit model B's maximum input.")
+        st.warning(
+            ngettext(
+                "{n} title was truncated to fit model B's maximum input.",
+                "{n} titles were truncated to fit model B's maximum input.",
+                sum(result.truncated),
+            ).format(n=sum(result.truncated))
+        )
     _band_caveats(result)
     columns = _columns(name_a, name_b)
     st.dataframe(
@@ -276,7 +298,7 @@ def render(a: BatchResult, settings: Settings) -> None:
         column_config=columns,
     )
     download_table(df, result.meta(settings, df), label="A/B ", file_stem="rerank_ab", key="batch_ab_download")
-    st.markdown("**Rank moves from A to B**")
+    st.markdown(_("**Rank moves from A to B**"))
     st.altair_chart(slope_chart(df, names=(name_a, name_b)), width="content")
 
 
@@ -284,7 +306,9 @@ def _band_caveats(result: ABResult) -> None:
     """Say which side's bands are greyed in the table, and why."""
     for side, caveat in (("A", result.a.band_caveat), ("B", result.band_caveat_b)):
         if caveat:
-            st.caption(f":material/info: Bands of {side} are greyed (⚪): {caveat}.")
+            st.caption(
+                ":material/info: " + _("Bands of {side} are greyed (⚪): {caveat}.").format(side=side, caveat=caveat)
+            )
 
 
 def _columns(name_a: str, name_b: str) -> dict[str, Any]:
@@ -298,19 +322,19 @@ def _columns(name_a: str, name_b: str) -> dict[str, Any]:
         )
 
     return {
-        "rank_a": st.column_config.NumberColumn("Rank A", format="%d", width=AB_NARROW_WIDTH, help=name_a),
-        "rank_b": st.column_config.NumberColumn("Rank B", format="%d", width=AB_NARROW_WIDTH, help=name_b),
+        "rank_a": st.column_config.NumberColumn(_("Rank A"), format="%d", width=AB_NARROW_WIDTH, help=name_a),
+        "rank_b": st.column_config.NumberColumn(_("Rank B"), format="%d", width=AB_NARROW_WIDTH, help=name_b),
         "moved": st.column_config.TextColumn(
-            "Shift", width=AB_NARROW_WIDTH, help="↑ B ranks it higher, ↓ lower, = same."
+            _("Shift"), width=AB_NARROW_WIDTH, help=_("↑ B ranks it higher, ↓ lower, = same.")
         ),
-        "title": st.column_config.TextColumn("Title", width=AB_TITLE_WIDTH, help="The title as given."),
-        "score_a": score("P(yes) A"),
-        "band_a": st.column_config.TextColumn("Band A", width=BAND_WIDTH),
-        "score_b": score("P(yes) B"),
-        "band_b": st.column_config.TextColumn("Band B", width=BAND_WIDTH),
-        "log_odds_a": st.column_config.NumberColumn("Log-odds A", format="%+.2f", width=NARROW_WIDTH),
-        "log_odds_b": st.column_config.NumberColumn("Log-odds B", format="%+.2f", width=NARROW_WIDTH),
-        "original_rank": st.column_config.NumberColumn("Original", format="%d", width=NARROW_WIDTH),
+        "title": st.column_config.TextColumn(_("Title"), width=AB_TITLE_WIDTH, help=_("The title as given.")),
+        "score_a": score(_("P(yes) A")),
+        "band_a": st.column_config.TextColumn(_("Band A"), width=BAND_WIDTH),
+        "score_b": score(_("P(yes) B")),
+        "band_b": st.column_config.TextColumn(_("Band B"), width=BAND_WIDTH),
+        "log_odds_a": st.column_config.NumberColumn(_("Log-odds A"), format="%+.2f", width=NARROW_WIDTH),
+        "log_odds_b": st.column_config.NumberColumn(_("Log-odds B"), format="%+.2f", width=NARROW_WIDTH),
+        "original_rank": st.column_config.NumberColumn(_("Original"), format="%d", width=NARROW_WIDTH),
     }
 
 

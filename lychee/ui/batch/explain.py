@@ -14,6 +14,7 @@ import pandas as pd
 from lychee.explanation import MODALITY_PARTS, ContrastiveExplanation, ModalityShares
 from lychee.formatting import shorten
 from lychee.ui.batch.table import BatchResult
+from lychee.ui.i18n import _
 from lychee.ui.single.evidence import PART_LABELS
 
 #: Session keys of the last contrast and the last shares (non-widget keys: they survive reruns and page switches).
@@ -62,22 +63,24 @@ def rows_by_rank(table: pd.DataFrame) -> list[int]:
 def row_label(table: pd.DataFrame, index: int) -> str:
     """How a picker shows a title: ``"#2 · Nike red running shoe… (P 0.94)"``."""
     row = table[table["original_rank"] == index + 1].iloc[0]
-    return f"#{int(row['rank'])} · {shorten(str(row['title']), TITLE_CHARS)} (P {float(row['score']):.2f})"
+    return _("#{rank} · {title} (P {score:.2f})").format(
+        rank=int(row["rank"]), title=shorten(str(row["title"]), TITLE_CHARS), score=float(row["score"])
+    )
 
 
 def gap_headline(e: ContrastiveExplanation) -> str:
     """The gap in words: which title ranks above, by how much in log-odds, and both P(yes)."""
     if e.gap > 0:
-        return (
-            f"A ranks above B: lo(A) − lo(B) = {e.gap:+.2f} (P(yes) {e.score_a:.3f} vs {e.score_b:.3f}). Green words "
-            "widen the gap in A's favour, red ones narrow it."
-        )
+        return _(
+            "A ranks above B: lo(A) − lo(B) = {gap:+.2f} (P(yes) {score_a:.3f} vs {score_b:.3f}). Green "
+            "words widen the gap in A's favour, red ones narrow it."
+        ).format(gap=e.gap, score_a=e.score_a, score_b=e.score_b)
     if e.gap < 0:
-        return (
-            f"A ranks below B: lo(A) − lo(B) = {e.gap:+.2f} (P(yes) {e.score_a:.3f} vs {e.score_b:.3f}). Green words "
-            "widen the gap in A's favour, red ones narrow it."
-        )
-    return f"A and B score alike: lo(A) − lo(B) = 0.00 (P(yes) {e.score_a:.3f} each)."
+        return _(
+            "A ranks below B: lo(A) − lo(B) = {gap:+.2f} (P(yes) {score_a:.3f} vs {score_b:.3f}). Green "
+            "words widen the gap in A's favour, red ones narrow it."
+        ).format(gap=e.gap, score_a=e.score_a, score_b=e.score_b)
+    return _("A and B score alike: lo(A) − lo(B) = 0.00 (P(yes) {score_a:.3f} each).").format(score_a=e.score_a)
 
 
 def contrast_table(e: ContrastiveExplanation) -> pd.DataFrame:

@@ -25,12 +25,13 @@ from lychee.ui.batch.explain import (
     shares_table,
 )
 from lychee.ui.batch.table import BatchResult
+from lychee.ui.i18n import _
 from lychee.ui.shell.models import capabilities, get_scorer
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
 from lychee.ui.single.evidence_view import faithfulness_section
-from lychee.ui.single.logic import METHOD_LABELS
+from lychee.ui.single.logic import method_label
 
 
 def render_explain(result: BatchResult, settings: Settings) -> None:
@@ -45,29 +46,37 @@ def render_explain(result: BatchResult, settings: Settings) -> None:
 
 def _contrast_section(result: BatchResult, settings: Settings) -> None:
     """Two row pickers, the method, the button, and the last contrast of this batch."""
-    st.subheader("Why A above B")
+    st.subheader(_("Why A above B"))
     table = result.table(settings)
     order = rows_by_rank(table)
     c1, c2, c3 = st.columns([2, 2, 1.2])
     a = c1.selectbox(
-        "Title A", order, format_func=lambda i: row_label(table, i), **bind("batch_contrast_a", order[0], options=order)
+        _("Title A"),
+        order,
+        format_func=lambda i: row_label(table, i),
+        **bind("batch_contrast_a", order[0], options=order),
     )
     b = c2.selectbox(
-        "Title B", order, format_func=lambda i: row_label(table, i), **bind("batch_contrast_b", order[1], options=order)
+        _("Title B"),
+        order,
+        format_func=lambda i: row_label(table, i),
+        **bind("batch_contrast_b", order[1], options=order),
     )
     caps = capabilities(settings)
     methods = list(caps.explain_methods) if caps is not None else ["occlusion", "shapley"]
     method = c3.selectbox(
-        "Method",
+        _("Method"),
         methods,
-        format_func=METHOD_LABELS.get,
-        help="Occlusion removes each word in turn; Shapley samples orders of the words so the effects add up to the "
-        "gap exactly; the gradient methods (VLMs) attribute each pair and take the difference.",
+        format_func=method_label,
+        help=_(
+            "Occlusion removes each word in turn; Shapley samples orders of the words so the effects add up "
+            "to the gap exactly; the gradient methods (VLMs) attribute each pair and take the difference."
+        ),
         **bind("batch_contrast_method", methods[0], options=methods),
     )
-    if st.button("Explain A vs B", key="batch_contrast_go", icon=":material/compare:"):
+    if st.button(_("Explain A vs B"), key="batch_contrast_go", icon=":material/compare:"):
         if a == b:
-            st.error("Title A and title B are the same row: pick two different titles to compare.")
+            st.error(_("Title A and title B are the same row: pick two different titles to compare."))
         else:
             _explain_pair(result, settings, a, b, method)
     contrast = st.session_state.get(CONTRAST_KEY)
@@ -81,7 +90,7 @@ def _explain_pair(result: BatchResult, settings: Settings, a: int, b: int, metho
         return
     start = time.perf_counter()
     ok, explanation = run_with_progress(
-        "Explaining the gap between A and B",
+        _("Explaining the gap between A and B"),
         lambda callback: scorer.explain_pair(
             result.query, result.titles[a], result.titles[b], settings.instruction, method=method, progress=callback
         ),
@@ -102,53 +111,69 @@ def _draw_contrast(contrast: ContrastResult, result: BatchResult, settings: Sett
     """The gap and its sign, the query's words, A and B side by side, the deletion curve on the gap, the table."""
     e = contrast.explanation
     if contrast.model != settings.model or contrast.instruction != settings.instruction:
-        st.info("The model or instruction changed since this comparison. Click **Explain A vs B** to update it.")
+        st.info(_("The model or instruction changed since this comparison. Click **Explain A vs B** to update it."))
     st.metric(
-        "Gap lo(A) − lo(B)", f"{e.gap:+.2f}", help="Log-odds of A minus log-odds of B: positive when A ranks above."
+        _("Gap lo(A) − lo(B)"),
+        f"{e.gap:+.2f}",
+        help=_("Log-odds of A minus log-odds of B: positive when A ranks above."),
     )
     st.caption(gap_headline(e))
     scale = e.max_abs_weight() or None
-    st.markdown("**Query — each word's effect on the gap**")
+    st.markdown(_("**Query — each word's effect on the gap**"))
     if e.query_text and e.query_tokens:
         st.markdown(render.highlight_html(e.query_text, e.query_tokens, scale=scale), unsafe_allow_html=True)
     else:
-        st.caption("The query has no words (an image or clip only).")
+        st.caption(_("The query has no words (an image or clip only)."))
     left, right = st.columns(2)
     for column, label, text, tokens in (
-        (left, f"**A** · P(yes) {e.score_a:.3f} — each word's effect on A's score", e.a_text, e.a_tokens),
-        (right, f"**B** · P(yes) {e.score_b:.3f} — each word's effect on B's score", e.b_text, e.b_tokens),
+        (
+            left,
+            _("**A** · P(yes) {score_a:.3f} — each word's effect on A's score").format(score_a=e.score_a),
+            e.a_text,
+            e.a_tokens,
+        ),
+        (
+            right,
+            _("**B** · P(yes) {score_b:.3f} — each word's effect on B's score").format(score_b=e.score_b),
+            e.b_text,
+            e.b_tokens,
+        ),
     ):
         with column:
             st.markdown(label)
             if text and tokens:
                 st.markdown(render.highlight_html(text, tokens, scale=scale), unsafe_allow_html=True)
             else:
-                st.caption("No text.")
+                st.caption(_("No text."))
     st.caption(
-        f"{METHOD_LABELS.get(e.method, e.method)} · {e.n_evaluations} scored pairs · {contrast.seconds:.1f} s. "
-        "A word of B that raises B's score narrows the gap by as much."
+        _(
+            "{method} · {n_evaluations} scored pairs · {seconds:.1f} s. A word of B that raises B's score "
+            "narrows the gap by as much."
+        ).format(method=method_label(e.method), n_evaluations=e.n_evaluations, seconds=contrast.seconds)
     )
     faithfulness_section(e.faithfulness, gap=True, key="batch_contrast")
-    with st.expander("Every unit's effect on the gap"):
+    with st.expander(_("Every unit's effect on the gap")):
         st.dataframe(
             contrast_table(e),
             hide_index=True,
             width="stretch",
             column_config={
-                "text": st.column_config.TextColumn("Text"),
-                "word": st.column_config.TextColumn("Word / span"),
-                "effect_on_gap": st.column_config.NumberColumn("Effect on the gap (log-odds)", format="%+.3f"),
+                "text": st.column_config.TextColumn(_("Text")),
+                "word": st.column_config.TextColumn(_("Word / span")),
+                "effect_on_gap": st.column_config.NumberColumn(_("Effect on the gap (log-odds)"), format="%+.3f"),
             },
         )
 
 
 def _shares_section(result: BatchResult, settings: Settings) -> None:
     """The modality-shares toggle and, when on, the table of every title's shares."""
-    st.subheader("Where the scores come from")
+    st.subheader(_("Where the scores come from"))
     on = st.toggle(
-        "Modality shares column",
-        help="For every title, the share of its log-odds each part carries (query text / image / clip, the title): "
-        "exact Shapley values, every subset of every title scored in one batch.",
+        _("Modality shares column"),
+        help=_(
+            "For every title, the share of its log-odds each part carries (query text / image / clip, the "
+            "title): exact Shapley values, every subset of every title scored in one batch."
+        ),
         **bind("batch_shares", False),
     )
     if not on:
@@ -165,18 +190,20 @@ def _shares_section(result: BatchResult, settings: Settings) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
-            "title": st.column_config.TextColumn("Title"),
-            "score": st.column_config.NumberColumn("P(yes)", format="%.3f", width="small"),
+            "rank": st.column_config.NumberColumn(_("Rank"), format="%d", width="small"),
+            "title": st.column_config.TextColumn(_("Title")),
+            "score": st.column_config.NumberColumn(_("P(yes)"), format="%.3f", width="small"),
         }
         | {
-            label: st.column_config.NumberColumn(label.capitalize(), format="percent", width="small")
+            label: st.column_config.NumberColumn(_(label).capitalize(), format="percent", width="small")
             for label in shown.columns[3:]
         },
     )
     st.caption(
-        f"Each part's exact Shapley value over the sum of their sizes (signed). {len(stored.shares)} titles in "
-        f"{stored.seconds:.1f} s."
+        _(
+            "Each part's exact Shapley value over the sum of their sizes (signed). {n_shares} titles in "
+            "{seconds:.1f} s."
+        ).format(n_shares=len(stored.shares), seconds=stored.seconds)
     )
 
 
@@ -188,7 +215,7 @@ def _compute_shares(result: BatchResult, settings: Settings) -> SharesResult | N
 
     start = time.perf_counter()
     ok, shares = run_with_progress(
-        f"Scoring the parts of {len(result.titles)} titles",
+        _("Scoring the parts of {n_titles} titles").format(n_titles=len(result.titles)),
         lambda callback: modality_shares_many(
             scorer,
             result.query,

@@ -21,6 +21,7 @@ from eval.sets.loader import load_labelled_set
 from lychee.bands import band
 from lychee.ui.batch import label_view
 from lychee.ui.batch.table import BatchResult
+from lychee.ui.i18n import _
 from lychee.ui.judge import grader_view
 from lychee.ui.judge.logic import new_seed, revealed_table, shuffled, titles_of_list
 from lychee.ui.shell.settings import Settings
@@ -34,9 +35,12 @@ SHOW_KEY = "batch_judge_show"
 def toggle() -> bool:
     """The Judge mode switch (drawn above the form, so it is set before any result is drawn)."""
     return st.toggle(
-        "Judge mode: grade blind",
-        help="Grade the titles in a random order before the model's scores, bands and ranks are shown (they stay off "
-        "the page until you have graded every title or ask to see them). Your grades are saved with your name.",
+        _("Judge mode: grade blind"),
+        help=_(
+            "Grade the titles in a random order before the model's scores, bands and ranks are shown (they "
+            "stay off the page until you have graded every title or ask to see them). Your grades are saved "
+            "with your name."
+        ),
         **bind(MODE_KEY, False),
     )
 
@@ -78,10 +82,12 @@ def render(result: BatchResult, settings: Settings) -> bool:
     state = _state(result)
     titles = titles_of_list(result.titles)
     order = shuffled(len(titles), state["seed"])
-    st.subheader("Judge these titles (blind)")
+    st.subheader(_("Judge these titles (blind)"))
     st.caption(
-        f"{len(titles)} titles in a random order (seed {state['seed']}, saved with your grades). Tab to the next "
-        "title, type 0-3 and Enter. Ungraded titles are saved as unjudged."
+        _(
+            "{n_titles} titles in a random order (seed {seed}, saved with your grades). Tab to the next "
+            "title, type 0-3 and Enter. Ungraded titles are saved as unjudged."
+        ).format(n_titles=len(titles), seed=state["seed"])
     )
     rater = grader_view.ask_rater("batch_judge")
     left, right = st.columns([3, 2])
@@ -91,39 +97,39 @@ def render(result: BatchResult, settings: Settings) -> bool:
         grader_view.grade_rows(titles, order, state["grades"], key=f"batch_judge_{state['seed']}")
     grades = [state["grades"].get(t.docid) for t in titles]
     n_graded = sum(g is not None for g in grades)
-    st.caption(f"{n_graded} of {len(titles)} titles graded.")
+    st.caption(_("{n_graded} of {n_titles} titles graded.").format(n_graded=n_graded, n_titles=len(titles)))
     saved = label_view.save_controls(result, grades, rater=rater, scores_shown=state["shown"], seed=state["seed"])
     finished = saved is not None and saved["complete"]
     st.toggle(
-        "Show the model's scores",
+        _("Show the model's scores"),
         key=SHOW_KEY,
         on_change=_on_show,
-        help="Shows the model's ranking, scores and bands. Switched on before you finish, it is recorded with the "
-        "grades you save from then on (scores_shown).",
+        help=_(
+            "Shows the model's ranking, scores and bands. Switched on before you finish, it is recorded with "
+            "the grades you save from then on (scores_shown)."
+        ),
     )
     if not (finished or st.session_state.get(SHOW_KEY)):
-        st.info("The model's scores, bands and ranks appear once you have saved a grade for every title.")
+        st.info(_("The model's scores, bands and ranks appear once you have saved a grade for every title."))
         return False
     _revealed(result, settings, titles, order, grades)
     return True
 
 
-def _revealed(
-    result: BatchResult, settings: Settings, titles: Any, order: list[int], grades: list[int | None]
-) -> None:
+def _revealed(result: BatchResult, settings: Settings, titles: Any, order: list[int], grades: list[int | None]) -> None:
     """Your grades beside the model's rank, score and band, in the order you graded."""
     bands = [band(s, strong=settings.strong, medium=settings.medium) for s in result.scores]
-    st.markdown("**Your grades beside the model** (in the order you graded)")
+    st.markdown(_("**Your grades beside the model** (in the order you graded)"))
     st.dataframe(
         revealed_table(titles, order, grades, result.scores, bands),
         hide_index=True,
         width="stretch",
         column_config={
-            "title": st.column_config.TextColumn("Title"),
-            "your_grade": st.column_config.NumberColumn("Your grade", format="%d", width="small"),
-            "model_rank": st.column_config.NumberColumn("Model rank", format="%d", width="small"),
-            "score": st.column_config.ProgressColumn("P(yes)", min_value=0.0, max_value=1.0, format="%.3f"),
-            "band": st.column_config.TextColumn("Band", width="small"),
+            "title": st.column_config.TextColumn(_("Title")),
+            "your_grade": st.column_config.NumberColumn(_("Your grade"), format="%d", width="small"),
+            "model_rank": st.column_config.NumberColumn(_("Model rank"), format="%d", width="small"),
+            "score": st.column_config.ProgressColumn(_("P(yes)"), min_value=0.0, max_value=1.0, format="%.3f"),
+            "band": st.column_config.TextColumn(_("Band"), width="small"),
         },
     )
 

@@ -14,6 +14,7 @@ from eval.history.labelling import SaveResult
 from lychee.compare import rank_order
 from lychee.formatting import escape_markdown, markdown_code
 from lychee.ui.batch.table import BatchResult
+from lychee.ui.i18n import _, ngettext
 
 
 def png_bytes(image: Image.Image | None) -> bytes | None:
@@ -50,19 +51,31 @@ def grades_from_frame(edited: pd.DataFrame, n: int) -> list[int | None]:
 def graded_caption(grades: list[int | None]) -> str:
     """How many titles have a grade so far (the others are saved unjudged)."""
     n_graded = sum(g is not None for g in grades)
-    return f"{n_graded} of {len(grades)} titles graded; titles left ungraded are saved as unjudged, not 0."
+    return _("{n_graded} of {n_grades} titles graded; titles left ungraded are saved as unjudged, not 0.").format(
+        n_graded=n_graded, n_grades=len(grades)
+    )
 
 
 def saved_message(saved: SaveResult, rater: str) -> str:
     """What the page says after a save: whose grades, saved or replaced, where, how many queries the set holds now
     and who has graded this query."""
-    verb = "Replaced" if saved.replaced else "Saved"
     raters = ", ".join(escape_markdown(r) for r in saved.raters)
-    return (
-        f"{verb} {escape_markdown(rater)}'s grades of query {markdown_code(saved.qid)} in "
-        f"{markdown_code(str(saved.path))} ({saved.n_queries} quer{'y' if saved.n_queries == 1 else 'ies'} now; "
-        f"graded by {raters}). Evaluate it on the **Evaluation** page (source: saved sets); see the "
-        "raters' agreement on the **Judge** page."
+    if saved.replaced:
+        message = _(
+            "Replaced {rater}'s grades of query {qid} in {path} ({n_queries} now; graded by {raters}). Evaluate it "
+            "on the **Evaluation** page (source: saved sets); see the raters' agreement on the **Judge** page."
+        )
+    else:
+        message = _(
+            "Saved {rater}'s grades of query {qid} in {path} ({n_queries} now; graded by {raters}). Evaluate it on "
+            "the **Evaluation** page (source: saved sets); see the raters' agreement on the **Judge** page."
+        )
+    return message.format(
+        rater=escape_markdown(rater),
+        qid=markdown_code(saved.qid),
+        path=markdown_code(str(saved.path)),
+        n_queries=ngettext("{n} query", "{n} queries", saved.n_queries).format(n=saved.n_queries),
+        raters=raters,
     )
 
 

@@ -19,7 +19,6 @@ from typing import Any
 import streamlit as st
 
 from eval.history.labelling import (
-    GRADE_MEANING,
     GRADES,
     QueryExistsError,
     QueryRecord,
@@ -34,7 +33,9 @@ from lychee.formatting import escape_markdown
 from lychee.roles import PermissionDeniedError
 from lychee.ui.batch.label import graded_caption, grades_from_frame, grading_frame, png_bytes, saved_message
 from lychee.ui.batch.table import BatchResult
+from lychee.ui.i18n import _, grade_meaning
 from lychee.ui.judge import grader_view
+from lychee.ui.shell import notices
 from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
@@ -66,16 +67,22 @@ def render(result: BatchResult, settings: Settings) -> None:
     actor = current_actor()
     if actor is None or not actor.is_editor:
         st.caption(
-            ":material/lock: Grading these titles and saving them into a labelled set is for editors; you are signed "
-            "in as a viewer."
+            ":material/lock: "
+            + _(
+                "Grading these titles and saving them into a labelled set is for editors; you are signed in as a "
+                "viewer."
+            )
         )
         return
     grades = grades_for(result)
     st.divider()
-    st.subheader("Label these results")
+    st.subheader(_("Label these results"))
+    meanings = _(", ").join(f"**{g}** {grade_meaning(g)}" for g in GRADES)
     st.caption(
-        "Grade the titles: " + ", ".join(f"**{g}** {m}" for g, m in GRADE_MEANING.items()) + ". Titles you leave "
-        "ungraded stay unjudged. The model's scores are in view here; switch on **Judge mode** above to grade blind."
+        _(
+            "Grade the titles: {meanings}. Titles you leave ungraded stay unjudged. The model's scores are in view "
+            "here; switch on **Judge mode** above to grade blind."
+        ).format(meanings=meanings)
     )
     rater = grader_view.ask_rater("batch_label")
     edited = st.data_editor(
@@ -86,11 +93,15 @@ def render(result: BatchResult, settings: Settings) -> None:
         height=min(38 + 35 * len(result.titles), 560),
         disabled=["rank_a", "title", "score"],
         column_config={
-            "rank_a": st.column_config.NumberColumn("Rank", format="%d", width="small"),
-            "title": st.column_config.TextColumn("Title"),
-            "score": st.column_config.NumberColumn("P(yes)", format="%.3f", width="small"),
+            "rank_a": st.column_config.NumberColumn(_("Rank"), format="%d", width="small"),
+            "title": st.column_config.TextColumn(_("Title")),
+            "score": st.column_config.NumberColumn(_("P(yes)"), format="%.3f", width="small"),
             "grade": st.column_config.SelectboxColumn(
-                "Grade (0-3)", options=list(GRADES), required=False, width="small", help="0 not relevant ... 3 exact."
+                _("Grade (0-3)"),
+                options=list(GRADES),
+                required=False,
+                width="small",
+                help=_("0 not relevant ... 3 exact."),
             ),
         },
     )
@@ -119,16 +130,20 @@ def save_controls(
     folder = sets_dir()
     target = _target_picker(folder)
     st.text_input(
-        "Query id",
+        _("Query id"),
         **bind(QID_KEY, default_qid(result.query_text)),
-        help="How the query is named in the set (no spaces). The same query gets the same id, so another rater's "
-        "grades of it go beside yours.",
+        help=_(
+            "How the query is named in the set (no spaces). The same query gets the same id, so another "
+            "rater's grades of it go beside yours."
+        ),
     )
-    if st.button("Save to set", key="batch_label_save", type="primary", icon=":material/save:"):
+    if st.button(_("Save to set"), key="batch_label_save", type="primary", icon=":material/save:"):
         _save(result, grades, target, rater=rater, scores_shown=scores_shown, seed=seed)
     _pending()
     if st.session_state.get(ERROR_KEY):
-        st.error(escape_markdown(st.session_state[ERROR_KEY]))
+        notices.library_error(
+            st.session_state[ERROR_KEY], _("Nothing was saved. Correct what the message names, then save again.")
+        )
     saved = st.session_state.get(SAVED_KEY)
     if isinstance(saved, dict):
         st.success(saved_message(saved["saved"], saved["rater"]))
@@ -142,21 +157,21 @@ def _target_picker(folder: Any) -> Any:
     if not existing:
         st.session_state["batch_label_target"] = NEW_SET
     where = st.radio(
-        "Save into",
+        _("Save into"),
         [EXISTING_SET, NEW_SET],
-        format_func={EXISTING_SET: "An existing set", NEW_SET: "A new set"}.__getitem__,
+        format_func={EXISTING_SET: _("An existing set"), NEW_SET: _("A new set")}.__getitem__,
         horizontal=True,
         disabled=not existing,
         **bind("batch_label_target", EXISTING_SET if existing else NEW_SET),
     )
     if where == EXISTING_SET and existing:
         names = [p.stem for p in existing]
-        name = st.selectbox("Set", names, **bind("batch_label_set", names[0], options=names))
+        name = st.selectbox(_("Set"), names, **bind("batch_label_set", names[0], options=names))
         return set_path(name, folder=folder)
     name = st.text_input(
-        "New set name",
-        placeholder="e.g. shoes-2024",
-        help="Letters, digits, '_', '.', '-'; saved as <name>.jsonl.",
+        _("New set name"),
+        placeholder=_("e.g. shoes-2024"),
+        help=_("Letters, digits, '_', '.', '-'; saved as <name>.jsonl."),
         **bind("batch_label_new_set", ""),
     )
     try:
@@ -181,7 +196,7 @@ def _save(
         st.session_state[ERROR_KEY] = target
         return
     if rater is None:
-        st.session_state[ERROR_KEY] = "Give your name as a rater above first: every saved grade records who gave it."
+        st.session_state[ERROR_KEY] = _("Give your name as a rater above first: every saved grade records who gave it.")
         return
     try:
         record = make_record(
@@ -207,7 +222,7 @@ def _write(record: QueryRecord, path: Any, *, replace: bool) -> None:
     except QueryExistsError as exc:
         st.session_state[PENDING_KEY] = {"record": record, "path": path, "message": str(exc)}
     except (ValueError, OSError, PermissionDeniedError) as exc:
-        st.session_state[ERROR_KEY] = f"Nothing was saved: {exc}"
+        st.session_state[ERROR_KEY] = _("Nothing was saved: {exc}").format(exc=exc)
     else:
         complete = all(t.grade is not None for t in record.titles)
         st.session_state[SAVED_KEY] = {"saved": saved, "rater": record.rater, "complete": complete}
@@ -231,9 +246,9 @@ def _pending() -> None:
     if not isinstance(pending, dict):
         return
     st.warning(escape_markdown(pending["message"]))
-    c1, c2, _ = st.columns([1, 1, 3])
-    c1.button("Replace it", key="batch_label_replace", type="primary", on_click=_confirm_replace)
-    c2.button("Keep the existing one", key="batch_label_cancel", on_click=_cancel_replace)
+    c1, c2, _rest = st.columns([1, 1, 3])
+    c1.button(_("Replace it"), key="batch_label_replace", type="primary", on_click=_confirm_replace)
+    c2.button(_("Keep the existing one"), key="batch_label_cancel", on_click=_cancel_replace)
 
 
 __all__ = ["EDITOR_KEY", "GRADES_KEY", "PENDING_KEY", "QID_KEY", "SAVED_KEY", "grades_for", "render", "save_controls"]

@@ -7,6 +7,7 @@ the table as shown, its CSV / JSON downloads, the score chart, and the lines wri
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from lychee.compare import rank_order, shift_label
 from lychee.formatting import escape_markdown, markdown_code, shorten
 from lychee.items import Item
 from lychee.ui.caveats import GREYED_COLOR, GREYED_ICON
+from lychee.ui.i18n import _, band_name, ngettext
 from lychee.ui.shell.settings import Settings
 
 #: Session key of the last result (a non-widget key, so it is still there after visiting another page).
@@ -90,8 +92,19 @@ class BatchResult:
 
 def band_label(name: str, *, greyed: bool = False) -> str:
     """A band as the tables show it, after its coloured dot: ``"🟢 strong"``; a grey dot when the bands do not
-    apply (``"⚪ strong"``)."""
-    return f"{GREYED_ICON if greyed else BAND_ICONS[name]} {name}"
+    apply (``"⚪ strong"``). The name is in the session's language."""
+    return f"{GREYED_ICON if greyed else BAND_ICONS[name]} {band_name(name)}"
+
+
+def source_label(source: str) -> str:
+    """Where a batch's titles came from (:func:`lychee.ui.batch.titles.titles_from_source`: ``"the text box"``,
+    ``"CSV 'f.csv' column 'title'"``), in the session's language; the JSON download keeps the English."""
+    if source == "the text box":
+        return _("the text box")
+    match = re.fullmatch(r"CSV '(.*)' column '(.*)'", source, flags=re.DOTALL)
+    if match:
+        return _("CSV '{file}' column '{column}'").format(file=match[1], column=match[2])
+    return source
 
 
 def results_table(
@@ -165,7 +178,7 @@ def display_table(df: pd.DataFrame, *, greyed: bool = False) -> pd.DataFrame:
     readable note."""
     out = df.copy()
     out["band"] = [band_label(b, greyed=greyed) for b in df["band"]]
-    out["duplicate_of"] = ["" if pd.isna(d) else f"duplicate of #{int(d)}" for d in df["duplicate_of"]]
+    out["duplicate_of"] = ["" if pd.isna(d) else _("duplicate of #{d}").format(d=int(d)) for d in df["duplicate_of"]]
     return out
 
 
@@ -184,8 +197,10 @@ def score_chart(df: pd.DataFrame, *, strong: float, medium: float, greyed: bool 
     """Horizontal bars of P(yes) per title, best first, coloured by band (all grey when ``greyed``: the bands do not
     apply), with the thresholds as dashed rules."""
     colors = [GREYED_COLOR] * len(BAND_ORDER) if greyed else [BAND_COLORS[b] for b in BAND_ORDER]
-    legend_title = "Band (not meaningful here)" if greyed else "Band"
-    data = df.assign(label=[f"{r}. {t}" for r, t in zip(df["rank"], df["title"])])
+    legend_title = _("Band (not meaningful here)") if greyed else _("Band")
+    data = df.assign(
+        label=[f"{r}. {t}" for r, t in zip(df["rank"], df["title"])], band_shown=[band_name(b) for b in df["band"]]
+    )
     bars = (
         alt.Chart(data)
         .mark_bar()
@@ -193,23 +208,29 @@ def score_chart(df: pd.DataFrame, *, strong: float, medium: float, greyed: bool 
             x=alt.X("score:Q", scale=alt.Scale(domain=[0, 1]), title="P(yes)"),
             y=alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=360)),
             color=alt.Color(
-                "band:N",
-                scale=alt.Scale(domain=list(BAND_ORDER), range=colors),
+                "band_shown:N",
+                scale=alt.Scale(domain=[band_name(b) for b in BAND_ORDER], range=colors),
                 legend=alt.Legend(title=legend_title, orient="top"),
             ),
             tooltip=[
-                alt.Tooltip("rank:Q", title="Rank"),
-                alt.Tooltip("original_rank:Q", title="Original rank"),
-                alt.Tooltip("title:N", title="Title"),
+                alt.Tooltip("rank:Q", title=_("Rank")),
+                alt.Tooltip("original_rank:Q", title=_("Original rank")),
+                alt.Tooltip("title:N", title=_("Title")),
                 alt.Tooltip("score:Q", title="P(yes)", format=".3f"),
-                alt.Tooltip("band:N", title="Band"),
+                alt.Tooltip("band_shown:N", title=_("Band")),
             ],
         )
     )
     rules = (
-        alt.Chart(pd.DataFrame({"threshold": [medium, strong], "name": ["medium", "strong"]}))
+        alt.Chart(pd.DataFrame({"threshold": [medium, strong], "name": [band_name("medium"), band_name("strong")]}))
         .mark_rule(strokeDash=[4, 4], color="#555")
-        .encode(x="threshold:Q", tooltip=["name:N", alt.Tooltip("threshold:Q", format=".2f")])
+        .encode(
+            x="threshold:Q",
+            tooltip=[
+                alt.Tooltip("name:N", title=_("Band")),
+                alt.Tooltip("threshold:Q", title=_("Threshold"), format=".2f"),
+            ],
+        )
     )
     # A step height (px per bar) rather than a fixed height: Streamlit's stretch mode squeezes a fixed-height layered
     # chart until Vega hides most title labels.
@@ -222,21 +243,30 @@ def input_notes(result: BatchResult) -> tuple[str | None, str | None, str | None
     unit = "row" if result.source.startswith("CSV") else "line"
     blank = None
     if result.blank_skipped:
-        blank = f"Skipped {result.blank_skipped} blank {unit}{'s' if result.blank_skipped != 1 else ''}."
+        n = result.blank_skipped
+        if unit == "row":
+            blank = ngettext("Skipped {n} blank row.", "Skipped {n} blank rows.", n).format(n=n)
+        else:
+            blank = ngettext("Skipped {n} blank line.", "Skipped {n} blank lines.", n).format(n=n)
     n_dup = sum(d is not None for d in result.duplicate_of)
     duplicates = None
     if n_dup:
-        duplicates = (
-            f"{n_dup} duplicate title{'s are' if n_dup != 1 else ' is'} kept and marked “duplicate of #k” "
-            "(k = original position of its first occurrence)."
-        )
+        duplicates = ngettext(
+            "{n} duplicate title is kept and marked “duplicate of #k” (k = original position of its first occurrence).",
+            "{n} duplicate titles are kept and marked “duplicate of #k” (k = original position of its first "
+            "occurrence).",
+            n_dup,
+        ).format(n=n_dup)
     n_trunc = sum(result.truncated)
     truncated = None
     if n_trunc:
-        truncated = (
-            f"{n_trunc} title{'s were' if n_trunc != 1 else ' was'} longer than the model's maximum input and "
-            "scored on truncated text (marked in the Truncated column)."
-        )
+        truncated = ngettext(
+            "{n} title was longer than the model's maximum input and scored on truncated text (marked in the "
+            "Truncated column).",
+            "{n} titles were longer than the model's maximum input and scored on truncated text (marked in the "
+            "Truncated column).",
+            n_trunc,
+        ).format(n=n_trunc)
     return blank, duplicates, truncated
 
 
@@ -260,27 +290,34 @@ def inputs_changed(
 
 def stale_note(result: BatchResult) -> str:
     """The note over a result whose inputs have changed on the page since it was scored."""
-    query = f"“{shorten(result.query_text, STALE_QUERY_CHARS)}”" if result.query_text else "(no text)"
-    return (
-        f"These are the last results, for the query {query} and {len(result.titles)} titles from {result.source}. "
-        "The inputs above have changed since: click **Rerank** to rerank them."
-    )
+    query = f"“{shorten(result.query_text, STALE_QUERY_CHARS)}”" if result.query_text else _("(no text)")
+    return _(
+        "These are the last results, for the query {query} and {n_titles} titles from {source}. The "
+        "inputs above have changed since: click **Rerank** to rerank them."
+    ).format(query=query, n_titles=len(result.titles), source=source_label(result.source))
 
 
 def result_caption(result: BatchResult, n_titles: int) -> str:
     """The line under the top result: the query (text, image, clip), model, instruction, source and time."""
-    only = {(True, False): "(image only)", (False, True): "(clip only)"}.get(
-        (bool(result.query_image_name), bool(result.query_video_name)), "(no text)"
+    only = {(True, False): _("(image only)"), (False, True): _("(clip only)")}.get(
+        (bool(result.query_image_name), bool(result.query_video_name)), _("(no text)")
     )
     query_desc = f"“{escape_markdown(result.query_text)}”" if result.query_text else only
     if result.query_image_name:
-        query_desc += f" + image {markdown_code(result.query_image_name)}"
+        query_desc += _(" + image {query_image_name}").format(query_image_name=markdown_code(result.query_image_name))
     if result.query_video_name:
-        query_desc += f" + clip {markdown_code(result.query_video_name)}"
+        query_desc += _(" + clip {query_video_name}").format(query_video_name=markdown_code(result.query_video_name))
     instruction = escape_markdown(shorten(result.instruction_used, INSTRUCTION_CHARS))
-    return (
-        f"Query {query_desc} · model {markdown_code(result.model)} · instruction “{instruction}” · {n_titles} titles "
-        f"from {escape_markdown(result.source)} scored in {result.seconds:.2f} s"
+    return _(
+        "Query {query_desc} · model {model} · instruction “{instruction}” · {n_titles} titles from "
+        "{source} scored in {seconds:.2f} s"
+    ).format(
+        query_desc=query_desc,
+        model=markdown_code(result.model),
+        instruction=instruction,
+        n_titles=n_titles,
+        source=escape_markdown(source_label(result.source)),
+        seconds=result.seconds,
     )
 
 

@@ -14,8 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lychee.formatting import escape_markdown, markdown_code
-from lychee.language import language_warning
+from lychee.formatting import markdown_code
 from lychee.ui import render
 from lychee.ui.batch.table import (
     RESULT_KEY,
@@ -30,8 +29,11 @@ from lychee.ui.batch.table import (
     to_json_bytes,
 )
 from lychee.ui.batch.titles import TitleList, guess_title_column, read_csv, titles_from_source
-from lychee.ui.caveats import band_caveat
+from lychee.ui.caveats import band_caveat, language_note
+from lychee.ui.i18n import _
 from lychee.ui.inputs import make_item, modality_refusal, read_upload
+from lychee.ui.model_notes import model_note
+from lychee.ui.shell import notices
 from lychee.ui.shell.models import get_scorer
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
@@ -65,38 +67,48 @@ def csv_picker() -> tuple[pd.DataFrame | None, str | None, str]:
         ``(table, column, file name)``; ``(None, None, "")`` when there is no usable file (a message is shown).
     """
     st.file_uploader(
-        "CSV file with one title per row",
+        _("CSV file with one title per row"),
         type=["csv", "tsv", "txt"],
         key=CSV_UPLOAD_KEY,
         on_change=_on_csv_upload,
-        help="UTF-8, with a header row. The delimiter (comma, semicolon, tab, |) is detected.",
+        help=_("UTF-8, with a header row. The delimiter (comma, semicolon, tab, |) is detected."),
     )
     error = st.session_state.pop(CSV_ERROR_KEY, None)
     if error is not None:
-        st.error(error)
+        notices.library_error(error, _("This file was not kept. Upload a smaller file, or fewer files at once."))
     stored = st.session_state.get(CSV_KEY)
     if stored is None:
-        st.info("Upload a CSV, then pick the column that holds the titles.")
+        st.info(_("Upload a CSV, then pick the column that holds the titles."))
         return None, None, ""
     if st.session_state.get(CSV_UPLOAD_KEY) is None:
-        st.caption(f"Using {markdown_code(stored['name'])} uploaded earlier. Upload another file to replace it.")
+        st.caption(
+            _("Using {name} uploaded earlier. Upload another file to replace it.").format(
+                name=markdown_code(stored["name"])
+            )
+        )
     try:
         df = read_csv(upload_bytes(stored), name=f"CSV file '{stored['name']}'")
     except ValueError as exc:
-        st.error(escape_markdown(str(exc)))
+        notices.library_error(
+            str(exc), _("This CSV cannot be read. Fix the file as the message says, then upload it again.")
+        )
         return None, None, stored["name"]
     columns = list(df.columns)
     if st.session_state.get("batch_csv_column") not in columns:
         st.session_state["batch_csv_column"] = guess_title_column(df)
     c1, c2 = st.columns([1, 2])
     column = c1.selectbox(
-        "Title column",
+        _("Title column"),
         columns,
-        help="The column whose cells are the titles to rerank.",
+        help=_("The column whose cells are the titles to rerank."),
         **bind("batch_csv_column", columns[0]),
     )
-    c2.caption(f"`{stored['name']}`: {len(df)} rows × {len(columns)} columns.")
-    with c2.expander("Preview (first 5 rows)"):
+    c2.caption(
+        _("`{name}`: {n_df} rows × {n_columns} columns.").format(
+            name=stored["name"], n_df=len(df), n_columns=len(columns)
+        )
+    )
+    with c2.expander(_("Preview (first 5 rows)")):
         st.dataframe(df.head(5), hide_index=True, width="stretch")
     return df, column, stored["name"]
 
@@ -132,11 +144,11 @@ def run_batch(
             reduce_to=scorer.capabilities.max_image_pixels,  # decoded reduced to what the model looks at
         )
     except (ValueError, TypeError) as exc:
-        st.error(escape_markdown(str(exc)))
+        notices.library_error(str(exc), _("An upload cannot be read. Remove it or upload another file."))
         return None
     start = time.perf_counter()
     ok, scored = run_with_progress(
-        f"Scoring {len(titles.titles)} titles",
+        _("Scoring {n_titles} titles").format(n_titles=len(titles.titles)),
         lambda callback: (
             scorer.predict(query, titles.titles, settings.instruction, progress=callback),
             scorer.resolve_instruction(settings.instruction),
@@ -162,14 +174,16 @@ def run_batch(
         query=query,
         query_video_name=v_name,
     )
-    note = language_warning(
-        scorer.capabilities.languages, scorer.name, [query.text, *titles.titles], what="the query and titles"
+    note = language_note(
+        scorer.capabilities.languages, scorer.name, [query.text, *titles.titles], what=_("the query and titles")
     )
     if note:
         result.notes.append(note)
     result.band_caveat = band_caveat(scorer.capabilities, scorer.name, [query.text, *titles.titles])
     if not scorer.capabilities.score_is_probability:
-        result.about_model = " ".join([*scorer.info.notes, f"Score: {scorer.info.score_formula}."])
+        result.about_model = "\n\n".join(
+            [*map(model_note, scorer.info.notes), _("Score: {formula}.").format(formula=scorer.info.score_formula)]
+        )
     st.session_state[RESULT_KEY] = result
     return result
 
@@ -188,7 +202,9 @@ def mark_if_stale(
 ) -> None:
     """A note over ``result`` when the inputs on the page are no longer those it was scored from."""
     try:
-        current, _ = titles_from_source(source, text=titles_text, table=csv_table, column=csv_column, csv_name=csv_name)
+        current, _problem = titles_from_source(
+            source, text=titles_text, table=csv_table, column=csv_column, csv_name=csv_name
+        )
         title_list: list[str] | None = current.titles
     except ValueError:
         title_list = None  # the inputs do not even parse: certainly not the result's
@@ -205,13 +221,13 @@ def mark_if_stale(
 
 def download_table(df: pd.DataFrame, meta: dict[str, Any], *, label: str, file_stem: str, key: str) -> None:
     """CSV and JSON download buttons for a results table (``<file_stem>.csv`` / ``.json``; JSON carries ``meta``)."""
-    d1, d2, _ = st.columns([1, 1, 3])
+    d1, d2, _rest = st.columns([1, 1, 3])
     for column, kind, data, mime in (
         (d1, "CSV", to_csv_bytes(df), "text/csv"),
         (d2, "JSON", to_json_bytes(df, meta), "application/json"),
     ):
         column.download_button(
-            f"Download {label}{kind}",
+            _("Download {label}{kind}").format(label=label, kind=kind),
             data,
             file_name=f"{file_stem}.{kind.lower()}",
             mime=mime,
@@ -224,12 +240,14 @@ def download_table(df: pd.DataFrame, meta: dict[str, Any], *, label: str, file_s
 def render_result(result: BatchResult, settings: Settings) -> None:
     """Draw ``result``: its notes, the top result and band counts, the table with its downloads, the score chart."""
     if result.outdated(settings):
-        st.info("The model or instruction changed since these results were computed. Click **Rerank** to update them.")
+        st.info(
+            _("The model or instruction changed since these results were computed. Click **Rerank** to update them.")
+        )
     df = result.table(settings)
     has_duplicates, has_truncated = _notes(result)
     _summary(result, df)
     _results_table(result, df, settings, has_duplicates=has_duplicates, has_truncated=has_truncated)
-    st.subheader("Scores by band")
+    st.subheader(_("Scores by band"))
     greyed = result.band_caveat is not None
     st.altair_chart(score_chart(df, strong=settings.strong, medium=settings.medium, greyed=greyed), width="stretch")
 
@@ -275,15 +293,19 @@ def _band_counts(df: pd.DataFrame, *, greyed: bool) -> None:
     """How many titles fall in each band (grey dots and a note when the bands do not apply)."""
     counts = df["band"].value_counts()
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Titles", len(df))
+    m1.metric(_("Titles"), len(df))
     if greyed:
-        m2.metric("⚪ Strong", int(counts.get("strong", 0)), help="Not meaningful for this result (see the card).")
-        m3.metric("⚪ Medium", int(counts.get("medium", 0)), help="Not meaningful for this result (see the card).")
-        m4.metric("⚪ Weak", int(counts.get("weak", 0)), help="Not meaningful for this result (see the card).")
+        m2.metric(
+            _("⚪ Strong"), int(counts.get("strong", 0)), help=_("Not meaningful for this result (see the card).")
+        )
+        m3.metric(
+            _("⚪ Medium"), int(counts.get("medium", 0)), help=_("Not meaningful for this result (see the card).")
+        )
+        m4.metric(_("⚪ Weak"), int(counts.get("weak", 0)), help=_("Not meaningful for this result (see the card)."))
     else:
-        m2.metric("🟢 Strong", int(counts.get("strong", 0)))
-        m3.metric("🟡 Medium", int(counts.get("medium", 0)))
-        m4.metric("🔴 Weak", int(counts.get("weak", 0)))
+        m2.metric(_("🟢 Strong"), int(counts.get("strong", 0)))
+        m3.metric(_("🟡 Medium"), int(counts.get("medium", 0)))
+        m4.metric(_("🔴 Weak"), int(counts.get("weak", 0)))
 
 
 def _results_table(
@@ -292,25 +314,29 @@ def _results_table(
     """The reranked table as shown (the duplicate and truncated columns only when they say something) and its
     downloads. Rank, title and score come first and every column fits 1280 px; long titles wrap."""
     greyed = result.band_caveat is not None
-    band_help = f"Not meaningful here: {result.band_caveat}." if greyed else "By the sidebar's thresholds."
+    band_help = (
+        _("Not meaningful here: {band_caveat}.").format(band_caveat=result.band_caveat)
+        if greyed
+        else _("By the sidebar's thresholds.")
+    )
     column_config: dict[str, Any] = {
-        "rank": st.column_config.NumberColumn("Rank", format="%d", width=RANK_WIDTH, help="New rank, by P(yes)."),
-        "title": st.column_config.TextColumn("Title", width=TITLE_WIDTH, help="The title as given."),
+        "rank": st.column_config.NumberColumn(_("Rank"), format="%d", width=RANK_WIDTH, help=_("New rank, by P(yes).")),
+        "title": st.column_config.TextColumn(_("Title"), width=TITLE_WIDTH, help=_("The title as given.")),
         "score": st.column_config.ProgressColumn(
-            "P(yes)", min_value=0.0, max_value=1.0, format="%.3f", width=SCORE_WIDTH, color="blue"
+            _("P(yes)"), min_value=0.0, max_value=1.0, format="%.3f", width=SCORE_WIDTH, color="blue"
         ),
-        "band": st.column_config.TextColumn("Band", width=BAND_WIDTH, help=band_help),
+        "band": st.column_config.TextColumn(_("Band"), width=BAND_WIDTH, help=band_help),
         "change": st.column_config.TextColumn(
-            "Change", width=NARROW_WIDTH, help="↑ moved up, ↓ moved down, = same place."
+            _("Change"), width=NARROW_WIDTH, help=_("↑ moved up, ↓ moved down, = same place.")
         ),
         "original_rank": st.column_config.NumberColumn(
-            "Original", format="%d", width=NARROW_WIDTH, help="Position in your list."
+            _("Original"), format="%d", width=NARROW_WIDTH, help=_("Position in your list.")
         ),
         "log_odds": st.column_config.NumberColumn(
-            "Log-odds", format="%+.2f", width=NARROW_WIDTH, help="log(P / (1 − P)), what the model computes."
+            _("Log-odds"), format="%+.2f", width=NARROW_WIDTH, help=_("log(P / (1 − P)), what the model computes.")
         ),
-        "duplicate_of": st.column_config.TextColumn("Duplicate", width="small"),
-        "truncated": st.column_config.CheckboxColumn("Truncated", width="small"),
+        "duplicate_of": st.column_config.TextColumn(_("Duplicate"), width="small"),
+        "truncated": st.column_config.CheckboxColumn(_("Truncated"), width="small"),
     }
     order = list(column_config)
     if not has_duplicates:

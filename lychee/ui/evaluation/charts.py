@@ -16,20 +16,23 @@ import pandas as pd
 from eval.engine.evaluate import EvalResult
 from eval.engine.report import ALL_QUERIES, segment_rows
 from lychee.bands import BAND_COLORS
-from lychee.formatting import counted, signed
+from lychee.formatting import signed
+from lychee.ui.i18n import N_, _, ngettext
 from lychee.ui.palette import system_name as palette_name
 from lychee.ui.palette import system_scale
 
 #: The best-F1 rule's colour: dark grey, so it is not mistaken for a system (lychee.ui.palette) or a band.
 BEST_F1_COLOR = "#37474f"
 METRIC_HELP = {
-    "ndcg": "NDCG@k, linear gain (label), trec_eval conventions; ideal DCG over all the query's positive labels.",
-    "ndcg_exp": "NDCG@k with exponential gain 2^label - 1.",
-    "mrr": "Mean reciprocal rank of the first candidate with label >= 1 within the top 10.",
-    "hit": "Share of queries whose top result has label >= 1.",
-    "recall": "Share of each query's label >= 1 candidates found in the top k.",
-    "judged": "Share of the top k that has a judgment in the qrels (ir_measures' Judged@k); unjudged candidates count "
-    "as not relevant in every other metric (trec_eval's convention), so a low value means the metrics are uncertain.",
+    "ndcg": N_("NDCG@k, linear gain (label), trec_eval conventions; ideal DCG over all the query's positive labels."),
+    "ndcg_exp": N_("NDCG@k with exponential gain 2^label - 1."),
+    "mrr": N_("Mean reciprocal rank of the first candidate with label >= 1 within the top 10."),
+    "hit": N_("Share of queries whose top result has label >= 1."),
+    "recall": N_("Share of each query's label >= 1 candidates found in the top k."),
+    "judged": N_(
+        "Share of the top k that has a judgment in the qrels (ir_measures' Judged@k); unjudged candidates count "
+        "as not relevant in every other metric (trec_eval's convention), so a low value means the metrics are uncertain."
+    ),
 }
 
 
@@ -69,7 +72,7 @@ class MetricCard:
 #: How a lift (already in percent) is written: the CLI's "+0.6%".
 LIFT_FORMAT = "%+.1f%%"
 #: What the cards and tables say instead of an interval computed from a single query.
-ONE_QUERY_INTERVAL = "95% CI: needs 2 or more queries"
+ONE_QUERY_INTERVAL = N_("95% CI: needs 2 or more queries")
 
 
 def metric_cards(result: EvalResult) -> list[MetricCard]:
@@ -78,7 +81,7 @@ def metric_cards(result: EvalResult) -> list[MetricCard]:
     a = report.primary
     has_b = "model_b" in report.systems
     ref = report.systems["model_b" if has_b else "bm25"]
-    over = counted(report.n_queries, "Mean over {n} query", "Mean over {n} queries")
+    over = ngettext("Mean over {n} query", "Mean over {n} queries", report.n_queries).format(n=report.n_queries)
     cards = []
     for name in report.metric_names:
         low, high = a.ci95[name]
@@ -90,9 +93,13 @@ def metric_cards(result: EvalResult) -> list[MetricCard]:
                 metric=name,
                 label=name,
                 value=f"{a.means[name]:.4f}",
-                delta=f"{signed(diff)} {'B vs A' if has_b else 'vs BM25'}",
-                help=f"{METRIC_HELP[family]} {over}; interval: bootstrap over queries, 1000 resamples, seed 0.",
-                interval=f"95% CI [{low:.3f}, {high:.3f}]" if report.n_queries > 1 else ONE_QUERY_INTERVAL,
+                delta=signed(diff) + " " + (_("B vs A") if has_b else _("vs BM25")),
+                help=_("{metric_help} {over}; interval: bootstrap over queries, 1000 resamples, seed 0.").format(
+                    metric_help=_(METRIC_HELP[family]), over=over
+                ),
+                interval=_("95% CI [{low:.3f}, {high:.3f}]").format(low=low, high=high)
+                if report.n_queries > 1
+                else _(ONE_QUERY_INTERVAL),
                 delta_color="off" if directionless else "normal",
                 delta_arrow="off" if directionless else "auto",
             )
@@ -145,7 +152,8 @@ def segment_table(result: EvalResult, metric: str | None = None) -> pd.DataFrame
         return None
     rows = []
     for row in segment_rows(report, metric):
-        out: dict[str, Any] = {"segment": row["segment"], "queries": row["n"]}
+        segment = _("all") if row["segment"] == ALL_QUERIES else row["segment"]
+        out: dict[str, Any] = {"segment": segment, "queries": row["n"]}
         for key in report.systems:
             out[system_name(key, result)] = row[key]
         out["lift vs input order (%)"] = row["lift_vs_input_order"]
@@ -156,6 +164,15 @@ def segment_table(result: EvalResult, metric: str | None = None) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+def lift_labels() -> dict[str, str]:
+    """The lift columns of :func:`segment_table` and how the page labels them."""
+    return {
+        "lift vs input order (%)": _("lift vs input order (%)"),
+        "lift vs BM25 (%)": _("lift vs BM25 (%)"),
+        "B lift vs input order (%)": _("B lift vs input order (%)"),
+    }
+
+
 def segment_chart(result: EvalResult, metric: str | None = None) -> alt.LayerChart | None:
     """Mean of ``metric`` per segment for every system, as grouped bars with their 95% bootstrap intervals;
     ``None`` when the set has no segments."""
@@ -163,7 +180,7 @@ def segment_chart(result: EvalResult, metric: str | None = None) -> alt.LayerCha
     if not report.segments:
         return None
     metric = metric or report.metric_names[0]
-    groups = [(s.name, s.systems) for s in report.segments] + [(ALL_QUERIES, report.systems)]
+    groups = [(s.name, s.systems) for s in report.segments] + [(_("all"), report.systems)]
     rows = []
     for name, systems in groups:
         for key, system in systems.items():
@@ -174,18 +191,18 @@ def segment_chart(result: EvalResult, metric: str | None = None) -> alt.LayerCha
     order = [name for name, _ in groups]
     systems_order = [system_name(key, result) for key in report.systems]
     base = alt.Chart(df).encode(
-        x=alt.X("segment:N", sort=order, title="segment", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("segment:N", sort=order, title=_("segment"), axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("system:N", sort=systems_order),
-        color=alt.Color("system:N", sort=systems_order, title="system", scale=system_colors(result)),
+        color=alt.Color("system:N", sort=systems_order, title=_("system"), scale=system_colors(result)),
     )
     bars = base.mark_bar().encode(
         y=alt.Y(f"{metric}:Q", scale=alt.Scale(domain=[0, 1]), title=metric),
         tooltip=[
-            "segment",
-            "system",
+            alt.Tooltip("segment:N", title=_("segment")),
+            alt.Tooltip("system:N", title=_("system")),
             alt.Tooltip(f"{metric}:Q", format=".4f"),
-            alt.Tooltip("low:Q", format=".3f"),
-            alt.Tooltip("high:Q", format=".3f"),
+            alt.Tooltip("low:Q", title=_("95% CI low"), format=".3f"),
+            alt.Tooltip("high:Q", title=_("95% CI high"), format=".3f"),
         ],
     )
     whiskers = base.mark_rule(color="black").encode(y="low:Q", y2="high:Q")
@@ -226,9 +243,13 @@ def per_query_chart(
         .mark_circle(size=90, opacity=0.85)
         .encode(
             x=alt.X(f"{metric}:Q", scale=alt.Scale(domain=[0, 1]), title=metric),
-            y=alt.Y("qid:N", sort=order, title="query", axis=alt.Axis(labelOverlap=False)),
-            color=alt.Color("system:N", title="system", scale=system_colors(result)),
-            tooltip=["qid", "system", alt.Tooltip(f"{metric}:Q", format=".4f")],
+            y=alt.Y("qid:N", sort=order, title=_("query"), axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color("system:N", title=_("system"), scale=system_colors(result)),
+            tooltip=[
+                alt.Tooltip("qid:N", title=_("query")),
+                alt.Tooltip("system:N", title=_("system")),
+                alt.Tooltip(f"{metric}:Q", format=".4f"),
+            ],
         )
         .properties(height=max(200, 28 * len(order)))
     )
@@ -246,16 +267,16 @@ def score_distribution_chart(result: EvalResult) -> alt.Chart:
     """Scores by label (box plot per label, one panel per model system); unjudged candidates are their own box."""
     df = pairs_frame(result)
     if not df.empty and not df["judged"].all():
-        df["label"] = [str(label) if judged else "unjudged" for label, judged in zip(df["label"], df["judged"])]
+        df["label"] = [str(label) if judged else _("unjudged") for label, judged in zip(df["label"], df["judged"])]
     return (
         alt.Chart(df)
         .mark_boxplot(extent="min-max")
         .encode(
-            x=alt.X("label:O", title="label"),
-            y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 1]), title="score P(yes)"),
+            x=alt.X("label:O", title=_("label")),
+            y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 1]), title=_("score P(yes)")),
             color=alt.Color("label:O", legend=None),
             column=alt.Column("system:N", title=None),
-            tooltip=["label", "score"],
+            tooltip=[alt.Tooltip("label:O", title=_("label")), alt.Tooltip("score:Q", title=_("score P(yes)"))],
         )
         .properties(width=220, height=260)
     )
@@ -284,8 +305,16 @@ def calibration_rules(result: EvalResult, *, medium: float, strong: float) -> pd
     (named trivial when it calls every pair relevant), with the row (``level``, 0 at the top) of their label so that
     labels of nearby rules do not overlap."""
     rules = [
-        {"threshold": medium, "rule": f"medium band {medium:.2f}", "color": BAND_COLORS["medium"]},
-        {"threshold": strong, "rule": f"strong band {strong:.2f}", "color": BAND_COLORS["strong"]},
+        {
+            "threshold": medium,
+            "rule": _("medium band {medium:.2f}").format(medium=medium),
+            "color": BAND_COLORS["medium"],
+        },
+        {
+            "threshold": strong,
+            "rule": _("strong band {strong:.2f}").format(strong=strong),
+            "color": BAND_COLORS["strong"],
+        },
     ]
     for key, cal in result.report.calibration.items():
         t = cal.best_f1.threshold
@@ -293,9 +322,9 @@ def calibration_rules(result: EvalResult, *, medium: float, strong: float) -> pd
             continue
         name = system_name(key, result)
         label = (
-            f"best F1 {name} {t:.2f}: trivial, calls every pair relevant"
+            _("best F1 {name} {t:.2f}: trivial, calls every pair relevant").format(name=name, t=t)
             if cal.best_f1_is_trivial
-            else f"best F1 {name} {t:.2f}"
+            else _("best F1 {name} {t:.2f}").format(name=name, t=t)
         )
         rules.append({"threshold": t, "rule": label, "color": BEST_F1_COLOR})
     df = pd.DataFrame(rules).sort_values("threshold", kind="stable").reset_index(drop=True)
@@ -317,21 +346,21 @@ def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> al
         .encode(x="x:Q", y="y:Q")
     )
     base = alt.Chart(df).encode(
-        x=alt.X("bin center:Q", scale=x_scale, title="score bin (P(yes))"),
-        y=alt.Y("fraction relevant:Q", scale=alt.Scale(domain=[0, 1]), title="fraction relevant (label >= 1)"),
-        color=alt.Color("system:N", title="system", scale=system_colors(result, list(result.report.calibration))),
+        x=alt.X("bin center:Q", scale=x_scale, title=_("score bin (P(yes))")),
+        y=alt.Y("fraction relevant:Q", scale=alt.Scale(domain=[0, 1]), title=_("fraction relevant (label >= 1)")),
+        color=alt.Color("system:N", title=_("system"), scale=system_colors(result, list(result.report.calibration))),
         order=alt.Order("bin center:Q"),
     )
     line = base.mark_line()
     # Dot area grows with the number of pairs in the bin: a bin of 2 pairs says little.
     dots = base.mark_circle(opacity=0.9).encode(
-        size=alt.Size("pairs:Q", title="pairs in bin", scale=alt.Scale(range=[30, 400])),
+        size=alt.Size("pairs:Q", title=_("pairs in bin"), scale=alt.Scale(range=[30, 400])),
         tooltip=[
-            "system",
-            "bin",
-            "pairs",
-            alt.Tooltip("fraction relevant:Q", format=".2f"),
-            alt.Tooltip("mean label:Q", format=".2f"),
+            alt.Tooltip("system:N", title=_("system")),
+            alt.Tooltip("bin:N", title=_("score bin")),
+            alt.Tooltip("pairs:Q", title=_("pairs in bin")),
+            alt.Tooltip("fraction relevant:Q", title=_("fraction relevant"), format=".2f"),
+            alt.Tooltip("mean label:Q", title=_("mean label"), format=".2f"),
         ],
     )
     rule_df = calibration_rules(result, medium=medium, strong=strong)
@@ -341,7 +370,9 @@ def calibration_chart(result: EvalResult, *, medium: float, strong: float) -> al
     rule_chart = (
         alt.Chart(rule_df)
         .mark_rule(strokeWidth=2, strokeDash=[6, 3])
-        .encode(x=alt.X("threshold:Q", scale=x_scale), color=rule_color, tooltip=["rule"])
+        .encode(
+            x=alt.X("threshold:Q", scale=x_scale), color=rule_color, tooltip=[alt.Tooltip("rule:N", title=_("rule"))]
+        )
     )
     plot = alt.layer(diagonal, line, dots, rule_chart).properties(height=320)
     strip = alt.Chart(rule_df).encode(
@@ -359,8 +390,12 @@ def threshold_table(result: EvalResult) -> pd.DataFrame:
     """Precision/recall/F1 of "score >= t is relevant" at the bands and at the best-F1 threshold, per model system."""
     rows = []
     for key, cal in result.report.calibration.items():
-        best = "best F1 (trivial: calls every pair relevant)" if cal.best_f1_is_trivial else "best F1"
-        entries = [("medium band", cal.bands["medium"]), ("strong band", cal.bands["strong"]), (best, cal.best_f1)]
+        best = _("best F1 (trivial: calls every pair relevant)") if cal.best_f1_is_trivial else _("best F1")
+        entries = [
+            (_("medium band"), cal.bands["medium"]),
+            (_("strong band"), cal.bands["strong"]),
+            (best, cal.best_f1),
+        ]
         for what, r in entries:
             rows.append(
                 {

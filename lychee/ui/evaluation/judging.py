@@ -13,6 +13,7 @@ import pandas as pd
 from eval.engine.evaluate import EvalResult
 from eval.history.labelling import set_path
 from eval.judgments.pregrade import BUCKETS, JudgeCheck, check_by_segment
+from lychee.ui.i18n import _, band_name
 
 BAND_COLUMNS = ("weak", "medium", "strong")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -33,11 +34,15 @@ def pregrade(
 def confusion_frame(check: JudgeCheck, *, fitted: bool) -> pd.DataFrame:
     """A confusion matrix as a table: rows the people's grades (bucketed for the bands), columns the model's."""
     if fitted:
-        matrix, rows = check.confusion_fitted, [f"people {g}" for g in range(4)]
-        columns = [f"model {g}" for g in range(4)]
+        matrix, rows = check.confusion_fitted, [_("people {g}").format(g=g) for g in range(4)]
+        columns = [_("model {g}").format(g=g) for g in range(4)]
     else:
-        matrix, rows, columns = check.confusion_bands, [f"people {b}" for b in BUCKETS], list(BAND_COLUMNS)
-    return pd.DataFrame(matrix, index=pd.Index(rows, name="people \\ model"), columns=columns)
+        matrix, rows, columns = (
+            check.confusion_bands,
+            [_("people {b}").format(b=b) for b in BUCKETS],
+            [band_name(b) for b in BAND_COLUMNS],
+        )
+    return pd.DataFrame(matrix, index=pd.Index(rows, name=_("people \\ model")), columns=columns)
 
 
 def _number(value: float | None) -> float | None:
@@ -47,7 +52,7 @@ def _number(value: float | None) -> float | None:
 def segment_frame(overall: JudgeCheck, segments: dict[str, JudgeCheck]) -> pd.DataFrame:
     """One row per segment (then "all"): candidates, κ of the bands and of the fitted grades, α without and with the
     model."""
-    rows = [*segments.items(), ("all", overall)]
+    rows = [*segments.items(), (_("all"), overall)]
     return pd.DataFrame(
         {
             "segment": [name for name, _ in rows],
@@ -63,24 +68,26 @@ def segment_frame(overall: JudgeCheck, segments: dict[str, JudgeCheck]) -> pd.Da
 def thresholds_caption(check: JudgeCheck) -> str:
     """The fitted cut points, as the page says them."""
     cuts = ", ".join("never" if t == float("inf") else f"{t:.3f}" for t in check.thresholds)
-    return (
-        f"Fitted cut points (grade 1, 2, 3 from P(yes) ≥): {cuts} — placed so the model gives as many of each grade "
-        "as the people did, on these same titles (an optimistic estimate)."
-    )
+    return _(
+        "Fitted cut points (grade 1, 2, 3 from P(yes) ≥): {cuts} — placed so the model gives as many of "
+        "each grade as the people did, on these same titles (an optimistic estimate)."
+    ).format(cuts=cuts)
 
 
 def verdict(check: JudgeCheck) -> str:
     """One sentence on whether the model could pre-grade, from the fitted κ and the α with and without it."""
     kappa = check.kappa_fitted
     if kappa is None:
-        return "Not enough variety in the grades to tell (κ is undefined)."
+        return _("Not enough variety in the grades to tell (κ is undefined).")
     strength = "strong" if kappa >= 0.8 else "moderate" if kappa >= 0.6 else "weak" if kappa >= 0.4 else "poor"
-    text = f"Agreement of the model's fitted grades with the people's: quadratic κ {kappa:.3f} ({strength})."
+    text = _("Agreement of the model's fitted grades with the people's: quadratic κ {kappa:.3f} ({strength}).").format(
+        kappa=kappa, strength=strength
+    )
     if check.alpha_people is not None and check.alpha_with_model is not None:
-        text += (
-            f" Krippendorff's α of the people: {check.alpha_people:.3f}; with the model as one more rater: "
-            f"{check.alpha_with_model:.3f}."
-        )
+        text += _(
+            " Krippendorff's α of the people: {alpha_people:.3f}; with the model as one more rater: "
+            "{alpha_with_model:.3f}."
+        ).format(alpha_people=check.alpha_people, alpha_with_model=check.alpha_with_model)
     return text
 
 

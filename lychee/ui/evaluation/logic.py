@@ -21,6 +21,7 @@ from eval.sets.inputs import SetInputs
 from eval.sets.labelled import LabelledSet, shipped_set_path
 from eval.sets.loader import load_labelled_set
 from eval.sets.segments import assign_segments
+from lychee.ui.i18n import N_, _
 from lychee.ui.uploads import Upload, upload_bytes
 
 DEFAULT_SET = "passages.csv"
@@ -71,30 +72,30 @@ class EvalInputs:
     def describe(self) -> str:
         """The evaluation in a few words, for the note over a result whose inputs changed."""
         if self.choice.source == "shipped":
-            what = f"the sample set {self.choice.set_name}"
+            what = _("the sample set {set_name}").format(set_name=self.choice.set_name)
         elif self.choice.source == "saved":
-            what = f"the saved set {self.choice.set_name}"
+            what = _("the saved set {set_name}").format(set_name=self.choice.set_name)
         else:
-            what = ", ".join(f"`{name}`" for name in self.files if name) or "an upload"
-        ab = " with instruction B" if self.instruction_b is not None else ""
-        return f"{what}, k={self.k}, model `{self.model}`{ab}"
+            what = ", ".join(f"`{name}`" for name in self.files if name) or _("an upload")
+        ab = _(" with instruction B") if self.instruction_b is not None else ""
+        return _("{what}, k={k}, model `{model}`{ab}").format(what=what, k=self.k, model=self.model, ab=ab)
 
 
 def stale_note(asked: EvalInputs | None, now: EvalInputs) -> str | None:
     """A note for the stored result when the page's choices now differ from those it was asked with, else ``None``."""
     if asked is None or asked == now:
         return None
-    return (
-        f"Below is the last evaluation: {asked.describe()}. The choices above have changed since: click "
-        "**Run evaluation** to evaluate them."
-    )
+    return _(
+        "Below is the last evaluation: {describe}. The choices above have changed since: click **Run "
+        "evaluation** to evaluate them."
+    ).format(describe=asked.describe())
 
 
 SOURCES = {
-    "shipped": "A shipped sample set",
-    "saved": "Saved sets (labelled on Batch rerank)",
-    "upload": "Upload a set",
-    "beir": "A BEIR folder (zip) + first-stage run",
+    "shipped": N_("A shipped sample set"),
+    "saved": N_("Saved sets (labelled on Batch rerank)"),
+    "upload": N_("Upload a set"),
+    "beir": N_("A BEIR folder (zip) + first-stage run"),
 }
 
 
@@ -159,9 +160,7 @@ def _read_labelled(choice: SetChoice, upload: Upload | None) -> LabelledSet:
     return load_labelled_set(upload_bytes(upload), name=upload["name"], aggregate=choice.aggregate)
 
 
-def _read_beir(
-    choice: SetChoice, archive: Upload | None, run: Upload | None, segments: Upload | None
-) -> LabelledSet:
+def _read_beir(choice: SetChoice, archive: Upload | None, run: Upload | None, segments: Upload | None) -> LabelledSet:
     """An uploaded BEIR folder, its candidates from the uploaded first-stage run when there is one."""
     if archive is None:
         raise ValueError(

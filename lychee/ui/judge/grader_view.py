@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from eval.history.labelling import GRADE_MEANING, GRADES
+from eval.history.labelling import GRADES
 from eval.sets.grades import check_rater
+from lychee.ui.i18n import _, grade_meaning
 from lychee.ui.judge.logic import Title, escape_markdown, grade_label, rater_from_user, safe_markdown
 
 #: The rater's name for this session (a non-widget key: asked once, kept across pages).
@@ -51,38 +52,46 @@ def ask_rater(prefix: str) -> str | None:
     """The rater: the signed-in user, or a name asked once per session (``None`` until it is given)."""
     user = signed_in_user()
     if user is not None:
-        st.caption(f"Grading as **{escape_markdown(user)}** (signed in); each grade records this name and the time.")
+        st.caption(
+            _("Grading as **{user}** (signed in); each grade records this name and the time.").format(
+                user=escape_markdown(user)
+            )
+        )
         return user
     name = st.session_state.get(RATER_KEY)
     if name:
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
-        c1.caption(f"Grading as **{escape_markdown(name)}**; each grade you save records this name and the time.")
-        c2.button("Change name", key=f"{prefix}_change_rater", on_click=_forget_rater)
+        c1.caption(
+            _("Grading as **{name}**; each grade you save records this name and the time.").format(
+                name=escape_markdown(name)
+            )
+        )
+        c2.button(_("Change name"), key=f"{prefix}_change_rater", on_click=_forget_rater)
         return name
     input_key = f"{prefix}_rater_input"
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     c1.text_input(
-        "Your name as a rater",
+        _("Your name as a rater"),
         key=input_key,
-        placeholder="e.g. alice",
-        help="Recorded with every grade you save, so several raters' grades of one set can be told apart.",
+        placeholder=_("e.g. alice"),
+        help=_("Recorded with every grade you save, so several raters' grades of one set can be told apart."),
     )
-    c2.button("Start grading", key=f"{prefix}_rater_ok", type="primary", on_click=_set_rater, args=(input_key,))
+    c2.button(_("Start grading"), key=f"{prefix}_rater_ok", type="primary", on_click=_set_rater, args=(input_key,))
     if st.session_state.get(RATER_ERROR_KEY):
         st.error(st.session_state[RATER_ERROR_KEY])
     else:
-        st.info("Give your name as a rater to start grading.")
+        st.info(_("Give your name as a rater to start grading."))
     return None
 
 
 def guidelines(text: str | None) -> None:
     """The set's guidelines (markdown, rendered without HTML), or the grade scale when the set has none."""
-    with st.expander("Guidelines", expanded=True, icon=":material/menu_book:"):
+    with st.expander(_("Guidelines"), expanded=True, icon=":material/menu_book:"):
         if text and text.strip():
             st.markdown(safe_markdown(text))
         else:
-            st.caption("This set has no guidelines yet. The grades mean:")
-            st.markdown("\n".join(f"- **{g}** {meaning}" for g, meaning in GRADE_MEANING.items()))
+            st.caption(_("This set has no guidelines yet. The grades mean:"))
+            st.markdown("\n".join(f"- **{g}** {meaning}" for g, meaning in ((g, grade_meaning(g)) for g in GRADES)))
 
 
 def _keep(widget_key: str, grades: dict[str, int | None], docid: str) -> None:
@@ -103,14 +112,18 @@ def grade_rows(titles: Sequence[Title], order: Sequence[int], grades: dict[str, 
         widget_key = f"_w_{key}_{title.docid}"
         st.session_state[widget_key] = grades.get(title.docid)
         left, right = st.columns([5, 2], vertical_alignment="center")
-        text = escape_markdown(title.text) if title.text else f"*(image {escape_markdown(title.image_name or '')})*"
+        text = (
+            escape_markdown(title.text)
+            if title.text
+            else _("*(image {value})*").format(value=escape_markdown(title.image_name or ""))
+        )
         left.markdown(f"**{n}.** {text}")
         right.selectbox(
-            f"Grade of title {n}",
+            _("Grade of title {n}").format(n=n),
             list(GRADES),
             index=None,
             format_func=grade_label,
-            placeholder="grade 0-3",
+            placeholder=_("grade 0-3"),
             key=widget_key,
             on_change=_keep,
             args=(widget_key, grades, title.docid),

@@ -17,10 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from eval.history.labelling import GRADE_MEANING
 from eval.judgments.ratings import Disagreement, Progress
 from eval.measures.agreement import Agreement
 from eval.sets.labelled import LabelledQuery
+from lychee.ui.i18n import N_, _, grade_meaning
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,24 @@ def titles_of_list(titles: Sequence[str]) -> list[Title]:
     return [Title(f"d{i + 1:0{width}d}", t, i) for i, t in enumerate(titles)]
 
 
+#: How several raters' grades become a label (eval.sets.grades.AGGREGATES), as the pages name the rules.
+RULE_NAMES = {
+    "mean": N_("mean, rounded half up (default)"),
+    "median": N_("median"),
+    "majority": N_("majority (a tie goes to the lowest grade)"),
+    "max": N_("max (optimistic)"),
+    "min": N_("min (pessimistic)"),
+}
+
+
+def rule_name(rule: str) -> str:
+    """An aggregation rule (``"mean"``, ``"majority"`` ...) in the session's language."""
+    return _(RULE_NAMES[rule]) if rule in RULE_NAMES else rule
+
+
 def grade_label(grade: int | None) -> str:
     """How a grade reads in the select: ``"2 · relevant"``."""
-    return "—" if grade is None else f"{grade} · {GRADE_MEANING[grade]}"
+    return "—" if grade is None else f"{grade} · {grade_meaning(grade)}"
 
 
 def rater_from_user(user: Mapping[str, Any]) -> str | None:
@@ -105,8 +120,8 @@ def safe_markdown(text: str) -> str:
 def progress_label(item: Progress, text: str | None) -> str:
     """A query in the Judge page's picker: its id, text, how much this rater graded and who else did."""
     mark = "✓" if item.done else f"{item.graded}/{item.total}"
-    others = f" · raters: {', '.join(item.raters)}" if item.raters else ""
-    return f"{mark} · {item.qid} · {text or '(no text)'}{others}"
+    others = _(" · raters: {join}").format(join=", ".join(item.raters)) if item.raters else ""
+    return f"{mark} · {item.qid} · {text or _('(no text)')}{others}"
 
 
 def revealed_table(
@@ -137,14 +152,24 @@ def agreement_rows(result: Agreement) -> pd.DataFrame:
         return "n/a" if value is None else format(value, form)
 
     rows = [
-        ("Raters", ", ".join(result.raters) or "(none)"),
-        ("Titles graded by 2+ raters", str(result.items)),
-        ("Krippendorff's α (ordinal)", number(result.krippendorff_alpha_ordinal)),
-        (f"Fleiss' κ ({result.fleiss_items} titles graded by every rater)", number(result.fleiss_kappa)),
-        ("Exact agreement (every grade the same)", number(result.exact_agreement, ".1%")),
+        (_("Raters"), ", ".join(result.raters) or _("(none)")),
+        (_("Titles graded by 2+ raters"), str(result.items)),
+        (_("Krippendorff's α (ordinal)"), number(result.krippendorff_alpha_ordinal)),
+        (
+            _("Fleiss' κ ({fleiss_items} titles graded by every rater)").format(fleiss_items=result.fleiss_items),
+            number(result.fleiss_kappa),
+        ),
+        (_("Exact agreement (every grade the same)"), number(result.exact_agreement, ".1%")),
     ]
     for pair, kappa in result.cohen_kappa_quadratic.items():
-        rows.append((f"Cohen's κ, quadratic: {pair} ({result.pair_items[pair]} titles)", number(kappa)))
+        rows.append(
+            (
+                _("Cohen's κ, quadratic: {pair} ({pair_items} titles)").format(
+                    pair=pair, pair_items=result.pair_items[pair]
+                ),
+                number(kappa),
+            )
+        )
     return pd.DataFrame(rows, columns=["measure", "value"])
 
 
@@ -171,12 +196,20 @@ def disagreement_table(items: Sequence[Disagreement]) -> pd.DataFrame:
             "grades": [", ".join(f"{r}: {g}" for r, g in d.grades.items()) for d in items],
             "span": [d.span for d in items],
             "label": [d.label for d in items],
-            "final": [f"{d.adjudicated} by {d.adjudicated_by}" if d.adjudicated is not None else "" for d in items],
+            "final": [
+                _("{adjudicated} by {adjudicated_by}").format(
+                    adjudicated=d.adjudicated, adjudicated_by=d.adjudicated_by
+                )
+                if d.adjudicated is not None
+                else ""
+                for d in items
+            ],
         }
     )
 
 
 __all__ = [
+    "RULE_NAMES",
     "Title",
     "agreement_rows",
     "disagreement_table",
@@ -187,6 +220,7 @@ __all__ = [
     "query_agreement_table",
     "rater_from_user",
     "revealed_table",
+    "rule_name",
     "safe_markdown",
     "shuffled",
     "titles_of_list",

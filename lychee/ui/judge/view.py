@@ -20,6 +20,7 @@ from eval.sets.loader import load_labelled_set
 from lychee.bands import band
 from lychee.roles import PermissionDeniedError
 from lychee.ui.evaluation.logic import saved_set_name
+from lychee.ui.i18n import _, ngettext
 from lychee.ui.judge import grader_view
 from lychee.ui.judge.logic import (
     new_seed,
@@ -29,6 +30,7 @@ from lychee.ui.judge.logic import (
     titles_of_query,
     widget_suffix,
 )
+from lychee.ui.shell import notices
 from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.models import get_scorer
 from lychee.ui.shell.progress import run_with_progress
@@ -49,17 +51,21 @@ def pick_set() -> tuple[Path, LabelledSet] | None:
     paths = [str(p) for p in list_sets() if p.suffix.lower() == ".jsonl"]
     if not paths:
         st.info(
-            "No saved sets yet. Grade titles on **Batch rerank** and save them into a set, or use *Judge the holes* "
-            "on **Evaluation**; the set appears here."
+            _(
+                "No saved sets yet. Grade titles on **Batch rerank** and save them into a set, or use *Judge the "
+                "holes* on **Evaluation**; the set appears here."
+            )
         )
         return None
     chosen = st.selectbox(
-        "Set", paths, format_func=lambda p: saved_set_name(Path(p)), **bind(SET_KEY, paths[0], options=paths)
+        _("Set"), paths, format_func=lambda p: saved_set_name(Path(p)), **bind(SET_KEY, paths[0], options=paths)
     )
     try:
         return Path(chosen), load_labelled_set(chosen)
     except ValueError as exc:
-        st.error(str(exc))
+        notices.library_error(
+            str(exc), _("This set cannot be read. Pick another set, or fix its file as the message says."), escape=False
+        )
         return None
 
 
@@ -70,13 +76,13 @@ def pick_query(labelled: LabelledSet, rater: str) -> LabelledQuery:
     qids = list(items)
     first_open = next((p.qid for p in items.values() if not p.done), qids[0])
     qid = st.selectbox(
-        "Query",
+        _("Query"),
         qids,
         format_func=lambda q: progress_label(items[q], texts[q]),
         **bind(QUERY_KEY, first_open, options=qids),
     )
     done = sum(p.done for p in items.values())
-    st.caption(f"You have graded every title of {done} of {len(qids)} queries.")
+    st.caption(_("You have graded every title of {done} of {n_qids} queries.").format(done=done, n_qids=len(qids)))
     return next(q for q in labelled.queries if q.qid == qid)
 
 
@@ -99,15 +105,19 @@ def grade_query(path: Path, labelled: LabelledSet, query: LabelledQuery, rater: 
     titles = titles_of_query(query)
     order = shuffled(len(titles), seed)
     grades = _grades(scope, query, rater)
-    st.markdown(f"**Query:** {query.text or '(image only)'}")
+    st.markdown(_("**Query:** {value}").format(value=query.text or _("(image only)")))
     left, right = st.columns([3, 2])
     with right:
         grader_view.guidelines(labelled.guidelines)
     with left:
         grader_view.grade_rows(titles, order, grades, key=f"judge_{seed}")
     values = [grades.get(t.docid) for t in titles]
-    st.caption(f"{sum(g is not None for g in values)} of {len(titles)} titles graded (order seed {seed}).")
-    if st.button("Save my grades", key="judge_save", type="primary", icon=":material/save:"):
+    st.caption(
+        _("{value} of {n_titles} titles graded (order seed {seed}).").format(
+            value=sum(g is not None for g in values), n_titles=len(titles), seed=seed
+        )
+    )
+    if st.button(_("Save my grades"), key="judge_save", type="primary", icon=":material/save:"):
         shown = scope in st.session_state.get(SHOWN_KEY, {})
         _save(path, query, titles, values, rater=rater, seed=seed, shown=shown)
     kind, text = st.session_state.pop(MESSAGE_KEY, (None, None))
@@ -133,13 +143,16 @@ def _save(
         )
         saved = save_query(record, set_file=path, actor=current_actor(), replace=True)
     except (ValueError, OSError, PermissionDeniedError) as exc:
-        st.session_state[MESSAGE_KEY] = ("error", f"Nothing was saved: {exc}")
+        st.session_state[MESSAGE_KEY] = ("error", _("Nothing was saved: {exc}").format(exc=exc))
         return
     n = sum(g is not None for g in grades)
     st.session_state[MESSAGE_KEY] = (
         "success",
-        f"Saved {n} grade(s) by {rater} for query `{saved.qid}` in `{path.name}`; this query is graded by "
-        f"{', '.join(saved.raters)}.",
+        ngettext(
+            "Saved {n} grade by {rater} for query `{qid}` in `{name}`; this query is graded by {join}.",
+            "Saved {n} grades by {rater} for query `{qid}` in `{name}`; this query is graded by {join}.",
+            n,
+        ).format(n=n, rater=rater, qid=saved.qid, name=path.name, join=", ".join(saved.raters)),
     )
     st.rerun()  # reload the set so progress and agreement include these grades
 
@@ -155,9 +168,9 @@ def _reveal(
     """**Show the model's scores**: score the query with the sidebar's model and show them beside the grades; shown
     before every title has a saved grade, it is recorded with the next save (``scores_shown``)."""
     finished = all(rater_has(c, scope[2]) for c in query.candidates)
-    if not st.toggle("Show the model's scores", key=f"judge_show_{widget_suffix(*scope)}"):
+    if not st.toggle(_("Show the model's scores"), key=f"judge_show_{widget_suffix(*scope)}"):
         if not finished:
-            st.caption("The model's scores stay hidden while you grade; asking to see them first is recorded.")
+            st.caption(_("The model's scores stay hidden while you grade; asking to see them first is recorded."))
         return
     if not finished:
         st.session_state.setdefault(SHOWN_KEY, {})[scope] = True
@@ -169,7 +182,7 @@ def _reveal(
             return
         documents = [c.item() for c in query.candidates]
         ok, preds = run_with_progress(
-            f"Scoring {len(titles)} titles",
+            _("Scoring {n_titles} titles").format(n_titles=len(titles)),
             lambda callback: scorer.predict(query.item(), documents, settings.instruction, progress=callback),
         )
         if not ok:

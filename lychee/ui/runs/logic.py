@@ -14,27 +14,28 @@ import pandas as pd
 
 from eval.history.compare import RunComparison
 from eval.history.store import MAIN_METRIC, RunRecord
-from lychee.formatting import counted, escape_markdown, markdown_code, shorten
+from lychee.formatting import escape_markdown, markdown_code, shorten
+from lychee.ui.i18n import N_, _, ngettext
 from lychee.ui.palette import color_of
 
 #: The set filter's entry for every set.
 ALL_SETS = "__all__"
-SYSTEM_NAMES = {"model": "A (model)", "model_b": "B (model_b of an A/B run)"}
+SYSTEM_NAMES = {"model": N_("A (model)"), "model_b": N_("B (model_b of an A/B run)")}
 
 
 def set_label(key: str) -> str:
     """A set's name as shown: the file name and its folder, or an upload's name."""
     if key == ALL_SETS:
-        return "All sets"
+        return _("All sets")
     path = Path(key)
-    return f"{path.name} — {path.parent}" if path.is_absolute() else f"{key} (upload)"
+    return f"{path.name} — {path.parent}" if path.is_absolute() else _("{key} (upload)").format(key=key)
 
 
 def run_label(run: RunRecord) -> str:
     """``#3 · 2026-05-01 12:00 · default · ndcg@10 0.8297``."""
     when = run.created.replace("T", " ")[:16]
     main = "" if run.main is None else f" · {MAIN_METRIC} {run.main:.4f}"
-    ab = " (A/B)" if run.model_b is not None else ""
+    ab = _(" (A/B)") if run.model_b is not None else ""
     return f"#{run.id} · {when} · {run.model}{ab}{main}"
 
 
@@ -53,7 +54,7 @@ def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
             "instruction B": r.instruction_b or "",
             "k": r.k,
             MAIN_METRIC: r.main,
-            "gate": {"pass": "passed", "fail": "failed"}.get(r.gate or "", ""),
+            "gate": {"pass": _("passed"), "fail": _("failed")}.get(r.gate or "", ""),
             "queries": r.n_queries,
             "source": r.source,
             "by": r.created_by or "",
@@ -69,21 +70,26 @@ def comparison_chart(comparison: RunComparison) -> alt.Chart:
     """Per-query difference B - A as horizontal bars coloured by the better run (A and B in model A's and model B's
     colours of lychee.ui.palette, ties grey), queries in A's order."""
     df = pd.DataFrame(comparison.rows())
-    df["better"] = ["B" if d > 0 else "A" if d < 0 else "tie" for d in df["b - a"]]
+    df["better"] = ["B" if d > 0 else "A" if d < 0 else _("tie") for d in df["b - a"]]
     return (
         alt.Chart(df)
         .mark_bar()
         .encode(
             x=alt.X("b - a:Q", title=f"{comparison.metric}: B - A"),
-            y=alt.Y("qid:N", sort=comparison.qids, title="query", axis=alt.Axis(labelOverlap=False)),
+            y=alt.Y("qid:N", sort=comparison.qids, title=_("query"), axis=alt.Axis(labelOverlap=False)),
             color=alt.Color(
                 "better:N",
                 scale=alt.Scale(
-                    domain=["B", "A", "tie"], range=[color_of("model_b"), color_of("model"), color_of("input_order")]
+                    domain=["B", "A", _("tie")], range=[color_of("model_b"), color_of("model"), color_of("input_order")]
                 ),
-                legend=alt.Legend(title="better", orient="top"),
+                legend=alt.Legend(title=_("better"), orient="top"),
             ),
-            tooltip=["qid", alt.Tooltip("a:Q", format=".4f"), alt.Tooltip("b:Q", format=".4f"), "b - a"],
+            tooltip=[
+                alt.Tooltip("qid:N", title=_("query")),
+                alt.Tooltip("a:Q", title="A", format=".4f"),
+                alt.Tooltip("b:Q", title="B", format=".4f"),
+                alt.Tooltip("b - a:Q", title="B - A", format="+.4f"),
+            ],
         )
         # A step height (px per query): Streamlit's stretch mode squeezes a fixed-height chart.
         .properties(height=alt.Step(22))
@@ -113,12 +119,18 @@ def comparison_caption(comparison: RunComparison) -> str:
     a, b = comparison.run_a, comparison.run_b
     b_model = b.model if comparison.system_b == "model" else b.model_b
     b_instruction = b.instruction if comparison.system_b == "model" else b.instruction_b or ""
-    shared = counted(len(comparison.qids), "{n} shared query", "{n} shared queries")
+    n = len(comparison.qids)
+    shared = ngettext("{n} shared query", "{n} shared queries", n).format(n=n)
     instruction_a = escape_markdown(shorten(a.instruction, INSTRUCTION_CHARS))
     instruction_b = escape_markdown(shorten(b_instruction, INSTRUCTION_CHARS))
-    return (
-        f"{shared} · A: {markdown_code(a.model)} “{instruction_a}” "
-        f"({comparison.system_a}) · B: {markdown_code(b_model or '')} “{instruction_b}” ({comparison.system_b})"
+    return _("{shared} · A: {model} “{instruction_a}” ({system_a}) · B: {value} “{instruction_b}” ({system_b})").format(
+        shared=shared,
+        model=markdown_code(a.model),
+        instruction_a=instruction_a,
+        system_a=comparison.system_a,
+        value=markdown_code(b_model or ""),
+        instruction_b=instruction_b,
+        system_b=comparison.system_b,
     )
 
 
@@ -130,11 +142,15 @@ def left_out_caption(comparison: RunComparison) -> str | None:
     parts = []
     if comparison.only_a:
         shown = escape_markdown(", ".join(comparison.only_a[:5]))
-        parts.append(f"{len(comparison.only_a)} only in run #{a.id} ({shown}…)")
+        parts.append(
+            _("{n_only_a} only in run #{id} ({shown}…)").format(n_only_a=len(comparison.only_a), id=a.id, shown=shown)
+        )
     if comparison.only_b:
         shown = escape_markdown(", ".join(comparison.only_b[:5]))
-        parts.append(f"{len(comparison.only_b)} only in run #{b.id} ({shown}…)")
-    return "Left out of the comparison: " + "; ".join(parts) + "."
+        parts.append(
+            _("{n_only_b} only in run #{id} ({shown}…)").format(n_only_b=len(comparison.only_b), id=b.id, shown=shown)
+        )
+    return _("Left out of the comparison: ") + "; ".join(parts) + "."
 
 
 __all__ = [

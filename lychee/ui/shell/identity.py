@@ -19,6 +19,7 @@ from lychee.access import AccessConfig, current_access
 from lychee.access.signin import SIGN_OUT_PATH
 from lychee.formatting import escape_markdown
 from lychee.roles import Actor
+from lychee.ui.i18n import _
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +68,10 @@ def current_actor(access: AccessConfig | None = None) -> Actor | None:
 
 def _sign_in() -> None:
     """The only thing a visitor sees before signing in: a title and the provider buttons."""
-    st.title("Lychee rerank — analyst dashboard")
-    st.info("Sign in to use this dashboard.", icon=":material/lock:")
+    st.title(_("Lychee rerank — analyst dashboard"))
+    st.info(_("Sign in to use this dashboard."), icon=":material/lock:")
     for provider in providers():
-        label = "Sign in" if provider is None else f"Sign in with {provider}"
+        label = _("Sign in") if provider is None else _("Sign in with {provider}").format(provider=provider)
         st.button(label, key=f"sign_in_{provider or 'default'}", type="primary", on_click=st.login, args=(provider,))
 
 
@@ -85,7 +86,7 @@ def require_sign_in(*, entry: bool = False) -> Actor:
     if actor is not None:
         return actor
     if entry:
-        st.navigation([st.Page(_sign_in, title="Sign in", default=True)], position="hidden").run()
+        st.navigation([st.Page(_sign_in, title=_("Sign in"), default=True)], position="hidden").run()
     else:
         _sign_in()
     st.stop()
@@ -97,12 +98,14 @@ def account_line(actor: Actor) -> None:
     access = current_access()
     if access.dashboard == "open" and not access.read_only:
         return
-    role = "editor" if actor.is_editor else "viewer (scores, explains, evaluates and reads runs)"
-    st.caption(f":material/person: Signed in as **{escape_markdown(actor.name)}** · {role}")
+    role = _("editor") if actor.is_editor else _("viewer (scores, explains, evaluates and reads runs)")
+    st.caption(
+        ":material/person: " + _("Signed in as **{name}** · {role}").format(name=escape_markdown(actor.name), role=role)
+    )
     if access.dashboard == "oidc":
-        st.button("Sign out", key="sidebar_sign_out", on_click=st.logout, icon=":material/logout:")
+        st.button(_("Sign out"), key="sidebar_sign_out", on_click=st.logout, icon=":material/logout:")
     elif access.dashboard == "token":
-        st.link_button("Sign out", SIGN_OUT_PATH, icon=":material/logout:")
+        st.link_button(_("Sign out"), SIGN_OUT_PATH, icon=":material/logout:")
 
 
 __all__ = ["account_line", "current_actor", "oidc_configured", "providers", "require_sign_in"]

@@ -29,6 +29,8 @@ from lychee.runtime import cuda_allocated_bytes, empty_cuda_cache, process_rss_b
 from lychee.scorers.embedding import EMBEDDING_CAPABILITIES
 from lychee.scorers.lexical import BM25_CAPABILITIES, BM25_MODEL
 from lychee.serving import LOADER, LoadedModel, LoadStatus, ModelKey
+from lychee.ui.i18n import _, modalities_name
+from lychee.ui.shell import notices
 from lychee.ui.shell.identity import current_actor
 from lychee.ui.shell.settings import Settings
 
@@ -107,13 +109,21 @@ def status_line(settings: Settings, slot: Any) -> None:
     model = markdown_code(settings.model)
     if status.loaded is not None:
         with slot.container():
-            st.caption(f":material/check_circle: {model} loaded ({status.loaded.seconds:.1f} s).")
+            st.caption(
+                ":material/check_circle: "
+                + _("{model} loaded ({seconds:.1f} s).").format(model=model, seconds=status.loaded.seconds)
+            )
             for warning in status.loaded.scorer.info.warnings:  # declared at load time (a remote model's probe)
-                st.warning(escape_markdown(warning), icon=":material/warning:")
+                notices.library_note(warning, _(notices.MODEL_WARNING_HEADING), warning=True)
     elif status.state == "loading":
-        slot.caption(f":material/hourglass_top: {model} is loading ({status.seconds:.0f} s so far).")
+        slot.caption(
+            ":material/hourglass_top: "
+            + _("{model} is loading ({seconds:.0f} s so far).").format(model=model, seconds=status.seconds)
+        )
     else:
-        slot.caption(f"{model} is not loaded yet: it loads on first use, or with **Load model** on Home.")
+        slot.caption(
+            _("{model} is not loaded yet: it loads on first use, or with **Load model** on Home.").format(model=model)
+        )
 
 
 def model_key(settings: Settings) -> ModelKey:
@@ -176,15 +186,24 @@ def _load_showing_errors(key: ModelKey, *, spinner: bool) -> LoadedModel | None:
     try:
         check_may_load(model, current_actor())
         if spinner and LOADER.loaded(key) is None:
-            with st.spinner(f"Loading model {markdown_code(model)}...", show_time=True):
+            with st.spinner(_("Loading model {model}...").format(model=markdown_code(model)), show_time=True):
                 return LOADER.load(key)
         return LOADER.load(key)
     except (ValueError, TypeError, ImportError, OSError, PermissionDeniedError) as exc:
         # The library's messages say what is wrong and how to fix it; shown as they are (escaped: they quote input).
-        st.error(escape_markdown(str(exc)))
+        notices.library_error(
+            str(exc),
+            _("The model cannot be loaded. Choose another model in the sidebar, or fix what the message names."),
+        )
     except Exception as exc:  # a model load can fail in many ways (CUDA OOM, corrupt weights); never a traceback
         logger.exception("loading model %r failed", model)
-        st.error(escape_markdown(f"Loading model '{model}' failed: {type(exc).__name__}: {exc}"))
+        st.error(
+            escape_markdown(
+                _("Loading model '{model}' failed: {error_type}: {exc}").format(
+                    model=model, error_type=type(exc).__name__, exc=exc
+                )
+            )
+        )
     return None
 
 
@@ -231,8 +250,8 @@ def model_status(loaded: LoadedModel) -> dict[str, str]:
         "Weights": format_bytes(info.weights_bytes),
         "Process memory (RSS)": format_bytes(process_rss_bytes()),
         "CUDA allocated": format_bytes(cuda_allocated_bytes()),
-        "Load time": f"{loaded.seconds:.1f} s",
-        "Modalities": scorer.capabilities.modalities,
+        "Load time": _("{seconds:.1f} s").format(seconds=loaded.seconds),
+        "Modalities": modalities_name(scorer.capabilities.modalities),
     }
 
 

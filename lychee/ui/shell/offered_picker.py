@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lychee.access import Catalog
+from lychee.ui.i18n import _
 from lychee.ui.shell.state import widget_key
 
 #: The picker's persistent session key: the offered name last chosen.
@@ -37,13 +38,13 @@ def draw(catalog: Catalog, *, viewer: bool) -> None:
         ss[OFFERED_KEY] = names[0]
     ss[widget_key(OFFERED_KEY)] = ss[OFFERED_KEY]
     st.selectbox(
-        "Model offered by this server",
+        _("Model offered by this server"),
         names,
         key=widget_key(OFFERED_KEY),
         on_change=_on_pick,
         args=(offered,),
-        help="The models this server's administrator listed (LYCHEE_MODELS) and the server's own model."
-        + (" Loading any other checkpoint or endpoint is for editors." if viewer else ""),
+        help=_("The models this server's administrator listed (LYCHEE_MODELS) and the server's own model.")
+        + (_(" Loading any other checkpoint or endpoint is for editors.") if viewer else ""),
     )
 
 

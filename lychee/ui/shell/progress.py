@@ -9,6 +9,8 @@ from typing import TypeVar
 import streamlit as st
 
 from lychee.formatting import escape_markdown
+from lychee.ui.i18n import _
+from lychee.ui.shell import notices
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -54,10 +56,12 @@ def run_with_progress(label: str, call: Callable[[Callable[[int, int], None]], T
     try:
         return True, call(callback)
     except (ValueError, TypeError) as exc:  # the library's input messages (empty query, image on a text model...)
-        st.error(escape_markdown(str(exc)))
+        notices.library_error(str(exc), _("Nothing was scored. Correct what the message names, then try again."))
     except Exception as exc:  # never a traceback on the page
         logger.exception("%s failed", label)
-        st.error(escape_markdown(f"Scoring failed: {type(exc).__name__}: {exc}"))
+        st.error(
+            escape_markdown(_("Scoring failed: {error_type}: {exc}").format(error_type=type(exc).__name__, exc=exc))
+        )
     finally:
         finish()
     return False, None

@@ -14,12 +14,14 @@ import lychee
 from lychee.formatting import escape_markdown, markdown_code
 from lychee.scorers.remote import DEFAULT_PROTOCOL, PROTOCOLS, is_remote, join_model, split_model
 from lychee.scorers.remote.endpoints import parse_endpoints
+from lychee.ui.i18n import N_, _, ngettext
+from lychee.ui.shell import notices
 from lychee.ui.shell.state import widget_key
 
 PROTOCOL_LABELS = {
-    "rerank": "rerank: /v1/rerank (this project's server, vLLM pooling, Jina, Cohere)",
-    "tei": "tei: Hugging Face text-embeddings-inference (text only)",
-    "openai-chat": "openai-chat: a chat model's yes/no logprobs (Lychee on vLLM / SGLang)",
+    "rerank": N_("rerank: /v1/rerank (this project's server, vLLM pooling, Jina, Cohere)"),
+    "tei": N_("tei: Hugging Face text-embeddings-inference (text only)"),
+    "openai-chat": N_("openai-chat: a chat model's yes/no logprobs (Lychee on vLLM / SGLang)"),
 }
 ERROR_KEY = "remote_error"
 
@@ -97,13 +99,23 @@ def describe(info: lychee.ModelInfo) -> str | None:
     details = info.details
     remote = details.get("remote_info") or {}
     served = details.get("remote_model") or "unnamed"
-    family = remote.get("family") or details.get("remote_family") or "unknown family"
+    family = remote.get("family") or details.get("remote_family") or _("unknown family")
     endpoints = ", ".join(markdown_code(str(url)) for url in details.get("endpoints", []))
-    where = "this project's server" if details.get("project_server") else "the server"
-    return (
-        f"Remote model over the {markdown_code(str(details.get('protocol')))} protocol at {endpoints}: {where} serves "
-        f"{markdown_code(str(served))} ({escape_markdown(str(family))}); up to {details.get('max_concurrency')} "
-        f"requests in flight per endpoint, {info.batch_size} document(s) per request."
+    where = _("this project's server") if details.get("project_server") else _("the server")
+    return ngettext(
+        "Remote model over the {protocol} protocol at {endpoints}: {where} serves {served} ({family}); up to "
+        "{max_concurrency} requests in flight per endpoint, {batch_size} document per request.",
+        "Remote model over the {protocol} protocol at {endpoints}: {where} serves {served} ({family}); up to "
+        "{max_concurrency} requests in flight per endpoint, {batch_size} documents per request.",
+        info.batch_size,
+    ).format(
+        protocol=markdown_code(str(details.get("protocol"))),
+        endpoints=endpoints,
+        where=where,
+        served=markdown_code(str(served)),
+        family=escape_markdown(str(family)),
+        max_concurrency=details.get("max_concurrency"),
+        batch_size=info.batch_size,
     )
 
 
@@ -112,30 +124,41 @@ def draw() -> None:
     ss = st.session_state
     ss[widget_key("remote_url")] = ss["remote_url"]
     st.text_input(
-        "Endpoint URL(s)",
+        _("Endpoint URL(s)"),
         key=widget_key("remote_url"),
         on_change=_on_url,
-        placeholder="http://gpu-1:8000   (replicas: comma-separated)",
-        help="A served model: this project's server (./start.sh on another machine), vLLM, TEI... Several URLs "
-        "(comma-separated) are replicas of one model: requests are spread over them. Press Enter to apply.",
+        placeholder=_("http://gpu-1:8000   (replicas: comma-separated)"),
+        help=_(
+            "A served model: this project's server (./start.sh on another machine), vLLM, TEI... Several "
+            "URLs (comma-separated) are replicas of one model: requests are spread over them. Press Enter to "
+            "apply."
+        ),
     )
     ss[widget_key("remote_protocol")] = ss["remote_protocol"]
     st.selectbox(
-        "Protocol",
+        _("Protocol"),
         PROTOCOLS,
-        format_func=PROTOCOL_LABELS.__getitem__,
+        format_func=lambda protocol: _(PROTOCOL_LABELS[protocol]),
         key=widget_key("remote_protocol"),
         on_change=_on_protocol,
-        help="rerank: POST /v1/rerank (Cohere/Jina/vLLM shape). tei: Hugging Face TEI. openai-chat: Lychee-rerank-mm "
-        "served as a chat model, scored from the yes/no log-probabilities. See docs/deploy.md.",
+        help=_(
+            "rerank: POST /v1/rerank (Cohere/Jina/vLLM shape). tei: Hugging Face TEI. openai-chat: "
+            "Lychee-rerank-mm served as a chat model, scored from the yes/no log-probabilities. See "
+            "docs/deploy.md."
+        ),
     )
     if ss[ERROR_KEY]:
-        st.error(f"{escape_markdown(ss[ERROR_KEY])} Until then the embedded default model is used.")
+        notices.library_error(
+            ss[ERROR_KEY],
+            _("This endpoint cannot be used; correct the URL. Until then the embedded default model is used."),
+        )
     elif not ss["remote_url"].strip():
-        st.info("Enter the URL of a served model. Until then the embedded default model is used.")
+        st.info(_("Enter the URL of a served model. Until then the embedded default model is used."))
     st.caption(
-        "The key LYCHEE_REMOTE_API_KEY of this server's environment is sent only to the hosts in LYCHEE_REMOTE_ALLOW "
-        "and to the server's own model (LYCHEE_MODEL); any other URL gets no key."
+        _(
+            "The key LYCHEE_REMOTE_API_KEY of this server's environment is sent only to the hosts in "
+            "LYCHEE_REMOTE_ALLOW and to the server's own model (LYCHEE_MODEL); any other URL gets no key."
+        )
     )
 
 

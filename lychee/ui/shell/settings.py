@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import lychee
 from lychee.bands import MEDIUM, STRONG, Band, band
+from lychee.ui.i18n import N_
 
 #: Image file types the pages' uploaders accept (everything lychee.load_image decodes that browsers send).
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff"]
@@ -14,13 +15,14 @@ IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff"]
 VIDEO_TYPES = ["mp4", "webm", "mov", "mkv", "m4v"]
 
 # Instruction presets: what relevance means for common tasks. The web-search one is the Lychee / library default.
+# The names are shown translated; the instructions are the model's input and stay as the models were trained (English).
 PRESETS: dict[str, str] = {
-    "Web search": lychee.DEFAULT_INSTRUCTION,
-    "E-commerce product search": (
+    N_("Web search"): lychee.DEFAULT_INSTRUCTION,
+    N_("E-commerce product search"): (
         "Given a shopper's product search query, retrieve product titles and images that match what the shopper wants "
         "to buy."
     ),
-    "Image search": "Given a search query, retrieve images that show what the query describes.",
+    N_("Image search"): "Given a search query, retrieve images that show what the query describes.",
 }
 
 

@@ -26,21 +26,22 @@ from lychee.scorers.lexical import BM25_MODEL
 from lychee.scorers.remote import is_remote
 from lychee.serving import DEVICES, DTYPES, model_locked, server_model_key
 from lychee.serving.environment import env_choice, loader_key, server_model
-from lychee.ui.shell import identity, models, offered_picker, remote_picker
+from lychee.ui.i18n import N_, _
+from lychee.ui.shell import identity, language, models, offered_picker, remote_picker
 from lychee.ui.shell.settings import PRESETS, Settings
 from lychee.ui.shell.state import widget_key
 
 logger = logging.getLogger(__name__)
 
-MODEL_DEFAULT_CHOICE = "Model default"
-CUSTOM_CHOICE = "Custom (edited)"
+MODEL_DEFAULT_CHOICE = N_("Model default")
+CUSTOM_CHOICE = N_("Custom (edited)")
 
 MODEL_SOURCES = {
-    "listed": "A model this server offers",
-    "default": "Embedded default (all-MiniLM-L6-v2: English text only)",
-    "bm25": "BM25 (lexical baseline: shared words, any language, no model)",
-    "checkpoint": "Checkpoint folder or hub id",
-    "remote": "Remote endpoint (URL: vLLM, TEI, another Lychee server)",
+    "listed": N_("A model this server offers"),
+    "default": N_("Embedded default (all-MiniLM-L6-v2: English text only)"),
+    "bm25": N_("BM25 (lexical baseline: shared words, any language, no model)"),
+    "checkpoint": N_("Checkpoint folder or hub id"),
+    "remote": N_("Remote endpoint (URL: vLLM, TEI, another Lychee server)"),
 }
 
 
@@ -94,35 +95,51 @@ def init_state() -> list[str]:
 
     if not isinstance(ss["model"], str) or not ss["model"].strip():
         problems.append(
-            f"Model {ss['model']!r} is not usable: expected 'default' or a checkpoint folder / hub id. "
-            "Switched to the embedded default."
+            _(
+                "Model {model!r} is not usable: expected 'default' or a checkpoint folder / hub id. Switched to "
+                "the embedded default."
+            ).format(model=ss["model"])
         )
         ss["model"] = lychee.DEFAULT_MODEL
     offer = catalog()
     if not is_editor() and not offer.allows(ss["model"]):
         problems.append(
-            f"Model {ss['model']!r} is not one this server offers, and loading other models is for editors. "
-            f"Switched to the server's model {offer.server_model!r}."
+            _(
+                "Model {model!r} is not one this server offers, and loading other models is for editors. "
+                "Switched to the server's model {server_model!r}."
+            ).format(model=ss["model"], server_model=offer.server_model)
         )
         ss["model"] = offer.server_model
     if ss["instruction"] is not None and not isinstance(ss["instruction"], str):
-        problems.append(f"Instruction {ss['instruction']!r} is not text; reset to the model default.")
+        problems.append(
+            _("Instruction {instruction!r} is not text; reset to the model default.").format(
+                instruction=ss["instruction"]
+            )
+        )
         ss["instruction"] = None
     try:
         strong, medium = float(ss["band_strong"]), float(ss["band_medium"])
         band(0.5, strong=strong, medium=medium)  # validates 0 <= medium <= strong <= 1
     except (TypeError, ValueError):
         problems.append(
-            f"Band thresholds strong={ss['band_strong']!r}, medium={ss['band_medium']!r} are invalid: expected "
-            f"0 <= medium <= strong <= 1. Reset to {MEDIUM} / {STRONG}."
+            _(
+                "Band thresholds strong={band_strong!r}, medium={band_medium!r} are invalid: expected 0 <= "
+                "medium <= strong <= 1. Reset to {MEDIUM} / {STRONG}."
+            ).format(band_strong=ss["band_strong"], band_medium=ss["band_medium"], MEDIUM=MEDIUM, STRONG=STRONG)
         )
         strong, medium = STRONG, MEDIUM
     ss["band_strong"], ss["band_medium"] = strong, medium
     if ss["device"] not in DEVICES:
-        problems.append(f"Device {ss['device']!r} is not one of {list(DEVICES)}; using auto.")
+        problems.append(
+            _("Device {device!r} is not one of {DEVICES}; using auto.").format(
+                device=ss["device"], DEVICES=list(DEVICES)
+            )
+        )
         ss["device"] = "auto"
     if ss["dtype"] not in DTYPES:
-        problems.append(f"Dtype {ss['dtype']!r} is not one of {list(DTYPES)}; using auto.")
+        problems.append(
+            _("Dtype {dtype!r} is not one of {DTYPES}; using auto.").format(dtype=ss["dtype"], DTYPES=list(DTYPES))
+        )
         ss["dtype"] = "auto"
     ss.setdefault("model_source", source_of(ss["model"]))
     ss.setdefault("model_path", ss["model"] if source_of(ss["model"]) == "checkpoint" else "")
@@ -237,6 +254,7 @@ def sidebar() -> Settings:
         The settings the user chose (model, instruction, band thresholds, device, dtype).
     """
     _leave_pages_directory_mode()
+    language.bind()
     actor = identity.require_sign_in()
     models.reset_redraws()
     problems = init_state()
@@ -252,6 +270,7 @@ def sidebar() -> Settings:
         ss["model_source"] = "listed"
 
     with st.sidebar:
+        language.draw_switch()
         identity.account_line(actor)
         for msg in problems:
             st.warning(escape_markdown(msg))
@@ -266,11 +285,12 @@ def sidebar() -> Settings:
 
 def _model_section(actor: Actor) -> None:
     ss = st.session_state
-    st.subheader("Model")
+    st.subheader(_("Model"))
     if model_locked():
         st.caption(
-            f"{markdown_code(ss['model'])}: this server serves one model (LYCHEE_LOCK_MODEL=1), so no other can be "
-            "chosen here."
+            _("{model}: this server serves one model (LYCHEE_LOCK_MODEL=1), so no other can be chosen here.").format(
+                model=markdown_code(ss["model"])
+            )
         )
         slot = st.empty()
         models.on_load(lambda: models.status_line(current_settings(), slot))
@@ -286,16 +306,19 @@ def _model_section(actor: Actor) -> None:
         ss["model_source"] = source_of(ss["model"]) if source_of(ss["model"]) in sources else "default"
     ss[widget_key("model_source")] = ss["model_source"]
     st.radio(
-        "Model",
+        _("Model"),
         options=sources,
-        format_func=MODEL_SOURCES.__getitem__,
+        format_func=lambda source: _(MODEL_SOURCES[source]),
         key=widget_key("model_source"),
         on_change=_on_model_source,
         label_visibility="collapsed",
-        help="The embedded default needs no download and reads English text only: on Chinese titles it ranks by "
-        "shared characters, not meaning. BM25 ranks by shared words (character pairs in Chinese) in any language, "
-        "offline; its scores are not probabilities. Lychee-rerank-mm (Qwen2.5-VL) and Qwen3-VL-Reranker checkpoints "
-        "read text, images and video clips in many languages, Chinese included.",
+        help=_(
+            "The embedded default needs no download and reads English text only: on Chinese titles it ranks "
+            "by shared characters, not meaning. BM25 ranks by shared words (character pairs in Chinese) in "
+            "any language, offline; its scores are not probabilities. Lychee-rerank-mm (Qwen2.5-VL) and "
+            "Qwen3-VL-Reranker checkpoints read text, images and video clips in many languages, Chinese "
+            "included."
+        ),
     )
     if ss["model_source"] == "listed":
         offered_picker.draw(offer, viewer=False)
@@ -312,61 +335,66 @@ def _checkpoint_fields() -> None:
     ss = st.session_state
     ss[widget_key("model_path")] = ss["model_path"]
     st.text_input(
-        "Checkpoint folder or hub id",
+        _("Checkpoint folder or hub id"),
         key=widget_key("model_path"),
         on_change=_on_model_path,
-        placeholder="/models/lychee-rerank-mm  or  vec-ai/lychee-rerank-mm",
-        help="A local folder with config.json and weights, or a hub id already in the local cache "
-        "(downloads only with LYCHEE_ALLOW_DOWNLOAD=1). Press Enter to apply.",
+        placeholder=_("/models/lychee-rerank-mm  or  vec-ai/lychee-rerank-mm"),
+        help=_(
+            "A local folder with config.json and weights, or a hub id already in the local cache (downloads "
+            "only with LYCHEE_ALLOW_DOWNLOAD=1). Press Enter to apply."
+        ),
     )
     if not ss["model_path"].strip():
-        st.info("Enter a checkpoint folder or hub id. Until then the embedded default model is used.")
-    with st.expander("Device and precision"):
+        st.info(_("Enter a checkpoint folder or hub id. Until then the embedded default model is used."))
+    with st.expander(_("Device and precision")):
         ss[widget_key("device")] = ss["device"]
         st.selectbox(
-            "Device",
+            _("Device"),
             DEVICES,
             key=widget_key("device"),
             on_change=lambda: ss.__setitem__("device", ss[widget_key("device")]),
-            help="auto = CUDA when available, else CPU.",
+            help=_("auto = CUDA when available, else CPU."),
         )
         ss[widget_key("dtype")] = ss["dtype"]
         st.selectbox(
-            "Dtype",
+            _("Dtype"),
             DTYPES,
             key=widget_key("dtype"),
             on_change=lambda: ss.__setitem__("dtype", ss[widget_key("dtype")]),
-            help="auto = bfloat16 on CUDA, float32 on CPU.",
+            help=_("auto = bfloat16 on CUDA, float32 on CPU."),
         )
 
 
 def _instruction_section(settings: Settings) -> None:
     ss = st.session_state
-    st.subheader("Instruction", help="Tells a reranker what relevance means. Sent with every query.")
+    st.subheader(_("Instruction"), help=_("Tells a reranker what relevance means. Sent with every query."))
     ss[widget_key("instruction_preset")] = preset_of(ss["instruction"])
     st.selectbox(
-        "Preset",
+        _("Preset"),
         [MODEL_DEFAULT_CHOICE, *PRESETS, CUSTOM_CHOICE],
         key=widget_key("instruction_preset"),
         on_change=_on_preset,
-        help="Pick a preset, then edit the text freely below.",
+        format_func=_,
+        help=_("Pick a preset, then edit the text freely below."),
     )
     shown = ss["instruction"] if ss["instruction"] is not None else default_instruction(settings)
     ss[widget_key("instruction")] = shown
     st.text_area(
-        "Instruction text",
+        _("Instruction text"),
         key=widget_key("instruction"),
         on_change=_on_instruction,
         height=110,
         label_visibility="collapsed",
-        help="Free text. Applied when the box loses focus (or Ctrl+Enter).",
+        help=_("Free text. Applied when the box loses focus (or Ctrl+Enter)."),
     )
     if ss["instruction"] is not None and not ss["instruction"].strip():
-        st.warning("The instruction is empty, so the model's default instruction is used. Type one or pick a preset.")
-    state = "the model's default" if ss["instruction"] is None else "edited"
-    st.caption(f"Instruction in use: {state}.")
+        st.warning(
+            _("The instruction is empty, so the model's default instruction is used. Type one or pick a preset.")
+        )
+    state = _("the model's default") if ss["instruction"] is None else _("edited")
+    st.caption(_("Instruction in use: {state}.").format(state=state))
     st.button(
-        "Reset to default",
+        _("Reset to default"),
         key="sidebar_reset_instruction",
         icon=":material/restart_alt:",
         on_click=_on_reset_instruction,
@@ -380,40 +408,45 @@ def _instruction_note(settings: Settings, slot) -> None:
     reads = models.uses_instruction(settings)
     if reads is False:
         if is_remote(settings.model):
-            why = "the server fixes it, or its model was trained without instructions; see the model's notes on Home"
+            why = _("the server fixes it, or its model was trained without instructions; see the model's notes on Home")
         elif settings.model == BM25_MODEL:
-            why = "a lexical ranking: it counts the query's words in each title"
+            why = _("a lexical ranking: it counts the query's words in each title")
         else:
-            why = "a bi-encoder trained without instructions"
+            why = _("a bi-encoder trained without instructions")
         slot.caption(
-            f":material/info: **This model ignores the instruction** ({why}): editing it does not change scores. "
-            "Load a Lychee / Qwen3-VL reranker to use it."
+            ":material/info: "
+            + _(
+                "**This model ignores the instruction** ({why}): editing it does not change scores. Load a Lychee / "
+                "Qwen3-VL reranker to use it."
+            ).format(why=why)
         )
     elif reads is None:
-        slot.caption(":material/info: Whether the model reads the instruction is known once it is loaded.")
+        slot.caption(":material/info: " + _("Whether the model reads the instruction is known once it is loaded."))
     else:
         slot.empty()
 
 
 def _band_section() -> None:
     ss = st.session_state
-    st.subheader("Score bands", help="P(yes) ≥ strong → strong; ≥ medium → medium; otherwise weak.")
+    st.subheader(_("Score bands"), help=_("P(yes) ≥ strong → strong; ≥ medium → medium; otherwise weak."))
     ss[widget_key("bands")] = (float(ss["band_medium"]), float(ss["band_strong"]))
     st.slider(
-        "Medium and strong thresholds",
+        _("Medium and strong thresholds"),
         min_value=0.0,
         max_value=1.0,
         step=0.01,
         key=widget_key("bands"),
         on_change=_on_bands,
-        help="Left handle: medium threshold. Right handle: strong threshold.",
+        help=_("Left handle: medium threshold. Right handle: strong threshold."),
     )
     st.caption(
-        f"🟢 strong ≥ {ss['band_strong']:.2f} · 🟡 medium {ss['band_medium']:.2f}–{ss['band_strong']:.2f} · "
-        f"🔴 weak < {ss['band_medium']:.2f}"
+        _(
+            "🟢 strong ≥ {band_strong:.2f} · 🟡 medium {band_medium:.2f}–{band_strong:.2f} · 🔴 weak < "
+            "{band_medium:.2f}"
+        ).format(band_strong=ss["band_strong"], band_medium=ss["band_medium"])
     )
     if (ss["band_medium"], ss["band_strong"]) != (MEDIUM, STRONG):
-        st.button("Reset thresholds", key="sidebar_reset_bands", on_click=_on_reset_bands)
+        st.button(_("Reset thresholds"), key="sidebar_reset_bands", on_click=_on_reset_bands)
 
 
 __all__ = [

@@ -14,6 +14,7 @@ from PIL import Image
 
 from lychee.explanation import Explanation, ImageSalience, ModalityShares, TokenWeight, VideoSalience
 from lychee.formatting import escape_markdown, markdown_code, shorten
+from lychee.ui.i18n import N_, _, side_name
 from lychee.ui.shell.settings import Settings
 from lychee.ui.single.evidence import faithfulness_json, shares_json
 
@@ -24,20 +25,18 @@ EXAMPLE_QUERY = "red running shoes for women"
 EXAMPLE_DOCUMENT = "Nike Women's Air Zoom Pegasus 40 road running shoes in crimson red, breathable mesh upper"
 
 METHOD_LABELS = {
-    "occlusion": "Occlusion",
-    "shapley": "Shapley (sampled)",
-    "gradient": "Gradient × input",
-    "ig": "Integrated gradients",
+    "occlusion": N_("Occlusion"),
+    "shapley": N_("Shapley (sampled)"),
+    "gradient": N_("Gradient × input"),
+    "ig": N_("Integrated gradients"),
 }
 #: What the colour legend says a weight is, per method (only occlusion's weights are measured changes).
 LEGEND_LABELS = {
-    "occlusion": "log-odds change when the unit is removed",
-    "shapley": "Shapley value in log-odds (the unit's average effect over sampled orders)",
-    "gradient": "gradient × input in log-odds units (a linear estimate, not a measured change)",
-    "ig": "integrated gradients in log-odds units (they add up to the change from the padding baseline)",
+    "occlusion": N_("log-odds change when the unit is removed"),
+    "shapley": N_("Shapley value in log-odds (the unit's average effect over sampled orders)"),
+    "gradient": N_("gradient × input in log-odds units (a linear estimate, not a measured change)"),
+    "ig": N_("integrated gradients in log-odds units (they add up to the change from the padding baseline)"),
 }
-#: How the page names a side of the pair.
-SIDE_LABELS = {"query": "query", "document": "document"}
 TOKEN_COLUMNS = ["side", "position", "token", "start", "end", "weight"]
 FRAME_COLUMNS = ["side", "frame", "time_s", "unit", "weight"]
 #: The most characters of the instruction shown under the score (the JSON download has it all).
@@ -71,8 +70,8 @@ class PairInputs:
             ("document", self.document_text, self.document_image, self.document_video),
         ):
             what = [f"“{shorten(text, STALE_TEXT_CHARS)}”"] if text else []
-            what += [f"image `{image[0]}`"] if image else []
-            what += [f"clip `{video[0]}`"] if video else []
+            what += [_("image `{image}`").format(image=image[0])] if image else []
+            what += [_("clip `{video}`").format(video=video[0])] if video else []
             parts.append(f"{side} {' + '.join(what) or '(empty)'}")
         return "; ".join(parts)
 
@@ -90,10 +89,10 @@ def stale_note(result: SingleResult, current: PairInputs) -> str | None:
     """A note for a stored result whose inputs are not those on the page now, else ``None``."""
     if result.inputs is None or result.inputs == current:
         return None
-    return (
-        f"This is the last result, for {result.inputs.describe()}. The inputs above have changed since: click "
-        "**Score and explain** to score them."
-    )
+    return _(
+        "This is the last result, for {describe}. The inputs above have changed since: click **Score and "
+        "explain** to score them."
+    ).format(describe=result.inputs.describe())
 
 
 @dataclass
@@ -218,51 +217,55 @@ def frame_weights_csv(explanation: Explanation) -> bytes:
 def progress_label(method: str) -> str:
     """What the progress bar says while ``method`` explains the pair."""
     labels = {
-        "occlusion": "Scoring the pair and its occlusion variants",
-        "shapley": "Scoring the sampled coalitions (Shapley)",
-        "gradient": "Explaining (gradient × input)",
-        "ig": "Explaining (integrated gradients)",
+        "occlusion": _("Scoring the pair and its occlusion variants"),
+        "shapley": _("Scoring the sampled coalitions (Shapley)"),
+        "gradient": _("Explaining (gradient × input)"),
+        "ig": _("Explaining (integrated gradients)"),
     }
     return labels.get(method, labels["occlusion"])
 
 
 def salience_name(explanation: Explanation) -> str:
     """The salience method as the page names it."""
-    return METHOD_LABELS.get(explanation.method, explanation.method)
+    return method_label(explanation.method)
+
+
+def method_label(method: str) -> str:
+    """A salience method (``"occlusion"``...) as the pickers and captions name it, in the session's language."""
+    return _(METHOD_LABELS[method]) if method in METHOD_LABELS else method
 
 
 def legend_label(explanation: Explanation) -> str:
     """What a weight is under the colour legend, for this explanation's method."""
-    return LEGEND_LABELS.get(explanation.method, LEGEND_LABELS["occlusion"])
+    return _(LEGEND_LABELS.get(explanation.method, LEGEND_LABELS["occlusion"]))
 
 
 def salience_how(explanation: Explanation) -> str:
     """How the weights were computed, in words (the metric's help and the caption under the score)."""
     e = explanation
     if e.method == "occlusion":
-        return (
-            f"each word removed / each image cell or clip frame greyed: {e.n_evaluations} scored variants in one batch"
-        )
+        return _(
+            "each word removed / each image cell or clip frame greyed: {n_evaluations} scored variants in one batch"
+        ).format(n_evaluations=e.n_evaluations)
     if e.method == "shapley":
-        return (
-            f"Shapley value sampling (Captum), {e.n_samples} permutations, seed {e.seed}: "
-            f"{e.n_evaluations} scored coalitions in one batch"
-        )
+        return _(
+            "Shapley value sampling (Captum), {n_samples} permutations, seed {seed}: {n_evaluations} scored "
+            "coalitions in one batch"
+        ).format(n_samples=e.n_samples, seed=e.seed, n_evaluations=e.n_evaluations)
     if e.method == "ig":
-        return (
-            f"integrated gradients (Captum) on the input embeddings, {e.steps} steps: "
-            f"convergence delta {e.convergence_delta:+.4f}"
-        )
-    return "gradient × input on the input embeddings: one forward and one backward pass"
+        return _(
+            "integrated gradients (Captum) on the input embeddings, {steps} steps: convergence delta "
+            "{convergence_delta:+.4f}"
+        ).format(steps=e.steps, convergence_delta=e.convergence_delta)
+    return _("gradient × input on the input embeddings: one forward and one backward pass")
 
 
 def result_caption(result: SingleResult) -> str:
     """The line under the score: model, instruction (shortened), how the weights were computed, the time taken."""
     e = result.explanation
     instruction = escape_markdown(shorten(e.instruction, INSTRUCTION_CHARS))
-    return (
-        f"Model {markdown_code(result.model)} · instruction: “{instruction}” · {salience_how(e)} · "
-        f"{result.seconds:.1f} s"
+    return _("Model {model} · instruction: “{instruction}” · {how} · {seconds:.1f} s").format(
+        model=markdown_code(result.model), instruction=instruction, how=salience_how(e), seconds=result.seconds
     )
 
 
@@ -279,19 +282,20 @@ def biggest_effects_line(explanation: Explanation, n: int = 3) -> str | None:
     effects = biggest_effects(explanation, n)
     if not effects:
         return None
-    listed = ", ".join(f"{SIDE_LABELS[side]} “{escape_markdown(t.text)}” {t.weight:+.2f}" for side, t in effects)
-    return f"Biggest effects: {listed}"
+    listed = ", ".join(f"{side_name(side)} “{escape_markdown(t.text)}” {t.weight:+.2f}" for side, t in effects)
+    return _("Biggest effects: {listed}").format(listed=listed)
 
 
 def tab_names(explanation: Explanation) -> list[str]:
-    """The result's tabs: text highlights, image heatmaps and clip frames when there are any, the weights table."""
+    """The result's tabs: text highlights, image heatmaps and clip frames when there are any, the weights table
+    (English names: the view translates them for the labels)."""
     has_images = explanation.query_image is not None or explanation.document_image is not None
     has_clips = explanation.query_video is not None or explanation.document_video is not None
     return [
-        "Text highlights",
-        *(["Image heatmaps"] if has_images else []),
-        *(["Clip frames"] if has_clips else []),
-        "Weights table & download",
+        N_("Text highlights"),
+        *([N_("Image heatmaps")] if has_images else []),
+        *([N_("Clip frames")] if has_clips else []),
+        N_("Weights table & download"),
     ]
 
 
@@ -303,7 +307,6 @@ __all__ = [
     "LEGEND_LABELS",
     "METHOD_LABELS",
     "RESULT_KEY",
-    "SIDE_LABELS",
     "SingleResult",
     "biggest_effects",
     "biggest_effects_line",
@@ -313,6 +316,7 @@ __all__ = [
     "frame_table",
     "frame_weights_csv",
     "legend_label",
+    "method_label",
     "progress_label",
     "result_caption",
     "salience_how",

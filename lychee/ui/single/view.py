@@ -13,18 +13,18 @@ from typing import Any
 import streamlit as st
 
 from lychee.explanation import Explanation
-from lychee.formatting import escape_markdown, markdown_code
-from lychee.language import language_warning
+from lychee.formatting import markdown_code
 from lychee.ui import render
-from lychee.ui.caveats import band_caveat
+from lychee.ui.caveats import band_caveat, language_note
+from lychee.ui.i18n import _
 from lychee.ui.inputs import make_item, modality_refusal, read_upload
+from lychee.ui.shell import notices
 from lychee.ui.shell.models import capabilities, get_scorer, rerun_if_sidebar_stale
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
 from lychee.ui.single.evidence_view import faithfulness_section, shares_section
 from lychee.ui.single.logic import (
-    METHOD_LABELS,
     RESULT_KEY,
     PairInputs,
     SingleResult,
@@ -34,6 +34,7 @@ from lychee.ui.single.logic import (
     frame_table,
     frame_weights_csv,
     legend_label,
+    method_label,
     progress_label,
     result_caption,
     salience_how,
@@ -56,13 +57,16 @@ def method_picker(settings: Settings) -> str:
     """A radio for the salience method, persisted in ``single_method``; falls back to occlusion when unavailable."""
     methods = explain_methods(settings)
     return st.radio(
-        "Salience method",
+        _("Salience method"),
         methods,
         horizontal=True,
-        format_func=METHOD_LABELS.get,
-        help="Occlusion removes each word / greys each image cell and re-scores (any model; 1 + units + cells "
-        "passes). Shapley samples orders of the same units (any model; about samples × units passes). Gradient × "
-        "input needs one forward and backward pass, integrated gradients one per step (VLM checkpoints, once loaded).",
+        format_func=method_label,
+        help=_(
+            "Occlusion removes each word / greys each image cell and re-scores (any model; 1 + units + cells "
+            "passes). Shapley samples orders of the same units (any model; about samples × units passes). "
+            "Gradient × input needs one forward and backward pass, integrated gradients one per step (VLM "
+            "checkpoints, once loaded)."
+        ),
         **bind("single_method", methods[0], options=methods),
     )
 
@@ -71,23 +75,27 @@ def method_options(method: str) -> dict[str, Any]:
     """The chosen method's own options as widgets (Shapley's permutations, integrated gradients' steps)."""
     if method == "shapley":
         n_samples = st.slider(
-            "Shapley permutations",
+            _("Shapley permutations"),
             5,
             100,
             step=5,
-            help="Sampled orders of the units (Captum's n_samples, seeded); each costs about one scored variant per "
-            "unit. More permutations, steadier values.",
+            help=_(
+                "Sampled orders of the units (Captum's n_samples, seeded); each costs about one scored variant "
+                "per unit. More permutations, steadier values."
+            ),
             **bind("single_n_samples", 25),
         )
         return {"n_samples": n_samples}
     if method == "ig":
         steps = st.slider(
-            "Integration steps",
+            _("Integration steps"),
             8,
             128,
             step=8,
-            help="Points on the path from the padding baseline to the input (one forward and backward pass each). "
-            "The convergence delta under the score says how far from exact the attributions are.",
+            help=_(
+                "Points on the path from the padding baseline to the input (one forward and backward pass each). "
+                "The convergence delta under the score says how far from exact the attributions are."
+            ),
             **bind("single_ig_steps", 32),
         )
         return {"steps": steps}
@@ -145,26 +153,15 @@ def score_and_explain(
             return None
     bound = scorer.capabilities.max_image_pixels  # images are decoded reduced to what the model looks at
     try:
-        query = make_item(
-            query_text,
-            q_bytes,
-            name="query",
-            image_name=q_name,
-            video_bytes=qv_bytes,
-            video_name=qv_name,
-            reduce_to=bound,
-        )
-        document = make_item(
-            document_text,
-            d_bytes,
-            name="document",
-            image_name=d_name,
-            video_bytes=dv_bytes,
-            video_name=dv_name,
-            reduce_to=bound,
+        query, document = (
+            make_item(text, data, name=side, image_name=i_name, video_bytes=v_data, video_name=v_name, reduce_to=bound)
+            for side, text, data, i_name, v_data, v_name in (
+                ("query", query_text, q_bytes, q_name, qv_bytes, qv_name),
+                ("document", document_text, d_bytes, d_name, dv_bytes, dv_name),
+            )
         )
     except (ValueError, TypeError) as exc:
-        st.error(escape_markdown(str(exc)))
+        notices.library_error(str(exc), _("An upload cannot be read. Remove it or upload another file."))
         return None
     start = time.perf_counter()
     ok, explained = run_with_progress(
@@ -197,8 +194,8 @@ def score_and_explain(
         document_image_name=d_name,
         query_video_name=qv_name,
         document_video_name=dv_name,
-        language_note=language_warning(
-            scorer.capabilities.languages, scorer.name, [query.text, document.text], what="the query and document"
+        language_note=language_note(
+            scorer.capabilities.languages, scorer.name, [query.text, document.text], what=_("the query and document")
         ),
         band_caveat=band_caveat(scorer.capabilities, scorer.name, [query.text, document.text]),
         inputs=pair_inputs(
@@ -265,7 +262,7 @@ def show_stored(settings: Settings, inputs: PairInputs, *, clicked: bool) -> Non
     result = st.session_state.get(RESULT_KEY)
     if result is None:
         if not clicked:
-            st.info("Edit the example or type your own, then click **Score and explain**.")
+            st.info(_("Edit the example or type your own, then click **Score and explain**."))
         return
     st.divider()
     note = stale_note(result, inputs)
@@ -280,7 +277,8 @@ def render_result(result: SingleResult, settings: Settings) -> None:
     shares_section(result.shares)
     e = result.explanation
     scale = e.max_abs_weight()
-    tabs = dict(zip(tab_names(e), st.tabs(tab_names(e))))
+    names = tab_names(e)
+    tabs = dict(zip(names, st.tabs([_(name) for name in names])))
     with tabs["Text highlights"]:
         _text_highlights(e, scale)
         faithfulness_section(e.faithfulness)
@@ -299,22 +297,26 @@ def _header(result: SingleResult, settings: Settings) -> None:
     e = result.explanation
     if result.outdated(settings):
         st.info(
-            "The model or instruction changed since this result was computed. Click **Score and explain** to update it."
+            _(
+                "The model or instruction changed since this result was computed. Click **Score and explain** to "
+                "update it."
+            )
         )
     if result.language_note:
         st.warning(result.language_note, icon=":material/translate:")
     c1, c2, c3, c4 = st.columns([1.1, 1.1, 1, 1.4])
-    c1.metric("P(yes)", f"{e.score:.3f}", help="Probability the model answers 'yes, relevant'.")
+    c1.metric(_("P(yes)"), f"{e.score:.3f}", help=_("Probability the model answers 'yes, relevant'."))
     with c2:
-        st.markdown('<div style="font-size:0.875rem;margin-bottom:0.35rem">Band</div>', unsafe_allow_html=True)
+        band_word = _("Band")
+        st.markdown(f'<div style="font-size:0.875rem;margin-bottom:0.35rem">{band_word}</div>', unsafe_allow_html=True)
         st.markdown(
             render.band_badge_html(settings.band(e.score), size="1.2rem", caveat=result.band_caveat),
             unsafe_allow_html=True,
         )
-    c3.metric("Log-odds", f"{e.log_odds:+.2f}", help="log(P / (1 − P)); explanations are changes in this.")
-    c4.metric("Salience", salience_name(e), help=salience_how(e).capitalize() + ".")
+    c3.metric(_("Log-odds"), f"{e.log_odds:+.2f}", help=_("log(P / (1 − P)); explanations are changes in this."))
+    c4.metric(_("Salience"), salience_name(e), help=salience_how(e).capitalize() + ".")
     if result.band_caveat:
-        st.caption(f":material/info: The band is greyed: {result.band_caveat}.")
+        st.caption(":material/info: " + _("The band is greyed: {band_caveat}.").format(band_caveat=result.band_caveat))
     st.caption(result_caption(result))
 
 
@@ -323,18 +325,18 @@ def _text_highlights(e: Explanation, scale: float) -> None:
     if scale > 0:
         st.markdown(render.legend_html(scale, what=legend_label(e)), unsafe_allow_html=True)
     else:
-        st.caption("No word changed the score: every weight is 0 (e.g. the model ignores that text).")
+        st.caption(_("No word changed the score: every weight is 0 (e.g. the model ignores that text)."))
     for label, text, tokens in (
-        ("Query", e.query_text, e.query_tokens),
-        ("Document", e.document_text, e.document_tokens),
+        (_("Query"), e.query_text, e.query_tokens),
+        (_("Document"), e.document_text, e.document_tokens),
     ):
         st.markdown(f"**{label}**")
         if text and text.strip():
             st.markdown(render.highlight_html(text, tokens, scale=scale or None), unsafe_allow_html=True)
         else:
-            st.caption("No text.")
+            st.caption(_("No text."))
     if e.grouped:
-        st.caption("Long text: neighbouring words were grouped into spans so the explanation stays fast.")
+        st.caption(_("Long text: neighbouring words were grouped into spans so the explanation stays fast."))
     effects = biggest_effects_line(e)
     if effects:
         st.caption(effects)
@@ -346,22 +348,26 @@ def _image_heatmaps(result: SingleResult, scale: float) -> None:
     st.markdown(render.legend_html(scale, what=legend_label(e)), unsafe_allow_html=True)
     cols = st.columns(2)
     for col, label, image, grid in (
-        (cols[0], "Query image", result.query_image, e.query_image),
-        (cols[1], "Document image", result.document_image, e.document_image),
+        (cols[0], _("Query image"), result.query_image, e.query_image),
+        (cols[1], _("Document image"), result.document_image, e.document_image),
     ):
         with col:
             st.markdown(f"**{label}**")
             if image is None or grid is None:
-                st.caption("No image.")
+                st.caption(_("No image."))
                 continue
             overlay = render.heatmap_overlay(image, grid, scale=scale or None)
             cells = grid.rows * grid.cols
             if e.method in ("occlusion", "shapley"):
-                caption = f"{grid.rows} × {grid.cols} = {cells} cells, greyed to weigh each"
+                caption = _("{rows} × {cols} = {cells} cells, greyed to weigh each").format(
+                    rows=grid.rows, cols=grid.cols, cells=cells
+                )
             else:
-                caption = f"{grid.rows} × {grid.cols} = {cells} merged image patches (the model's own grid)"
+                caption = _("{rows} × {cols} = {cells} merged image patches (the model's own grid)").format(
+                    rows=grid.rows, cols=grid.cols, cells=cells
+                )
             st.image(overlay, caption=caption)
-            with st.expander("Original"):
+            with st.expander(_("Original")):
                 st.image(image)
 
 
@@ -371,23 +377,29 @@ def _clip_frames(result: SingleResult, scale: float) -> None:
     names = {"query": result.query_video_name, "document": result.document_video_name}
     st.markdown(render.legend_html(scale, what=legend_label(e)), unsafe_allow_html=True)
     how = {
-        "occlusion": "each sampled frame greyed in turn",
-        "shapley": "Shapley values over the frames, greyed in sampled orders",
-        "gradient": "gradient × input summed over each temporal patch (two frames the vision encoder reads together)",
-        "ig": "integrated gradients summed over each temporal patch (two frames the vision encoder reads together)",
+        "occlusion": _("each sampled frame greyed in turn"),
+        "shapley": _("Shapley values over the frames, greyed in sampled orders"),
+        "gradient": _(
+            "gradient × input summed over each temporal patch (two frames the vision encoder reads together)"
+        ),
+        "ig": _("integrated gradients summed over each temporal patch (two frames the vision encoder reads together)"),
     }.get(e.method, "")
     for side, salience in (("query", e.query_video), ("document", e.document_video)):
         if salience is None:
             continue
-        label = f"**{side.capitalize()} clip**" + (f" {markdown_code(names[side])}" if names.get(side) else "")
+        label = (_("**Query clip**") if side == "query" else _("**Document clip**")) + (
+            f" {markdown_code(names[side])}" if names.get(side) else ""
+        )
         st.markdown(label)
         times = ", ".join(f"{t:.1f} s" for t in salience.timestamps)
         st.image(
             render.frame_strip(salience, scale=scale or None),
-            caption=f"{len(salience.timestamps)} sampled frames ({times}): {how}",
+            caption=_("{n_timestamps} sampled frames ({times}): {how}").format(
+                n_timestamps=len(salience.timestamps), times=times, how=how
+            ),
         )
         weights = ", ".join(f"{w:+.2f}" for w in salience.weights.tolist())
-        st.caption(f"Weights (log-odds), left to right: {weights}")
+        st.caption(_("Weights (log-odds), left to right: {weights}").format(weights=weights))
 
 
 def _weights_and_downloads(result: SingleResult, *, has_clips: bool) -> None:
@@ -398,24 +410,24 @@ def _weights_and_downloads(result: SingleResult, *, has_clips: bool) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "side": st.column_config.TextColumn("Side"),
+            "side": st.column_config.TextColumn(_("Side")),
             "position": st.column_config.NumberColumn("#", format="%d"),
-            "token": st.column_config.TextColumn("Word / span"),
+            "token": st.column_config.TextColumn(_("Word / span")),
             "start": None,
             "end": None,
             "weight": st.column_config.NumberColumn(
-                "Weight (log-odds)", format="%+.3f", help="Log-odds lost when this unit is removed."
+                _("Weight (log-odds)"), format="%+.3f", help=_("Log-odds lost when this unit is removed.")
             ),
         },
     )
     if has_clips:
         st.dataframe(frame_table(e), hide_index=True, width="stretch")
     downloads = [
-        ("Download explanation (JSON)", explanation_json(result), "explanation.json", "application/json", "json"),
-        ("Download token weights (CSV)", explanation_csv(e), "token_weights.csv", "text/csv", "csv"),
+        (_("Download explanation (JSON)"), explanation_json(result), "explanation.json", "application/json", "json"),
+        (_("Download token weights (CSV)"), explanation_csv(e), "token_weights.csv", "text/csv", "csv"),
     ]
     if has_clips:
-        frames = ("Download frame weights (CSV)", frame_weights_csv(e), "frame_weights.csv", "text/csv", "frames")
+        frames = (_("Download frame weights (CSV)"), frame_weights_csv(e), "frame_weights.csv", "text/csv", "frames")
         downloads.append(frames)
     for column, (label, data, file_name, mime, key) in zip(st.columns(3), downloads):
         column.download_button(

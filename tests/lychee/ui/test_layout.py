@@ -1,7 +1,7 @@
 """The dashboard layer's own layout: views draw, the rest of ``lychee/ui`` is pure.
 
 Every page package holds pure modules (no streamlit, so tests call them directly) beside its views (``view.py``,
-``*_view.py``). Besides the views, only the shell (sidebar and its pickers, sign-in, state, model loading, progress),
+``*_view.py``). Besides the views, only the shell (sidebar and its pickers, sign-in, language, state, model loading, progress, notices),
 the upload previews, the server and the package's re-exports draw. A pure module imports neither streamlit nor a module that draws.
 """
 
@@ -21,7 +21,9 @@ DRAWING = {
     "lychee.ui.previews",
     "lychee.ui.server",
     "lychee.ui.shell.identity",
+    "lychee.ui.shell.language",
     "lychee.ui.shell.models",
+    "lychee.ui.shell.notices",
     "lychee.ui.shell.offered_picker",
     "lychee.ui.shell.progress",
     "lychee.ui.shell.remote_picker",

@@ -79,7 +79,7 @@ def test_score_chart_colours_bars_by_band_and_draws_both_thresholds():
     bars, rules = spec["layer"]
     assert rules["mark"]["type"] == "rule"
     colour = bars["encoding"]["color"]
-    assert colour["field"] == "band"
+    assert colour["field"] == "band_shown"  # the band as the session names it
     assert colour["scale"] == {"domain": ["strong", "medium", "weak"], "range": ["#2e7d32", "#f9a825", "#c62828"]}
     assert bars["encoding"]["y"]["sort"] == ["1. a", "2. b"]
     rule_values = [row["threshold"] for name, rows in spec["datasets"].items() for row in rows if "threshold" in row]
