@@ -47,6 +47,7 @@ from lychee.ui.uploads import forget_upload, keep_upload
 
 RESULT_KEY = "eval_result"
 INPUTS_KEY = "eval_result_inputs"  # the EvalInputs the stored result was asked with
+IGNORED_INSTRUCTION_KEY = "eval_ignored_instruction"  # the model of a stored instruction A/B that ignores them
 RECORD_NOTE_KEY = "eval_record_note"  # ("caption" | "warning", text): the stored result in the run history
 #: Column widths (px) of the all-systems table: the system and every mean fit 1280 px; the intervals follow.
 MEAN_WIDTH, CI_WIDTH = 96, 128
@@ -287,13 +288,6 @@ def run_evaluation(
     scorer = get_scorer(settings)
     if scorer is None:
         return None
-    if compare and not scorer.capabilities.uses_instruction:
-        st.warning(
-            _(
-                "The model {model} ignores instructions, so A and B will be identical (p = 1). Load a VLM "
-                "reranker checkpoint to compare instructions."
-            ).format(model=markdown_code(settings.model))
-        )
     ok, result = run_with_progress(
         _("Scoring {n} pairs").format(n=labelled.n_pairs * (2 if compare else 1)),
         lambda callback: evaluate_set(
@@ -320,6 +314,10 @@ def run_evaluation(
         what=_("the set {name}").format(name=labelled.name),
     )
     st.session_state[LANGUAGE_NOTES_KEY] = [note] if note else []
+    # kept with the result: a model loaded on first use reruns the page, and the warning must survive it
+    st.session_state[IGNORED_INSTRUCTION_KEY] = (
+        settings.model if compare and not scorer.capabilities.uses_instruction else None
+    )
     _record(result, choice)
     rerun_if_sidebar_stale(settings)  # a VLM loaded just now: its instruction in the sidebar
     return result
@@ -424,6 +422,14 @@ def _comparison(result: EvalResult) -> None:
     if comparison is None:
         return
     st.markdown(_("**A/B** — paired randomization test, 10,000 sign flips, two-sided; wins/ties/losses count queries"))
+    ignoring = st.session_state.get(IGNORED_INSTRUCTION_KEY)
+    if ignoring:
+        st.warning(
+            _(
+                "The model {model} ignores instructions, so A and B will be identical (p = 1). Load a VLM "
+                "reranker checkpoint to compare instructions."
+            ).format(model=markdown_code(ignoring))
+        )
     if result.report.n_queries < 2:
         st.caption(_(ONE_QUERY_TEST_NOTE))
     st.dataframe(
