@@ -67,11 +67,14 @@ ensure_project() {
 
 ensure_chromium() {
   # Debian's chromium for the browser tests, and its Noto CJK fonts: the dashboard speaks Chinese (LYCHEE_LANG, the
-  # browser's locale), and without a CJK font the browser tests and the README screenshots show boxes, not Chinese.
+  # browser's locale), and without a CJK font the browser tests and the README screenshots show boxes, not Chinese;
+  # its colour emoji font draws the score bands' marks.
   local want=()
   command -v chromium >/dev/null 2>&1 || want+=(chromium)
   if command -v dpkg >/dev/null 2>&1; then
     dpkg -s fonts-noto-cjk >/dev/null 2>&1 || want+=(fonts-noto-cjk)
+    # the band marks (🟢 🟡 🔴) are emoji: without a colour emoji font they are drawn as boxes
+    dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || want+=(fonts-noto-color-emoji)
   elif ! (command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .); then
     want+=(fonts-noto-cjk)
   fi

@@ -61,6 +61,8 @@ def shoot(page, path: Path, *, width: int = 1400) -> None:
         " return m ? m.scrollHeight : document.body.scrollHeight; }"
     )
     page.set_viewport_size({"width": width, "height": max(900, min(int(height) + 40, 4000))})
+    # a page taller than the cap shows its top: Streamlit may have scrolled to the last output
+    page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollTo(0, 0)")
     page.wait_for_timeout(800)
     size = save_small_png(page.screenshot(full_page=True), path)
     page.set_viewport_size({"width": width, "height": 900})  # so the next page is measured from scratch
