@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -103,4 +104,26 @@ def forget_upload(upload: Upload | None) -> None:
         Path(upload["path"]).unlink(missing_ok=True)
 
 
-__all__ = ["DEFAULT_SPOOL_MB", "SPOOL_ENV", "Upload", "forget_upload", "keep_upload", "spool_folder", "upload_bytes"]
+def keep_widget_upload(state: MutableMapping[str, Any], uploader_key: str, stored_key: str, error_key: str) -> None:
+    """``on_change`` of an uploader, over the session's ``state``: keep the file the widget ``uploader_key`` holds in
+    the spool under ``stored_key`` (a non-widget key, so it survives page switches and no upload stays in session
+    state), forgetting the one it replaces; a spool problem is kept under ``error_key`` for the page to show."""
+    file = state.get(uploader_key)
+    forget_upload(state.pop(stored_key, None))  # replaced or removed: its file goes
+    if file is not None:
+        try:
+            state[stored_key] = keep_upload(file.name, file.getvalue())
+        except ValueError as exc:
+            state[error_key] = str(exc)
+
+
+__all__ = [
+    "DEFAULT_SPOOL_MB",
+    "SPOOL_ENV",
+    "Upload",
+    "forget_upload",
+    "keep_upload",
+    "keep_widget_upload",
+    "spool_folder",
+    "upload_bytes",
+]

@@ -38,7 +38,7 @@ from lychee.ui.shell.models import get_scorer
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
-from lychee.ui.uploads import forget_upload, keep_upload, upload_bytes
+from lychee.ui.uploads import keep_widget_upload, upload_bytes
 
 #: Column widths (px) of the results tables: rank, title, score, band and the rest fit the 820 px a 1280 px wide
 #: window leaves beside the sidebar. Rows taller than 64 px let Streamlit wrap a long title instead of cutting it.
@@ -51,13 +51,7 @@ CSV_UPLOAD_KEY = "batch_csv_upload"
 
 def _on_csv_upload() -> None:
     """Keep the uploaded CSV under a non-widget key (it survives page switches), or forget it when removed."""
-    file = st.session_state.get(CSV_UPLOAD_KEY)
-    forget_upload(st.session_state.pop(CSV_KEY, None))  # replaced or removed: its file goes
-    if file is not None:
-        try:
-            st.session_state[CSV_KEY] = keep_upload(file.name, file.getvalue())
-        except ValueError as exc:
-            st.session_state[CSV_ERROR_KEY] = str(exc)
+    keep_widget_upload(st.session_state, CSV_UPLOAD_KEY, CSV_KEY, CSV_ERROR_KEY)
 
 
 def csv_picker() -> tuple[pd.DataFrame | None, str | None, str]:

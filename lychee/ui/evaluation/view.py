@@ -43,7 +43,7 @@ from lychee.ui.shell.models import get_scorer, rerun_if_sidebar_stale
 from lychee.ui.shell.progress import run_with_progress
 from lychee.ui.shell.settings import Settings
 from lychee.ui.shell.state import bind
-from lychee.ui.uploads import forget_upload, keep_upload
+from lychee.ui.uploads import keep_widget_upload
 
 RESULT_KEY = "eval_result"
 INPUTS_KEY = "eval_result_inputs"  # the EvalInputs the stored result was asked with
@@ -83,13 +83,7 @@ SEGMENTS_KEY = "eval_segments_file_data"
 def _keep_upload(uploader_key: str, stored_key: str) -> None:
     """``on_change`` of an uploader: keep the file on disk (:mod:`lychee.ui.uploads`) and what names it under a
     non-widget key (survives page switches; no upload stays in session state)."""
-    file = st.session_state.get(uploader_key)
-    forget_upload(st.session_state.pop(stored_key, None))  # replaced or removed: its file goes
-    if file is not None:
-        try:
-            st.session_state[stored_key] = keep_upload(file.name, file.getvalue())
-        except ValueError as exc:
-            st.session_state[UPLOAD_ERROR_KEY] = str(exc)
+    keep_widget_upload(st.session_state, uploader_key, stored_key, UPLOAD_ERROR_KEY)
 
 
 def _uploader(label: str, uploader_key: str, stored_key: str, *, types: list[str] | None, help: str) -> None:

@@ -32,3 +32,35 @@ def test_the_spool_is_bounded_oldest_first(tmp_path, monkeypatch):
         upload_bytes(first)
     with pytest.raises(ValueError, match=re.escape("'big.zip' is 0.003 MB; this server keeps uploads of at most 0.0025 MB")):
         keep_upload("big.zip", b"z" * 3000, folder=tmp_path)
+
+
+class _Widget:
+    """What an uploader widget holds: a name and the bytes."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name, self._data = name, data
+
+    def getvalue(self) -> bytes:
+        return self._data
+
+
+def test_an_uploader_change_replaces_the_kept_file_and_removing_it_forgets_it(monkeypatch):
+    from lychee.ui.uploads import keep_widget_upload
+
+    state = {"uploader": _Widget("a.csv", b"a" * 10)}
+    keep_widget_upload(state, "uploader", "kept", "error")
+    first = state["kept"]
+    assert upload_bytes(first) == b"a" * 10 and "uploader" in state
+    state["uploader"] = _Widget("b.csv", b"b" * 20)
+    keep_widget_upload(state, "uploader", "kept", "error")
+    assert upload_bytes(state["kept"]) == b"b" * 20
+    assert not Path(first["path"]).exists()  # the replaced file is gone from the spool
+    second = state["kept"]
+    state["uploader"] = None
+    keep_widget_upload(state, "uploader", "kept", "error")
+    assert "kept" not in state and not Path(second["path"]).exists()
+    monkeypatch.setenv("LYCHEE_UPLOADS_MAX_MB", "0.00001")  # 10 bytes
+    state["uploader"] = _Widget("big.csv", b"c" * 100)
+    keep_widget_upload(state, "uploader", "kept", "error")
+    assert "kept" not in state
+    assert state["error"].startswith("'big.csv' is ")
