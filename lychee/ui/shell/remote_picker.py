@@ -102,20 +102,24 @@ def describe(info: lychee.ModelInfo) -> str | None:
     family = remote.get("family") or details.get("remote_family") or _("unknown family")
     endpoints = ", ".join(markdown_code(str(url)) for url in details.get("endpoints", []))
     where = _("this project's server") if details.get("project_server") else _("the server")
-    return ngettext(
-        "Remote model over the {protocol} protocol at {endpoints}: {where} serves {served} ({family}); up to "
-        "{max_concurrency} requests in flight per endpoint, {batch_size} document per request.",
-        "Remote model over the {protocol} protocol at {endpoints}: {where} serves {served} ({family}); up to "
-        "{max_concurrency} requests in flight per endpoint, {batch_size} documents per request.",
-        info.batch_size,
+    in_flight = details.get("max_concurrency")
+    limits = _("{in_flight}, {per_request}").format(
+        in_flight=ngettext(
+            "up to {n} request in flight per endpoint", "up to {n} requests in flight per endpoint", in_flight or 0
+        ).format(n=in_flight),
+        per_request=ngettext("{n} document per request.", "{n} documents per request.", info.batch_size).format(
+            n=info.batch_size
+        ),
+    )
+    return _(
+        "Remote model over the {protocol} protocol at {endpoints}: {where} serves {served} ({family}); {limits}"
     ).format(
         protocol=markdown_code(str(details.get("protocol"))),
         endpoints=endpoints,
         where=where,
         served=markdown_code(str(served)),
         family=escape_markdown(str(family)),
-        max_concurrency=details.get("max_concurrency"),
-        batch_size=info.batch_size,
+        limits=limits,
     )
 
 
