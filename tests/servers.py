@@ -1,4 +1,5 @@
-"""Start the real server (``./start.sh``: dashboard + API on one port) in its own process group, for tests.
+"""Start the real server (``./start.sh``: dashboard + API on one port) in its own process group, for tests; and
+:class:`LocalHTTPServer`, the in-process HTTP server of a test's own handler (stand-ins, image hosts, listeners).
 
 Used by the browser test (``tests/app/browser.py``) and the API tests (``tests/lychee/api``). Servers started here are
 killed (their whole process group) when the ``with`` block ends, whatever happens inside it.
@@ -13,11 +14,13 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from lychee.serving.environment import server_command
@@ -57,6 +60,32 @@ TOKEN_LINE = re.compile(r"open the dashboard at (http://\S+?)/\?token=([A-Za-z0-
 # their logs (printed_token).
 _RUNNING: dict[str, subprocess.Popen] = {}
 _LOGS: dict[str, Path] = {}
+
+
+class LocalHTTPServer:
+    """``handler`` served on a free 127.0.0.1 port from a daemon thread while the ``with`` block runs; closed after.
+
+    Example:
+        >>> with LocalHTTPServer(MyHandler) as server:
+        ...     urllib.request.urlopen(server.url + "/x")
+    """
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def free_port() -> int:

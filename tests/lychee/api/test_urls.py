@@ -8,7 +8,6 @@ in ``url_networks``, as an operator would list an internal image server.
 from __future__ import annotations
 
 import http.server
-import threading
 import time
 from collections.abc import Iterator
 
@@ -18,6 +17,7 @@ from lychee.api import ApiConfig, ApiError
 from lychee.api.images import RequestBudget, decode_image
 from lychee.api.urls import Deadline, fetch_image_url, refused_address
 from tests.helpers import noise_png
+from tests.servers import LocalHTTPServer
 
 PNG = noise_png(20, 10)
 
@@ -55,13 +55,8 @@ def host() -> Iterator[tuple[str, list[str]]]:
         def log_message(self, *args):
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with LocalHTTPServer(Handler) as server:
+        yield server.url, hits
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import http.server
 import io
-import threading
 from collections.abc import Iterator
 
 import cohere
@@ -20,6 +19,7 @@ import lychee
 from lychee import Item
 from tests.helpers import bomb_body, data_url, noise_png
 from tests.servers import peak_memory_during
+from tests.servers import LocalHTTPServer
 
 QUERY = "red running shoes"
 
@@ -139,14 +139,8 @@ def image_host() -> Iterator[str]:
         def log_message(self, *args):
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with LocalHTTPServer(Handler) as server:
+        yield server.url
 
 
 def test_urls_are_fetched_when_allowed(vlm, vlm_scorer, image_host):

@@ -30,10 +30,12 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from PIL import Image
+
+from tests.servers import LocalHTTPServer
 
 Answer = tuple[
     str, float, list[tuple[str, float]], int
@@ -120,7 +122,7 @@ class ModelBackend:
         return decode([sampled]), float(logprobs[sampled]), top, int(inputs["input_ids"].shape[1])
 
 
-class ContractChatServer:
+class ContractChatServer(LocalHTTPServer):
     """The stand-in server on ``127.0.0.1:<free port>``; use as a context manager.
 
     Args:
@@ -151,21 +153,7 @@ class ContractChatServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.delay = 0.0  # seconds every chat request takes (concurrency tests)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> ContractChatServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(self._handler())
 
     def chat_requests(self) -> list[dict[str, Any]]:
         with self.lock:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.servers import LocalHTTPServer
 
 ScoreFunction = Callable[[str, Sequence[str]], list[float]]
 
@@ -37,7 +39,7 @@ def constant_scores(value: float = 0.5) -> ScoreFunction:
     return score
 
 
-class StandinRerankServer:
+class StandinRerankServer(LocalHTTPServer):
     """The stand-in on ``127.0.0.1:<free port>``; use as a context manager.
 
     Args:
@@ -53,21 +55,7 @@ class StandinRerankServer:
         self.model = model
         self.rerank_requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> StandinRerankServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(self._handler())
 
     def rerank(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self.lock:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -26,6 +26,7 @@ from lychee.scorers.remote.endpoints import (
 from lychee.scorers.remote.rerank import indexed_scores, logit
 from lychee.scorers.remote.transport import RemoteAnswerError
 from tests.servers import free_port
+from tests.servers import LocalHTTPServer
 
 
 # --- naming ---------------------------------------------------------------------------------------------------------
@@ -282,12 +283,8 @@ class NotARerankServer(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def wrong_server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), NotARerankServer)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with LocalHTTPServer(NotARerankServer) as server:
+        yield server.url
 
 
 @pytest.mark.parametrize("protocol", ["rerank", "tei", "openai-chat"])

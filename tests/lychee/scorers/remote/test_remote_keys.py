@@ -5,14 +5,14 @@ sidebar got ``LYCHEE_REMOTE_API_KEY``, and its body ``db_password=...`` appeared
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 import lychee
 from lychee.scorers.remote.endpoints import parse_endpoints
 from lychee.scorers.remote.keys import environment_key, parse_allow
+from tests.servers import LocalHTTPServer
 
 KEY = "k-remote-secret"
 SECRET_BODY = "db_password=hunter2 and the rest of the page"
@@ -48,12 +48,8 @@ def listener(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     Listener.seen = []
     Listener.answer = (500, "text/plain", SECRET_BODY.encode(), None)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Listener)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with LocalHTTPServer(Listener) as server:
+        yield server.url
 
 
 def _load_error(url: str) -> str:
