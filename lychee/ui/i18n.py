@@ -94,15 +94,24 @@ def language() -> str:
     return lang if lang in LANGUAGES else server_language()
 
 
+def _checked(lang: str) -> str:
+    """``lang`` when it is one of :data:`LANGUAGES`.
+
+    Raises:
+        ValueError: naming the languages there are.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"language must be one of {sorted(LANGUAGES)}, got {lang!r}.")
+    return lang
+
+
 def use_language(lang: str) -> None:
     """Make ``lang`` the language of everything that follows in this context (a script run).
 
     Raises:
         ValueError: ``lang`` is not one of :data:`LANGUAGES`.
     """
-    if lang not in LANGUAGES:
-        raise ValueError(f"language must be one of {sorted(LANGUAGES)}, got {lang!r}.")
-    _language.set(lang)
+    _language.set(_checked(lang))
 
 
 @contextmanager
@@ -114,9 +123,7 @@ def language_scope(lang: str) -> Iterator[None]:
         ...     _("Rerank")
         '重排序'
     """
-    if lang not in LANGUAGES:
-        raise ValueError(f"language must be one of {sorted(LANGUAGES)}, got {lang!r}.")
-    token = _language.set(lang)
+    token = _language.set(_checked(lang))
     try:
         yield
     finally:
